@@ -1,0 +1,10 @@
+//! Tinjau's rules, as pure functions over plain data: no files, sockets or databases here.
+//!
+//! Every distance is in metres and every coordinate in WGS84 degrees (longitude, latitude).
+
+pub mod boundary_file;
+
+pub use boundary_file::{
+    AxisOrder, BoundaryFeature, BoundaryFileError, FeatureProblem, INDONESIA_EXTENT,
+    parse_boundary_file,
+};

@@ -1,0 +1,207 @@
+//! The `tinjau` command line. Every command finds the project's local cluster when run inside the
+//! checkout; `--database-url` / `DATABASE_URL` points it elsewhere.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use survey_schema::WilayahLevel;
+
+use crate::config::{self, Settings};
+use crate::import;
+use crate::startup::{Application, shutdown_signal};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tinjau",
+    version,
+    about = "Field checks before the Musrenbang Kecamatan"
+)]
+struct Cli {
+    /// PostgreSQL+PostGIS URL [default: the checkout's local cluster, see scripts/pg]
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    database_url: Option<String>,
+    /// Log format: text or json
+    #[arg(long, env = "TINJAU_LOG_FORMAT", global = true, default_value = "text")]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP API
+    Serve(ServeArgs),
+    /// Apply pending database migrations
+    Migrate,
+    /// Import reference data (all-or-nothing; re-importing the same file changes nothing)
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Print the OpenAPI document
+    Openapi,
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on
+    #[arg(long, env = "TINJAU_BIND", default_value = "127.0.0.1")]
+    bind: IpAddr,
+    /// Port to listen on (0 picks a free one)
+    #[arg(long, env = "TINJAU_PORT", default_value_t = 8080)]
+    port: u16,
+    /// Directory for stored objects (photos) [default: <checkout>/.local/storage]
+    #[arg(long, env = "TINJAU_STORAGE_DIR")]
+    storage_dir: Option<PathBuf>,
+    /// Size of the database connection pool
+    #[arg(long, env = "TINJAU_DB_MAX_CONNECTIONS", default_value_t = 10)]
+    max_db_connections: u32,
+    /// Seconds before a request is answered with 408
+    #[arg(long, env = "TINJAU_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    request_timeout_secs: u64,
+    /// Do not apply migrations at start-up
+    #[arg(long)]
+    no_migrate: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// The official Kemendagri code list, CSV with columns kode,nama,level
+    Wilayah {
+        file: PathBuf,
+        #[command(flatten)]
+        progress: ProgressArgs,
+    },
+    /// Area polygons, a GeoJSON FeatureCollection with a `kode` property per feature
+    Boundaries {
+        file: PathBuf,
+        /// The level of every feature: kelurahan, kecamatan, kota or provinsi
+        #[arg(long)]
+        level: WilayahLevel,
+        #[command(flatten)]
+        progress: ProgressArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ProgressArgs {
+    /// Do not draw progress bars
+    #[arg(long)]
+    no_progress: bool,
+}
+
+/// Parses the arguments, runs the command, and maps failure to exit code 1.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    crate::telemetry::init(matches!(cli.log_format, LogFormat::Json));
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Openapi = cli.command {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&crate::routes::openapi())?
+        );
+        return Ok(());
+    }
+    let database_url = config::resolve_database_url(cli.database_url.as_deref())?;
+    match cli.command {
+        Command::Serve(args) => serve(database_url, args).await,
+        Command::Migrate => {
+            let pool = crate::db::connect(&database_url, 2).await?;
+            crate::MIGRATOR.run(&pool).await?;
+            println!("migrations: up to date");
+            Ok(())
+        }
+        Command::Import(cmd) => {
+            let pool = crate::db::connect(&database_url, 2).await?;
+            crate::MIGRATOR.run(&pool).await?;
+            run_import(&pool, cmd).await
+        }
+        Command::Openapi => Ok(()),
+    }
+}
+
+async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
+    let mut settings = Settings::with_database_url(database_url);
+    settings.bind = args.bind;
+    settings.port = args.port;
+    if let Some(dir) = args.storage_dir {
+        settings.storage_dir = dir;
+    }
+    settings.max_db_connections = args.max_db_connections;
+    settings.request_timeout = Duration::from_secs(args.request_timeout_secs);
+    settings.migrate = !args.no_migrate;
+    let app = Application::build(&settings).await?;
+    tracing::info!(
+        address = %format!("http://{}:{}", settings.bind, app.port()),
+        database = %config::redact_url(&settings.database_url),
+        storage = %settings.storage_dir.display(),
+        "tinjau is serving"
+    );
+    app.run_until(shutdown_signal()).await
+}
+
+async fn run_import(pool: &sqlx::PgPool, cmd: ImportCommand) -> anyhow::Result<()> {
+    match cmd {
+        ImportCommand::Wilayah { file, progress } => {
+            let c = import::wilayah::import(pool, &file, !progress.no_progress).await?;
+            println!(
+                "wilayah: {} rows from {}: {} inserted, {} updated, {} unchanged",
+                c.total,
+                file.display(),
+                c.inserted,
+                c.updated,
+                c.unchanged
+            );
+        }
+        ImportCommand::Boundaries {
+            file,
+            level,
+            progress,
+        } => {
+            let s = import::boundaries::import(pool, &file, level, !progress.no_progress).await?;
+            let c = &s.counts;
+            println!(
+                "boundaries ({level}): {} features from {}: {} inserted, {} updated, {} unchanged, {} repaired",
+                c.total,
+                file.display(),
+                c.inserted,
+                c.updated,
+                c.unchanged,
+                c.repaired
+            );
+            if !s.repaired.is_empty() {
+                println!(
+                    "repaired (invalid polygons made valid with ST_MakeValid):\n{}",
+                    import::list(&s.repaired)
+                );
+            }
+        }
+    }
+    Ok(())
+}

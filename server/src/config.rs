@@ -1,0 +1,114 @@
+//! Where things are: the database, the object-storage directory, the listening address.
+//!
+//! Flags and environment variables are declared in [`crate::cli`]; this module resolves the defaults
+//! that depend on where the command runs (the project's local cluster, `.local/storage`).
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+
+/// Everything [`crate::Application::build`] needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub bind: IpAddr,
+    /// 0 picks a free port (tests).
+    pub port: u16,
+    /// Root directory of the filesystem object store.
+    pub storage_dir: PathBuf,
+    pub max_db_connections: u32,
+    /// Requests taking longer are answered with 408.
+    pub request_timeout: Duration,
+    /// Run pending migrations at start-up (safe with several instances: sqlx takes a lock).
+    pub migrate: bool,
+}
+
+impl Settings {
+    /// Defaults for everything but the database.
+    pub fn with_database_url(database_url: impl Into<String>) -> Self {
+        Self {
+            database_url: database_url.into(),
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 8080,
+            storage_dir: default_storage_dir(),
+            max_db_connections: 10,
+            request_timeout: Duration::from_secs(30),
+            migrate: true,
+        }
+    }
+}
+
+/// The file `scripts/pg start` writes the local cluster's URL to, relative to a checkout.
+const LOCAL_URL_FILE: &str = ".local/pg/database_url";
+
+/// The database to use: `explicit` (from `--database-url` or `DATABASE_URL`) if given, else the
+/// local cluster of the checkout containing the current directory (`TINJAU_PG_DIR` if set).
+pub fn resolve_database_url(explicit: Option<&str>) -> anyhow::Result<String> {
+    if let Some(url) = explicit.filter(|u| !u.trim().is_empty()) {
+        return Ok(url.to_owned());
+    }
+    let candidates: Vec<PathBuf> = match std::env::var_os("TINJAU_PG_DIR") {
+        Some(dir) => vec![PathBuf::from(dir).join("database_url")],
+        None => checkout_ancestors()
+            .map(|d| d.join(LOCAL_URL_FILE))
+            .collect(),
+    };
+    for file in &candidates {
+        if file.is_file() {
+            let url = std::fs::read_to_string(file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            return Ok(url.trim().to_owned());
+        }
+    }
+    bail!(
+        "no database configured: set DATABASE_URL, or start the project's local cluster with \
+         `scripts/pg start` and run tinjau from inside the checkout"
+    )
+}
+
+fn checkout_ancestors() -> impl Iterator<Item = PathBuf> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    cwd.ancestors()
+        .map(Path::to_path_buf)
+        .collect::<Vec<_>>()
+        .into_iter()
+}
+
+/// `<checkout>/.local/storage` when run inside a checkout with a local cluster, else
+/// `./tinjau-storage`.
+pub fn default_storage_dir() -> PathBuf {
+    checkout_ancestors()
+        .find(|d| d.join(LOCAL_URL_FILE).is_file())
+        .map_or_else(
+            || PathBuf::from("tinjau-storage"),
+            |d| d.join(".local/storage"),
+        )
+}
+
+/// Hides the password of a database URL, for logs and messages.
+///
+/// ```
+/// use tinjau_server::config::redact_url;
+/// assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+/// assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
+/// ```
+pub fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end..];
+    let Some(at) = rest.find('@') else {
+        return url.to_owned();
+    };
+    match rest[..at].find(':') {
+        Some(colon) => format!(
+            "{}{}:***{}",
+            &url[..scheme_end],
+            &rest[..colon],
+            &rest[at..]
+        ),
+        None => url.to_owned(),
+    }
+}

@@ -1,0 +1,41 @@
+//! The `import_log` table: one row per reference-data import.
+
+use sqlx::PgConnection;
+
+/// What one import did, as recorded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportCounts {
+    pub total: usize,
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub repaired: usize,
+}
+
+fn as_i32(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+pub async fn record(
+    conn: &mut PgConnection,
+    kind: &str,
+    source: &str,
+    sha256: &str,
+    counts: &ImportCounts,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO import_log (kind, source, sha256, rows_total, inserted, updated, unchanged, repaired)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        kind,
+        source,
+        sha256,
+        as_i32(counts.total),
+        as_i32(counts.inserted),
+        as_i32(counts.updated),
+        as_i32(counts.unchanged),
+        as_i32(counts.repaired),
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}

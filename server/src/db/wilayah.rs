@@ -1,0 +1,95 @@
+//! The `wilayah` table: official area codes.
+
+use sqlx::{PgConnection, PgPool};
+use survey_schema::{WilayahKode, WilayahLevel, WilayahRef};
+
+/// One row of `wilayah`.
+#[derive(Debug, Clone)]
+pub struct WilayahRow {
+    pub kode: String,
+    pub nama: String,
+    pub level: i16,
+}
+
+impl WilayahRow {
+    /// The wire form. Rows satisfy the table's CHECK constraints, so parsing cannot fail unless the
+    /// database was edited by hand; such a row is reported as an internal error.
+    pub fn to_ref(&self) -> anyhow::Result<WilayahRef> {
+        let kode = WilayahKode::parse(&self.kode)?;
+        let level = WilayahLevel::from_number(self.level)
+            .ok_or_else(|| anyhow::anyhow!("wilayah {} has level {}", self.kode, self.level))?;
+        Ok(WilayahRef {
+            jenis: kode.jenis().to_owned(),
+            kode,
+            nama: self.nama.clone(),
+            level,
+        })
+    }
+}
+
+pub async fn find(pool: &PgPool, kode: &WilayahKode) -> Result<Option<WilayahRow>, sqlx::Error> {
+    sqlx::query_as!(
+        WilayahRow,
+        "SELECT kode, nama, level FROM wilayah WHERE kode = $1",
+        kode.as_str()
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn children(pool: &PgPool, kode: &WilayahKode) -> Result<Vec<WilayahRow>, sqlx::Error> {
+    sqlx::query_as!(
+        WilayahRow,
+        "SELECT kode, nama, level FROM wilayah WHERE parent_kode = $1 ORDER BY kode",
+        kode.as_str()
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// The codes among `kodes` that exist, with their level.
+pub async fn levels_of(
+    conn: &mut PgConnection,
+    kodes: &[String],
+) -> Result<Vec<(String, i16)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        "SELECT kode, level FROM wilayah WHERE kode = ANY($1::text[])",
+        kodes
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.kode, r.level)).collect())
+}
+
+/// Columns of a batch of rows to upsert, index-aligned.
+#[derive(Debug, Default)]
+pub struct WilayahBatch {
+    pub kodes: Vec<String>,
+    pub namas: Vec<String>,
+    pub levels: Vec<i16>,
+    pub parents: Vec<Option<String>>,
+}
+
+/// Inserts new codes and renames changed ones; returns `(inserted, updated)`. Unchanged rows are
+/// not touched, so a re-import of the same file writes nothing.
+pub async fn upsert(
+    conn: &mut PgConnection,
+    batch: &WilayahBatch,
+) -> Result<(usize, usize), sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"INSERT INTO wilayah (kode, nama, level, parent_kode)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::int2[], $4::text[])
+           ON CONFLICT (kode) DO UPDATE
+              SET nama = excluded.nama, parent_kode = excluded.parent_kode, updated_at = now()
+            WHERE (wilayah.nama, wilayah.parent_kode) IS DISTINCT FROM (excluded.nama, excluded.parent_kode)
+           RETURNING (xmax = 0) AS "inserted!""#,
+        &batch.kodes,
+        &batch.namas,
+        &batch.levels,
+        &batch.parents as &[Option<String>],
+    )
+    .fetch_all(conn)
+    .await?;
+    let inserted = rows.iter().filter(|r| r.inserted).count();
+    Ok((inserted, rows.len() - inserted))
+}

@@ -1,0 +1,121 @@
+//! The one error type of the HTTP layer, and its single JSON shape ([`survey_schema::ApiError`]).
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use survey_schema::{ApiError, LocalizedMessage};
+
+/// Everything a handler can fail with.
+///
+/// Client errors carry their message in Indonesian and English. Database and internal errors are
+/// logged in full and answered with a generic message: internal detail is never sent.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{code}: {en}")]
+    Client {
+        status: StatusCode,
+        code: &'static str,
+        en: String,
+        id: String,
+    },
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("internal error: {0:#}")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    /// A 4xx with a stable code and a message in English and Indonesian.
+    pub fn client(
+        status: StatusCode,
+        code: &'static str,
+        en: impl Into<String>,
+        id: impl Into<String>,
+    ) -> Self {
+        Self::Client {
+            status,
+            code,
+            en: en.into(),
+            id: id.into(),
+        }
+    }
+
+    pub fn not_found(en: impl Into<String>, id: impl Into<String>) -> Self {
+        Self::client(StatusCode::NOT_FOUND, "not_found", en, id)
+    }
+
+    pub fn bad_request(code: &'static str, en: impl Into<String>, id: impl Into<String>) -> Self {
+        Self::client(StatusCode::BAD_REQUEST, code, en, id)
+    }
+
+    fn parts(&self) -> (StatusCode, &'static str, String, String) {
+        match self {
+            Self::Client {
+                status,
+                code,
+                en,
+                id,
+            } => (*status, code, en.clone(), id.clone()),
+            Self::Database(sqlx::Error::PoolTimedOut) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "The service is busy; try again shortly.".into(),
+                "Layanan sedang sibuk; coba lagi sebentar lagi.".into(),
+            ),
+            Self::Database(sqlx::Error::Database(e)) if e.is_unique_violation() => (
+                StatusCode::CONFLICT,
+                "conflict",
+                "This record already exists.".into(),
+                "Data ini sudah ada.".into(),
+            ),
+            Self::Database(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_reference",
+                "The record refers to something that does not exist.".into(),
+                "Data merujuk ke sesuatu yang tidak ada.".into(),
+            ),
+            Self::Database(_) | Self::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "An internal error occurred; it has been logged.".into(),
+                "Terjadi kesalahan internal; kesalahan ini telah dicatat.".into(),
+            ),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code, en, id) = self.parts();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        } else {
+            tracing::debug!(error = %self, "request refused");
+        }
+        let body = ApiError {
+            code: code.to_owned(),
+            message: LocalizedMessage { id, en },
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_detail_is_not_in_the_body() {
+        let err = AppError::Internal(anyhow::anyhow!("password=hunter2 at /srv/secret"));
+        let (status, code, en, id) = err.parts();
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(code, "internal");
+        assert!(!en.contains("hunter2") && !id.contains("hunter2"));
+    }
+
+    #[test]
+    fn pool_timeout_is_a_503() {
+        let (status, ..) = AppError::Database(sqlx::Error::PoolTimedOut).parts();
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    }
+}

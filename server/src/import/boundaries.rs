@@ -1,0 +1,154 @@
+//! `tinjau import boundaries FILE.geojson --level kelurahan|kecamatan|kota`.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use geo_rules::{BoundaryFeature, parse_boundary_file};
+use sqlx::PgPool;
+use survey_schema::WilayahLevel;
+
+use super::{ImportCounts, ImportError, InputFile, RowProblem, bar};
+use crate::db;
+
+const CHUNK: usize = 500;
+
+/// What a boundary import did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoundarySummary {
+    pub counts: ImportCounts,
+    /// Features PostGIS found invalid and `ST_MakeValid` repaired: `feature #i (kode k): reason`.
+    pub repaired: Vec<RowProblem>,
+}
+
+/// Imports (or re-imports) boundaries of one level. Any bad feature: nothing is written.
+pub async fn import(
+    pool: &PgPool,
+    path: &Path,
+    level: WilayahLevel,
+    progress: bool,
+) -> Result<BoundarySummary, ImportError> {
+    let file = InputFile::read(path, progress)?;
+    let features =
+        parse_boundary_file(&file.bytes, "kode").map_err(|source| ImportError::Boundaries {
+            file: file.name.clone(),
+            source,
+        })?;
+    let kodes: Vec<String> = features.iter().map(|f| f.kode.to_string()).collect();
+    let geojson: Vec<String> = features
+        .iter()
+        .map(|f| serde_json::to_string(&f.geometry))
+        .collect::<Result<_, _>>()
+        .map_err(|e| ImportError::File(format!("{}: {e}", file.name)))?;
+
+    let mut tx = pool.begin().await?;
+    sqlx::query!("SELECT pg_advisory_xact_lock(hashtext('tinjau-import'))")
+        .execute(&mut *tx)
+        .await?;
+    check_kodes(&mut tx, &file.name, &features, level).await?;
+
+    let invalid = db::boundary::invalid_geometries(&mut tx, &geojson).await?;
+    let describe = |position: usize| {
+        let f = &features[position];
+        format!("feature #{} (kode {})", f.index, f.kode)
+    };
+    let collapsed: Vec<RowProblem> = invalid
+        .iter()
+        .filter(|g| g.empty_after_repair)
+        .map(|g| RowProblem {
+            location: describe(g.position),
+            message: format!(
+                "invalid ({}) and nothing of it is left after repair",
+                g.reason
+            ),
+        })
+        .collect();
+    if !collapsed.is_empty() {
+        return Err(ImportError::Rows {
+            file: file.name,
+            problems: collapsed,
+        });
+    }
+
+    let total = features.len();
+    let bar = bar(
+        progress && total > CHUNK,
+        total as u64,
+        "writing",
+        "{pos}/{len} features",
+    );
+    let mut counts = ImportCounts {
+        total,
+        repaired: invalid.len(),
+        ..ImportCounts::default()
+    };
+    let source = file.source();
+    for start in (0..total).step_by(CHUNK) {
+        let end = (start + CHUNK).min(total);
+        let (inserted, updated) = db::boundary::upsert(
+            &mut tx,
+            &kodes[start..end],
+            &geojson[start..end],
+            level.number(),
+            &source,
+        )
+        .await?;
+        counts.inserted += inserted;
+        counts.updated += updated;
+        bar.inc((end - start) as u64);
+    }
+    bar.finish_and_clear();
+    counts.unchanged = total - counts.inserted - counts.updated;
+    db::import_log::record(&mut tx, "boundaries", &file.name, &file.sha256, &counts).await?;
+    tx.commit().await?;
+
+    let repaired = invalid
+        .into_iter()
+        .map(|g| RowProblem {
+            location: describe(g.position),
+            message: format!("repaired with ST_MakeValid: {}", g.reason),
+        })
+        .collect();
+    Ok(BoundarySummary { counts, repaired })
+}
+
+/// Every kode must be a known area of the requested level.
+async fn check_kodes(
+    conn: &mut sqlx::PgConnection,
+    file: &str,
+    features: &[BoundaryFeature],
+    level: WilayahLevel,
+) -> Result<(), ImportError> {
+    let kodes: Vec<String> = features.iter().map(|f| f.kode.to_string()).collect();
+    let known: HashMap<String, i16> = db::wilayah::levels_of(conn, &kodes)
+        .await?
+        .into_iter()
+        .collect();
+    let problems: Vec<RowProblem> = features
+        .iter()
+        .filter_map(|f| {
+            let message = match known.get(f.kode.as_str()) {
+                None => {
+                    "is not in the wilayah code list (import it first with `tinjau import wilayah`)"
+                        .to_owned()
+                }
+                Some(&n) if n != level.number() => format!(
+                    "is a {} code, but this import is --level {level}",
+                    WilayahLevel::from_number(n).map_or("?", WilayahLevel::as_str)
+                ),
+                Some(_) => return None,
+            };
+            Some(RowProblem {
+                location: format!("feature #{} (kode {})", f.index, f.kode),
+                message,
+            })
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ImportError::Rows {
+            file: file.to_owned(),
+            problems,
+        })
+    }
+}

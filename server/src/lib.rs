@@ -1,0 +1,17 @@
+//! The Tinjau service: HTTP API (axum), database access (sqlx + PostGIS), reference-data import and
+//! the `tinjau` command line.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod import;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;
+
+pub use error::AppError;
+pub use startup::{AppState, Application};
+
+/// The migrations in `migrations/`, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");

@@ -1,0 +1,105 @@
+//! Liveness and readiness.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::startup::AppState;
+
+/// `GET /healthz`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok` when the process answers.
+    pub status: &'static str,
+    pub version: &'static str,
+}
+
+/// `GET /readyz`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    /// `ready` or `not_ready`.
+    pub status: &'static str,
+    pub database: DatabaseReadiness,
+    pub storage: StorageReadiness,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DatabaseReadiness {
+    pub ok: bool,
+    /// e.g. `15.18`; absent when the database cannot be reached.
+    pub postgres_version: Option<String>,
+    /// e.g. `3.3.2`.
+    pub postgis_version: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StorageReadiness {
+    /// Whether the object-storage directory accepts a write.
+    pub ok: bool,
+}
+
+/// The process is alive.
+#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, body = Health)))]
+pub async fn healthz() -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+/// The service can do its work: the database with PostGIS answers and storage is writable.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "health",
+    responses(
+        (status = 200, description = "Ready", body = Readiness),
+        (status = 503, description = "A dependency is down", body = Readiness)
+    )
+)]
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
+    let database = match crate::db::server_versions(&state.pool).await {
+        Ok((postgres, postgis)) => DatabaseReadiness {
+            ok: true,
+            postgres_version: Some(postgres),
+            postgis_version: Some(postgis),
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness: database check failed");
+            DatabaseReadiness {
+                ok: false,
+                postgres_version: None,
+                postgis_version: None,
+            }
+        }
+    };
+    let storage = StorageReadiness {
+        ok: storage_writable(&state.storage_dir).await,
+    };
+    let ready = database.ok && storage.ok;
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(Readiness {
+            status: if ready { "ready" } else { "not_ready" },
+            database,
+            storage,
+        }),
+    )
+}
+
+async fn storage_writable(dir: &std::path::Path) -> bool {
+    let probe = dir.join(format!(".readyz-{}", uuid::Uuid::new_v4()));
+    let result = tokio::fs::write(&probe, b"ok").await;
+    let _ = tokio::fs::remove_file(&probe).await;
+    if let Err(e) = &result {
+        tracing::warn!(error = %e, dir = %dir.display(), "readiness: storage is not writable");
+    }
+    result.is_ok()
+}

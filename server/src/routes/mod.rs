@@ -1,0 +1,49 @@
+//! The HTTP API. Handlers are thin: parse, call `db`, shape the answer.
+
+pub mod health;
+pub mod wilayah;
+
+use axum::http::StatusCode;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::AppError;
+use crate::startup::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Tinjau API",
+        description = "Field checks before the Musrenbang Kecamatan: surveys, evidence, anomalies, decisions."
+    ),
+    components(schemas(survey_schema::ApiError))
+)]
+struct ApiDoc;
+
+/// All routes with their OpenAPI description.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(wilayah::get_wilayah))
+        .routes(routes!(wilayah::get_boundaries))
+}
+
+/// The OpenAPI document, as served at `/api/v1/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    router().split_for_parts().1
+}
+
+pub async fn not_found() -> AppError {
+    AppError::not_found("No such endpoint.", "Endpoint tidak ditemukan.")
+}
+
+pub async fn method_not_allowed() -> AppError {
+    AppError::client(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "This method is not allowed on this endpoint.",
+        "Metode ini tidak diizinkan untuk endpoint ini.",
+    )
+}

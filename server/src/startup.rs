@@ -1,0 +1,149 @@
+//! Building and running the HTTP service.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Settings;
+use crate::{MIGRATOR, db, routes};
+
+/// Largest request body accepted by default (JSON bodies); photo uploads set their own limit.
+pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub storage_dir: Arc<PathBuf>,
+}
+
+/// A bound, ready-to-run server.
+#[derive(Debug)]
+pub struct Application {
+    port: u16,
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Application {
+    /// Connects to the database, migrates (unless disabled), prepares storage and binds the port.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let pool = db::connect(&settings.database_url, settings.max_db_connections).await?;
+        if settings.migrate {
+            MIGRATOR
+                .run(&pool)
+                .await
+                .context("running database migrations")?;
+        }
+        tokio::fs::create_dir_all(&settings.storage_dir)
+            .await
+            .with_context(|| {
+                format!(
+                    "creating storage directory {}",
+                    settings.storage_dir.display()
+                )
+            })?;
+        let state = AppState {
+            pool,
+            storage_dir: Arc::new(settings.storage_dir.clone()),
+        };
+        let router = build_router(state, settings)?;
+        let listener = TcpListener::bind((settings.bind, settings.port))
+            .await
+            .with_context(|| format!("binding {}:{}", settings.bind, settings.port))?;
+        let port = listener.local_addr()?.port();
+        Ok(Self {
+            port,
+            listener,
+            router,
+        })
+    }
+
+    /// The port actually bound (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("serving HTTP")
+    }
+}
+
+fn build_router(state: AppState, settings: &Settings) -> anyhow::Result<Router> {
+    let (api, doc) = routes::router().split_for_parts();
+    let openapi_json = Bytes::from(serde_json::to_vec_pretty(&doc)?);
+    let router = api
+        .route(
+            "/api/v1/openapi.json",
+            get(move || {
+                let body = openapi_json.clone();
+                async move {
+                    (
+                        [(
+                            header::CONTENT_TYPE,
+                            HeaderValue::from_static("application/json"),
+                        )],
+                        body,
+                    )
+                }
+            }),
+        )
+        .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(DEFAULT_BODY_LIMIT))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            settings.request_timeout,
+        ))
+        .layer(CatchPanicLayer::custom(|_| {
+            crate::AppError::Internal(anyhow::anyhow!("a handler panicked")).into_response()
+        }))
+        .layer(TraceLayer::new_for_http())
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
+    Ok(router)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,13 @@
+//! Wire types shared by the Tinjau server and its clients (phones, exports, the trilateral desk).
+//!
+//! Everything here parses at the boundary: a value of these types is valid by construction, so code
+//! further in never re-checks it. This crate depends on serde only (and utoipa behind the `openapi`
+//! feature); no database, runtime or web framework types belong here.
+
+pub mod error;
+pub mod point;
+pub mod wilayah;
+
+pub use error::{ApiError, LocalizedMessage};
+pub use point::{Wgs84Point, Wgs84PointError};
+pub use wilayah::{WilayahDetail, WilayahKode, WilayahKodeError, WilayahLevel, WilayahRef};
