@@ -105,7 +105,7 @@ mod tests {
     #[test]
     fn deserialising_checks_range() {
         let ok: Wgs84Point = serde_json::from_str(r#"{"lat":-6.2,"lon":106.8}"#).unwrap();
-        assert_eq!(ok.lon(), 106.8);
+        assert!((ok.lon() - 106.8).abs() < 1e-12);
         let err = serde_json::from_str::<Wgs84Point>(r#"{"lat":106.8,"lon":-6.2}"#).unwrap_err();
         assert!(err.to_string().contains("latitude 106.8"), "{err}");
     }

@@ -1,1 +1,347 @@
+//! The end-to-end test harness: a fresh database per test, cloned from a migrated template, and the
+//! real router on a random port.
+//!
+//! Two templates are built once per migration set (under an advisory lock, so parallel test
+//! processes agree): `tinjau_tpl_<hash>` (migrated, empty) and `tinjau_tplref_<hash>` (migrated, with
+//! the vendored wilayah code list and the Jakarta kota, kecamatan and kelurahan boundaries). Cloning a
+//! template takes a fraction of a second, where importing would take seconds.
+//!
+//! Test databases are named `tinjau_test_<pid>_<n>`; databases left by processes that are gone are
+//! dropped when the next test process starts.
 
+// A test harness: a setup failure must stop the test loudly, which is what expect() does.
+#![allow(clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{Connection, Executor, PgConnection, PgPool};
+use survey_schema::WilayahLevel;
+use tinjau_server::Application;
+use tinjau_server::config::Settings;
+use tokio::sync::OnceCell;
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// A file of the vendored reference data, e.g. `data("boundaries/dki_kelurahan.geojson")`.
+pub fn data(relative: &str) -> PathBuf {
+    repo_root().join("data").join(relative)
+}
+
+/// The local cluster's URL (or `DATABASE_URL`), pointing at its default database.
+fn base_url() -> String {
+    let explicit = std::env::var("DATABASE_URL").ok();
+    let _ = std::env::set_current_dir(repo_root());
+    tinjau_server::config::resolve_database_url(explicit.as_deref())
+        .expect("no database: run scripts/pg start (scripts/test does)")
+}
+
+/// The same server and credentials, another database.
+pub fn url_for_database(url: &str, database: &str) -> String {
+    let (without_query, query) = url
+        .split_once('?')
+        .map_or((url, None), |(u, q)| (u, Some(q)));
+    let after_scheme = without_query.find("://").map_or(0, |i| i + 3);
+    let base = match without_query[after_scheme..].find('/') {
+        Some(slash) => &without_query[..after_scheme + slash],
+        None => without_query,
+    };
+    match query {
+        Some(q) => format!("{base}/{database}?{q}"),
+        None => format!("{base}/{database}"),
+    }
+}
+
+async fn admin_connection(url: &str) -> anyhow::Result<PgConnection> {
+    Ok(PgConnection::connect(&url_for_database(url, "postgres")).await?)
+}
+
+/// Which template a test database starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fixture {
+    /// Migrated, no rows.
+    Empty,
+    /// Migrated, with the wilayah code list and Jakarta's kota, kecamatan and kelurahan boundaries.
+    Reference,
+}
+
+/// The vendored Jakarta boundary files and their levels, as the reference fixture imports them.
+pub const JAKARTA_BOUNDARIES: [(&str, WilayahLevel); 3] = [
+    ("boundaries/dki_kabkota.geojson", WilayahLevel::Kota),
+    ("boundaries/dki_kecamatan.geojson", WilayahLevel::Kecamatan),
+    ("boundaries/dki_kelurahan.geojson", WilayahLevel::Kelurahan),
+];
+
+/// A short hash of the migrations, so a changed migration gets new templates.
+fn migrations_hash() -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for m in tinjau_server::MIGRATOR.iter() {
+        for b in m.checksum.iter() {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+static TEMPLATES: OnceCell<(String, String)> = OnceCell::const_new();
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// Creates both templates if missing (once per process), returns their names.
+async fn templates(url: &str) -> anyhow::Result<&'static (String, String)> {
+    TEMPLATES
+        .get_or_try_init(|| async {
+            let hash = migrations_hash();
+            let empty = format!("tinjau_tpl_{hash}");
+            let reference = format!("tinjau_tplref_{hash}");
+            let mut admin = admin_connection(url).await?;
+            admin.execute("SELECT pg_advisory_lock(727001)").await?;
+            let result = async {
+                drop_abandoned_test_databases(&mut admin).await?;
+                ensure_template(&mut admin, url, &empty, Fixture::Empty).await?;
+                ensure_template(&mut admin, url, &reference, Fixture::Reference).await
+            }
+            .await;
+            admin.execute("SELECT pg_advisory_unlock(727001)").await?;
+            result?;
+            Ok((empty, reference))
+        })
+        .await
+}
+
+/// Runs a DDL statement on database names this harness generated (`[a-z0-9_]` only: checked).
+async fn ddl(admin: &mut PgConnection, sql: String) -> anyhow::Result<()> {
+    let names_only = sql.split_whitespace().all(|w| {
+        w.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_()".contains(&b))
+    });
+    if !names_only {
+        bail!("refusing DDL with unexpected characters: {sql}");
+    }
+    admin.execute(sqlx::AssertSqlSafe(sql)).await?;
+    Ok(())
+}
+
+async fn database_exists(admin: &mut PgConnection, name: &str) -> anyhow::Result<bool> {
+    let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(name)
+        .fetch_optional(&mut *admin)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// Builds a template under a temporary name and renames it, so a half-built one is never used.
+async fn ensure_template(
+    admin: &mut PgConnection,
+    url: &str,
+    name: &str,
+    fixture: Fixture,
+) -> anyhow::Result<()> {
+    if database_exists(admin, name).await? {
+        return Ok(());
+    }
+    let building = format!("{name}_building");
+    ddl(admin, format!("DROP DATABASE IF EXISTS {building}")).await?;
+    ddl(admin, format!("CREATE DATABASE {building}")).await?;
+    let pool = PgPoolOptions::new()
+        .max_connections(2)
+        .connect(&url_for_database(url, &building))
+        .await?;
+    tinjau_server::MIGRATOR.run(&pool).await?;
+    if fixture == Fixture::Reference {
+        tinjau_server::import::wilayah::import(&pool, &data("wilayah/wilayah.csv"), false)
+            .await
+            .context("importing the wilayah fixture")?;
+        for (file, level) in JAKARTA_BOUNDARIES {
+            tinjau_server::import::boundaries::import(&pool, &data(file), level, false)
+                .await
+                .with_context(|| format!("importing the {file} fixture"))?;
+        }
+    }
+    pool.close().await;
+    ddl(admin, format!("ALTER DATABASE {building} RENAME TO {name}")).await?;
+    Ok(())
+}
+
+async fn drop_abandoned_test_databases(admin: &mut PgConnection) -> anyhow::Result<()> {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'tinjau\\_test\\_%'",
+    )
+    .fetch_all(&mut *admin)
+    .await?;
+    for name in names {
+        let pid = name.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
+        let alive = pid.is_some_and(|p| Path::new(&format!("/proc/{p}")).exists());
+        if !alive {
+            ddl(
+                admin,
+                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A fresh database cloned from a template; returns its URL.
+pub async fn fresh_database(fixture: Fixture) -> anyhow::Result<String> {
+    let url = base_url();
+    let (empty, reference) = templates(&url).await?;
+    let template = match fixture {
+        Fixture::Empty => empty,
+        Fixture::Reference => reference,
+    };
+    let name = format!(
+        "tinjau_test_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut admin = admin_connection(&url).await?;
+    ddl(
+        &mut admin,
+        format!("CREATE DATABASE {name} TEMPLATE {template}"),
+    )
+    .await?;
+    Ok(url_for_database(&url, &name))
+}
+
+/// The real service on a random port, with its own database and storage directory.
+#[derive(Debug)]
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`
+    pub address: String,
+    pub database_url: String,
+    /// A pool on the test's database, for arranging and checking state.
+    pub pool: PgPool,
+    pub client: reqwest::Client,
+    pub storage: tempfile::TempDir,
+}
+
+/// Starts the service on an empty, migrated database.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Fixture::Empty).await
+}
+
+/// Starts the service on a database holding the reference data (wilayah + Jakarta boundaries).
+pub async fn spawn_app_with_reference_data() -> TestApp {
+    spawn_app_with(Fixture::Reference).await
+}
+
+pub async fn spawn_app_with(fixture: Fixture) -> TestApp {
+    let database_url = fresh_database(fixture)
+        .await
+        .expect("creating a test database");
+    let storage = tempfile::tempdir().expect("creating a storage directory");
+    let mut settings = Settings::with_database_url(&database_url);
+    settings.port = 0;
+    settings.storage_dir = storage.path().to_path_buf();
+    settings.max_db_connections = 4;
+    let app = Application::build(&settings)
+        .await
+        .expect("building the application");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until(std::future::pending()));
+    let pool = PgPoolOptions::new()
+        .max_connections(2)
+        .connect(&database_url)
+        .await
+        .expect("connecting to the test database");
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("building an HTTP client");
+    TestApp {
+        address,
+        database_url,
+        pool,
+        client,
+        storage,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("GET failed")
+    }
+
+    pub async fn get_wilayah(&self, kode: &str) -> reqwest::Response {
+        self.get(&format!("/api/v1/wilayah/{kode}")).await
+    }
+
+    pub async fn get_boundaries(
+        &self,
+        kode: &str,
+        if_none_match: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .get(self.url(&format!("/api/v1/wilayah/{kode}/boundaries.geojson")));
+        if let Some(etag) = if_none_match {
+            request = request.header("If-None-Match", etag);
+        }
+        request.send().await.expect("GET boundaries failed")
+    }
+
+    /// A fingerprint of the boundary and wilayah tables, to show an import changed nothing.
+    pub async fn reference_state(&self) -> ReferenceState {
+        reference_state(&self.pool).await
+    }
+}
+
+/// Row counts and a content hash of the reference tables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferenceState {
+    pub wilayah: i64,
+    pub boundaries: i64,
+    pub fingerprint: String,
+}
+
+pub async fn reference_state(pool: &PgPool) -> ReferenceState {
+    let (wilayah, boundaries, fingerprint): (i64, i64, String) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM wilayah),
+                (SELECT count(*) FROM boundary),
+                md5(coalesce((SELECT string_agg(kode || level || md5(ST_AsBinary(geom)) || imported_at, ',' ORDER BY kode) FROM boundary), '')
+                    || coalesce((SELECT string_agg(kode || nama, ',' ORDER BY kode) FROM wilayah), ''))",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("reading the reference state");
+    ReferenceState {
+        wilayah,
+        boundaries,
+        fingerprint,
+    }
+}
+
+/// The `tinjau` binary built next to the test executable (`cargo build --bins`; scripts/test does).
+pub fn tinjau_binary() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .context("test executable has no target directory")?;
+    let binary = profile_dir.join("tinjau");
+    if !binary.is_file() {
+        bail!(
+            "{} is missing: run `cargo build --bins` first (scripts/test does)",
+            binary.display()
+        );
+    }
+    Ok(binary)
+}

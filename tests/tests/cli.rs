@@ -1,0 +1,177 @@
+//! The real `tinjau` binary: imports, exit codes, and `serve` answering and shutting down cleanly.
+
+// Test code: helpers here fail the test loudly, like the tests themselves.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use tinjau_tests::{Fixture, data, fresh_database, reference_state, tinjau_binary};
+
+fn tinjau(database_url: &str, args: &[&str]) -> Output {
+    Command::new(tinjau_binary().unwrap())
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("running tinjau")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test]
+async fn import_prints_a_summary_and_reimport_changes_nothing() {
+    let url = fresh_database(Fixture::Empty).await.unwrap();
+    let csv = data("wilayah/wilayah.csv");
+    let out = tinjau(&url, &["import", "wilayah", csv.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("91599 rows from"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(text(&out.stdout).contains("91599 inserted, 0 updated, 0 unchanged"));
+
+    let geojson = data("boundaries/dki_kelurahan.geojson");
+    let args = [
+        "import",
+        "boundaries",
+        geojson.to_str().unwrap(),
+        "--level",
+        "kelurahan",
+    ];
+    let out = tinjau(&url, &args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("267 features"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = tinjau(&url, &args);
+    assert!(
+        text(&out.stdout).contains("0 inserted, 0 updated, 267 unchanged"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[tokio::test]
+async fn a_bad_import_exits_non_zero_naming_the_feature() {
+    let url = fresh_database(Fixture::Reference).await.unwrap();
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let before = reference_state(&pool).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("point.geojson");
+    std::fs::write(
+        &path,
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"kode":"31.71.01.1001"},"geometry":{"type":"Point","coordinates":[106.8,-6.2]}}]}"#,
+    )
+    .unwrap();
+    let out = tinjau(
+        &url,
+        &[
+            "import",
+            "boundaries",
+            path.to_str().unwrap(),
+            "--level",
+            "kelurahan",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("feature #0 (kode 31.71.01.1001): geometry is a Point"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Nothing was imported"), "{stderr}");
+    assert_eq!(reference_state(&pool).await, before);
+}
+
+#[tokio::test]
+async fn a_bad_level_is_a_usage_error() {
+    let out = tinjau(
+        "postgres://unused",
+        &["import", "boundaries", "x.geojson", "--level", "rt"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("unknown level 'rt'"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_database_is_a_clear_error_without_the_password() {
+    let out = tinjau("postgres://tinjau:s3cret@127.0.0.1:1/tinjau", &["migrate"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr
+            .contains("cannot connect to the database at postgres://tinjau:***@127.0.0.1:1/tinjau"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cret"));
+}
+
+#[tokio::test]
+async fn serve_answers_readyz_and_stops_cleanly_on_sigterm() {
+    let url = fresh_database(Fixture::Empty).await.unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let storage = tempfile::tempdir().unwrap();
+    let mut child = Command::new(tinjau_binary().unwrap())
+        .args(["serve", "--port", &port.to_string()])
+        .env("DATABASE_URL", &url)
+        .env("TINJAU_STORAGE_DIR", storage.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let body: serde_json::Value = loop {
+        if let Ok(response) = client
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+        {
+            break response.json().await.unwrap();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "tinjau serve did not answer within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(body["status"], "ready");
+    assert!(
+        body["database"]["postgis_version"]
+            .as_str()
+            .unwrap()
+            .starts_with('3')
+    );
+
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "tinjau serve ignored SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status}");
+}
