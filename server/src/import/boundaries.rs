@@ -40,10 +40,7 @@ pub async fn import(
         .collect::<Result<_, _>>()
         .map_err(|e| ImportError::File(format!("{}: {e}", file.name)))?;
 
-    let mut tx = pool.begin().await?;
-    sqlx::query!("SELECT pg_advisory_xact_lock(hashtext('tinjau-import'))")
-        .execute(&mut *tx)
-        .await?;
+    let mut tx = super::begin(pool).await?;
     check_kodes(&mut tx, &file.name, &features, level).await?;
 
     let invalid = db::boundary::invalid_geometries(&mut tx, &geojson).await?;
@@ -97,9 +94,7 @@ pub async fn import(
         bar.inc((end - start) as u64);
     }
     bar.finish_and_clear();
-    counts.unchanged = total - counts.inserted - counts.updated;
-    db::import_log::record(&mut tx, "boundaries", &file.name, &file.sha256, &counts).await?;
-    tx.commit().await?;
+    let counts = super::finish(tx, "boundaries", &file, counts).await?;
 
     let repaired = invalid
         .into_iter()

@@ -67,6 +67,30 @@ pub fn list(problems: &[impl fmt::Display]) -> String {
     lines.join("\n")
 }
 
+/// Opens the import transaction; imports are serialised so two never interleave.
+async fn begin(
+    pool: &sqlx::PgPool,
+) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, ImportError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query!("SELECT pg_advisory_xact_lock(hashtext('tinjau-import'))")
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}
+
+/// Completes the counts, records the import in `import_log` and commits.
+async fn finish(
+    mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
+    kind: &str,
+    file: &InputFile,
+    mut counts: ImportCounts,
+) -> Result<ImportCounts, ImportError> {
+    counts.unchanged = counts.total - counts.inserted - counts.updated;
+    crate::db::import_log::record(&mut tx, kind, &file.name, &file.sha256, &counts).await?;
+    tx.commit().await?;
+    Ok(counts)
+}
+
 /// A file read whole, with what the import log records about it.
 #[derive(Debug)]
 pub struct InputFile {

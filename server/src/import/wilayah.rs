@@ -21,10 +21,7 @@ pub async fn import(
     let batch = parse(&file)?;
     let total = batch.kodes.len();
 
-    let mut tx = pool.begin().await?;
-    sqlx::query!("SELECT pg_advisory_xact_lock(hashtext('tinjau-import'))")
-        .execute(&mut *tx)
-        .await?;
+    let mut tx = super::begin(pool).await?;
     check_parents(&mut tx, &file.name, &batch).await?;
 
     let bar = bar(
@@ -51,9 +48,7 @@ pub async fn import(
         bar.inc((end - start) as u64);
     }
     bar.finish_and_clear();
-    counts.unchanged = total - counts.inserted - counts.updated;
-    db::import_log::record(&mut tx, "wilayah", &file.name, &file.sha256, &counts).await?;
-    tx.commit().await?;
+    let counts = super::finish(tx, "wilayah", &file, counts).await?;
     Ok(counts)
 }
 
