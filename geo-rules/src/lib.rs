@@ -3,8 +3,13 @@
 //! Every distance is in metres and every coordinate in WGS84 degrees (longitude, latitude).
 
 pub mod boundary_file;
+pub mod boundary_index;
+pub mod location;
+pub mod metric;
 
 pub use boundary_file::{
     AxisOrder, BoundaryFeature, BoundaryFileError, FeatureProblem, INDONESIA_EXTENT,
     parse_boundary_file,
 };
+pub use boundary_index::{BoundaryIndex, IndexError, Region, RegionInput};
+pub use location::{LocateConfig, LocateError, LocationStatus, LocationVerdict};
