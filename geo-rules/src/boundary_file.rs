@@ -132,7 +132,7 @@ fn lat_lon_hint(lat_lon_features: usize, total: usize) -> String {
     }
 }
 
-fn list(problems: &[FeatureProblem]) -> String {
+pub(crate) fn list(problems: &[FeatureProblem]) -> String {
     let mut lines: Vec<String> = problems.iter().take(20).map(|p| format!("  {p}")).collect();
     if problems.len() > 20 {
         lines.push(format!("  ... and {} more", problems.len() - 20));

@@ -304,11 +304,13 @@ impl BoundaryIndex {
         // The tree's frame is exact only at the data's mean latitude; its distances may differ
         // from true ones by the ratio of the cosines of the latitudes (a few percent at most in
         // Indonesia). Keep scanning until the tree's distance exceeds the best true one by 5%.
-        let mut best: Option<(u32, f64)> = None;
+        // Candidates are ranked in the tangent plane at `p` (cheap); only the winner is measured on
+        // the geodesic.
+        let frame = LocalFrame::at(p[0], p[1]);
+        let mut best: Option<(u32, f64, [f64; 2], [f64; 2])> = None;
         for (edge, dist_sq) in self.edge_tree.nearest_neighbor_iter_with_distance_2(&query) {
-            let planar = dist_sq.sqrt();
-            if let Some((_, best_m)) = best
-                && planar > best_m * 1.05 + 1.0
+            if let Some((_, best_m, _, _)) = best
+                && dist_sq.sqrt() > best_m * 1.05 + 1.0
             {
                 break;
             }
@@ -321,12 +323,12 @@ impl BoundaryIndex {
                 line.to[0] / self.tree_scale.0,
                 line.to[1] / self.tree_scale.1,
             ];
-            let metres = point_segment_m(p, a, b);
-            if best.is_none_or(|(_, m)| metres < m) {
-                best = Some((edge.data, metres));
+            let metres = frame.segment_distance_sq(a, b).0.sqrt();
+            if best.is_none_or(|(_, m, _, _)| metres < m) {
+                best = Some((edge.data, metres, a, b));
             }
         }
-        best.map(|(r, m)| (&self.regions[r as usize], m))
+        best.map(|(r, _, a, b)| (&self.regions[r as usize], point_segment_m(p, a, b)))
     }
 
     fn fill_grid(&mut self) {

@@ -6,6 +6,7 @@ pub mod boundary_file;
 pub mod boundary_index;
 pub mod location;
 pub mod metric;
+pub mod point_file;
 
 pub use boundary_file::{
     AxisOrder, BoundaryFeature, BoundaryFileError, FeatureProblem, INDONESIA_EXTENT,
@@ -13,3 +14,4 @@ pub use boundary_file::{
 };
 pub use boundary_index::{BoundaryIndex, IndexError, Region, RegionInput};
 pub use location::{LocateConfig, LocateError, LocationStatus, LocationVerdict};
+pub use point_file::{PointFileError, PointFileOptions, annotate_points};

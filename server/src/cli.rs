@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use survey_schema::WilayahLevel;
 
@@ -45,8 +46,55 @@ enum Command {
     /// Import reference data (all-or-nothing; re-importing the same file changes nothing)
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Locate points: a GeoJSON FeatureCollection of Points in, the same on stdout with loc_status,
+    /// loc_kode, loc_kodes, loc_nearest_kode and loc_distance_m (metres) added to each feature
+    Locate(LocateArgs),
+    /// Benchmarks
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Print the OpenAPI document
     Openapi,
+}
+
+#[derive(Debug, Args)]
+struct LocateArgs {
+    /// GeoJSON FeatureCollection of Points; - reads standard input
+    points: PathBuf,
+    /// Kelurahan boundaries, a GeoJSON FeatureCollection with `kode` and `nama` [default: the
+    /// boundaries in the database]
+    #[arg(long)]
+    boundaries: Option<PathBuf>,
+    /// Property holding the kelurahan code the point is claimed to be in
+    #[arg(long, default_value = "kode")]
+    claimed_property: String,
+    /// Property holding the fix's accuracy in metres (absent: 0)
+    #[arg(long, default_value = "accuracy_m")]
+    accuracy_property: String,
+    /// Metres added to the accuracy before a point near a boundary is `borderline`
+    #[arg(long, default_value_t = 10.0)]
+    tolerance_m: f64,
+    /// A point in no kelurahan within this many metres of one is a `gap`, beyond it `outside`
+    #[arg(long, default_value_t = 250.0)]
+    gap_distance_m: f64,
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Classify seeded random points over Jakarta in-process and with PostGIS; print both rates
+    Locate {
+        /// Number of random points
+        #[arg(long, default_value_t = 1_000_000)]
+        points: usize,
+        /// Seed of the random points
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Kelurahan polygons to classify against
+        #[arg(long, default_value = "data/boundaries/dki_kelurahan.geojson")]
+        boundaries: PathBuf,
+        /// Measure the in-process index only
+        #[arg(long)]
+        skip_postgis: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -100,7 +148,12 @@ struct ProgressArgs {
 /// Parses the arguments, runs the command, and maps failure to exit code 1.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    crate::telemetry::init(matches!(cli.log_format, LogFormat::Json));
+    // Benchmarks run slow statements on purpose: do not warn about them.
+    let default_filter = match cli.command {
+        Command::Bench(_) => "warn,sqlx=error",
+        _ => "info,sqlx=warn,tower_http=info",
+    };
+    crate::telemetry::init(matches!(cli.log_format, LogFormat::Json), default_filter);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -128,22 +181,87 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let database_url = config::resolve_database_url(cli.database_url.as_deref())?;
+    let database_url = || config::resolve_database_url(cli.database_url.as_deref());
     match cli.command {
-        Command::Serve(args) => serve(database_url, args).await,
+        Command::Serve(args) => serve(database_url()?, args).await,
         Command::Migrate => {
-            let pool = crate::db::connect(&database_url, 2).await?;
+            let pool = crate::db::connect(&database_url()?, 2).await?;
             crate::MIGRATOR.run(&pool).await?;
             println!("migrations: up to date");
             Ok(())
         }
         Command::Import(cmd) => {
-            let pool = crate::db::connect(&database_url, 2).await?;
+            let pool = crate::db::connect(&database_url()?, 2).await?;
             crate::MIGRATOR.run(&pool).await?;
             run_import(&pool, cmd).await
         }
+        Command::Locate(args) => {
+            let index = if let Some(file) = &args.boundaries {
+                index_from_file(file)?
+            } else {
+                let pool = crate::db::connect(&database_url()?, 2).await?;
+                crate::locator::load(&pool).await?
+            };
+            anyhow::ensure!(
+                !index.is_empty(),
+                "no kelurahan boundaries to locate against: give --boundaries FILE or import them"
+            );
+            locate(&args, &index)
+        }
+        Command::Bench(BenchCommand::Locate {
+            points,
+            seed,
+            boundaries,
+            skip_postgis,
+        }) => {
+            let bench = crate::bench::LocateBench {
+                points,
+                seed,
+                verdict_points: points.min(200_000),
+                database_url: if skip_postgis {
+                    None
+                } else {
+                    Some(database_url()?)
+                },
+            };
+            crate::bench::run(&boundaries, &bench).await
+        }
         Command::Openapi => Ok(()),
     }
+}
+
+fn index_from_file(file: &std::path::Path) -> anyhow::Result<geo_rules::BoundaryIndex> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let features = geo_rules::parse_boundary_file(&bytes, "kode")
+        .with_context(|| format!("{}", file.display()))?;
+    Ok(geo_rules::BoundaryIndex::from_features(&features)?)
+}
+
+fn locate(args: &LocateArgs, index: &geo_rules::BoundaryIndex) -> anyhow::Result<()> {
+    let (name, bytes) = if args.points.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+            .context("reading standard input")?;
+        ("standard input".to_owned(), bytes)
+    } else {
+        let bytes = std::fs::read(&args.points)
+            .with_context(|| format!("reading {}", args.points.display()))?;
+        (args.points.display().to_string(), bytes)
+    };
+    let options = geo_rules::PointFileOptions {
+        claimed_property: args.claimed_property.clone(),
+        accuracy_property: args.accuracy_property.clone(),
+        config: geo_rules::LocateConfig {
+            tolerance_m: args.tolerance_m,
+            gap_distance_m: args.gap_distance_m,
+        },
+    };
+    let annotated =
+        geo_rules::annotate_points(&bytes, index, &options).with_context(|| name.clone())?;
+    let mut stdout = std::io::stdout().lock();
+    serde_json::to_writer(&mut stdout, &annotated)?;
+    std::io::Write::write_all(&mut stdout, b"\n")?;
+    Ok(())
 }
 
 async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {

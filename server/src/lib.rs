@@ -1,11 +1,14 @@
 //! The Tinjau service: HTTP API (axum), database access (sqlx + PostGIS), reference-data import and
 //! the `tinjau` command line.
 
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod extract;
 pub mod import;
+pub mod locator;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

@@ -20,6 +20,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Settings;
+use crate::locator::{self, SharedIndex};
 use crate::{MIGRATOR, db, routes};
 
 /// Largest request body accepted by default (JSON bodies); photo uploads set their own limit.
@@ -30,6 +31,8 @@ pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
 pub struct AppState {
     pub pool: PgPool,
     pub storage_dir: Arc<PathBuf>,
+    /// Kelurahan boundaries for location verdicts, kept current by [`crate::locator`].
+    pub index: Arc<SharedIndex>,
 }
 
 /// A bound, ready-to-run server.
@@ -58,9 +61,13 @@ impl Application {
                     settings.storage_dir.display()
                 )
             })?;
+        let index = Arc::new(SharedIndex::new(locator::load(&pool).await?));
+        tracing::info!(kelurahan = index.get().len(), "boundary index loaded");
+        locator::spawn_refresher(pool.clone(), Arc::clone(&index));
         let state = AppState {
             pool,
             storage_dir: Arc::new(settings.storage_dir.clone()),
+            index,
         };
         let router = build_router(state, settings)?;
         let listener = TcpListener::bind((settings.bind, settings.port))

@@ -2,10 +2,11 @@
 
 use tracing_subscriber::EnvFilter;
 
-/// Installs the global subscriber once; later calls (tests) are ignored.
-pub fn init(json: bool) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+/// Installs the global subscriber once; later calls (tests) are ignored. `RUST_LOG` overrides
+/// `default_filter`.
+pub fn init(json: bool, default_filter: &str) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

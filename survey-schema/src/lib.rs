@@ -5,9 +5,11 @@
 //! feature); no database, runtime or web framework types belong here.
 
 pub mod error;
+pub mod location;
 pub mod point;
 pub mod wilayah;
 
 pub use error::{ApiError, LocalizedMessage};
+pub use location::{LocationStatus, LocationVerdict};
 pub use point::{Wgs84Point, Wgs84PointError};
 pub use wilayah::{WilayahDetail, WilayahKode, WilayahKodeError, WilayahLevel, WilayahRef};

@@ -175,3 +175,88 @@ async fn serve_answers_readyz_and_stops_cleanly_on_sigterm() {
     };
     assert!(status.success(), "{status}");
 }
+
+const POINTS: &str = r#"{"type":"FeatureCollection","features":[
+  {"type":"Feature","properties":{"name":"Monas","kode":"31.71.01.1001","accuracy_m":8},"geometry":{"type":"Point","coordinates":[106.8272,-6.1754]}},
+  {"type":"Feature","properties":{"name":"sliver"},"geometry":{"type":"Point","coordinates":[106.751763,-6.250069]}},
+  {"type":"Feature","properties":{"name":"bay","kel":"31.72.05.1003"},"geometry":{"type":"Point","coordinates":[106.85,-6.05]}}]}"#;
+
+fn locate_output(out: &Output) -> Vec<serde_json::Value> {
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let body: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    body["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"].clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn locate_annotates_a_point_file_against_a_boundary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("points.geojson");
+    std::fs::write(&path, POINTS).unwrap();
+    let boundaries = data("boundaries/dki_kelurahan.geojson");
+    let args = [
+        "locate",
+        "--boundaries",
+        boundaries.to_str().unwrap(),
+        path.to_str().unwrap(),
+    ];
+    let properties = locate_output(&tinjau("postgres://unused", &args));
+    assert_eq!(properties[0]["name"], "Monas");
+    assert_eq!(properties[0]["loc_status"], "inside");
+    assert_eq!(properties[0]["loc_kode"], "31.71.01.1001");
+    assert_eq!(properties[1]["loc_status"], "gap");
+    assert_eq!(properties[1]["loc_nearest_kode"], "31.74.10.1004");
+    assert_eq!(properties[2]["loc_status"], "outside");
+    assert!(properties[2]["loc_distance_m"].as_f64().unwrap() > 1_000.0);
+}
+
+#[tokio::test]
+async fn locate_reads_stdin_and_the_database_boundaries_and_other_property_names() {
+    let url = fresh_database(Fixture::Reference).await.unwrap();
+    let mut child = Command::new(tinjau_binary().unwrap())
+        .args(["locate", "--claimed-property", "kel", "-"])
+        .env("DATABASE_URL", &url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), POINTS.as_bytes()).unwrap();
+    let properties = locate_output(&child.wait_with_output().unwrap());
+    // With --claimed-property kel, Monas has no claim and the bay point claims Ancol.
+    assert_eq!(properties[0]["loc_status"], "inside");
+    assert_eq!(properties[2]["loc_status"], "outside");
+}
+
+#[tokio::test]
+async fn locate_refuses_a_bad_point_file_naming_the_feature() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.geojson");
+    std::fs::write(
+        &path,
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"kode":"31.71.01.1001"},"geometry":{"type":"Point","coordinates":[-6.1754,106.8272]}}]}"#,
+    )
+    .unwrap();
+    let boundaries = data("boundaries/dki_kelurahan.geojson");
+    let out = tinjau(
+        "postgres://unused",
+        &[
+            "locate",
+            "--boundaries",
+            boundaries.to_str().unwrap(),
+            path.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("feature #0 (kode 31.71.01.1001)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("look like [lat, lon]"), "{stderr}");
+}

@@ -152,3 +152,32 @@ pub async fn kelurahan_collection(
     .await?;
     Ok((row.fingerprint, row.collection))
 }
+
+/// Every kelurahan boundary with its name, geometry as GeoJSON, for the in-memory index.
+pub async fn kelurahan_geometries(
+    pool: &PgPool,
+) -> Result<Vec<(String, String, String)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT b.kode, w.nama, ST_AsGeoJSON(b.geom) AS "geojson!"
+             FROM boundary b JOIN wilayah w USING (kode)
+            WHERE b.level = 4
+            ORDER BY b.kode"#
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.kode, r.nama, r.geojson))
+        .collect())
+}
+
+/// The channel on which a committed kelurahan-boundary import is announced to running servers.
+pub const CHANGED_CHANNEL: &str = "tinjau_boundaries";
+
+/// Announces, on commit of `conn`'s transaction, that kelurahan boundaries changed.
+pub async fn notify_changed(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query!("SELECT pg_notify('tinjau_boundaries', 'kelurahan')")
+        .execute(conn)
+        .await?;
+    Ok(())
+}

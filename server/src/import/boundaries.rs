@@ -94,6 +94,9 @@ pub async fn import(
         bar.inc((end - start) as u64);
     }
     bar.finish_and_clear();
+    if level == WilayahLevel::Kelurahan && counts.inserted + counts.updated > 0 {
+        db::boundary::notify_changed(&mut tx).await?;
+    }
     let counts = super::finish(tx, "boundaries", &file, counts).await?;
 
     let repaired = invalid

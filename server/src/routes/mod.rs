@@ -1,6 +1,7 @@
 //! The HTTP API. Handlers are thin: parse, call `db`, shape the answer.
 
 pub mod health;
+pub mod locate;
 pub mod wilayah;
 
 use axum::http::StatusCode;
@@ -28,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(health::readyz))
         .routes(routes!(wilayah::get_wilayah))
         .routes(routes!(wilayah::get_boundaries))
+        .routes(routes!(locate::locate))
 }
 
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.
