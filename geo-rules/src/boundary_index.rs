@@ -59,6 +59,14 @@ impl RegionInput {
 impl BoundaryIndex {
     /// Builds an index from checked boundary-file features (see [`crate::parse_boundary_file`]).
     pub fn from_features(features: &[crate::BoundaryFeature]) -> Result<Self, IndexError> {
+        Self::from_features_with_cell(features, None)
+    }
+
+    /// [`BoundaryIndex::from_features`] with a chosen grid cell side in degrees.
+    pub fn from_features_with_cell(
+        features: &[crate::BoundaryFeature],
+        cell_degrees: Option<f64>,
+    ) -> Result<Self, IndexError> {
         let inputs = features
             .iter()
             .filter_map(|f| {
@@ -69,7 +77,7 @@ impl BoundaryIndex {
                 )
             })
             .collect();
-        Self::build(inputs)
+        Self::build_with_cell(inputs, cell_degrees)
     }
 }
 
@@ -156,6 +164,15 @@ impl BoundaryIndex {
     /// Builds the index. Rings must be closed; validity (no self-intersection) is assumed, as
     /// PostGIS guarantees for imported boundaries.
     pub fn build(inputs: Vec<RegionInput>) -> Result<Self, IndexError> {
+        Self::build_with_cell(inputs, None)
+    }
+
+    /// [`BoundaryIndex::build`] with a chosen grid cell side in degrees (for benchmarks); `None`
+    /// sizes cells from the data.
+    pub fn build_with_cell(
+        inputs: Vec<RegionInput>,
+        cell_degrees: Option<f64>,
+    ) -> Result<Self, IndexError> {
         let mut regions = Vec::with_capacity(inputs.len());
         let mut by_kode = HashMap::with_capacity(inputs.len());
         for (i, input) in inputs.into_iter().enumerate() {
@@ -186,7 +203,13 @@ impl BoundaryIndex {
         } else {
             (bbox[2] - bbox[0], bbox[3] - bbox[1])
         };
-        let cell_degrees = grid_cell_degrees(width, height, &regions);
+        let cell_degrees = match cell_degrees {
+            // Never more than MAX_CELLS cells, whatever is asked.
+            Some(c) if c.is_finite() && c > 0.0 => {
+                c.max((width * height / MAX_CELLS as f64).sqrt())
+            }
+            _ => grid_cell_degrees(width, height, &regions),
+        };
         let nx = cells_along(width, cell_degrees);
         let ny = cells_along(height, cell_degrees);
         let origin = if regions.is_empty() {
@@ -449,7 +472,7 @@ fn cell_range(min: f64, max: f64, origin: f64, cell: f64, n: usize) -> (usize, u
     (to_cell(min), to_cell(max))
 }
 
-/// Cells about as wide as a typical edge is long keeps a few edges per cell, bounded by
+/// Cells small enough that a point meets only a few edges, bounded by
 /// [`MIN_CELL_DEGREES`] below and [`MAX_CELLS`] in total.
 fn grid_cell_degrees(width: f64, height: f64, regions: &[Region]) -> f64 {
     let area = (width * height).max(1e-12);
@@ -458,8 +481,10 @@ fn grid_cell_degrees(width: f64, height: f64, regions: &[Region]) -> f64 {
         .iter()
         .map(|r| (r.bbox[2] - r.bbox[0]) * (r.bbox[3] - r.bbox[1]))
         .sum();
-    // Aim for about one edge per cell over the area the regions cover.
-    let by_edges = (region_area / edges.max(1) as f64).sqrt();
+    // About four cells per edge over the area the regions cover: on Jakarta (tinjau bench locate
+    // --cell-degrees) halving the cell from this size's double gained 20%, halving again 15% more,
+    // as fewer edges are tested per point; past that the grid's memory costs as much as it saves.
+    let by_edges = (region_area / edges.max(1) as f64).sqrt() / 2.0;
     let by_memory = (area / MAX_CELLS as f64).sqrt();
     by_edges.max(by_memory).max(MIN_CELL_DEGREES)
 }

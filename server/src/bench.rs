@@ -25,6 +25,8 @@ pub struct LocateBench {
     /// Full verdicts (containment plus metre distances) are measured on this many points.
     pub verdict_points: usize,
     pub database_url: Option<String>,
+    /// Grid cell side in degrees; `None` sizes it from the data.
+    pub cell_degrees: Option<f64>,
 }
 
 /// Seeded uniform points over [`JAKARTA_MAINLAND`], `[lon, lat]`.
@@ -54,7 +56,7 @@ pub async fn run(boundaries: &Path, bench: &LocateBench) -> anyhow::Result<()> {
         std::fs::read(boundaries).with_context(|| format!("reading {}", boundaries.display()))?;
     let features = parse_boundary_file(&bytes, "kode")?;
     let started = Instant::now();
-    let index = BoundaryIndex::from_features(&features)?;
+    let index = BoundaryIndex::from_features_with_cell(&features, bench.cell_degrees)?;
     println!(
         "index: {} kelurahan from {}, built in {:.1} ms (grid cell {:.4} degrees)",
         index.len(),

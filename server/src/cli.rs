@@ -94,6 +94,9 @@ enum BenchCommand {
         /// Measure the in-process index only
         #[arg(long)]
         skip_postgis: bool,
+        /// Grid cell side in degrees [default: sized from the data]
+        #[arg(long)]
+        cell_degrees: Option<f64>,
     },
 }
 
@@ -213,6 +216,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             boundaries,
             skip_postgis,
+            cell_degrees,
         }) => {
             let bench = crate::bench::LocateBench {
                 points,
@@ -223,6 +227,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 } else {
                     Some(database_url()?)
                 },
+                cell_degrees,
             };
             crate::bench::run(&boundaries, &bench).await
         }
