@@ -4,12 +4,18 @@
 //! further in never re-checks it. This crate depends on serde only (and utoipa behind the `openapi`
 //! feature); no database, runtime or web framework types belong here.
 
+pub mod anomaly;
 pub mod error;
 pub mod location;
+pub mod numbers;
 pub mod point;
+pub mod unit;
 pub mod wilayah;
 
+pub use anomaly::{Anomaly, Severity};
 pub use error::{ApiError, LocalizedMessage};
 pub use location::{LocationStatus, LocationVerdict};
+pub use numbers::{NumberError, Rupiah};
 pub use point::{Wgs84Point, Wgs84PointError};
+pub use unit::Unit;
 pub use wilayah::{WilayahDetail, WilayahKode, WilayahKodeError, WilayahLevel, WilayahRef};
