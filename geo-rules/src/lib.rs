@@ -7,6 +7,7 @@ pub mod boundary_index;
 pub mod location;
 pub mod metric;
 pub mod point_file;
+pub mod proposal_rules;
 pub mod units;
 
 pub use boundary_file::{

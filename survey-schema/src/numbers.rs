@@ -158,7 +158,7 @@ impl fmt::Display for Rupiah {
         let digits = self.0.to_string();
         let mut grouped = String::new();
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 grouped.push('.');
             }
             grouped.push(c);
@@ -190,9 +190,7 @@ mod tests {
     use super::*;
 
     fn d(s: &str) -> String {
-        parse_decimal(s)
-            .map(|v| v.normalize().to_string())
-            .unwrap_or_else(|e| format!("err: {e}"))
+        parse_decimal(s).map_or_else(|e| format!("err: {e}"), |v| v.normalize().to_string())
     }
 
     #[test]
