@@ -11,6 +11,25 @@ use clap::{Args, Parser, Subcommand};
 use survey_schema::WilayahLevel;
 
 use crate::config::{self, Settings};
+
+/// `println!` that ends the program quietly when stdout is closed (`tinjau ... | head`).
+macro_rules! say {
+    ($($arg:tt)*) => {
+        write_line(format_args!($($arg)*))
+    };
+}
+
+fn write_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{args}").and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: writing to standard output: {e}");
+        std::process::exit(1);
+    }
+}
 use crate::import;
 use crate::startup::{Application, shutdown_signal};
 
@@ -46,6 +65,11 @@ enum Command {
     /// Import reference data (all-or-nothing; re-importing the same file changes nothing)
     #[command(subcommand)]
     Import(ImportCommand),
+    /// The activity catalogue (how proposals are recognised and priced)
+    #[command(subcommand)]
+    Catalogue(CatalogueCommand),
+    /// Re-run every proposal check and store the anomalies
+    Analyze,
     /// Locate points: a GeoJSON FeatureCollection of Points in, the same on stdout with loc_status,
     /// loc_kode, loc_kodes, loc_nearest_kode and loc_distance_m (metres) added to each feature
     Locate(LocateArgs),
@@ -76,6 +100,14 @@ struct LocateArgs {
     /// A point in no kelurahan within this many metres of one is a `gap`, beyond it `outside`
     #[arg(long, default_value_t = 250.0)]
     gap_distance_m: f64,
+}
+
+#[derive(Debug, Subcommand)]
+enum CatalogueCommand {
+    /// Write the catalogue as CSV to standard output
+    Export,
+    /// Insert or update catalogue rows from a CSV in the export's format; then re-runs the checks
+    Import { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -130,6 +162,34 @@ enum ImportCommand {
         #[command(flatten)]
         progress: ProgressArgs,
     },
+    /// Proposals (usulan), CSV or XLSX with the Berita Acara Form 3 or SIPD columns; then re-runs
+    /// the checks
+    Proposals {
+        file: PathBuf,
+        /// The year of the proposals (the forum's planning year)
+        #[arg(long)]
+        tahun: i32,
+        /// Import the good rows and write the rejected ones to a CSV with a reason column
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Where the rejected rows go [default: <file stem>.rejected.csv]
+        #[arg(long)]
+        rejected: Option<PathBuf>,
+        /// Match kelurahan names only within this area (kota or kecamatan code)
+        #[arg(long)]
+        wilayah: Option<survey_schema::WilayahKode>,
+    },
+    /// A regional unit-price standard: the SSH export, or item,spesifikasi,satuan,harga (HSPK); then
+    /// re-runs the checks
+    Prices {
+        file: PathBuf,
+        /// The region the standard is set for (a kota/kabupaten or provinsi code)
+        #[arg(long)]
+        region: survey_schema::WilayahKode,
+        /// The year of the standard
+        #[arg(long)]
+        tahun: i32,
+    },
     /// Area polygons, a GeoJSON FeatureCollection with a `kode` property per feature
     Boundaries {
         file: PathBuf,
@@ -178,7 +238,7 @@ pub fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Openapi = cli.command {
-        println!(
+        say!(
             "{}",
             serde_json::to_string_pretty(&crate::routes::openapi())?
         );
@@ -190,13 +250,37 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             let pool = crate::db::connect(&database_url()?, 2).await?;
             crate::MIGRATOR.run(&pool).await?;
-            println!("migrations: up to date");
+            say!("migrations: up to date");
             Ok(())
         }
         Command::Import(cmd) => {
             let pool = crate::db::connect(&database_url()?, 2).await?;
             crate::MIGRATOR.run(&pool).await?;
             run_import(&pool, cmd).await
+        }
+        Command::Catalogue(cmd) => {
+            let pool = crate::db::connect(&database_url()?, 2).await?;
+            crate::MIGRATOR.run(&pool).await?;
+            match cmd {
+                CatalogueCommand::Export => {
+                    import::catalogue::export(&pool, std::io::stdout().lock()).await
+                }
+                CatalogueCommand::Import { file } => {
+                    let c = import::catalogue::import(&pool, &file).await?;
+                    say!(
+                        "catalogue: {} rows from {}: {} changed",
+                        c.total,
+                        file.display(),
+                        c.updated
+                    );
+                    analyze(&pool).await
+                }
+            }
+        }
+        Command::Analyze => {
+            let pool = crate::db::connect(&database_url()?, 2).await?;
+            crate::MIGRATOR.run(&pool).await?;
+            analyze(&pool).await
         }
         Command::Locate(args) => {
             let index = if let Some(file) = &args.boundaries {
@@ -289,11 +373,106 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
     app.run_until(shutdown_signal()).await
 }
 
+async fn analyze(pool: &sqlx::PgPool) -> anyhow::Result<()> {
+    let index = crate::locator::load(pool).await?;
+    let s = crate::analysis::recompute(pool, Some(&index)).await?;
+    let by_code: Vec<String> = s
+        .by_code
+        .iter()
+        .map(|(code, n)| format!("{code} {n}"))
+        .collect();
+    say!(
+        "checks: {} proposals, {} with anomalies, {} anomalies{}{}",
+        s.proposals,
+        s.with_anomalies,
+        s.anomalies,
+        if by_code.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", by_code.join(", "))
+        },
+        if s.unknown_activity > 0 {
+            format!(
+                "; {} proposals of activities the catalogue does not know",
+                s.unknown_activity
+            )
+        } else {
+            String::new()
+        }
+    );
+    Ok(())
+}
+
 async fn run_import(pool: &sqlx::PgPool, cmd: ImportCommand) -> anyhow::Result<()> {
     match cmd {
+        ImportCommand::Proposals {
+            file,
+            tahun,
+            skip_invalid,
+            rejected,
+            wilayah,
+        } => {
+            let options = import::proposals::ProposalImportOptions {
+                tahun,
+                skip_invalid,
+                rejected_path: rejected,
+                scope: wilayah,
+            };
+            let s = import::proposals::import(pool, &file, &options).await?;
+            let c = &s.counts;
+            say!(
+                "proposals {tahun}: {} rows from {}: {} inserted, {} updated, {} unchanged, {} rejected",
+                c.total + s.rejected.len(),
+                file.display(),
+                c.inserted,
+                c.updated,
+                c.unchanged,
+                s.rejected.len()
+            );
+            if let Some(path) = &s.rejected_file {
+                say!(
+                    "rejected rows, with their reasons, written to {}:\n{}",
+                    path.display(),
+                    import::list(&s.rejected)
+                );
+            }
+            if !s.fuzzy_matches.is_empty() {
+                say!(
+                    "kelurahan matched by approximate name (check them):\n{}",
+                    import::list(&s.fuzzy_matches)
+                );
+            }
+            if s.unknown_activities > 0 {
+                say!(
+                    "{} proposals are of activities the catalogue does not know (kept; see `tinjau catalogue`)",
+                    s.unknown_activities
+                );
+            }
+            return analyze(pool).await;
+        }
+        ImportCommand::Prices {
+            file,
+            region,
+            tahun,
+        } => {
+            let s = import::prices::import(pool, &file, &region, tahun).await?;
+            let c = &s.counts;
+            say!(
+                "prices ({} {region} {tahun}): {} items from {}: {} inserted, {} updated, {} unchanged; {} rounded to whole rupiah, {} in units the checks do not compare",
+                s.source,
+                c.total,
+                file.display(),
+                c.inserted,
+                c.updated,
+                c.unchanged,
+                s.rounded,
+                s.unknown_units
+            );
+            return analyze(pool).await;
+        }
         ImportCommand::Wilayah { file, progress } => {
             let c = import::wilayah::import(pool, &file, !progress.no_progress).await?;
-            println!(
+            say!(
                 "wilayah: {} rows from {}: {} inserted, {} updated, {} unchanged",
                 c.total,
                 file.display(),
@@ -309,7 +488,7 @@ async fn run_import(pool: &sqlx::PgPool, cmd: ImportCommand) -> anyhow::Result<(
         } => {
             let s = import::boundaries::import(pool, &file, level, !progress.no_progress).await?;
             let c = &s.counts;
-            println!(
+            say!(
                 "boundaries ({level}): {} features from {}: {} inserted, {} updated, {} unchanged, {} repaired",
                 c.total,
                 file.display(),
@@ -319,7 +498,7 @@ async fn run_import(pool: &sqlx::PgPool, cmd: ImportCommand) -> anyhow::Result<(
                 c.repaired
             );
             if !s.repaired.is_empty() {
-                println!(
+                say!(
                     "repaired (invalid polygons made valid with ST_MakeValid):\n{}",
                     import::list(&s.repaired)
                 );

@@ -1,6 +1,7 @@
 //! The Tinjau service: HTTP API (axum), database access (sqlx + PostGIS), reference-data import and
 //! the `tinjau` command line.
 
+pub mod analysis;
 pub mod bench;
 pub mod cli;
 pub mod config;

@@ -9,6 +9,7 @@ pub mod error;
 pub mod location;
 pub mod numbers;
 pub mod point;
+pub mod proposal;
 pub mod unit;
 pub mod wilayah;
 
@@ -16,6 +17,7 @@ pub use anomaly::{Anomaly, Severity};
 pub use error::{ApiError, LocalizedMessage};
 pub use location::{LocationStatus, LocationVerdict};
 pub use numbers::{NumberError, Rupiah};
-pub use point::{Wgs84Point, Wgs84PointError};
+pub use point::{RawPoint, Wgs84Point, Wgs84PointError};
+pub use proposal::{ActivityRef, ProposalPage, ProposalView};
 pub use unit::Unit;
 pub use wilayah::{WilayahDetail, WilayahKode, WilayahKodeError, WilayahLevel, WilayahRef};

@@ -104,6 +104,24 @@ fn clip(s: &str) -> String {
     s.chars().take(40).collect()
 }
 
+/// An amount of money as written, sen allowed: `Rp 1.250,50`, `IDR 75.000`, `Rp. 2.500.000,-`.
+pub fn parse_money(input: &str) -> Result<Decimal, NumberError> {
+    let trimmed = input.trim();
+    let lower = trimmed.to_ascii_lowercase();
+    let without_currency = ["rp.", "rp", "idr"]
+        .iter()
+        .find_map(|prefix| lower.starts_with(prefix).then(|| &trimmed[prefix.len()..]))
+        .unwrap_or(trimmed);
+    let without_suffix = without_currency
+        .trim()
+        .trim_end_matches(",-")
+        .trim_end_matches(".-");
+    parse_decimal(without_suffix).map_err(|e| match e {
+        NumberError::NotANumber(_) => NumberError::NotANumber(clip(input)),
+        other => other,
+    })
+}
+
 /// An amount of money in whole rupiah.
 ///
 /// ```
@@ -120,20 +138,7 @@ pub struct Rupiah(i64);
 impl Rupiah {
     /// Parses `Rp 1.250.000`, `Rp1.250.000,00`, `1250000`, `IDR 1,250,000.00`.
     pub fn parse(input: &str) -> Result<Self, NumberError> {
-        let trimmed = input.trim();
-        let lower = trimmed.to_ascii_lowercase();
-        let without_currency = ["rp.", "rp", "idr"]
-            .iter()
-            .find_map(|prefix| lower.starts_with(prefix).then(|| &trimmed[prefix.len()..]))
-            .unwrap_or(trimmed);
-        let without_suffix = without_currency
-            .trim()
-            .trim_end_matches(",-")
-            .trim_end_matches(".-");
-        let value = parse_decimal(without_suffix).map_err(|e| match e {
-            NumberError::NotANumber(_) => NumberError::NotANumber(clip(input)),
-            other => other,
-        })?;
+        let value = parse_money(input)?;
         if !value.fract().is_zero() {
             return Err(NumberError::FractionalRupiah(clip(input)));
         }
@@ -181,7 +186,8 @@ pub fn split_quantity(input: &str) -> Result<(Decimal, &str), NumberError> {
         .char_indices()
         .find(|(_, c)| !(c.is_ascii_digit() || matches!(c, '.' | ',' | ' ' | '\u{a0}')))
         .map_or(trimmed.len(), |(i, _)| i);
-    let number = parse_decimal(&trimmed[..end])?;
+    let number =
+        parse_decimal(&trimmed[..end]).map_err(|_| NumberError::NotANumber(clip(input)))?;
     Ok((number, trimmed[end..].trim()))
 }
 

@@ -56,7 +56,7 @@ impl Wgs84Point {
 }
 
 /// The wire form of [`Wgs84Point`]: `{"lat": .., "lon": ..}` in degrees.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RawPoint {
     /// Latitude in degrees, -90..=90.

@@ -1,7 +1,11 @@
 //! All SQL lives here, one module per table group, with bound parameters only.
 
+pub mod activity;
+pub mod anomaly;
 pub mod boundary;
 pub mod import_log;
+pub mod price;
+pub mod proposal;
 pub mod wilayah;
 
 use std::time::Duration;

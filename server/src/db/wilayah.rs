@@ -93,3 +93,17 @@ pub async fn upsert(
     let inserted = rows.iter().filter(|r| r.inserted).count();
     Ok((inserted, rows.len() - inserted))
 }
+
+/// The kecamatan and kelurahan/desa within `prefix` (a code; empty: the whole country).
+pub async fn within(pool: &PgPool, prefix: &str) -> Result<Vec<WilayahRow>, sqlx::Error> {
+    sqlx::query_as!(
+        WilayahRow,
+        "SELECT kode, nama, level FROM wilayah
+          WHERE level >= 3
+            AND ($1 = '' OR kode = $1 OR (kode >= ($1 || '.') AND kode < ($1 || '/')))
+          ORDER BY kode",
+        prefix
+    )
+    .fetch_all(pool)
+    .await
+}

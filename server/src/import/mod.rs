@@ -1,6 +1,10 @@
 //! Reference-data import: all-or-nothing (one transaction), idempotent by kode, with a report.
 
 pub mod boundaries;
+pub mod catalogue;
+pub mod prices;
+pub mod proposals;
+pub mod table;
 pub mod wilayah;
 
 use std::fmt;

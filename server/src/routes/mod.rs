@@ -2,6 +2,7 @@
 
 pub mod health;
 pub mod locate;
+pub mod proposals;
 pub mod wilayah;
 
 use axum::http::StatusCode;
@@ -30,6 +31,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(wilayah::get_wilayah))
         .routes(routes!(wilayah::get_boundaries))
         .routes(routes!(locate::locate))
+        .routes(routes!(proposals::list_proposals))
+        .routes(routes!(proposals::get_proposal))
 }
 
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.

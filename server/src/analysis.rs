@@ -1,0 +1,219 @@
+//! Running the proposal checks (geo-rules) over the stored proposals and storing what they find.
+//!
+//! The checks compare proposals with each other, with earlier years, with the catalogue and with the
+//! price standards, so whenever one of these inputs changes every proposal is checked again, in one
+//! transaction: thousands of proposals take well under a second.
+
+use std::collections::{BTreeMap, HashMap};
+
+use geo_rules::BoundaryIndex;
+use geo_rules::proposal_rules::{
+    Activity, CostStandard, ProposalFacts, RuleConfig, RuleInputs, check_proposals,
+    recognise_activity,
+};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use sqlx::PgPool;
+use survey_schema::{Rupiah, Unit, Wgs84Point, WilayahKode};
+
+use crate::db;
+
+/// What a recomputation did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AnalysisSummary {
+    pub proposals: usize,
+    pub with_anomalies: usize,
+    pub anomalies: usize,
+    /// Proposals whose activity the catalogue does not recognise.
+    pub unknown_activity: usize,
+    /// Count per anomaly code.
+    pub by_code: BTreeMap<String, usize>,
+}
+
+/// Statuses that mean a proposal was approved (for "already done in an earlier year").
+pub fn is_approved(status: &str) -> bool {
+    matches!(
+        status.trim().to_lowercase().as_str(),
+        "disetujui"
+            | "diterima"
+            | "approved"
+            | "selesai"
+            | "terealisasi"
+            | "direalisasikan"
+            | "dilaksanakan"
+    )
+}
+
+/// The catalogue as the rules see it.
+pub fn activities(rows: &[db::activity::ActivityRow]) -> Vec<Activity> {
+    rows.iter()
+        .filter_map(|r| {
+            Some(Activity {
+                code: r.code.clone(),
+                nama: r.nama.clone(),
+                keywords: r.keywords.clone(),
+                unit: Unit::from_code(&r.unit)?,
+                volume_min: r.volume_min,
+                volume_max: r.volume_max,
+            })
+        })
+        .collect()
+}
+
+/// Re-recognises every proposal's activity, recomputes every check, and replaces the stored anomalies.
+pub async fn recompute(
+    pool: &PgPool,
+    boundaries: Option<&BoundaryIndex>,
+) -> anyhow::Result<AnalysisSummary> {
+    let catalogue_rows = db::activity::all(pool).await?;
+    let catalogue = activities(&catalogue_rows);
+    let mut facts_rows = db::proposal::all_facts(pool).await?;
+
+    let mut tx = pool.begin().await?;
+    // One recomputation at a time; a second waits and then sees the first one's result.
+    sqlx::query!("SELECT pg_advisory_xact_lock(hashtext('tinjau-analysis'))")
+        .execute(&mut *tx)
+        .await?;
+    let (mut ids, mut codes) = (Vec::new(), Vec::new());
+    for row in &mut facts_rows {
+        let recognised = recognise_activity(&row.usulan, &catalogue).map(|a| a.code.clone());
+        if recognised != row.activity_code {
+            ids.push(row.id);
+            codes.push(recognised.clone());
+            row.activity_code = recognised;
+        }
+    }
+    if !ids.is_empty() {
+        db::proposal::set_activities(&mut tx, &ids, &codes).await?;
+    }
+
+    let facts: Vec<ProposalFacts> = facts_rows.iter().filter_map(to_facts).collect();
+    let activities: HashMap<String, Activity> = catalogue
+        .iter()
+        .map(|a| (a.code.clone(), a.clone()))
+        .collect();
+    let config = RuleConfig::default();
+
+    // Standards depend on the city and the year: check each (city, year) group on its own.
+    let mut groups: BTreeMap<(String, i32), Vec<ProposalFacts>> = BTreeMap::new();
+    for f in &facts {
+        let kota = f.kelurahan.as_str().get(..5).unwrap_or_default().to_owned();
+        groups.entry((kota, f.tahun)).or_default().push(f.clone());
+    }
+    let mut batch = db::anomaly::AnomalyBatch::default();
+    let mut summary = AnalysisSummary {
+        proposals: facts.len(),
+        unknown_activity: facts.iter().filter(|f| f.activity.is_none()).count(),
+        ..AnalysisSummary::default()
+    };
+    for ((kota, tahun), proposals) in &groups {
+        let standards = standards_for(pool, &catalogue_rows, kota, *tahun).await?;
+        let earlier: Vec<ProposalFacts> = facts
+            .iter()
+            .filter(|f| f.tahun < *tahun && f.kelurahan.as_str().starts_with(kota.as_str()))
+            .cloned()
+            .collect();
+        let inputs = RuleInputs {
+            activities: &activities,
+            standards: &standards,
+            earlier: &earlier,
+            boundaries,
+            config: &config,
+        };
+        for (id, anomalies) in check_proposals(proposals, &inputs) {
+            if !anomalies.is_empty() {
+                summary.with_anomalies += 1;
+            }
+            for a in anomalies {
+                *summary.by_code.entry(a.code.clone()).or_default() += 1;
+                batch.proposal_ids.push(id);
+                batch.codes.push(a.code);
+                batch.severities.push(a.severity.as_str().to_owned());
+                batch.messages_id.push(a.message.id);
+                batch.messages_en.push(a.message.en);
+                batch.details.push(a.details);
+            }
+        }
+    }
+    summary.anomalies = batch.codes.len();
+    db::anomaly::replace_all(&mut tx, &batch).await?;
+    tx.commit().await?;
+    Ok(summary)
+}
+
+fn to_facts(row: &db::proposal::FactRow) -> Option<ProposalFacts> {
+    let pin = match (row.lon, row.lat) {
+        (Some(lon), Some(lat)) => Wgs84Point::parse(lon, lat).ok(),
+        _ => None,
+    };
+    Some(ProposalFacts {
+        id: row.id,
+        tahun: row.tahun,
+        kelurahan: WilayahKode::parse(&row.kelurahan_kode).ok()?,
+        activity: row.activity_code.clone(),
+        text: match &row.lokasi {
+            Some(lokasi) => format!("{} {lokasi}", row.usulan),
+            None => row.usulan.clone(),
+        },
+        volume: row.volume,
+        unit: row.unit.as_deref().and_then(Unit::from_code),
+        unit_raw: row.satuan_raw.clone(),
+        budget: Rupiah::new(row.anggaran)?,
+        pin,
+        approved: is_approved(&row.status),
+    })
+}
+
+/// The standard installed price of each catalogue activity for one city and year.
+async fn standards_for(
+    pool: &PgPool,
+    catalogue: &[db::activity::ActivityRow],
+    kota: &str,
+    tahun: i32,
+) -> anyhow::Result<HashMap<String, CostStandard>> {
+    let mut out = HashMap::new();
+    for row in catalogue {
+        let (Some(pattern), Some(price_unit), Some(unit)) = (
+            &row.price_pattern,
+            &row.price_unit,
+            Unit::from_code(&row.unit),
+        ) else {
+            continue;
+        };
+        let Some(found) = db::price::standard_price(pool, pattern, price_unit, kota, tahun).await?
+        else {
+            continue;
+        };
+        let price = (Decimal::from(found.harga) * row.work_factor)
+            .round()
+            .to_i64()
+            .and_then(Rupiah::new);
+        let Some(price) = price else { continue };
+        let place = if found.region_kode == kota || kota.starts_with(&found.region_kode) {
+            found.region_kode.clone()
+        } else {
+            format!(
+                "{} (another region: no standard for {kota})",
+                found.region_kode
+            )
+        };
+        out.insert(
+            row.code.clone(),
+            CostStandard {
+                unit,
+                price,
+                source: format!(
+                    "{} {} {}: {} (median of {} item(s), Rp {}/{price_unit}) x {}",
+                    found.source.to_uppercase(),
+                    place,
+                    found.tahun,
+                    found.example_item,
+                    found.items,
+                    found.harga,
+                    row.work_factor.normalize()
+                ),
+            },
+        );
+    }
+    Ok(out)
+}

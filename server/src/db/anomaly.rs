@@ -1,0 +1,58 @@
+//! The `anomaly` table: findings of the checks, per proposal.
+
+use sqlx::{PgConnection, PgPool};
+
+/// Stored anomalies of a set of proposals, index-aligned.
+#[derive(Debug, Default)]
+pub struct AnomalyBatch {
+    pub proposal_ids: Vec<i64>,
+    pub codes: Vec<String>,
+    pub severities: Vec<String>,
+    pub messages_id: Vec<String>,
+    pub messages_en: Vec<String>,
+    pub details: Vec<serde_json::Value>,
+}
+
+/// Replaces every stored anomaly with `batch` (the checks are recomputed as a whole).
+pub async fn replace_all(conn: &mut PgConnection, batch: &AnomalyBatch) -> Result<(), sqlx::Error> {
+    sqlx::query!("DELETE FROM anomaly")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query!(
+        "INSERT INTO anomaly (proposal_id, code, severity, message_id, message_en, details)
+         SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[])",
+        &batch.proposal_ids,
+        &batch.codes,
+        &batch.severities,
+        &batch.messages_id,
+        &batch.messages_en,
+        &batch.details,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// One stored anomaly.
+#[derive(Debug, Clone)]
+pub struct AnomalyRow {
+    pub proposal_id: i64,
+    pub code: String,
+    pub severity: String,
+    pub message_id: String,
+    pub message_en: String,
+    pub details: serde_json::Value,
+}
+
+/// The anomalies of some proposals, most serious first.
+pub async fn for_proposals(pool: &PgPool, ids: &[i64]) -> Result<Vec<AnomalyRow>, sqlx::Error> {
+    sqlx::query_as!(
+        AnomalyRow,
+        "SELECT proposal_id, code, severity, message_id, message_en, details
+           FROM anomaly WHERE proposal_id = ANY($1)
+          ORDER BY proposal_id, CASE severity WHEN 'high' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, code, id",
+        ids
+    )
+    .fetch_all(pool)
+    .await
+}

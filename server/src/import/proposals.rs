@@ -1,0 +1,760 @@
+//! `tinjau import proposals FILE.csv|FILE.xlsx --tahun YEAR`: usulan from the Berita Acara Form 3
+//! columns, or from the national SIPD export.
+//!
+//! Headers match whatever their case, spacing and punctuation ("SKPD/UKPD Tujuan", "skpd ukpd
+//! tujuan"). Numbers are read the Indonesian way (`Rp 1.250.000,00`, `1.250,5`, `125 m2`), exactly.
+//! A kelurahan is given by code or by name; names are matched to `wilayah` tolerating case, spacing,
+//! "Kel."/"Kelurahan"/"Desa" prefixes and small spelling variants, and every fuzzy match is reported.
+//! Any bad row: nothing is imported, unless `skip_invalid`, which imports the good rows and writes the
+//! rejected ones, with a reason column, to a CSV.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use geo_rules::proposal_rules::{normalise_text, recognise_activity};
+use geo_rules::units::normalize_unit;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+use survey_schema::numbers::split_quantity;
+use survey_schema::{Rupiah, Wgs84Point, WilayahKode};
+
+use super::table::{self, Cell, Table};
+use super::{ImportCounts, ImportError, InputFile, RowProblem};
+use crate::db;
+
+/// How to import.
+#[derive(Debug, Clone, Default)]
+pub struct ProposalImportOptions {
+    pub tahun: i32,
+    /// Import the good rows and write the bad ones to `rejected_path`.
+    pub skip_invalid: bool,
+    /// Where rejected rows go [default: `<file stem>.rejected.csv` in the current directory].
+    pub rejected_path: Option<PathBuf>,
+    /// Resolve kelurahan names only within this area (a kota or kecamatan code).
+    pub scope: Option<WilayahKode>,
+}
+
+/// What a proposal import did.
+#[derive(Debug, Clone, Default)]
+pub struct ProposalSummary {
+    pub counts: ImportCounts,
+    pub rejected: Vec<RowProblem>,
+    /// Where the rejected rows were written, if any were.
+    pub rejected_file: Option<PathBuf>,
+    /// `row N: 'Kel. Kebon Kelapa' → 31.71.01.1005 Kebon Kelapa (similarity 0.95)`.
+    pub fuzzy_matches: Vec<String>,
+    /// Imported proposals whose activity the catalogue does not recognise.
+    pub unknown_activities: usize,
+}
+
+/// The fields a proposal file can carry, and the header names (normalised) that mean them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Field {
+    Nomor,
+    Permasalahan,
+    Program,
+    Usulan,
+    Lokasi,
+    Kelurahan,
+    Kecamatan,
+    Rw,
+    Rt,
+    RtRw,
+    Volume,
+    Satuan,
+    Anggaran,
+    Skpd,
+    Status,
+    Lat,
+    Lon,
+}
+
+const HEADERS: &[(Field, &[&str])] = &[
+    (Field::Nomor, &["no", "nomor", "nourut"]),
+    (Field::Permasalahan, &["permasalahan", "masalah"]),
+    (Field::Program, &["program"]),
+    (
+        Field::Usulan,
+        &["usulankegiatan", "usulan", "kegiatan", "namakegiatan"],
+    ),
+    (
+        Field::Lokasi,
+        &["lokasi", "alamat", "lokasidetail", "alamatlokasi"],
+    ),
+    (
+        Field::Kelurahan,
+        &[
+            "kelurahan",
+            "desakelurahan",
+            "kelurahandesa",
+            "desa",
+            "kodekelurahan",
+            "kodewilayah",
+            "kel",
+            "kodekel",
+        ],
+    ),
+    (Field::Kecamatan, &["kecamatan", "kec"]),
+    (Field::Rw, &["rw"]),
+    (Field::Rt, &["rt"]),
+    (Field::RtRw, &["rtrw"]),
+    (Field::Volume, &["volume", "koefisien", "vol"]),
+    (Field::Satuan, &["satuan", "sat"]),
+    (
+        Field::Anggaran,
+        &[
+            "perkiraananggaran",
+            "anggaran",
+            "perkiraananggaranrp",
+            "paguindikatif",
+            "biaya",
+            "perkiraanbiaya",
+            "nilai",
+        ],
+    ),
+    (
+        Field::Skpd,
+        &[
+            "skpdtujuan",
+            "skpdukpdtujuan",
+            "opdtujuan",
+            "skpd",
+            "opd",
+            "perangkatdaerah",
+            "ukpdtujuan",
+        ],
+    ),
+    (Field::Status, &["status"]),
+    (Field::Lat, &["latitude", "lat", "lintang"]),
+    (Field::Lon, &["longitude", "lon", "lng", "long", "bujur"]),
+];
+
+fn header_key(h: &str) -> String {
+    h.chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect::<String>()
+        .to_lowercase()
+}
+
+fn field_of(header: &str) -> Option<Field> {
+    let key = header_key(header);
+    HEADERS
+        .iter()
+        .find(|(_, names)| names.contains(&key.as_str()))
+        .map(|(f, _)| *f)
+}
+
+fn is_header_row(cells: &[String]) -> bool {
+    let fields: HashSet<Field> = cells.iter().filter_map(|c| field_of(c)).collect();
+    fields.contains(&Field::Usulan) && fields.len() >= 3
+}
+
+/// Imports proposals for one year.
+pub async fn import(
+    pool: &PgPool,
+    path: &Path,
+    options: &ProposalImportOptions,
+) -> Result<ProposalSummary, ImportError> {
+    let file = InputFile::read(path, false)?;
+    let table = table::read(&file.bytes, is_header_row).map_err(|e| {
+        ImportError::File(format!(
+            "{}: {e}; a proposal file needs at least the columns Usulan Kegiatan, Kelurahan, Volume and Perkiraan Anggaran",
+            file.name
+        ))
+    })?;
+    let columns = map_columns(&file.name, &table)?;
+    let resolver = KelurahanResolver::load(pool, options.scope.as_ref()).await?;
+    let catalogue = crate::analysis::activities(&db::activity::all(pool).await?);
+
+    let mut batch = db::proposal::ProposalBatch::default();
+    let mut summary = ProposalSummary::default();
+    let mut rejected_rows: Vec<(usize, &Vec<Cell>, String)> = Vec::new();
+    let mut first_row_of: HashMap<String, usize> = HashMap::new();
+    let mut resolved: ResolveCache = HashMap::new();
+    for (row_number, cells) in &table.rows {
+        let get = |f: Field| {
+            columns
+                .get(&f)
+                .and_then(|&i| cells.get(i))
+                .cloned()
+                .unwrap_or(Cell::Empty)
+        };
+        let parsed = parse_row(&get, options.tahun, &resolver, &mut resolved);
+        let row = match parsed {
+            Ok(row) => row,
+            Err(problems) => {
+                for (column, message) in &problems {
+                    summary.rejected.push(RowProblem {
+                        location: format!("row {row_number}, column {column}"),
+                        message: message.clone(),
+                    });
+                }
+                let reason = problems
+                    .iter()
+                    .map(|(c, m)| format!("{c}: {m}"))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                rejected_rows.push((*row_number, cells, reason));
+                continue;
+            }
+        };
+        if let Some(first) = first_row_of.insert(row.natural_key.clone(), *row_number) {
+            let message =
+                format!("repeats row {first} (same kelurahan, RW, RT, No, usulan and lokasi)");
+            summary.rejected.push(RowProblem {
+                location: format!("row {row_number}"),
+                message: message.clone(),
+            });
+            rejected_rows.push((*row_number, cells, message));
+            continue;
+        }
+        if let Some(note) = &row.fuzzy {
+            summary
+                .fuzzy_matches
+                .push(format!("row {row_number}: {note}"));
+        }
+        let activity = recognise_activity(&row.usulan, &catalogue).map(|a| a.code.clone());
+        if activity.is_none() {
+            summary.unknown_activities += 1;
+        }
+        push(&mut batch, row, activity, *row_number);
+    }
+
+    if !summary.rejected.is_empty() && !options.skip_invalid {
+        return Err(ImportError::Rows {
+            file: file.name,
+            problems: summary.rejected,
+        });
+    }
+    if !rejected_rows.is_empty() {
+        let target = options.rejected_path.clone().unwrap_or_else(|| {
+            let stem = path
+                .file_stem()
+                .map_or_else(|| "proposals".into(), |s| s.to_string_lossy().into_owned());
+            PathBuf::from(format!("{stem}.rejected.csv"))
+        });
+        write_rejected(&target, &table.headers, &rejected_rows).map_err(|source| {
+            ImportError::Io {
+                path: target.display().to_string(),
+                source,
+            }
+        })?;
+        summary.rejected_file = Some(target);
+    }
+
+    let mut tx = super::begin(pool).await?;
+    let (inserted, updated) = if batch.is_empty() {
+        (0, 0)
+    } else {
+        db::proposal::upsert(&mut tx, options.tahun, &file.source(), &batch).await?
+    };
+    summary.counts = super::finish(
+        tx,
+        "proposals",
+        &file,
+        ImportCounts {
+            total: batch.len(),
+            inserted,
+            updated,
+            ..ImportCounts::default()
+        },
+    )
+    .await?;
+    Ok(summary)
+}
+
+fn map_columns(file: &str, table: &Table) -> Result<HashMap<Field, usize>, ImportError> {
+    let mut columns = HashMap::new();
+    for (i, header) in table.headers.iter().enumerate() {
+        if let Some(field) = field_of(header) {
+            columns.entry(field).or_insert(i);
+        }
+    }
+    let missing: Vec<&str> = [
+        (Field::Usulan, "Usulan Kegiatan"),
+        (Field::Kelurahan, "Kelurahan (kode or name)"),
+        (Field::Volume, "Volume"),
+        (Field::Anggaran, "Perkiraan Anggaran"),
+    ]
+    .iter()
+    .filter(|(f, _)| !columns.contains_key(f))
+    .map(|(_, name)| *name)
+    .collect();
+    if missing.is_empty() {
+        Ok(columns)
+    } else {
+        Err(ImportError::File(format!(
+            "{file}: missing column(s) {}; found {}",
+            missing.join(", "),
+            table.headers.join(", ")
+        )))
+    }
+}
+
+/// A row that passed every check.
+#[derive(Debug)]
+struct ParsedRow {
+    natural_key: String,
+    kelurahan: String,
+    fuzzy: Option<String>,
+    rw: Option<String>,
+    rt: Option<String>,
+    nomor: Option<String>,
+    permasalahan: Option<String>,
+    program: Option<String>,
+    usulan: String,
+    lokasi: Option<String>,
+    volume: Decimal,
+    satuan_raw: String,
+    anggaran: i64,
+    skpd: Option<String>,
+    status: String,
+    pin: Option<Wgs84Point>,
+}
+
+type Problems = Vec<(&'static str, String)>;
+type ResolveCache = HashMap<(String, String), Result<(String, Option<String>), String>>;
+
+fn text(cell: &Cell) -> Option<String> {
+    (!cell.is_empty()).then(|| cell.text().trim().to_owned())
+}
+
+/// RT/RW numbers as digits without leading zeros (`RW 003` → `3`), or the text as written.
+fn rt_rw(value: Option<String>) -> Option<String> {
+    value.map(|v| {
+        let digits: String = v.chars().filter(char::is_ascii_digit).collect();
+        let trimmed = digits.trim_start_matches('0');
+        if digits.is_empty() {
+            v
+        } else if trimmed.is_empty() {
+            "0".into()
+        } else {
+            trimmed.into()
+        }
+    })
+}
+
+fn parse_row(
+    get: &impl Fn(Field) -> Cell,
+    tahun: i32,
+    resolver: &KelurahanResolver,
+    cache: &mut ResolveCache,
+) -> Result<ParsedRow, Problems> {
+    let mut problems: Problems = Vec::new();
+    let usulan = text(&get(Field::Usulan)).unwrap_or_default();
+    if usulan.is_empty() {
+        problems.push(("Usulan Kegiatan", "is empty".into()));
+    }
+
+    let kelurahan_text = text(&get(Field::Kelurahan)).unwrap_or_default();
+    let kecamatan_text = text(&get(Field::Kecamatan)).unwrap_or_default();
+    let kelurahan = if kelurahan_text.is_empty() {
+        problems.push(("Kelurahan", "is empty".into()));
+        None
+    } else {
+        let key = (kelurahan_text.clone(), kecamatan_text.clone());
+        match cache
+            .entry(key)
+            .or_insert_with(|| resolver.resolve(&kelurahan_text, &kecamatan_text))
+        {
+            Ok(found) => Some(found.clone()),
+            Err(e) => {
+                problems.push(("Kelurahan", e.clone()));
+                None
+            }
+        }
+    };
+
+    let (volume, unit_in_volume) = match get(Field::Volume) {
+        Cell::Number(n) => (Some(n), String::new()),
+        Cell::Text(t) => match split_quantity(&t) {
+            Ok((n, unit)) => (Some(n), unit.to_owned()),
+            Err(e) => {
+                problems.push(("Volume", e.to_string()));
+                (None, String::new())
+            }
+        },
+        Cell::Empty => {
+            problems.push(("Volume", "is empty".into()));
+            (None, String::new())
+        }
+    };
+    if volume.is_some_and(|v| v <= Decimal::ZERO) {
+        problems.push(("Volume", "must be more than 0".into()));
+    }
+    let satuan_col = text(&get(Field::Satuan)).unwrap_or_default();
+    let satuan_raw = match (satuan_col.is_empty(), unit_in_volume.is_empty()) {
+        (false, false) if normalize_unit(&satuan_col) != normalize_unit(&unit_in_volume) => {
+            problems.push((
+                "Satuan",
+                format!("'{satuan_col}' disagrees with the unit '{unit_in_volume}' in Volume"),
+            ));
+            satuan_col
+        }
+        (false, _) => satuan_col,
+        (true, false) => unit_in_volume,
+        (true, true) => {
+            problems.push(("Satuan", "is empty (and Volume has no unit)".into()));
+            String::new()
+        }
+    };
+
+    let anggaran = match get(Field::Anggaran) {
+        Cell::Number(n) if n.fract().is_zero() && n >= Decimal::ZERO => n.to_i64(),
+        Cell::Number(n) => {
+            problems.push((
+                "Perkiraan Anggaran",
+                format!("{n} is not a whole, positive number of rupiah"),
+            ));
+            None
+        }
+        Cell::Text(t) => match Rupiah::parse(&t) {
+            Ok(r) => Some(r.get()),
+            Err(e) => {
+                problems.push(("Perkiraan Anggaran", e.to_string()));
+                None
+            }
+        },
+        Cell::Empty => {
+            problems.push(("Perkiraan Anggaran", "is empty".into()));
+            None
+        }
+    };
+
+    let pin = parse_pin(&get(Field::Lat), &get(Field::Lon)).unwrap_or_else(|e| {
+        problems.push(("Latitude/Longitude", e));
+        None
+    });
+
+    let (mut rt, mut rw) = (text(&get(Field::Rt)), text(&get(Field::Rw)));
+    if let Some(both) = text(&get(Field::RtRw))
+        && let Some((a, b)) = both.split_once('/')
+    {
+        rt = rt.or(Some(a.trim().to_owned()));
+        rw = rw.or(Some(b.trim().to_owned()));
+    }
+
+    let (Some((kelurahan, fuzzy)), Some(volume), Some(anggaran), true) =
+        (kelurahan, volume, anggaran, problems.is_empty())
+    else {
+        return Err(problems);
+    };
+    let (rt, rw) = (rt_rw(rt), rt_rw(rw));
+    let nomor = text(&get(Field::Nomor));
+    let lokasi = text(&get(Field::Lokasi));
+    let identity = [
+        tahun.to_string(),
+        kelurahan.clone(),
+        rw.clone().unwrap_or_default(),
+        rt.clone().unwrap_or_default(),
+        nomor.as_deref().map(normalise_text).unwrap_or_default(),
+        normalise_text(&usulan),
+        lokasi.as_deref().map(normalise_text).unwrap_or_default(),
+    ]
+    .join("|");
+    Ok(ParsedRow {
+        natural_key: hex::encode(Sha256::digest(identity.as_bytes())),
+        kelurahan,
+        fuzzy,
+        rw,
+        rt,
+        nomor,
+        permasalahan: text(&get(Field::Permasalahan)),
+        program: text(&get(Field::Program)),
+        usulan,
+        lokasi,
+        volume: volume.normalize(),
+        satuan_raw,
+        anggaran,
+        skpd: text(&get(Field::Skpd)),
+        status: text(&get(Field::Status)).map_or_else(|| "usulan".to_owned(), |s| s.to_lowercase()),
+        pin,
+    })
+}
+
+/// Latitude and longitude, both or neither. Coordinates never group thousands, so a comma is read
+/// as a decimal point (`-6,1754`).
+fn parse_pin(lat: &Cell, lon: &Cell) -> Result<Option<Wgs84Point>, String> {
+    let number = |c: &Cell| -> Result<Option<f64>, String> {
+        match c {
+            Cell::Empty => Ok(None),
+            Cell::Number(n) => n
+                .to_f64()
+                .map(Some)
+                .ok_or_else(|| format!("{n} is not a coordinate")),
+            Cell::Text(t) => t
+                .trim()
+                .replace(',', ".")
+                .parse::<f64>()
+                .map(Some)
+                .map_err(|_| format!("'{t}' is not a coordinate")),
+        }
+    };
+    match (number(lat)?, number(lon)?) {
+        (None, None) => Ok(None),
+        (Some(lat), Some(lon)) => Wgs84Point::parse(lon, lat)
+            .map(Some)
+            .map_err(|e| e.to_string()),
+        _ => Err("give both latitude and longitude, or neither".into()),
+    }
+}
+
+fn push(
+    batch: &mut db::proposal::ProposalBatch,
+    row: ParsedRow,
+    activity: Option<String>,
+    source_row: usize,
+) {
+    batch.natural_keys.push(row.natural_key);
+    batch.kelurahan.push(row.kelurahan);
+    batch.rw.push(row.rw);
+    batch.rt.push(row.rt);
+    batch.nomor.push(row.nomor);
+    batch.permasalahan.push(row.permasalahan);
+    batch.program.push(row.program);
+    batch.usulan.push(row.usulan);
+    batch.lokasi.push(row.lokasi);
+    batch.volume.push(row.volume);
+    batch
+        .unit
+        .push(normalize_unit(&row.satuan_raw).map(|u| u.as_str().to_owned()));
+    batch.satuan_raw.push(row.satuan_raw);
+    batch.anggaran.push(row.anggaran);
+    batch.skpd_tujuan.push(row.skpd);
+    batch.status.push(row.status);
+    batch.activity_code.push(activity);
+    batch.lon.push(row.pin.map(Wgs84Point::lon));
+    batch.lat.push(row.pin.map(Wgs84Point::lat));
+    batch
+        .source_row
+        .push(i32::try_from(source_row).unwrap_or(i32::MAX));
+}
+
+fn write_rejected(
+    path: &Path,
+    headers: &[String],
+    rows: &[(usize, &Vec<Cell>, String)],
+) -> std::io::Result<()> {
+    let mut writer = csv::Writer::from_path(path)?;
+    let mut header = vec!["row".to_owned()];
+    header.extend(headers.iter().cloned());
+    header.push("alasan".to_owned());
+    writer.write_record(&header)?;
+    for (row, cells, reason) in rows {
+        let mut record = vec![row.to_string()];
+        record.extend((0..headers.len()).map(|i| cells.get(i).map(Cell::text).unwrap_or_default()));
+        record.push(reason.clone());
+        writer.write_record(&record)?;
+    }
+    writer.flush()
+}
+
+/// Finds kelurahan by code or by (approximate) name.
+#[derive(Debug)]
+struct KelurahanResolver {
+    /// Level-4 codes and normalised names within the scope.
+    kelurahan: Vec<(String, String, String)>,
+    /// Level-3 codes and normalised names within the scope.
+    kecamatan: Vec<(String, String)>,
+    known_codes: HashSet<String>,
+}
+
+/// `"Kel. Kebon  Kelapa"` → `"kebon kelapa"`.
+fn normalise_name(name: &str) -> String {
+    let text = normalise_text(name);
+    let mut words: Vec<&str> = text.split(' ').collect();
+    while words.len() > 1
+        && matches!(
+            words[0],
+            "kel" | "kelurahan" | "desa" | "ds" | "kec" | "kecamatan"
+        )
+    {
+        words.remove(0);
+    }
+    words.join(" ")
+}
+
+impl KelurahanResolver {
+    async fn load(pool: &PgPool, scope: Option<&WilayahKode>) -> Result<Self, sqlx::Error> {
+        let prefix = scope.map(ToString::to_string).unwrap_or_default();
+        let rows = db::wilayah::within(pool, &prefix).await?;
+        let mut kelurahan = Vec::new();
+        let mut kecamatan = Vec::new();
+        for row in rows {
+            match row.level {
+                4 => kelurahan.push((row.kode.clone(), normalise_name(&row.nama), row.nama)),
+                3 => kecamatan.push((row.kode, normalise_name(&row.nama))),
+                _ => {}
+            }
+        }
+        let known_codes = kelurahan.iter().map(|(k, _, _)| k.clone()).collect();
+        Ok(Self {
+            kelurahan,
+            kecamatan,
+            known_codes,
+        })
+    }
+
+    /// The code for a kelurahan cell (and the kecamatan cell, when the file has one), with a note
+    /// when the name matched only approximately.
+    fn resolve(
+        &self,
+        kelurahan: &str,
+        kecamatan: &str,
+    ) -> Result<(String, Option<String>), String> {
+        if kelurahan.trim().starts_with(|c: char| c.is_ascii_digit()) {
+            let kode = WilayahKode::parse(kelurahan).map_err(|e| e.to_string())?;
+            return if self.known_codes.contains(kode.as_str()) {
+                Ok((kode.to_string(), None))
+            } else {
+                Err(format!(
+                    "{kode} is not a kelurahan/desa code in the code list (or not in the import's --wilayah)"
+                ))
+            };
+        }
+        let kec_codes: Option<Vec<&str>> = (!kecamatan.trim().is_empty()).then(|| {
+            let wanted = normalise_name(kecamatan);
+            self.kecamatan
+                .iter()
+                .filter(|(_, n)| *n == wanted)
+                .map(|(k, _)| k.as_str())
+                .collect()
+        });
+        let candidates: Vec<&(String, String, String)> = self
+            .kelurahan
+            .iter()
+            .filter(|(k, _, _)| {
+                kec_codes
+                    .as_ref()
+                    .is_none_or(|kecs| kecs.iter().any(|kec| k.starts_with(kec)))
+            })
+            .collect();
+        let wanted = normalise_name(kelurahan);
+        let exact: Vec<&&(String, String, String)> =
+            candidates.iter().filter(|(_, n, _)| *n == wanted).collect();
+        match exact.as_slice() {
+            [one] => return Ok((one.0.clone(), None)),
+            [] => {}
+            many => {
+                let codes: Vec<&str> = many.iter().take(5).map(|(k, _, _)| k.as_str()).collect();
+                return Err(format!(
+                    "'{kelurahan}' is ambiguous: {} kelurahan/desa have that name ({}{}); give the code, a Kecamatan column or --wilayah",
+                    many.len(),
+                    codes.join(", "),
+                    if many.len() > 5 { ", ..." } else { "" }
+                ));
+            }
+        }
+        let mut scored: Vec<(f64, &(String, String, String))> = candidates
+            .iter()
+            .map(|c| (strsim::jaro_winkler(&wanted, &c.1), *c))
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        match scored.as_slice() {
+            [(best, found), rest @ ..]
+                if *best >= 0.92
+                    && rest.first().is_none_or(|(second, _)| best - second >= 0.02) =>
+            {
+                Ok((
+                    found.0.clone(),
+                    Some(format!(
+                        "'{kelurahan}' matched {} {} (similarity {best:.2})",
+                        found.0, found.2
+                    )),
+                ))
+            }
+            [(best, found), ..] if *best >= 0.92 => Err(format!(
+                "'{kelurahan}' is close to several kelurahan (best {} {}); give the code",
+                found.0, found.2
+            )),
+            _ => Err(format!(
+                "no kelurahan/desa named '{kelurahan}'{}",
+                if kecamatan.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in kecamatan '{kecamatan}'")
+                }
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolver() -> KelurahanResolver {
+        let kel = [
+            ("31.71.01.1001", "Gambir"),
+            ("31.71.01.1005", "Kebon Kelapa"),
+            ("31.71.03.1001", "Kemayoran"),
+            ("32.73.01.1001", "Gambir"),
+        ];
+        KelurahanResolver {
+            kelurahan: kel
+                .iter()
+                .map(|(k, n)| ((*k).to_owned(), normalise_name(n), (*n).to_owned()))
+                .collect(),
+            kecamatan: vec![
+                ("31.71.01".into(), "gambir".into()),
+                ("32.73.01".into(), "sukajadi".into()),
+            ],
+            known_codes: kel.iter().map(|(k, _)| (*k).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn resolves_codes_names_prefixes_and_spelling_variants() {
+        let r = resolver();
+        assert_eq!(
+            r.resolve("31.71.01.1005", "").unwrap(),
+            ("31.71.01.1005".into(), None)
+        );
+        assert_eq!(
+            r.resolve("KEL. KEBON  KELAPA", "").unwrap().0,
+            "31.71.01.1005"
+        );
+        let (kode, note) = r.resolve("Kebon Klapa", "").unwrap();
+        assert_eq!(kode, "31.71.01.1005");
+        assert!(note.unwrap().contains("similarity"));
+        assert_eq!(r.resolve("Kemajoran", "").unwrap().0, "31.71.03.1001");
+    }
+
+    #[test]
+    fn ambiguous_and_unknown_names_are_refused_and_a_kecamatan_disambiguates() {
+        let r = resolver();
+        assert!(r.resolve("Gambir", "").unwrap_err().contains("ambiguous"));
+        assert_eq!(
+            r.resolve("Gambir", "Kec. Gambir").unwrap().0,
+            "31.71.01.1001"
+        );
+        assert!(
+            r.resolve("Atlantis", "")
+                .unwrap_err()
+                .contains("no kelurahan")
+        );
+        assert!(r.resolve("31.71.01.1999", "").is_err());
+    }
+
+    #[test]
+    fn headers_match_whatever_their_spelling() {
+        assert_eq!(field_of("SKPD/UKPD Tujuan"), Some(Field::Skpd));
+        assert_eq!(field_of("  usulan kegiatan "), Some(Field::Usulan));
+        assert_eq!(field_of("Perkiraan Anggaran (Rp)"), Some(Field::Anggaran));
+        assert_eq!(field_of("Desa/Kelurahan"), Some(Field::Kelurahan));
+        assert_eq!(field_of("Koefisien"), Some(Field::Volume));
+        assert_eq!(field_of("Keterangan"), None);
+    }
+
+    #[test]
+    fn pins_take_decimal_commas_and_need_both_coordinates() {
+        let t = |s: &str| Cell::Text(s.into());
+        let pin = parse_pin(&t("-6,1754"), &t("106,8272")).unwrap().unwrap();
+        assert!((pin.lat() + 6.1754).abs() < 1e-9);
+        assert!(parse_pin(&t("-6.1754"), &Cell::Empty).is_err());
+        assert!(parse_pin(&t("106.8"), &t("-6.2")).is_err());
+        assert_eq!(parse_pin(&Cell::Empty, &Cell::Empty), Ok(None));
+    }
+}
