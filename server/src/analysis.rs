@@ -185,7 +185,7 @@ async fn standards_for(
             continue;
         };
         let price = (Decimal::from(found.harga) * row.work_factor)
-            .round()
+            .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
             .to_i64()
             .and_then(Rupiah::new);
         let Some(price) = price else { continue };

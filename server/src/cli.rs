@@ -70,6 +70,9 @@ enum Command {
     Catalogue(CatalogueCommand),
     /// Re-run every proposal check and store the anomalies
     Analyze,
+    /// Synthetic demo data with planted anomalies, and the measurement of the checks against it
+    #[command(subcommand)]
+    Demo(DemoCommand),
     /// Locate points: a GeoJSON FeatureCollection of Points in, the same on stdout with loc_status,
     /// loc_kode, loc_kodes, loc_nearest_kode and loc_distance_m (metres) added to each feature
     Locate(LocateArgs),
@@ -100,6 +103,38 @@ struct LocateArgs {
     /// A point in no kelurahan within this many metres of one is a `gap`, beyond it `outside`
     #[arg(long, default_value_t = 250.0)]
     gap_distance_m: f64,
+}
+
+#[derive(Debug, Subcommand)]
+enum DemoCommand {
+    /// Write SYNTHETIC proposals for Jakarta (this year and the one before) and the list of planted
+    /// anomalies; needs the kelurahan boundaries and (for realistic budgets) the price standards
+    Generate {
+        /// Directory to write into
+        #[arg(long, default_value = ".local/demo")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 2026)]
+        tahun: i32,
+        /// Proposals in the year under review
+        #[arg(long, default_value_t = 3000)]
+        count: usize,
+        /// Proposals in the year before
+        #[arg(long, default_value_t = 800)]
+        earlier_count: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Share of proposals with a planted anomaly
+        #[arg(long, default_value_t = 0.08)]
+        planted_share: f64,
+    },
+    /// Precision and recall of the stored anomalies against a planted list
+    Evaluate {
+        #[arg(long, default_value_t = 2026)]
+        tahun: i32,
+        /// The planted list written by `demo generate`
+        #[arg(long, default_value = ".local/demo/synthetic_planted_2026.csv")]
+        planted: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -277,6 +312,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Demo(cmd) => {
+            let pool = crate::db::connect(&database_url()?, 2).await?;
+            crate::MIGRATOR.run(&pool).await?;
+            demo(&pool, cmd).await
+        }
         Command::Analyze => {
             let pool = crate::db::connect(&database_url()?, 2).await?;
             crate::MIGRATOR.run(&pool).await?;
@@ -371,6 +411,72 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
         "tinjau is serving"
     );
     app.run_until(shutdown_signal()).await
+}
+
+async fn demo(pool: &sqlx::PgPool, cmd: DemoCommand) -> anyhow::Result<()> {
+    match cmd {
+        DemoCommand::Generate {
+            out,
+            tahun,
+            count,
+            earlier_count,
+            seed,
+            planted_share,
+        } => {
+            let index = crate::locator::load(pool).await?;
+            let spec = crate::demo::DemoSpec {
+                tahun,
+                count,
+                earlier_count,
+                seed,
+                planted_share,
+            };
+            let paths = crate::demo::generate(pool, &index, &out, &spec).await?;
+            for path in paths {
+                say!("demo: wrote {} (SYNTHETIC)", path.display());
+            }
+        }
+        DemoCommand::Evaluate { tahun, planted } => {
+            let e = crate::demo::evaluate(pool, tahun, &planted).await?;
+            say!(
+                "demo {tahun}: recall of the planted anomalies (planted, found by the expected code):"
+            );
+            let (mut planted_total, mut found_total) = (0, 0);
+            for (kind, (n, found)) in &e.recall {
+                let code = crate::demo::PLANTED
+                    .iter()
+                    .find(|(k, _)| k == kind)
+                    .map_or("", |(_, c)| *c);
+                say!("  {kind:<12} {code:<26} {found}/{n}");
+                planted_total += n;
+                found_total += found;
+            }
+            let pct = |a: usize, b: usize| {
+                if b == 0 {
+                    0.0
+                } else {
+                    100.0 * a as f64 / b as f64
+                }
+            };
+            say!(
+                "  recall    {found_total}/{planted_total} = {:.1}%",
+                pct(found_total, planted_total)
+            );
+            say!(
+                "  precision {}/{} = {:.1}% (proposals with a warning or high anomaly that were planted)",
+                e.flagged_planted,
+                e.flagged,
+                pct(e.flagged_planted, e.flagged)
+            );
+            say!(
+                "  clean     {}/{} = {:.1}% of the unplanted physical proposals raise no anomaly at all",
+                e.clean_without_anomaly,
+                e.clean,
+                pct(e.clean_without_anomaly, e.clean)
+            );
+        }
+    }
+    Ok(())
 }
 
 async fn analyze(pool: &sqlx::PgPool) -> anyhow::Result<()> {

@@ -70,7 +70,8 @@ async fn admin_connection(url: &str) -> anyhow::Result<PgConnection> {
 pub enum Fixture {
     /// Migrated, no rows.
     Empty,
-    /// Migrated, with the wilayah code list and Jakarta's kota, kecamatan and kelurahan boundaries.
+    /// Migrated, with the wilayah code list, Jakarta's kota, kecamatan and kelurahan boundaries, and
+    /// the real SSH 2023 price standard of Kabupaten Pangandaran (32.18).
     Reference,
 }
 
@@ -83,7 +84,9 @@ pub const JAKARTA_BOUNDARIES: [(&str, WilayahLevel); 3] = [
 
 /// A short hash of the migrations, so a changed migration gets new templates.
 fn migrations_hash() -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    // Bump FIXTURE_VERSION when the reference fixture's content changes.
+    const FIXTURE_VERSION: u8 = 2;
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ u64::from(FIXTURE_VERSION);
     for m in tinjau_server::MIGRATOR.iter() {
         for b in m.checksum.iter() {
             h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
@@ -165,6 +168,15 @@ async fn ensure_template(
                 .await
                 .with_context(|| format!("importing the {file} fixture"))?;
         }
+        let region = survey_schema::WilayahKode::parse("32.18")?;
+        tinjau_server::import::prices::import(
+            &pool,
+            &data("prices/ssh_pangandaran_2023.csv"),
+            &region,
+            2023,
+        )
+        .await
+        .context("importing the price fixture")?;
     }
     pool.close().await;
     ddl(admin, format!("ALTER DATABASE {building} RENAME TO {name}")).await?;

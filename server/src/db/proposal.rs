@@ -256,3 +256,27 @@ pub async fn get(pool: &PgPool, id: i64) -> Result<Option<ProposalRow>, sqlx::Er
     .fetch_optional(pool)
     .await
 }
+
+/// For every proposal of a year: its `No` and its anomalies' codes and severities (empty when none).
+pub async fn anomaly_codes_by_nomor(
+    pool: &PgPool,
+    tahun: i32,
+) -> Result<std::collections::HashMap<String, Vec<(String, String)>>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT coalesce(p.nomor, p.id::text) AS "nomor!", a.code AS "code?", a.severity AS "severity?"
+             FROM proposal p LEFT JOIN anomaly a ON a.proposal_id = p.id
+            WHERE p.tahun = $1"#,
+        tahun
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut out: std::collections::HashMap<String, Vec<(String, String)>> =
+        std::collections::HashMap::new();
+    for r in rows {
+        let entry = out.entry(r.nomor).or_default();
+        if let (Some(code), Some(severity)) = (r.code, r.severity) {
+            entry.push((code, severity));
+        }
+    }
+    Ok(out)
+}
