@@ -187,6 +187,9 @@ struct ServeArgs {
     /// Do not apply migrations at start-up
     #[arg(long)]
     no_migrate: bool,
+    /// Token that opens the admin API (Authorization: Bearer ...); unset disables it
+    #[arg(long, env = "TINJAU_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -403,6 +406,7 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
     settings.max_db_connections = args.max_db_connections;
     settings.request_timeout = Duration::from_secs(args.request_timeout_secs);
     settings.migrate = !args.no_migrate;
+    settings.admin_token = args.admin_token;
     let app = Application::build(&settings).await?;
     tracing::info!(
         address = %format!("http://{}:{}", settings.bind, app.port()),
@@ -518,10 +522,16 @@ async fn run_import(pool: &sqlx::PgPool, cmd: ImportCommand) -> anyhow::Result<(
             rejected,
             wilayah,
         } => {
+            let default_rejected = || {
+                let stem = file
+                    .file_stem()
+                    .map_or_else(|| "proposals".into(), |s| s.to_string_lossy().into_owned());
+                PathBuf::from(format!("{stem}.rejected.csv"))
+            };
             let options = import::proposals::ProposalImportOptions {
                 tahun,
                 skip_invalid,
-                rejected_path: rejected,
+                rejected_path: skip_invalid.then(|| rejected.unwrap_or_else(default_rejected)),
                 scope: wilayah,
             };
             let s = import::proposals::import(pool, &file, &options).await?;
@@ -593,6 +603,8 @@ async fn run_import(pool: &sqlx::PgPool, cmd: ImportCommand) -> anyhow::Result<(
             progress,
         } => {
             let s = import::boundaries::import(pool, &file, level, !progress.no_progress).await?;
+            let kelurahan_changed =
+                level == WilayahLevel::Kelurahan && s.counts.inserted + s.counts.updated > 0;
             let c = &s.counts;
             say!(
                 "boundaries ({level}): {} features from {}: {} inserted, {} updated, {} unchanged, {} repaired",
@@ -608,6 +620,10 @@ async fn run_import(pool: &sqlx::PgPool, cmd: ImportCommand) -> anyhow::Result<(
                     "repaired (invalid polygons made valid with ST_MakeValid):\n{}",
                     import::list(&s.repaired)
                 );
+            }
+            // The map-pin checks depend on the kelurahan boundaries.
+            if kelurahan_changed {
+                return analyze(pool).await;
             }
         }
     }

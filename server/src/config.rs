@@ -23,6 +23,8 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// Run pending migrations at start-up (safe with several instances: sqlx takes a lock).
     pub migrate: bool,
+    /// Token for the admin API (`Authorization: Bearer ...`); `None` disables it.
+    pub admin_token: Option<String>,
 }
 
 impl Settings {
@@ -36,6 +38,7 @@ impl Settings {
             max_db_connections: 10,
             request_timeout: Duration::from_secs(30),
             migrate: true,
+            admin_token: None,
         }
     }
 }

@@ -11,6 +11,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
+use sha2::Digest as _;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub storage_dir: Arc<PathBuf>,
     /// Kelurahan boundaries for location verdicts, kept current by [`crate::locator`].
     pub index: Arc<SharedIndex>,
+    /// SHA-256 of the admin token; `None` disables the admin API.
+    pub admin_token_sha256: Option<Arc<[u8; 32]>>,
 }
 
 /// A bound, ready-to-run server.
@@ -68,6 +71,11 @@ impl Application {
             pool,
             storage_dir: Arc::new(settings.storage_dir.clone()),
             index,
+            admin_token_sha256: settings
+                .admin_token
+                .as_deref()
+                .filter(|t| !t.trim().is_empty())
+                .map(|t| Arc::new(<[u8; 32]>::from(sha2::Sha256::digest(t.trim().as_bytes())))),
         };
         let router = build_router(state, settings)?;
         let listener = TcpListener::bind((settings.bind, settings.port))

@@ -247,7 +247,18 @@ pub async fn spawn_app_with_reference_data() -> TestApp {
     spawn_app_with(Fixture::Reference).await
 }
 
+/// The admin token every test server accepts.
+pub const ADMIN_TOKEN: &str = "test-admin-token";
+
 pub async fn spawn_app_with(fixture: Fixture) -> TestApp {
+    spawn_app_with_settings(fixture, |_| {}).await
+}
+
+/// Starts the service with settings adjusted by `adjust` (after the test defaults are set).
+pub async fn spawn_app_with_settings(
+    fixture: Fixture,
+    adjust: impl FnOnce(&mut Settings),
+) -> TestApp {
     let database_url = fresh_database(fixture)
         .await
         .expect("creating a test database");
@@ -256,6 +267,8 @@ pub async fn spawn_app_with(fixture: Fixture) -> TestApp {
     settings.port = 0;
     settings.storage_dir = storage.path().to_path_buf();
     settings.max_db_connections = 4;
+    settings.admin_token = Some(ADMIN_TOKEN.to_owned());
+    adjust(&mut settings);
     let app = Application::build(&settings)
         .await
         .expect("building the application");

@@ -500,3 +500,109 @@ async fn the_planted_anomalies_of_the_synthetic_demo_are_found() {
         "clean proposals: {eval:?}"
     );
 }
+
+async fn post_import(
+    app: &TestApp,
+    query: &str,
+    token: Option<&str>,
+    body: Vec<u8>,
+) -> (StatusCode, Value) {
+    let mut request = app
+        .client
+        .post(app.url(&format!("/api/v1/admin/proposals/import?{query}")))
+        .body(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    (response.status(), response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_admin_endpoint_imports_with_the_token_only_and_safely_twice() {
+    let app = spawn_app_with_reference_data().await;
+    let body = CLEAN_AND_COSTLY.as_bytes().to_vec();
+    let (status, err) = post_import(&app, "tahun=2026", None, body.clone()).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthorized"))
+    );
+    let (status, _) = post_import(&app, "tahun=2026", Some("wrong"), body.clone()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(proposal_count(&app).await, 0);
+
+    let token = Some(tinjau_tests::ADMIN_TOKEN);
+    let (status, report) = post_import(&app, "tahun=2026", token, body.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["inserted"], 3);
+    assert_eq!(report["anomalies_by_code"]["COST_ABOVE_STANDARD"], 1);
+    let (_, again) = post_import(&app, "tahun=2026", token, body).await;
+    assert_eq!(
+        (again["inserted"].as_i64(), again["unchanged"].as_i64()),
+        (Some(0), Some(3))
+    );
+
+    let (status, err) = post_import(&app, "tahun=2026", token, MESSY.as_bytes().to_vec()).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_file"))
+    );
+    assert!(
+        err["message"]["en"]
+            .as_str()
+            .unwrap()
+            .contains("row 7, column Kelurahan")
+    );
+    assert_eq!(
+        proposal_count(&app).await,
+        3,
+        "a refused file changes nothing"
+    );
+
+    let (status, report) = post_import(
+        &app,
+        "tahun=2026&skip_invalid=true&wilayah=31.71.01",
+        token,
+        MESSY.as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["rejected"].as_array().unwrap().len(), 2);
+    assert!(report["rejected_csv"].as_str().unwrap().contains("alasan"));
+
+    let (status, err) = post_import(
+        &app,
+        "tahun=2026",
+        token,
+        vec![b'x'; tinjau_server::routes::admin::MAX_IMPORT_BYTES + 1],
+    )
+    .await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("too_large"))
+    );
+    let (status, err) = post_import(&app, "tahun=abc", token, Vec::new()).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_query"))
+    );
+}
+
+#[tokio::test]
+async fn without_a_configured_token_the_admin_api_is_disabled() {
+    let app = tinjau_tests::spawn_app_with_settings(tinjau_tests::Fixture::Reference, |s| {
+        s.admin_token = None;
+    })
+    .await;
+    let (status, err) = post_import(
+        &app,
+        "tahun=2026",
+        Some("anything"),
+        CLEAN_AND_COSTLY.as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("admin_disabled"))
+    );
+}

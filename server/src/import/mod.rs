@@ -134,6 +134,16 @@ impl InputFile {
         })
     }
 
+    /// A file received whole (an upload).
+    pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Self {
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        Self {
+            name: name.to_owned(),
+            bytes,
+            sha256,
+        }
+    }
+
     /// The `source` recorded with imported rows: name and the start of the hash.
     pub fn source(&self) -> String {
         format!("{} (sha256 {})", self.name, &self.sha256[..12])

@@ -28,9 +28,9 @@ use crate::db;
 #[derive(Debug, Clone, Default)]
 pub struct ProposalImportOptions {
     pub tahun: i32,
-    /// Import the good rows and write the bad ones to `rejected_path`.
+    /// Import the good rows; the bad ones are reported (and written to `rejected_path`, if given).
     pub skip_invalid: bool,
-    /// Where rejected rows go [default: `<file stem>.rejected.csv` in the current directory].
+    /// Where to write the rejected rows as CSV with a reason column (`alasan`).
     pub rejected_path: Option<PathBuf>,
     /// Resolve kelurahan names only within this area (a kota or kecamatan code).
     pub scope: Option<WilayahKode>,
@@ -43,6 +43,8 @@ pub struct ProposalSummary {
     pub rejected: Vec<RowProblem>,
     /// Where the rejected rows were written, if any were.
     pub rejected_file: Option<PathBuf>,
+    /// The rejected rows as CSV (original columns, `row` first, `alasan` last), if any.
+    pub rejected_csv: Option<String>,
     /// `row N: 'Kel. Kebon Kelapa' → 31.71.01.1005 Kebon Kelapa (similarity 0.95)`.
     pub fuzzy_matches: Vec<String>,
     /// Imported proposals whose activity the catalogue does not recognise.
@@ -151,13 +153,21 @@ fn is_header_row(cells: &[String]) -> bool {
     fields.contains(&Field::Usulan) && fields.len() >= 3
 }
 
-/// Imports proposals for one year.
+/// Imports proposals for one year from a file.
 pub async fn import(
     pool: &PgPool,
     path: &Path,
     options: &ProposalImportOptions,
 ) -> Result<ProposalSummary, ImportError> {
-    let file = InputFile::read(path, false)?;
+    import_file(pool, InputFile::read(path, false)?, options).await
+}
+
+/// Imports proposals for one year from a file already read (the admin endpoint's body).
+pub async fn import_file(
+    pool: &PgPool,
+    file: InputFile,
+    options: &ProposalImportOptions,
+) -> Result<ProposalSummary, ImportError> {
     let table = table::read(&file.bytes, is_header_row).map_err(|e| {
         ImportError::File(format!(
             "{}: {e}; a proposal file needs at least the columns Usulan Kegiatan, Kelurahan, Volume and Perkiraan Anggaran",
@@ -229,19 +239,16 @@ pub async fn import(
         });
     }
     if !rejected_rows.is_empty() {
-        let target = options.rejected_path.clone().unwrap_or_else(|| {
-            let stem = path
-                .file_stem()
-                .map_or_else(|| "proposals".into(), |s| s.to_string_lossy().into_owned());
-            PathBuf::from(format!("{stem}.rejected.csv"))
-        });
-        write_rejected(&target, &table.headers, &rejected_rows).map_err(|source| {
-            ImportError::Io {
+        let csv = rejected_csv(&table.headers, &rejected_rows)
+            .map_err(|e| ImportError::File(format!("writing the rejected rows: {e}")))?;
+        if let Some(target) = &options.rejected_path {
+            std::fs::write(target, &csv).map_err(|source| ImportError::Io {
                 path: target.display().to_string(),
                 source,
-            }
-        })?;
-        summary.rejected_file = Some(target);
+            })?;
+            summary.rejected_file = Some(target.clone());
+        }
+        summary.rejected_csv = Some(csv);
     }
 
     let mut tx = super::begin(pool).await?;
@@ -532,12 +539,11 @@ fn push(
         .push(i32::try_from(source_row).unwrap_or(i32::MAX));
 }
 
-fn write_rejected(
-    path: &Path,
+fn rejected_csv(
     headers: &[String],
     rows: &[(usize, &Vec<Cell>, String)],
-) -> std::io::Result<()> {
-    let mut writer = csv::Writer::from_path(path)?;
+) -> anyhow::Result<String> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["row".to_owned()];
     header.extend(headers.iter().cloned());
     header.push("alasan".to_owned());
@@ -548,7 +554,7 @@ fn write_rejected(
         record.push(reason.clone());
         writer.write_record(&record)?;
     }
-    writer.flush()
+    Ok(String::from_utf8(writer.into_inner()?)?)
 }
 
 /// Finds kelurahan by code or by (approximate) name.

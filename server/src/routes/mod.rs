@@ -1,5 +1,6 @@
 //! The HTTP API. Handlers are thin: parse, call `db`, shape the answer.
 
+pub mod admin;
 pub mod health;
 pub mod locate;
 pub mod proposals;
@@ -19,9 +20,24 @@ use crate::startup::AppState;
         title = "Tinjau API",
         description = "Field checks before the Musrenbang Kecamatan: surveys, evidence, anomalies, decisions."
     ),
-    components(schemas(survey_schema::ApiError))
+    components(schemas(survey_schema::ApiError)),
+    modifiers(&AdminToken)
 )]
 struct ApiDoc;
+
+/// Declares the admin bearer token used by `/api/v1/admin/*`.
+struct AdminToken;
+
+impl utoipa::Modify for AdminToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "admin_token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
 
 /// All routes with their OpenAPI description.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -33,6 +49,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(locate::locate))
         .routes(routes!(proposals::list_proposals))
         .routes(routes!(proposals::get_proposal))
+        .routes(routes!(admin::import_proposals))
 }
 
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.

@@ -1,0 +1,172 @@
+//! Administration: reference data through the API, for an admin holding the admin token.
+//!
+//! Until user accounts exist, the admin is whoever presents `Authorization: Bearer <token>` with the
+//! token configured in `TINJAU_ADMIN_TOKEN`; without one configured the admin API is disabled.
+
+// utoipa's expansion of `params(ImportParams)` trips this lint.
+#![allow(unused_qualifications)]
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use survey_schema::{ApiError, WilayahKode};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::AppError;
+use crate::extract::ApiQuery;
+use crate::import::{ImportError, InputFile, proposals};
+use crate::startup::AppState;
+
+/// Largest proposal file accepted through the API.
+pub const MAX_IMPORT_BYTES: usize = 20 << 20;
+
+/// Checks the bearer token against the configured one (compared as SHA-256 digests, in constant time).
+fn require_admin(state: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
+    let Some(expected) = state.admin_token_sha256.as_ref() else {
+        return Err(AppError::client(
+            StatusCode::FORBIDDEN,
+            "admin_disabled",
+            "The admin API is disabled on this server (no TINJAU_ADMIN_TOKEN).",
+            "API admin tidak aktif di server ini (TINJAU_ADMIN_TOKEN belum diatur).",
+        ));
+    };
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|token| Sha256::digest(token.trim().as_bytes()));
+    let matches = presented.is_some_and(|digest| {
+        digest
+            .iter()
+            .zip(expected.iter())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+    });
+    if matches {
+        Ok(())
+    } else {
+        Err(AppError::client(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "A valid admin token is required (Authorization: Bearer ...).",
+            "Diperlukan token admin yang sah (Authorization: Bearer ...).",
+        ))
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ImportParams {
+    /// The year of the proposals.
+    pub tahun: i32,
+    /// Import the good rows and report the bad ones (default: any bad row refuses the file).
+    pub skip_invalid: Option<bool>,
+    /// Match kelurahan names only within this area (kota or kecamatan code).
+    pub wilayah: Option<String>,
+}
+
+/// What a proposal import through the API did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportReport {
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// Rejected rows (`row 7, column Kelurahan: ...`), when `skip_invalid`.
+    pub rejected: Vec<String>,
+    /// The rejected rows as CSV with a reason column `alasan`.
+    pub rejected_csv: Option<String>,
+    /// Kelurahan matched by an approximate name: check them.
+    pub fuzzy_matches: Vec<String>,
+    pub unknown_activities: usize,
+    /// Anomalies after the checks ran again, per code.
+    pub anomalies_by_code: BTreeMap<String, usize>,
+}
+
+/// Imports proposals (CSV or XLSX, the body as is) and runs the checks again. All or nothing
+/// unless `skip_invalid`; re-sending the same file changes nothing.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/proposals/import",
+    tag = "admin",
+    params(ImportParams),
+    request_body(content = Vec<u8>, description = "The CSV or XLSX file", content_type = "application/octet-stream"),
+    responses(
+        (status = 200, body = ImportReport),
+        (status = 401, description = "No or wrong admin token", body = ApiError),
+        (status = 403, description = "Admin API disabled", body = ApiError),
+        (status = 413, description = "File over 20 MB", body = ApiError),
+        (status = 422, description = "Bad rows or an unreadable file; nothing imported", body = ApiError)
+    ),
+    security(("admin_token" = []))
+)]
+pub async fn import_proposals(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiQuery(params): ApiQuery<ImportParams>,
+    body: Body,
+) -> Result<Json<ImportReport>, AppError> {
+    require_admin(&state, &headers)?;
+    let scope = params
+        .wilayah
+        .as_deref()
+        .map(WilayahKode::parse)
+        .transpose()
+        .map_err(|e| {
+            AppError::bad_request(
+                "invalid_kode",
+                format!("wilayah: {e}."),
+                "Kode wilayah tidak valid.",
+            )
+        })?;
+    let bytes = axum::body::to_bytes(body, MAX_IMPORT_BYTES)
+        .await
+        .map_err(|_| {
+            AppError::client(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "The file is larger than 20 MB.",
+                "Berkas lebih besar dari 20 MB.",
+            )
+        })?;
+    let file = InputFile::from_bytes("upload", bytes.to_vec());
+    let options = proposals::ProposalImportOptions {
+        tahun: params.tahun,
+        skip_invalid: params.skip_invalid.unwrap_or(false),
+        rejected_path: None,
+        scope,
+    };
+    let summary = proposals::import_file(&state.pool, file, &options)
+        .await
+        .map_err(refused)?;
+    let index = state.index.get();
+    let checks = crate::analysis::recompute(&state.pool, Some(&index)).await?;
+    Ok(Json(ImportReport {
+        inserted: summary.counts.inserted,
+        updated: summary.counts.updated,
+        unchanged: summary.counts.unchanged,
+        rejected: summary.rejected.iter().map(ToString::to_string).collect(),
+        rejected_csv: summary.rejected_csv,
+        fuzzy_matches: summary.fuzzy_matches,
+        unknown_activities: summary.unknown_activities,
+        anomalies_by_code: checks.by_code,
+    }))
+}
+
+fn refused(e: ImportError) -> AppError {
+    match e {
+        ImportError::Database(e) => AppError::Database(e),
+        other => {
+            let text = other.to_string();
+            AppError::client(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_file",
+                text.clone(),
+                format!("Berkas ditolak, tidak ada yang diimpor: {text}"),
+            )
+        }
+    }
+}
