@@ -606,3 +606,56 @@ async fn without_a_configured_token_the_admin_api_is_disabled() {
         (StatusCode::FORBIDDEN, Some("admin_disabled"))
     );
 }
+
+#[tokio::test]
+async fn a_catalogue_edit_recognises_what_was_unknown_and_is_checked_again() {
+    let app = spawn_app_with_reference_data().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "gambir.csv", MESSY.as_bytes());
+    let mut opts = options(2026);
+    opts.skip_invalid = true;
+    import_and_check(&app, &path, &opts).await;
+    let (_, unknown) = get_json(
+        &app,
+        "/api/v1/proposals?kecamatan=31.71.01&anomaly=ACTIVITY_UNKNOWN",
+    )
+    .await;
+    assert_eq!(unknown["total"], 1);
+
+    let mut exported = Vec::new();
+    tinjau_server::import::catalogue::export(&app.pool, &mut exported)
+        .await
+        .unwrap();
+    let mut catalogue = String::from_utf8(exported).unwrap();
+    assert!(catalogue.starts_with("code,nama,keywords,unit,"));
+    catalogue.push_str("pelatihan,Pelatihan keterampilan,pelatihan;penyuluhan,ls,,,,,1\n");
+    let edited = write(dir.path(), "catalogue.csv", catalogue.as_bytes());
+    let counts = tinjau_server::import::catalogue::import(&app.pool, &edited)
+        .await
+        .unwrap();
+    assert_eq!(counts.updated, 1, "only the new row changes anything");
+    let index = tinjau_server::locator::load(&app.pool).await.unwrap();
+    tinjau_server::analysis::recompute(&app.pool, Some(&index))
+        .await
+        .unwrap();
+    let (_, unknown) = get_json(
+        &app,
+        "/api/v1/proposals?kecamatan=31.71.01&anomaly=ACTIVITY_UNKNOWN",
+    )
+    .await;
+    assert_eq!(unknown["total"], 0);
+
+    let bad = write(dir.path(), "bad.csv", b"code,nama,keywords,unit,volume_min,volume_max,price_pattern,price_unit,work_factor\nBad Code,X,,furlong,abc,,,,0\n");
+    let err = tinjau_server::import::catalogue::import(&app.pool, &bad)
+        .await
+        .unwrap_err()
+        .to_string();
+    for expected in [
+        "column code",
+        "column keywords",
+        "column unit",
+        "column volume_min",
+    ] {
+        assert!(err.contains(expected), "{expected}: {err}");
+    }
+}
