@@ -70,6 +70,12 @@ enum Command {
     Catalogue(CatalogueCommand),
     /// Re-run every proposal check and store the anomalies
     Analyze,
+    /// User accounts
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Device tokens (what phones and scripts authenticate with)
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Synthetic demo data with planted anomalies, and the measurement of the checks against it
     #[command(subcommand)]
     Demo(DemoCommand),
@@ -103,6 +109,48 @@ struct LocateArgs {
     /// A point in no kelurahan within this many metres of one is a `gap`, beyond it `outside`
     #[arg(long, default_value_t = 250.0)]
     gap_distance_m: f64,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a user with a role and its area
+    Add {
+        /// Login name: letters, digits and . _ @ -, 2 to 64 characters
+        #[arg(long)]
+        name: String,
+        /// admin, camat, surveyor, lurah or opd
+        #[arg(long)]
+        role: survey_schema::Role,
+        /// The area: a kecamatan for camat and surveyor, a kelurahan for lurah, a kota/provinsi (or
+        /// nothing: everything) for opd, nothing for admin
+        #[arg(long)]
+        wilayah: Option<survey_schema::WilayahKode>,
+        /// Read a password from the first line of standard input (hashed with argon2id)
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Issue a device token for a user; prints it once, with a QR code a phone can scan
+    Issue {
+        #[arg(long)]
+        user: String,
+        /// What the token is for, e.g. the phone's name
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Print the token only (for scripts)
+        #[arg(long)]
+        no_qr: bool,
+    },
+    /// Revoke a user's tokens (all of them, or the one with --id)
+    Revoke {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        id: Option<i64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -320,6 +368,62 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::MIGRATOR.run(&pool).await?;
             demo(&pool, cmd).await
         }
+        Command::User(UserCommand::Add {
+            name,
+            role,
+            wilayah,
+            password_stdin,
+        }) => {
+            let pool = crate::db::connect(&database_url()?, 2).await?;
+            crate::MIGRATOR.run(&pool).await?;
+            anyhow::ensure!(
+                role.accepts_scope(wilayah.as_ref()),
+                "a {role} needs {}",
+                match role {
+                    survey_schema::Role::Admin => "no --wilayah (an admin sees everything)",
+                    survey_schema::Role::Camat | survey_schema::Role::Surveyor =>
+                        "--wilayah with a kecamatan code (PP.KK.CC)",
+                    survey_schema::Role::Lurah => "--wilayah with a kelurahan code (PP.KK.CC.VVVV)",
+                    survey_schema::Role::Opd =>
+                        "--wilayah with a kota or provinsi code, or none for the whole city",
+                }
+            );
+            let password_hash = if password_stdin {
+                Some(read_password_hash()?)
+            } else {
+                None
+            };
+            let id = crate::db::user::create(
+                &pool,
+                &name,
+                role.as_str(),
+                wilayah.as_ref().map(survey_schema::WilayahKode::as_str),
+                password_hash.as_deref(),
+            )
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(d) if d.is_unique_violation() => {
+                    anyhow::anyhow!("a user named '{name}' already exists")
+                }
+                sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+                    anyhow::anyhow!("the wilayah is not in the code list")
+                }
+                sqlx::Error::Database(d) if d.is_check_violation() => anyhow::anyhow!(
+                    "'{name}' is not a valid user name (letters, digits, . _ @ -; 2 to 64)"
+                ),
+                _ => anyhow::Error::from(e),
+            })?;
+            say!(
+                "user {name} (id {id}): {role}{}",
+                wilayah.map(|w| format!(" of {w}")).unwrap_or_default()
+            );
+            Ok(())
+        }
+        Command::Token(cmd) => {
+            let pool = crate::db::connect(&database_url()?, 2).await?;
+            crate::MIGRATOR.run(&pool).await?;
+            token(&pool, cmd).await
+        }
         Command::Analyze => {
             let pool = crate::db::connect(&database_url()?, 2).await?;
             crate::MIGRATOR.run(&pool).await?;
@@ -415,6 +519,68 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
         "tinjau is serving"
     );
     app.run_until(shutdown_signal()).await
+}
+
+fn read_password_hash() -> anyhow::Result<String> {
+    use argon2::PasswordHasher as _;
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the password")?;
+    let password = line.trim_end_matches(['\r', '\n']);
+    anyhow::ensure!(
+        password.chars().count() >= 10,
+        "the password must have at least 10 characters"
+    );
+    let mut salt_bytes = [0u8; 16];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut salt_bytes);
+    let salt = argon2::password_hash::SaltString::encode_b64(&salt_bytes)
+        .map_err(|e| anyhow::anyhow!("making a salt: {e}"))?;
+    Ok(argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?
+        .to_string())
+}
+
+async fn token(pool: &sqlx::PgPool, cmd: TokenCommand) -> anyhow::Result<()> {
+    match cmd {
+        TokenCommand::Issue { user, label, no_qr } => {
+            let found = crate::db::user::by_name(pool, &user)
+                .await?
+                .with_context(|| format!("no active user named '{user}'"))?;
+            let token = crate::auth::new_token();
+            let id = crate::db::user::add_token(
+                pool,
+                found.id,
+                &crate::auth::token_digest(&token),
+                &label,
+            )
+            .await?;
+            if no_qr {
+                say!("{token}");
+            } else {
+                let code = qrcode::QrCode::new(token.as_bytes())?;
+                let picture = code
+                    .render::<qrcode::render::unicode::Dense1x2>()
+                    .dark_color(qrcode::render::unicode::Dense1x2::Light)
+                    .light_color(qrcode::render::unicode::Dense1x2::Dark)
+                    .build();
+                say!("{picture}");
+                say!("token {id} for {user} ({}): {token}", found.role);
+                say!(
+                    "It is shown only now; Tinjau keeps only its hash. Revoke it with `tinjau token revoke --user {user} --id {id}`."
+                );
+            }
+        }
+        TokenCommand::Revoke { user, id } => {
+            let found = crate::db::user::by_name(pool, &user)
+                .await?
+                .with_context(|| format!("no active user named '{user}'"))?;
+            let revoked = crate::db::user::revoke(pool, found.id, id).await?;
+            say!("revoked {revoked} token(s) of {user}");
+        }
+    }
+    Ok(())
 }
 
 async fn demo(pool: &sqlx::PgPool, cmd: DemoCommand) -> anyhow::Result<()> {

@@ -2,6 +2,7 @@
 //! the `tinjau` command line.
 
 pub mod analysis;
+pub mod auth;
 pub mod bench;
 pub mod cli;
 pub mod config;

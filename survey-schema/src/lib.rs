@@ -4,6 +4,7 @@
 //! further in never re-checks it. This crate depends on serde only (and utoipa behind the `openapi`
 //! feature); no database, runtime or web framework types belong here.
 
+pub mod account;
 pub mod anomaly;
 pub mod error;
 pub mod location;
@@ -13,6 +14,7 @@ pub mod proposal;
 pub mod unit;
 pub mod wilayah;
 
+pub use account::Role;
 pub use anomaly::{Anomaly, Severity};
 pub use error::{ApiError, LocalizedMessage};
 pub use location::{LocationStatus, LocationVerdict};

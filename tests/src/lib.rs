@@ -323,6 +323,35 @@ impl TestApp {
         request.send().await.expect("GET boundaries failed")
     }
 
+    /// GET with a bearer token.
+    pub async fn get_as(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("GET failed")
+    }
+
+    /// Creates a user with `role` over `wilayah` and returns a fresh device token for it.
+    pub async fn token_for(&self, role: survey_schema::Role, wilayah: Option<&str>) -> String {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let name = format!("{role}.{n}");
+        let id = tinjau_server::db::user::create(&self.pool, &name, role.as_str(), wilayah, None)
+            .await
+            .expect("creating a user");
+        let token = tinjau_server::auth::new_token();
+        tinjau_server::db::user::add_token(
+            &self.pool,
+            id,
+            &tinjau_server::auth::token_digest(&token),
+            "test",
+        )
+        .await
+        .expect("issuing a token");
+        token
+    }
+
     /// A fingerprint of the boundary and wilayah tables, to show an import changed nothing.
     pub async fn reference_state(&self) -> ReferenceState {
         reference_state(&self.pool).await

@@ -1,7 +1,7 @@
 //! Administration: reference data through the API, for an admin holding the admin token.
 //!
-//! Until user accounts exist, the admin is whoever presents `Authorization: Bearer <token>` with the
-//! token configured in `TINJAU_ADMIN_TOKEN`; without one configured the admin API is disabled.
+//! The admin is a user with the admin role (its device token), or whoever presents the token
+//! configured in `TINJAU_ADMIN_TOKEN` (for bootstrapping).
 
 // utoipa's expansion of `params(ImportParams)` trips this lint.
 #![allow(unused_qualifications)]
@@ -11,12 +11,12 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use survey_schema::{ApiError, WilayahKode};
+use survey_schema::{ApiError, Role, WilayahKode};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::extract::ApiQuery;
 use crate::import::{ImportError, InputFile, proposals};
@@ -24,40 +24,6 @@ use crate::startup::AppState;
 
 /// Largest proposal file accepted through the API.
 pub const MAX_IMPORT_BYTES: usize = 20 << 20;
-
-/// Checks the bearer token against the configured one (compared as SHA-256 digests, in constant time).
-fn require_admin(state: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
-    let Some(expected) = state.admin_token_sha256.as_ref() else {
-        return Err(AppError::client(
-            StatusCode::FORBIDDEN,
-            "admin_disabled",
-            "The admin API is disabled on this server (no TINJAU_ADMIN_TOKEN).",
-            "API admin tidak aktif di server ini (TINJAU_ADMIN_TOKEN belum diatur).",
-        ));
-    };
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|token| Sha256::digest(token.trim().as_bytes()));
-    let matches = presented.is_some_and(|digest| {
-        digest
-            .iter()
-            .zip(expected.iter())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
-    });
-    if matches {
-        Ok(())
-    } else {
-        Err(AppError::client(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "A valid admin token is required (Authorization: Bearer ...).",
-            "Diperlukan token admin yang sah (Authorization: Bearer ...).",
-        ))
-    }
-}
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ImportParams {
@@ -96,8 +62,8 @@ pub struct ImportReport {
     request_body(content = Vec<u8>, description = "The CSV or XLSX file", content_type = "application/octet-stream"),
     responses(
         (status = 200, body = ImportReport),
-        (status = 401, description = "No or wrong admin token", body = ApiError),
-        (status = 403, description = "Admin API disabled", body = ApiError),
+        (status = 401, description = "No or wrong token", body = ApiError),
+        (status = 403, description = "Not an admin", body = ApiError),
         (status = 413, description = "File over 20 MB", body = ApiError),
         (status = 422, description = "Bad rows or an unreadable file; nothing imported", body = ApiError)
     ),
@@ -105,11 +71,11 @@ pub struct ImportReport {
 )]
 pub async fn import_proposals(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    user: CurrentUser,
     ApiQuery(params): ApiQuery<ImportParams>,
     body: Body,
 ) -> Result<Json<ImportReport>, AppError> {
-    require_admin(&state, &headers)?;
+    user.require_role(&[Role::Admin])?;
     let scope = params
         .wilayah
         .as_deref()

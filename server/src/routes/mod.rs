@@ -25,17 +25,19 @@ use crate::startup::AppState;
 )]
 struct ApiDoc;
 
-/// Declares the admin bearer token used by `/api/v1/admin/*`.
+/// Declares the bearer tokens: a device token (`bearer`), of an admin for `/api/v1/admin/*`.
 struct AdminToken;
 
 impl utoipa::Modify for AdminToken {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "admin_token",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
+        for name in ["bearer", "admin_token"] {
+            components.add_security_scheme(
+                name,
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
     }
 }
 

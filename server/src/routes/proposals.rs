@@ -15,6 +15,7 @@ use survey_schema::{
 };
 use utoipa::IntoParams;
 
+use crate::auth::CurrentUser;
 use crate::db;
 use crate::error::AppError;
 use crate::extract::ApiQuery;
@@ -45,11 +46,15 @@ pub struct ListParams {
     params(ListParams),
     responses(
         (status = 200, body = ProposalPage),
-        (status = 400, description = "Bad filter", body = ApiError)
-    )
+        (status = 400, description = "Bad filter", body = ApiError),
+        (status = 401, description = "No or wrong token", body = ApiError),
+        (status = 403, description = "The area is outside the caller's scope", body = ApiError)
+    ),
+    security(("bearer" = []))
 )]
 pub async fn list_proposals(
     State(state): State<AppState>,
+    user: CurrentUser,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<ProposalPage>, AppError> {
     let wilayah = WilayahKode::parse(&params.kecamatan).map_err(|e| {
@@ -59,6 +64,7 @@ pub async fn list_proposals(
             "Kode kecamatan tidak valid.",
         )
     })?;
+    user.require_covers(&wilayah)?;
     let sort = params.sort.unwrap_or_else(|| "severity".into());
     if !["severity", "anggaran", "unit_cost", "id"].contains(&sort.as_str()) {
         return Err(AppError::bad_request(
@@ -107,11 +113,15 @@ pub async fn list_proposals(
     responses(
         (status = 200, body = ProposalView),
         (status = 400, description = "Not an id", body = ApiError),
+        (status = 401, description = "No or wrong token", body = ApiError),
+        (status = 403, description = "The proposal is outside the caller's scope", body = ApiError),
         (status = 404, description = "No such proposal", body = ApiError)
-    )
+    ),
+    security(("bearer" = []))
 )]
 pub async fn get_proposal(
     State(state): State<AppState>,
+    user: CurrentUser,
     Path(raw): Path<String>,
 ) -> Result<Json<ProposalView>, AppError> {
     let id: i64 = raw.parse().map_err(|_| {
@@ -127,6 +137,8 @@ pub async fn get_proposal(
             format!("Usulan {id} tidak ditemukan."),
         )
     })?;
+    let kelurahan = WilayahKode::parse(&row.kelurahan_kode).map_err(anyhow::Error::from)?;
+    user.require_covers(&kelurahan)?;
     let mut items = with_anomalies(&state, vec![row]).await?;
     items
         .pop()
