@@ -11,6 +11,7 @@ pub mod location;
 pub mod numbers;
 pub mod point;
 pub mod proposal;
+pub mod survey;
 pub mod unit;
 pub mod wilayah;
 
@@ -21,5 +22,6 @@ pub use location::{LocationStatus, LocationVerdict};
 pub use numbers::{NumberError, Rupiah};
 pub use point::{RawPoint, Wgs84Point, Wgs84PointError};
 pub use proposal::{ActivityRef, ProposalPage, ProposalView};
+pub use survey::{SurveyRecord, SurveyView};
 pub use unit::Unit;
 pub use wilayah::{WilayahDetail, WilayahKode, WilayahKodeError, WilayahLevel, WilayahRef};

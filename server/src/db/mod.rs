@@ -6,6 +6,7 @@ pub mod boundary;
 pub mod import_log;
 pub mod price;
 pub mod proposal;
+pub mod survey;
 pub mod user;
 pub mod wilayah;
 

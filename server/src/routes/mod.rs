@@ -4,6 +4,7 @@ pub mod admin;
 pub mod health;
 pub mod locate;
 pub mod proposals;
+pub mod surveys;
 pub mod wilayah;
 
 use axum::http::StatusCode;
@@ -52,6 +53,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(proposals::list_proposals))
         .routes(routes!(proposals::get_proposal))
         .routes(routes!(admin::import_proposals))
+        .routes(routes!(surveys::put_survey, surveys::get_survey))
 }
 
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.

@@ -1,0 +1,128 @@
+//! The `survey` and `survey_photo` tables.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+/// A survey to store.
+#[derive(Debug)]
+pub struct NewSurvey<'a> {
+    pub id: Uuid,
+    pub proposal_id: i64,
+    pub surveyor_id: Option<i64>,
+    pub body: &'a serde_json::Value,
+    pub body_sha256: &'a str,
+    pub captured_at: DateTime<Utc>,
+    pub lon: f64,
+    pub lat: f64,
+    pub accuracy_m: f64,
+    pub supersedes: Option<Uuid>,
+}
+
+/// Inserts a survey unless its id exists; returns whether it was inserted.
+pub async fn insert_if_new(
+    conn: &mut PgConnection,
+    s: &NewSurvey<'_>,
+) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query_scalar!(
+        r#"INSERT INTO survey (id, proposal_id, surveyor_id, body, body_sha256, captured_at, fix, accuracy_m, supersedes)
+           VALUES ($1, $2, $3, $4, $5, $6, ST_SetSRID(ST_MakePoint($7, $8), 4326), $9, $10)
+           ON CONFLICT (id) DO NOTHING
+           RETURNING true AS "inserted!""#,
+        s.id,
+        s.proposal_id,
+        s.surveyor_id,
+        s.body,
+        s.body_sha256,
+        s.captured_at,
+        s.lon,
+        s.lat,
+        s.accuracy_m,
+        s.supersedes,
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(inserted.is_some())
+}
+
+/// Declares a survey's photos.
+pub async fn insert_photos(
+    conn: &mut PgConnection,
+    survey: Uuid,
+    sha256: &[String],
+    bytes: &[i64],
+    content_types: &[String],
+    captions: &[Option<String>],
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO survey_photo (survey_id, sha256, bytes, content_type, caption)
+         SELECT $1, * FROM unnest($2::text[], $3::int8[], $4::text[], $5::text[])",
+        survey,
+        sha256,
+        bytes,
+        content_types,
+        captions as &[Option<String>],
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A stored survey.
+#[derive(Debug, Clone)]
+pub struct SurveyRow {
+    pub id: Uuid,
+    pub proposal_id: i64,
+    pub kelurahan_kode: String,
+    pub surveyor: Option<String>,
+    pub body: serde_json::Value,
+    pub body_sha256: String,
+    pub received_at: DateTime<Utc>,
+    pub superseded_by: Option<Uuid>,
+    pub missing_photos: Vec<String>,
+}
+
+pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<SurveyRow>, sqlx::Error> {
+    sqlx::query_as!(
+        SurveyRow,
+        r#"SELECT s.id, s.proposal_id, p.kelurahan_kode, u.name AS "surveyor?", s.body, s.body_sha256, s.received_at,
+                  (SELECT n.id FROM survey n WHERE n.supersedes = s.id) AS "superseded_by?",
+                  coalesce((SELECT array_agg(ph.sha256 ORDER BY ph.sha256) FROM survey_photo ph
+                             WHERE ph.survey_id = s.id AND ph.received_at IS NULL), '{}') AS "missing_photos!"
+             FROM survey s
+             JOIN proposal p ON p.id = s.proposal_id
+             LEFT JOIN app_user u ON u.id = s.surveyor_id
+            WHERE s.id = $1"#,
+        id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// The proposal of a survey that another survey wants to supersede, and whether it is already superseded.
+pub async fn supersede_target(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<(i64, bool)>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT s.proposal_id, EXISTS (SELECT 1 FROM survey n WHERE n.supersedes = s.id) AS "taken!"
+             FROM survey s WHERE s.id = $1"#,
+        id
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| (r.proposal_id, r.taken)))
+}
+
+/// The kelurahan of a proposal, if it exists.
+pub async fn proposal_kelurahan(
+    pool: &PgPool,
+    proposal_id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT kelurahan_kode FROM proposal WHERE id = $1",
+        proposal_id
+    )
+    .fetch_optional(pool)
+    .await
+}

@@ -1,0 +1,236 @@
+//! Survey records from the phones: idempotent by the client's UUID.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use sha2::{Digest, Sha256};
+use survey_schema::{ApiError, Role, SurveyRecord, SurveyView, WilayahKode};
+use uuid::Uuid;
+
+use crate::auth::CurrentUser;
+use crate::db;
+use crate::error::AppError;
+use crate::extract::ApiJson;
+use crate::startup::AppState;
+
+fn parse_id(raw: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(raw).map_err(|_| {
+        AppError::bad_request(
+            "invalid_id",
+            format!(
+                "'{}' is not a UUID.",
+                raw.chars().take(40).collect::<String>()
+            ),
+            format!("'{}' bukan UUID.", raw.chars().take(40).collect::<String>()),
+        )
+    })
+}
+
+fn unprocessable(code: &'static str, en: String, id: String) -> AppError {
+    AppError::client(StatusCode::UNPROCESSABLE_ENTITY, code, en, id)
+}
+
+fn view(row: db::survey::SurveyRow) -> Result<SurveyView, AppError> {
+    let record: SurveyRecord = serde_json::from_value(row.body).map_err(anyhow::Error::from)?;
+    Ok(SurveyView {
+        id: row.id,
+        received_at: row.received_at,
+        surveyor: row.surveyor,
+        record,
+        missing_photos: row.missing_photos,
+        superseded_by: row.superseded_by,
+        checks: Vec::new(),
+    })
+}
+
+/// Stores a survey. The phone makes the UUID; sending the same body again is answered 200 with the
+/// stored survey, the same UUID with another body 409. A correction is a new survey naming the one
+/// it `supersedes`; the history is kept.
+#[utoipa::path(
+    put,
+    path = "/api/v1/surveys/{id}",
+    tag = "surveys",
+    params(("id" = Uuid, Path, description = "The survey's UUID, made by the phone")),
+    request_body = SurveyRecord,
+    responses(
+        (status = 201, description = "Stored", body = SurveyView),
+        (status = 200, description = "Already stored with this very body", body = SurveyView),
+        (status = 400, description = "Malformed JSON or UUID", body = ApiError),
+        (status = 401, description = "No or wrong token", body = ApiError),
+        (status = 403, description = "Wrong role, or the proposal is outside the caller's scope", body = ApiError),
+        (status = 409, description = "The UUID holds another body, or the superseded survey is already corrected", body = ApiError),
+        (status = 422, description = "Invalid values, unknown proposal or superseded survey", body = ApiError)
+    ),
+    security(("bearer" = []))
+)]
+pub async fn put_survey(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw): Path<String>,
+    ApiJson(record): ApiJson<SurveyRecord>,
+) -> Result<(StatusCode, Json<SurveyView>), AppError> {
+    user.require_role(&[Role::Surveyor, Role::Camat, Role::Admin])?;
+    let id = parse_id(&raw)?;
+    let problems = record.problems();
+    if !problems.is_empty() {
+        let list = problems
+            .iter()
+            .map(|p| format!("{}: {}", p.field, p.problem))
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(unprocessable(
+            "invalid_survey",
+            format!("Invalid survey: {list}."),
+            format!("Survei tidak valid: {list}."),
+        ));
+    }
+    if record.captured_at > chrono::Utc::now() + chrono::Duration::hours(24) {
+        return Err(unprocessable(
+            "invalid_survey",
+            "captured_at is more than a day in the future: check the phone's clock.".into(),
+            "captured_at lebih dari sehari di masa depan: periksa jam ponsel.".into(),
+        ));
+    }
+    let kelurahan = db::survey::proposal_kelurahan(&state.pool, record.proposal_id)
+        .await?
+        .ok_or_else(|| {
+            unprocessable(
+                "unknown_proposal",
+                format!("There is no proposal {}.", record.proposal_id),
+                format!("Usulan {} tidak ada.", record.proposal_id),
+            )
+        })?;
+    user.require_covers(&WilayahKode::parse(&kelurahan).map_err(anyhow::Error::from)?)?;
+
+    let body = serde_json::to_value(&record).map_err(anyhow::Error::from)?;
+    let body_sha256 = hex::encode(Sha256::digest(
+        serde_json::to_vec(&record).map_err(anyhow::Error::from)?,
+    ));
+    let mut tx = state.pool.begin().await?;
+    if let Some(existing) = db::survey::get(&mut tx, id).await? {
+        return repeat(existing, &body_sha256);
+    }
+    if let Some(previous) = record.supersedes {
+        match db::survey::supersede_target(&mut tx, previous).await? {
+            None => {
+                return Err(unprocessable(
+                    "unknown_survey",
+                    format!("supersedes: there is no survey {previous}."),
+                    format!("supersedes: survei {previous} tidak ada."),
+                ));
+            }
+            Some((proposal, _)) if proposal != record.proposal_id => {
+                return Err(unprocessable(
+                    "invalid_survey",
+                    format!("supersedes: survey {previous} is of another proposal ({proposal})."),
+                    format!("supersedes: survei {previous} untuk usulan lain ({proposal})."),
+                ));
+            }
+            Some((_, true)) => {
+                return Err(AppError::client(
+                    StatusCode::CONFLICT,
+                    "already_superseded",
+                    format!("Survey {previous} has already been corrected by another survey."),
+                    format!("Survei {previous} sudah dikoreksi oleh survei lain."),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    let new = db::survey::NewSurvey {
+        id,
+        proposal_id: record.proposal_id,
+        surveyor_id: user.id,
+        body: &body,
+        body_sha256: &body_sha256,
+        captured_at: record.captured_at,
+        lon: record.fix.lon,
+        lat: record.fix.lat,
+        accuracy_m: record.fix.accuracy_m,
+        supersedes: record.supersedes,
+    };
+    if !db::survey::insert_if_new(&mut tx, &new).await? {
+        // Another request with this UUID won the race: answer as a repeat.
+        drop(tx);
+        let mut conn = state.pool.acquire().await?;
+        let existing = db::survey::get(&mut conn, id)
+            .await?
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("survey {id} vanished")))?;
+        return repeat(existing, &body_sha256);
+    }
+    let photos = &record.photos;
+    db::survey::insert_photos(
+        &mut tx,
+        id,
+        &photos.iter().map(|p| p.sha256.clone()).collect::<Vec<_>>(),
+        &photos
+            .iter()
+            .map(|p| i64::try_from(p.bytes).unwrap_or(i64::MAX))
+            .collect::<Vec<_>>(),
+        &photos
+            .iter()
+            .map(|p| p.content_type.clone())
+            .collect::<Vec<_>>(),
+        &photos.iter().map(|p| p.caption.clone()).collect::<Vec<_>>(),
+    )
+    .await?;
+    let stored = db::survey::get(&mut tx, id)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("survey {id} not stored")))?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(view(stored)?)))
+}
+
+fn repeat(
+    existing: db::survey::SurveyRow,
+    body_sha256: &str,
+) -> Result<(StatusCode, Json<SurveyView>), AppError> {
+    if existing.body_sha256 == body_sha256 {
+        Ok((StatusCode::OK, Json(view(existing)?)))
+    } else {
+        Err(AppError::client(
+            StatusCode::CONFLICT,
+            "conflict",
+            format!(
+                "Survey {} exists with another body; a correction is a new survey that names it in `supersedes`.",
+                existing.id
+            ),
+            format!(
+                "Survei {} sudah ada dengan isi lain; koreksi dikirim sebagai survei baru yang menyebutnya di `supersedes`.",
+                existing.id
+            ),
+        ))
+    }
+}
+
+/// A survey, the photos still missing, and its checks.
+#[utoipa::path(
+    get,
+    path = "/api/v1/surveys/{id}",
+    tag = "surveys",
+    params(("id" = Uuid, Path, description = "The survey's UUID")),
+    responses(
+        (status = 200, body = SurveyView),
+        (status = 400, description = "Not a UUID", body = ApiError),
+        (status = 401, description = "No or wrong token", body = ApiError),
+        (status = 403, description = "Outside the caller's scope", body = ApiError),
+        (status = 404, description = "No such survey", body = ApiError)
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_survey(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw): Path<String>,
+) -> Result<Json<SurveyView>, AppError> {
+    let id = parse_id(&raw)?;
+    let mut conn = state.pool.acquire().await?;
+    let row = db::survey::get(&mut conn, id).await?.ok_or_else(|| {
+        AppError::not_found(
+            format!("No survey {id}."),
+            format!("Survei {id} tidak ditemukan."),
+        )
+    })?;
+    user.require_covers(&WilayahKode::parse(&row.kelurahan_kode).map_err(anyhow::Error::from)?)?;
+    Ok(Json(view(row)?))
+}

@@ -1,0 +1,325 @@
+//! Survey records: idempotent by UUID, validated, scoped, with a kept history of corrections.
+
+// Test code: helpers here fail the test loudly, like the tests themselves.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use survey_schema::Role;
+use tinjau_tests::{TestApp, spawn_app_with_reference_data};
+use uuid::Uuid;
+
+const PROPOSALS: &str = "\
+No;Usulan Kegiatan;Lokasi;Kode Kelurahan;Volume;Satuan;Perkiraan Anggaran
+1;Pemasangan paving block;Jl. A;31.71.01.1002;200;m2;Rp 32.000.000
+2;Pemasangan paving block;Jl. B;31.71.01.1003;200;m2;Rp 32.000.000
+3;Pemasangan paving block;Jl. C;31.71.02.1001;200;m2;Rp 32.000.000
+";
+
+async fn proposals(app: &TestApp) -> Vec<i64> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.csv");
+    std::fs::write(&path, PROPOSALS).unwrap();
+    let options = tinjau_server::import::proposals::ProposalImportOptions {
+        tahun: 2026,
+        ..Default::default()
+    };
+    tinjau_server::import::proposals::import(&app.pool, &path, &options)
+        .await
+        .unwrap();
+    sqlx::query_scalar("SELECT id FROM proposal ORDER BY source_row")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+}
+
+fn record(proposal_id: i64) -> Value {
+    json!({
+        "proposal_id": proposal_id,
+        "captured_at": "2026-02-10T03:15:00Z",
+        "fix": {"lat": -6.1756, "lon": 106.8095, "accuracy_m": 8.0, "altitude_m": 12.5, "fix_time": "2026-02-10T03:14:58Z"},
+        "trace": {"type": "LineString", "coordinates": [[106.8095, -6.1756], [106.8105, -6.1756]]},
+        "address_confirmed": true,
+        "address_note": null,
+        "technical": {"ok": true, "note": null},
+        "administrative": {"ok": true, "note": "lahan milik pemda"},
+        "volume": {"value": "185.5", "satuan": "m2"},
+        "photos": [
+            {"sha256": "1".repeat(64), "bytes": 161_713, "content_type": "image/jpeg", "caption": "utara"},
+            {"sha256": "2".repeat(64), "bytes": 159_137, "content_type": "image/jpeg", "caption": null}
+        ],
+        "supersedes": null
+    })
+}
+
+async fn put(app: &TestApp, token: &str, id: &str, body: &Value) -> (StatusCode, Value) {
+    let response = app
+        .client
+        .put(app.url(&format!("/api/v1/surveys/{id}")))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_survey_is_stored_once_and_a_repeat_is_answered_not_doubled() {
+    let app = spawn_app_with_reference_data().await;
+    let ids = proposals(&app).await;
+    let token = app.token_for(Role::Surveyor, Some("31.71.01")).await;
+    let id = Uuid::new_v4().to_string();
+    let body = record(ids[0]);
+
+    let (status, created) = put(&app, &token, &id, &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["record"]["volume"]["value"], "185.5");
+    assert_eq!(created["missing_photos"].as_array().unwrap().len(), 2);
+    assert!(
+        created["surveyor"]
+            .as_str()
+            .unwrap()
+            .starts_with("surveyor.")
+    );
+
+    let (status, again) = put(&app, &token, &id, &body).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(again["received_at"], created["received_at"]);
+
+    let mut changed = body.clone();
+    changed["volume"]["value"] = json!("190");
+    let (status, err) = put(&app, &token, &id, &changed).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict"))
+    );
+
+    let got = app.get_as(&format!("/api/v1/surveys/{id}"), &token).await;
+    assert_eq!(got.status(), StatusCode::OK);
+    let got: Value = got.json().await.unwrap();
+    assert_eq!(got["record"], created["record"]);
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM survey")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 1);
+}
+
+#[tokio::test]
+async fn concurrent_repeats_of_one_survey_store_it_exactly_once() {
+    let app = spawn_app_with_reference_data().await;
+    let ids = proposals(&app).await;
+    let token = app.token_for(Role::Surveyor, Some("31.71.01")).await;
+    let id = Uuid::new_v4().to_string();
+    let body = record(ids[0]);
+    let attempts = (0..8).map(|_| put(&app, &token, &id, &body));
+    // join_all polls them together, so the requests really overlap.
+    let statuses: Vec<StatusCode> = futures::future::join_all(attempts)
+        .await
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CREATED)
+            .count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::OK).count(),
+        7,
+        "{statuses:?}"
+    );
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM survey_photo")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 2);
+}
+
+#[tokio::test]
+async fn a_correction_supersedes_once_and_the_history_is_kept() {
+    let app = spawn_app_with_reference_data().await;
+    let ids = proposals(&app).await;
+    let token = app.token_for(Role::Surveyor, Some("31.71.01")).await;
+    let first = Uuid::new_v4().to_string();
+    put(&app, &token, &first, &record(ids[0])).await;
+
+    let mut correction = record(ids[0]);
+    correction["volume"]["value"] = json!("190");
+    correction["supersedes"] = json!(first);
+    let second = Uuid::new_v4().to_string();
+    let (status, _) = put(&app, &token, &second, &correction).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let original: Value = app
+        .get_as(&format!("/api/v1/surveys/{first}"), &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(original["superseded_by"], second.as_str());
+    assert_eq!(
+        original["record"]["volume"]["value"], "185.5",
+        "the original is kept"
+    );
+
+    let (status, err) = put(&app, &token, &Uuid::new_v4().to_string(), &correction).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::CONFLICT, Some("already_superseded"))
+    );
+    let mut elsewhere = record(ids[1]);
+    elsewhere["supersedes"] = json!(second);
+    let (status, _) = put(&app, &token, &Uuid::new_v4().to_string(), &elsewhere).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut unknown = record(ids[0]);
+    unknown["supersedes"] = json!(Uuid::new_v4().to_string());
+    let (status, err) = put(&app, &token, &Uuid::new_v4().to_string(), &unknown).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_survey"))
+    );
+}
+
+#[tokio::test]
+async fn bad_bodies_get_a_4xx_that_says_what_is_wrong() {
+    let app = spawn_app_with_reference_data().await;
+    let ids = proposals(&app).await;
+    let token = app.token_for(Role::Surveyor, Some("31.71.01")).await;
+    let url = app.url(&format!("/api/v1/surveys/{}", Uuid::new_v4()));
+
+    let response = app
+        .client
+        .put(&url)
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("{\"proposal_id\": 1,")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["code"],
+        "malformed_json"
+    );
+
+    let response = app
+        .client
+        .put(&url)
+        .bearer_auth(&token)
+        .body(record(ids[0]).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    let response = app
+        .client
+        .put(&url)
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(vec![b' '; 2 << 20])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    let id = Uuid::new_v4().to_string();
+    let mut wrong_type = record(ids[0]);
+    wrong_type["fix"]["lat"] = json!("-6.17");
+    let (status, err) = put(&app, &token, &id, &wrong_type).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_body"))
+    );
+    assert!(
+        err["message"]["en"].as_str().unwrap().contains("fix.lat"),
+        "{err}"
+    );
+
+    let mut out_of_range = record(ids[0]);
+    out_of_range["fix"]["lat"] = json!(91.0);
+    out_of_range["photos"][0]["content_type"] = json!("application/pdf");
+    let (status, err) = put(&app, &token, &id, &out_of_range).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_survey"))
+    );
+    let message = err["message"]["en"].as_str().unwrap();
+    assert!(
+        message.contains("latitude 91") && message.contains("photos[0].content_type"),
+        "{message}"
+    );
+    assert!(
+        err["message"]["id"]
+            .as_str()
+            .unwrap()
+            .starts_with("Survei tidak valid")
+    );
+
+    let (status, err) = put(&app, &token, &id, &record(999_999)).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_proposal"))
+    );
+    let (status, err) = put(&app, &token, "not-a-uuid", &record(ids[0])).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_id"))
+    );
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM survey")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 0, "nothing stored from a bad request");
+}
+
+#[tokio::test]
+async fn roles_and_scopes_are_enforced_on_surveys() {
+    let app = spawn_app_with_reference_data().await;
+    let ids = proposals(&app).await;
+    let id = Uuid::new_v4().to_string();
+    let (status, _) = put(&app, "tjau_wrong", &id, &record(ids[0])).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let lurah = app.token_for(Role::Lurah, Some("31.71.01.1002")).await;
+    let (status, err) = put(&app, &lurah, &id, &record(ids[0])).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
+    let other = app.token_for(Role::Surveyor, Some("31.71.02")).await;
+    let (status, err) = put(&app, &other, &id, &record(ids[0])).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("out_of_scope"))
+    );
+
+    let own = app.token_for(Role::Surveyor, Some("31.71.01")).await;
+    assert_eq!(
+        put(&app, &own, &id, &record(ids[0])).await.0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.get_as(&format!("/api/v1/surveys/{id}"), &other)
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get_as(&format!("/api/v1/surveys/{id}"), &lurah)
+            .await
+            .status(),
+        StatusCode::OK,
+        "the lurah follows its kelurahan"
+    );
+    assert_eq!(
+        app.get_as(&format!("/api/v1/surveys/{}", Uuid::new_v4()), &own)
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}
