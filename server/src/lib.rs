@@ -12,8 +12,10 @@ pub mod error;
 pub mod extract;
 pub mod import;
 pub mod locator;
+pub mod photo;
 pub mod routes;
 pub mod startup;
+pub mod storage;
 pub mod telemetry;
 
 pub use error::AppError;

@@ -32,6 +32,8 @@ pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
 pub struct AppState {
     pub pool: PgPool,
     pub storage_dir: Arc<PathBuf>,
+    /// Photos and thumbnails.
+    pub storage: crate::storage::Storage,
     /// Kelurahan boundaries for location verdicts, kept current by [`crate::locator`].
     pub index: Arc<SharedIndex>,
     /// SHA-256 of the admin token; `None` disables the admin API.
@@ -70,6 +72,7 @@ impl Application {
         let state = AppState {
             pool,
             storage_dir: Arc::new(settings.storage_dir.clone()),
+            storage: crate::storage::Storage::open(&settings.storage_dir).await?,
             index,
             admin_token_sha256: settings
                 .admin_token

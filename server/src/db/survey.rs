@@ -126,3 +126,68 @@ pub async fn proposal_kelurahan(
     .fetch_optional(pool)
     .await
 }
+
+/// A declared photo, as an upload needs it.
+#[derive(Debug, Clone)]
+pub struct DeclaredPhoto {
+    pub kelurahan_kode: String,
+    pub bytes: i64,
+    pub content_type: String,
+    pub received: bool,
+    pub has_thumbnail: bool,
+}
+
+pub async fn declared_photo(
+    pool: &PgPool,
+    survey: Uuid,
+    sha256: &str,
+) -> Result<Option<DeclaredPhoto>, sqlx::Error> {
+    sqlx::query_as!(
+        DeclaredPhoto,
+        r#"SELECT p.kelurahan_kode, ph.bytes, ph.content_type, ph.received_at IS NOT NULL AS "received!", ph.has_thumbnail
+             FROM survey_photo ph
+             JOIN survey s ON s.id = ph.survey_id
+             JOIN proposal p ON p.id = s.proposal_id
+            WHERE ph.survey_id = $1 AND ph.sha256 = $2"#,
+        survey,
+        sha256
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// What was read from a received photo.
+#[derive(Debug, Clone)]
+pub struct ReceivedPhoto {
+    pub exif: Option<serde_json::Value>,
+    pub exif_error: Option<String>,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub phash: Option<i64>,
+    pub has_thumbnail: bool,
+}
+
+/// Marks a photo received (once its object is durable); returns false if it already was.
+pub async fn mark_received(
+    pool: &PgPool,
+    survey: Uuid,
+    sha256: &str,
+    r: &ReceivedPhoto,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query!(
+        "UPDATE survey_photo
+            SET received_at = now(), exif = $3, exif_error = $4, width = $5, height = $6, phash = $7, has_thumbnail = $8
+          WHERE survey_id = $1 AND sha256 = $2 AND received_at IS NULL",
+        survey,
+        sha256,
+        r.exif,
+        r.exif_error,
+        r.width,
+        r.height,
+        r.phash,
+        r.has_thumbnail,
+    )
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}

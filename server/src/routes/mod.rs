@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod health;
 pub mod locate;
+pub mod photos;
 pub mod proposals;
 pub mod surveys;
 pub mod wilayah;
@@ -54,6 +55,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(proposals::get_proposal))
         .routes(routes!(admin::import_proposals))
         .routes(routes!(surveys::put_survey, surveys::get_survey))
+        .routes(routes!(photos::put_photo, photos::get_photo))
+        .routes(routes!(photos::get_thumbnail))
 }
 
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.

@@ -1,0 +1,395 @@
+//! Photo uploads: streamed to storage while hashed (memory does not grow with the photo), checked
+//! against the manifest, read for EXIF, decoded under limits, thumbnailed. A repeat answers 200.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use survey_schema::survey::MAX_PHOTO_BYTES;
+use survey_schema::{ApiError, Role, WilayahKode};
+use tokio::io::AsyncWriteExt;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::CurrentUser;
+use crate::db;
+use crate::error::AppError;
+use crate::photo;
+use crate::startup::AppState;
+
+/// A stored photo.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PhotoReceipt {
+    pub sha256: String,
+    /// `stored` (201) or `already_stored` (200).
+    pub status: &'static str,
+    pub content_type: String,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    /// EXIF as read (GPS in degrees, DateTimeOriginal, make, model, orientation).
+    #[schema(value_type = Object)]
+    pub exif: Option<serde_json::Value>,
+    /// Why the EXIF could not be read, if so (the photo is kept).
+    pub exif_error: Option<String>,
+}
+
+fn client(status: StatusCode, code: &'static str, en: String, id: String) -> AppError {
+    AppError::client(status, code, en, id)
+}
+
+fn parse(raw_id: &str, raw_sha: &str) -> Result<(Uuid, String), AppError> {
+    let id = Uuid::parse_str(raw_id).map_err(|_| {
+        AppError::bad_request(
+            "invalid_id",
+            "The survey id is not a UUID.",
+            "Id survei bukan UUID.",
+        )
+    })?;
+    let sha = raw_sha.to_ascii_lowercase();
+    if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(AppError::bad_request(
+            "invalid_sha256",
+            "The photo is named by its SHA-256: 64 hex digits.",
+            "Foto dinamai dengan SHA-256-nya: 64 digit heksadesimal.",
+        ));
+    }
+    Ok((id, sha))
+}
+
+async fn declared(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    sha: &str,
+) -> Result<db::survey::DeclaredPhoto, AppError> {
+    let photo = db::survey::declared_photo(&state.pool, id, sha).await?.ok_or_else(|| {
+        AppError::not_found(
+            format!("Survey {id} declares no photo {sha} (send the survey first, with the photo in its manifest)."),
+            format!("Survei {id} tidak mencantumkan foto {sha} (kirim survei dulu, dengan foto di daftarnya)."),
+        )
+    })?;
+    user.require_covers(&WilayahKode::parse(&photo.kelurahan_kode).map_err(anyhow::Error::from)?)?;
+    Ok(photo)
+}
+
+/// Uploads one declared photo; the body is the file.
+#[utoipa::path(
+    put,
+    path = "/api/v1/surveys/{id}/photos/{sha256}",
+    tag = "surveys",
+    params(("id" = Uuid, Path, description = "Survey UUID"), ("sha256" = String, Path, description = "SHA-256 of the file")),
+    request_body(content = Vec<u8>, description = "The photo file", content_type = "application/octet-stream"),
+    responses(
+        (status = 201, description = "Stored", body = PhotoReceipt),
+        (status = 200, description = "Already stored", body = PhotoReceipt),
+        (status = 400, description = "Bad id or hash", body = ApiError),
+        (status = 403, description = "Wrong role or scope", body = ApiError),
+        (status = 404, description = "Not in the survey's manifest", body = ApiError),
+        (status = 413, description = "Larger than declared or than 20 MB", body = ApiError),
+        (status = 415, description = "Not a JPEG, PNG, WebP or HEIC", body = ApiError),
+        (status = 422, description = "Hash or size mismatch, truncated, or a decompression bomb; nothing kept", body = ApiError)
+    ),
+    security(("bearer" = []))
+)]
+pub async fn put_photo(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((raw_id, raw_sha)): Path<(String, String)>,
+    body: Body,
+) -> Result<(StatusCode, Json<PhotoReceipt>), AppError> {
+    user.require_role(&[Role::Surveyor, Role::Camat, Role::Admin])?;
+    let (id, sha) = parse(&raw_id, &raw_sha)?;
+    let photo = declared(&state, &user, id, &sha).await?;
+    if photo.received {
+        return Ok((
+            StatusCode::OK,
+            Json(PhotoReceipt {
+                sha256: sha,
+                status: "already_stored",
+                content_type: photo.content_type,
+                width: None,
+                height: None,
+                exif: None,
+                exif_error: None,
+            }),
+        ));
+    }
+    let limit = u64::try_from(photo.bytes).unwrap_or(0).min(MAX_PHOTO_BYTES);
+
+    let mut upload = state.storage.begin().await?;
+    let (digest, head, received) = match receive(&mut upload, body, limit).await {
+        Ok(received) => received,
+        Err(e) => {
+            state.storage.abort(upload).await;
+            return Err(e);
+        }
+    };
+    let sniffed = photo::sniff(&head);
+    let refusal = if received != limit {
+        Some(client(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "size_mismatch",
+            format!(
+                "Received {received} bytes; the manifest declares {limit} (a truncated upload?)."
+            ),
+            format!(
+                "Diterima {received} byte; daftar foto mencantumkan {limit} (unggahan terpotong?)."
+            ),
+        ))
+    } else if digest != sha {
+        Some(client(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "hash_mismatch",
+            format!("The bytes hash to {digest}, not {sha}."),
+            format!("SHA-256 berkas adalah {digest}, bukan {sha}."),
+        ))
+    } else if sniffed.is_none() {
+        Some(client(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "not_an_image",
+            "This is not a JPEG, PNG, WebP or HEIC file.".into(),
+            "Berkas ini bukan JPEG, PNG, WebP atau HEIC.".into(),
+        ))
+    } else if sniffed != Some(photo.content_type.as_str()) {
+        Some(client(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "type_mismatch",
+            format!(
+                "The file is {}, but the manifest says {}.",
+                sniffed.unwrap_or("?"),
+                photo.content_type
+            ),
+            format!(
+                "Berkas bertipe {}, tetapi daftar foto menyebut {}.",
+                sniffed.unwrap_or("?"),
+                photo.content_type
+            ),
+        ))
+    } else {
+        None
+    };
+    if let Some(e) = refusal {
+        state.storage.abort(upload).await;
+        return Err(e);
+    }
+    upload.file.flush().await.map_err(anyhow::Error::from)?;
+
+    // EXIF, pixels and thumbnail are CPU work: off the async workers.
+    let path = upload.path.clone();
+    let content_type = photo.content_type.clone();
+    let analysis = tokio::task::spawn_blocking(move || analyse(&path, &content_type))
+        .await
+        .map_err(anyhow::Error::from)?;
+    let (received_photo, thumbnail) = match analysis {
+        Ok(done) => done,
+        Err(e) => {
+            state.storage.abort(upload).await;
+            return Err(client(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "undecodable",
+                format!("{e}."),
+                format!("Foto tidak dapat dibaca: {e}."),
+            ));
+        }
+    };
+    state
+        .storage
+        .commit(upload, &format!("photos/{sha}"))
+        .await?;
+    if let Some(bytes) = &thumbnail {
+        state
+            .storage
+            .put_bytes(&format!("thumbs/{sha}"), bytes)
+            .await?;
+    }
+    // Only now, with the object durable, does the database say the photo is in.
+    let first = db::survey::mark_received(&state.pool, id, &sha, &received_photo).await?;
+    let status = if first {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(PhotoReceipt {
+            sha256: sha,
+            status: if first { "stored" } else { "already_stored" },
+            content_type: photo.content_type,
+            width: received_photo.width,
+            height: received_photo.height,
+            exif: received_photo.exif,
+            exif_error: received_photo.exif_error,
+        }),
+    ))
+}
+
+/// Streams the body into the upload while hashing it: returns the SHA-256, the first bytes and the
+/// size. Stops at `limit` bytes, at the first bytes that are no image, or when the client goes away.
+async fn receive(
+    upload: &mut crate::storage::Upload,
+    body: Body,
+    limit: u64,
+) -> Result<(String, Vec<u8>, u64), AppError> {
+    let mut hasher = Sha256::new();
+    let mut received: u64 = 0;
+    let mut head = Vec::with_capacity(16);
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| {
+            client(
+                StatusCode::BAD_REQUEST,
+                "interrupted",
+                "The upload was interrupted; send the photo again.".into(),
+                "Unggahan terputus; kirim ulang foto.".into(),
+            )
+        })?;
+        received += chunk.len() as u64;
+        if received > limit {
+            return Err(client(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("The photo is larger than the {limit} bytes declared (or than 20 MB)."),
+                format!("Foto lebih besar dari {limit} byte yang dicantumkan (atau dari 20 MB)."),
+            ));
+        }
+        if head.len() < 16 {
+            head.extend(chunk.iter().take(16 - head.len()));
+            if head.len() >= 12 && photo::sniff(&head).is_none() {
+                return Err(client(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "not_an_image",
+                    "This is not a JPEG, PNG, WebP or HEIC file.".into(),
+                    "Berkas ini bukan JPEG, PNG, WebP atau HEIC.".into(),
+                ));
+            }
+        }
+        hasher.update(&chunk);
+        upload
+            .file
+            .write_all(&chunk)
+            .await
+            .map_err(anyhow::Error::from)?;
+    }
+    Ok((hex::encode(hasher.finalize()), head, received))
+}
+
+/// EXIF, decoding under limits, thumbnail and perceptual hash of a complete file.
+fn analyse(
+    path: &std::path::Path,
+    content_type: &str,
+) -> Result<(db::survey::ReceivedPhoto, Option<Vec<u8>>), photo::DecodeError> {
+    let (exif, exif_error) = match photo::read_exif(path) {
+        Ok(summary) => (summary.and_then(|s| serde_json::to_value(s).ok()), None),
+        Err(e) => (None, Some(e)),
+    };
+    let orientation = exif
+        .as_ref()
+        .and_then(|e| e["orientation"].as_u64())
+        .and_then(|o| u32::try_from(o).ok());
+    // The image crate has no HEIC decoder: such photos are kept with their EXIF, without pixels.
+    if content_type == "image/heic" {
+        return Ok((
+            db::survey::ReceivedPhoto {
+                exif,
+                exif_error,
+                width: None,
+                height: None,
+                phash: None,
+                has_thumbnail: false,
+            },
+            None,
+        ));
+    }
+    let image = photo::upright(photo::decode(path)?, orientation);
+    let thumbnail = photo::thumbnail_jpeg(&image).ok();
+    #[allow(clippy::cast_possible_wrap)]
+    let phash = Some(photo::dhash(&image) as i64);
+    Ok((
+        db::survey::ReceivedPhoto {
+            exif,
+            exif_error,
+            width: i32::try_from(image.width()).ok(),
+            height: i32::try_from(image.height()).ok(),
+            phash,
+            has_thumbnail: thumbnail.is_some(),
+        },
+        thumbnail,
+    ))
+}
+
+async fn serve_object(
+    state: &AppState,
+    key: &str,
+    content_type: &str,
+) -> Result<Response, AppError> {
+    let file = state.storage.open_object(key).await?.ok_or_else(|| {
+        AppError::not_found(
+            "The photo has not been uploaded yet.",
+            "Foto belum diunggah.",
+        )
+    })?;
+    let stream = tokio_util::io::ReaderStream::new(file);
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_str(content_type)
+                    .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, max-age=31536000, immutable"),
+            ),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+/// A photo as uploaded.
+#[utoipa::path(
+    get,
+    path = "/api/v1/surveys/{id}/photos/{sha256}",
+    tag = "surveys",
+    params(("id" = Uuid, Path, description = "Survey UUID"), ("sha256" = String, Path, description = "SHA-256 of the file")),
+    responses((status = 200, description = "The file"), (status = 404, description = "Not declared or not uploaded", body = ApiError)),
+    security(("bearer" = []))
+)]
+pub async fn get_photo(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((raw_id, raw_sha)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let (id, sha) = parse(&raw_id, &raw_sha)?;
+    let photo = declared(&state, &user, id, &sha).await?;
+    serve_object(&state, &format!("photos/{sha}"), &photo.content_type).await
+}
+
+/// The photo's thumbnail: a JPEG at most 320 pixels on its longer side, upright.
+#[utoipa::path(
+    get,
+    path = "/api/v1/surveys/{id}/photos/{sha256}/thumbnail",
+    tag = "surveys",
+    params(("id" = Uuid, Path, description = "Survey UUID"), ("sha256" = String, Path, description = "SHA-256 of the file")),
+    responses((status = 200, description = "JPEG thumbnail"), (status = 404, description = "No thumbnail", body = ApiError)),
+    security(("bearer" = []))
+)]
+pub async fn get_thumbnail(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((raw_id, raw_sha)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let (id, sha) = parse(&raw_id, &raw_sha)?;
+    let photo = declared(&state, &user, id, &sha).await?;
+    if !photo.has_thumbnail {
+        return Err(AppError::not_found(
+            "This photo has no thumbnail.",
+            "Foto ini tidak memiliki gambar kecil.",
+        ));
+    }
+    serve_object(&state, &format!("thumbs/{sha}"), "image/jpeg").await
+}

@@ -1,0 +1,357 @@
+//! Photo uploads with the real camera JPEGs in data/photos (CC BY-SA 4.0, see its LICENSE).
+
+// Test code: helpers here fail the test loudly, like the tests themselves.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use survey_schema::Role;
+use tinjau_tests::{TestApp, data, spawn_app_with_reference_data};
+use uuid::Uuid;
+
+fn photo(name: &str) -> Vec<u8> {
+    std::fs::read(data(&format!("photos/{name}"))).unwrap()
+}
+
+fn sha(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// A surveyor token, and a stored survey declaring `files` (name, bytes as declared).
+async fn survey_with(app: &TestApp, files: &[(&str, &[u8], &str)]) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.csv");
+    std::fs::write(&path, "No;Usulan Kegiatan;Kode Kelurahan;Volume;Satuan;Perkiraan Anggaran\n1;Paving block;31.71.01.1002;200;m2;Rp 32.000.000\n").unwrap();
+    let options = tinjau_server::import::proposals::ProposalImportOptions {
+        tahun: 2026,
+        ..Default::default()
+    };
+    tinjau_server::import::proposals::import(&app.pool, &path, &options)
+        .await
+        .unwrap();
+    let proposal: i64 = sqlx::query_scalar("SELECT max(id) FROM proposal")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let token = app.token_for(Role::Surveyor, Some("31.71.01")).await;
+    let manifest: Vec<Value> = files
+        .iter()
+        .map(|(caption, bytes, content_type)| json!({"sha256": sha(bytes), "bytes": bytes.len(), "content_type": content_type, "caption": caption}))
+        .collect();
+    let body = json!({
+        "proposal_id": proposal,
+        "captured_at": "2026-02-10T03:15:00Z",
+        "fix": {"lat": -6.1756, "lon": 106.8095, "accuracy_m": 8.0, "altitude_m": null, "fix_time": "2026-02-10T03:14:58Z"},
+        "trace": null, "address_confirmed": true, "address_note": null,
+        "technical": {"ok": true, "note": null}, "administrative": {"ok": true, "note": null},
+        "volume": {"value": "200", "satuan": "m2"},
+        "photos": manifest, "supersedes": null
+    });
+    let id = Uuid::new_v4().to_string();
+    let response = app
+        .client
+        .put(app.url(&format!("/api/v1/surveys/{id}")))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "{}",
+        response.text().await.unwrap()
+    );
+    (token, id)
+}
+
+async fn upload(
+    app: &TestApp,
+    token: &str,
+    survey: &str,
+    sha256: &str,
+    bytes: Vec<u8>,
+) -> (StatusCode, Value) {
+    let response = app
+        .client
+        .put(app.url(&format!("/api/v1/surveys/{survey}/photos/{sha256}")))
+        .bearer_auth(token)
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_real_gps_photo_is_stored_with_its_exif_position_and_a_thumbnail() {
+    let app = spawn_app_with_reference_data().await;
+    let jpeg = photo("DSCN0010.jpg");
+    let (token, survey) = survey_with(&app, &[("depan", &jpeg, "image/jpeg")]).await;
+    let (status, receipt) = upload(&app, &token, &survey, &sha(&jpeg), jpeg.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{receipt}");
+    let (lat, lon) = (
+        receipt["exif"]["gps_lat"].as_f64().unwrap(),
+        receipt["exif"]["gps_lon"].as_f64().unwrap(),
+    );
+    assert!(
+        (lat - 43.467).abs() < 0.01 && (lon - 11.885).abs() < 0.01,
+        "{lat},{lon}"
+    );
+    assert_eq!(receipt["exif"]["make"], "NIKON");
+    assert_eq!(receipt["exif"]["taken_at"], "2008:10:22 16:28:39");
+    assert_eq!(
+        (receipt["width"].as_i64(), receipt["height"].as_i64()),
+        (Some(640), Some(480))
+    );
+
+    let (status, again) = upload(&app, &token, &survey, &sha(&jpeg), jpeg.clone()).await;
+    assert_eq!(
+        (status, again["status"].as_str()),
+        (StatusCode::OK, Some("already_stored"))
+    );
+
+    let stored = app
+        .get_as(
+            &format!("/api/v1/surveys/{survey}/photos/{}", sha(&jpeg)),
+            &token,
+        )
+        .await;
+    assert_eq!(stored.headers()["content-type"], "image/jpeg");
+    assert_eq!(
+        stored.bytes().await.unwrap().to_vec(),
+        jpeg,
+        "the very bytes come back"
+    );
+    let thumb = app
+        .get_as(
+            &format!("/api/v1/surveys/{survey}/photos/{}/thumbnail", sha(&jpeg)),
+            &token,
+        )
+        .await;
+    assert_eq!(thumb.status(), StatusCode::OK);
+    assert!(
+        thumb
+            .bytes()
+            .await
+            .unwrap()
+            .starts_with(&[0xFF, 0xD8, 0xFF])
+    );
+    let view: Value = app
+        .get_as(&format!("/api/v1/surveys/{survey}"), &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["missing_photos"], json!([]));
+}
+
+#[tokio::test]
+async fn all_three_nikon_photos_yield_their_exif_positions() {
+    let app = spawn_app_with_reference_data().await;
+    let files: Vec<Vec<u8>> = ["DSCN0010.jpg", "DSCN0012.jpg", "DSCN0021.jpg"]
+        .iter()
+        .map(|f| photo(f))
+        .collect();
+    let manifest: Vec<(&str, &[u8], &str)> = files
+        .iter()
+        .map(|b| ("", b.as_slice(), "image/jpeg"))
+        .collect();
+    let (token, survey) = survey_with(&app, &manifest).await;
+    for bytes in &files {
+        let (status, receipt) = upload(&app, &token, &survey, &sha(bytes), bytes.clone()).await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert!(
+            receipt["exif"]["gps_lat"]
+                .as_f64()
+                .is_some_and(|v| (43.0..44.0).contains(&v)),
+            "{receipt}"
+        );
+        assert!(
+            receipt["exif"]["gps_lon"]
+                .as_f64()
+                .is_some_and(|v| (11.0..12.0).contains(&v)),
+            "{receipt}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_photo_without_exif_is_kept_and_an_orientation_is_applied_to_the_thumbnail() {
+    let app = spawn_app_with_reference_data().await;
+    let (plain, rotated) = (photo("no_exif.jpg"), photo("landscape_6.jpg"));
+    let (token, survey) = survey_with(
+        &app,
+        &[("", &plain, "image/jpeg"), ("", &rotated, "image/jpeg")],
+    )
+    .await;
+    let (status, receipt) = upload(&app, &token, &survey, &sha(&plain), plain.clone()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(receipt["exif_error"], Value::Null);
+    let (status, receipt) = upload(&app, &token, &survey, &sha(&rotated), rotated.clone()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(receipt["exif"]["orientation"], 6);
+    // Its pixels are stored portrait (450 x 600) with orientation 6: upright, it is the landscape its
+    // name says.
+    let (w, h) = (
+        receipt["width"].as_i64().unwrap(),
+        receipt["height"].as_i64().unwrap(),
+    );
+    assert_eq!((w, h), (600, 450), "upright dimensions");
+}
+
+#[tokio::test]
+async fn bad_uploads_are_refused_and_nothing_is_kept() {
+    let app = spawn_app_with_reference_data().await;
+    let jpeg = photo("DSCN0012.jpg");
+    let pdf = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec();
+    let (token, survey) =
+        survey_with(&app, &[("", &jpeg, "image/jpeg"), ("", &pdf, "image/jpeg")]).await;
+    let good = sha(&jpeg);
+
+    let mut flipped = jpeg.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0xFF;
+    let (status, err) = upload(&app, &token, &survey, &good, flipped).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("hash_mismatch"))
+    );
+
+    let (status, err) = upload(
+        &app,
+        &token,
+        &survey,
+        &good,
+        jpeg[..jpeg.len() / 3].to_vec(),
+    )
+    .await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("size_mismatch")),
+        "a truncated upload"
+    );
+
+    let mut longer = jpeg.clone();
+    longer.extend_from_slice(&[0; 100]);
+    let (status, err) = upload(&app, &token, &survey, &good, longer).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("too_large"))
+    );
+
+    let (status, err) = upload(&app, &token, &survey, &sha(&pdf), pdf).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("not_an_image"))
+    );
+
+    let (status, err) = upload(&app, &token, &survey, &"0".repeat(64), jpeg.clone()).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found")),
+        "not in the manifest"
+    );
+    let (status, err) = upload(&app, &token, &survey, "xyz", jpeg.clone()).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_sha256"))
+    );
+
+    let view: Value = app
+        .get_as(&format!("/api/v1/surveys/{survey}"), &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        view["missing_photos"].as_array().unwrap().len(),
+        2,
+        "nothing was kept"
+    );
+    let leftovers = std::fs::read_dir(app.storage.path().join("tmp"))
+        .unwrap()
+        .count();
+    assert_eq!(leftovers, 0, "no temporary file is left behind");
+
+    // After all that, the right bytes still go in.
+    let (status, _) = upload(&app, &token, &survey, &good, jpeg).await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+/// A PNG whose header claims 100,000 x 100,000 pixels (a decompression bomb in 70 bytes).
+fn png_bomb() -> Vec<u8> {
+    fn chunk(kind: &[u8], data: &[u8]) -> Vec<u8> {
+        let mut out = u32::try_from(data.len()).unwrap().to_be_bytes().to_vec();
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(kind);
+        crc.update(data);
+        out.extend_from_slice(&crc.finalize().to_be_bytes());
+        out
+    }
+    let mut ihdr = 100_000u32.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&100_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(chunk(b"IHDR", &ihdr));
+    png.extend(chunk(
+        b"IDAT",
+        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    ));
+    png.extend(chunk(b"IEND", &[]));
+    png
+}
+
+#[tokio::test]
+async fn a_decompression_bomb_is_refused_not_decoded() {
+    let app = spawn_app_with_reference_data().await;
+    let bomb = png_bomb();
+    let (token, survey) = survey_with(&app, &[("", &bomb, "image/png")]).await;
+    let (status, err) = upload(&app, &token, &survey, &sha(&bomb), bomb).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("undecodable")),
+        "{err}"
+    );
+    assert!(
+        err["message"]["en"]
+            .as_str()
+            .unwrap()
+            .contains("refused, not decoded"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn photos_are_scoped_like_their_survey() {
+    let app = spawn_app_with_reference_data().await;
+    let jpeg = photo("Canon_40D.jpg");
+    let (token, survey) = survey_with(&app, &[("", &jpeg, "image/jpeg")]).await;
+    let other = app.token_for(Role::Surveyor, Some("31.71.02")).await;
+    let (status, err) = upload(&app, &other, &survey, &sha(&jpeg), jpeg.clone()).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("out_of_scope"))
+    );
+    let (status, _) = upload(&app, &token, &survey, &sha(&jpeg), jpeg.clone()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        app.get_as(
+            &format!("/api/v1/surveys/{survey}/photos/{}", sha(&jpeg)),
+            &other
+        )
+        .await
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/surveys/{survey}/photos/{}", sha(&jpeg)))
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
