@@ -8,6 +8,7 @@ pub mod location;
 pub mod metric;
 pub mod point_file;
 pub mod proposal_rules;
+pub mod survey_rules;
 pub mod units;
 
 pub use boundary_file::{

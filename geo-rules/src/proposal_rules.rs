@@ -396,15 +396,34 @@ fn volume_plausibility(
 }
 
 fn location_anomaly(p: &ProposalFacts, index: &BoundaryIndex) -> Option<Anomaly> {
-    let pin = p.pin?;
-    index.region(&p.kelurahan)?;
+    position_anomaly(
+        index,
+        p.pin?,
+        0.0,
+        &p.kelurahan,
+        ("Titik peta", "The map pin"),
+    )
+}
+
+/// The `LOCATION_*` anomaly of a position (with its accuracy in metres) against the kelurahan it
+/// should lie in; `None` when it is inside, or the kelurahan has no boundary. `subject` names the
+/// position in Indonesian and English ("Titik peta" / "The map pin").
+pub fn position_anomaly(
+    index: &BoundaryIndex,
+    point: Wgs84Point,
+    accuracy_m: f64,
+    kelurahan: &WilayahKode,
+    subject: (&str, &str),
+) -> Option<Anomaly> {
+    index.region(kelurahan)?;
     let verdict = index
-        .locate(pin, 0.0, Some(&p.kelurahan), &LocateConfig::default())
+        .locate(point, accuracy_m, Some(kelurahan), &LocateConfig::default())
         .ok()?;
+    let (sid, sen) = subject;
     let distance = verdict.distance_m.map(|d| (d * 10.0).round() / 10.0);
     let details = json!({
         "status": verdict.status,
-        "claimed": p.kelurahan,
+        "claimed": kelurahan,
         "kode": verdict.kode,
         "kodes": verdict.kodes,
         "nearest_kode": verdict.nearest_kode,
@@ -417,14 +436,8 @@ fn location_anomaly(p: &ProposalFacts, index: &BoundaryIndex) -> Option<Anomaly>
         LocationStatus::Borderline => (
             codes::LOCATION_BORDERLINE,
             Severity::Info,
-            format!(
-                "Titik peta berada {metres:.0} m dari batas kelurahan {}.",
-                p.kelurahan
-            ),
-            format!(
-                "The map pin is {metres:.0} m from the boundary of kelurahan {}.",
-                p.kelurahan
-            ),
+            format!("{sid} berada {metres:.0} m dari batas kelurahan {kelurahan}."),
+            format!("{sen} is {metres:.0} m from the boundary of kelurahan {kelurahan}."),
         ),
         LocationStatus::OtherKelurahan => {
             let other = verdict
@@ -435,12 +448,10 @@ fn location_anomaly(p: &ProposalFacts, index: &BoundaryIndex) -> Option<Anomaly>
                 codes::LOCATION_OTHER_KELURAHAN,
                 Severity::High,
                 format!(
-                    "Titik peta berada di kelurahan lain ({other}), {metres:.0} m dari kelurahan {}.",
-                    p.kelurahan
+                    "{sid} berada di kelurahan lain ({other}), {metres:.0} m dari kelurahan {kelurahan}."
                 ),
                 format!(
-                    "The map pin lies in another kelurahan ({other}), {metres:.0} m from kelurahan {}.",
-                    p.kelurahan
+                    "{sen} lies in another kelurahan ({other}), {metres:.0} m from kelurahan {kelurahan}."
                 ),
             )
         }
@@ -448,10 +459,10 @@ fn location_anomaly(p: &ProposalFacts, index: &BoundaryIndex) -> Option<Anomaly>
             codes::LOCATION_GAP,
             Severity::Info,
             format!(
-                "Titik peta berada di celah antar-batas kelurahan, {metres:.0} m dari kelurahan terdekat."
+                "{sid} berada di celah antar-batas kelurahan, {metres:.0} m dari kelurahan terdekat."
             ),
             format!(
-                "The map pin lies in a gap between kelurahan boundaries, {metres:.0} m from the nearest."
+                "{sen} lies in a gap between kelurahan boundaries, {metres:.0} m from the nearest."
             ),
         ),
         LocationStatus::Overlap => {
@@ -464,7 +475,7 @@ fn location_anomaly(p: &ProposalFacts, index: &BoundaryIndex) -> Option<Anomaly>
                     Severity::High
                 },
                 format!(
-                    "Titik peta berada di tumpang-tindih batas kelurahan{}.",
+                    "{sid} berada di tumpang-tindih batas kelurahan{}.",
                     if among {
                         ""
                     } else {
@@ -472,7 +483,7 @@ fn location_anomaly(p: &ProposalFacts, index: &BoundaryIndex) -> Option<Anomaly>
                     }
                 ),
                 format!(
-                    "The map pin lies where kelurahan boundaries overlap{}.",
+                    "{sen} lies where kelurahan boundaries overlap{}.",
                     if among {
                         ""
                     } else {
@@ -484,8 +495,8 @@ fn location_anomaly(p: &ProposalFacts, index: &BoundaryIndex) -> Option<Anomaly>
         LocationStatus::Outside => (
             codes::LOCATION_OUTSIDE,
             Severity::High,
-            format!("Titik peta berada di luar semua kelurahan, {metres:.0} m dari yang terdekat."),
-            format!("The map pin lies outside every kelurahan, {metres:.0} m from the nearest."),
+            format!("{sid} berada di luar semua kelurahan, {metres:.0} m dari yang terdekat."),
+            format!("{sen} lies outside every kelurahan, {metres:.0} m from the nearest."),
         ),
     };
     Some(anomaly(code, severity, id, en, details))

@@ -16,6 +16,7 @@ pub mod photo;
 pub mod routes;
 pub mod startup;
 pub mod storage;
+pub mod survey_checks;
 pub mod telemetry;
 
 pub use error::AppError;

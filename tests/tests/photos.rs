@@ -20,9 +20,18 @@ fn sha(bytes: &[u8]) -> String {
 
 /// A surveyor token, and a stored survey declaring `files` (name, bytes as declared).
 async fn survey_with(app: &TestApp, files: &[(&str, &[u8], &str)]) -> (String, String) {
+    survey_for(app, "Paving block", files).await
+}
+
+/// Like [`survey_with`], for the proposal with this `usulan` (created if new).
+async fn survey_for(
+    app: &TestApp,
+    usulan: &str,
+    files: &[(&str, &[u8], &str)],
+) -> (String, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.csv");
-    std::fs::write(&path, "No;Usulan Kegiatan;Kode Kelurahan;Volume;Satuan;Perkiraan Anggaran\n1;Paving block;31.71.01.1002;200;m2;Rp 32.000.000\n").unwrap();
+    std::fs::write(&path, format!("No;Usulan Kegiatan;Kode Kelurahan;Volume;Satuan;Perkiraan Anggaran\n1;{usulan};31.71.01.1002;200;m2;Rp 32.000.000\n")).unwrap();
     let options = tinjau_server::import::proposals::ProposalImportOptions {
         tahun: 2026,
         ..Default::default()
@@ -353,5 +362,83 @@ async fn photos_are_scoped_like_their_survey() {
             .await
             .status(),
         StatusCode::UNAUTHORIZED
+    );
+}
+
+async fn checks(app: &TestApp, token: &str, survey: &str) -> Vec<(String, String)> {
+    let view: Value = app
+        .get_as(&format!("/api/v1/surveys/{survey}"), token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    view["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["code"].as_str().unwrap().to_owned(),
+                a["severity"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_checks_run_when_the_last_photo_arrives_and_join_the_proposal() {
+    let app = spawn_app_with_reference_data().await;
+    // Real photos taken in Italy in 2008, sent for a survey in Jakarta in 2026.
+    let (a, b) = (photo("DSCN0010.jpg"), photo("DSCN0012.jpg"));
+    let (token, survey) =
+        survey_with(&app, &[("", &a, "image/jpeg"), ("", &b, "image/jpeg")]).await;
+    upload(&app, &token, &survey, &sha(&a), a.clone()).await;
+    assert_eq!(checks(&app, &token, &survey).await, [], "not complete yet");
+    upload(&app, &token, &survey, &sha(&b), b.clone()).await;
+    let found = checks(&app, &token, &survey).await;
+    assert!(
+        found.contains(&("PHOTO_GPS_FAR".into(), "high".into())),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("PHOTO_TIME_OFF".into(), "warning".into())),
+        "{found:?}"
+    );
+    assert!(
+        !found
+            .iter()
+            .any(|(c, _)| c.starts_with("LOCATION_") || c == "VOLUME_DEVIATION"),
+        "the fix and volume agree: {found:?}"
+    );
+
+    let page: Value = app
+        .get_as(
+            "/api/v1/proposals?kecamatan=31.71.01",
+            tinjau_tests::ADMIN_TOKEN,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let codes: Vec<&str> = page["items"][0]["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"PHOTO_GPS_FAR"), "{codes:?}");
+
+    // The same file sent for another proposal is reused evidence.
+    let (token2, other) = survey_for(&app, "Pemasangan U-Ditch", &[("", &a, "image/jpeg")]).await;
+    let (status, _) = upload(&app, &token2, &other, &sha(&a), a.clone()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let found = checks(&app, &token2, &other).await;
+    assert!(
+        found.contains(&("PHOTO_REUSED".into(), "high".into())),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("PHOTO_MISSING".into(), "warning".into())),
+        "one photo only: {found:?}"
     );
 }

@@ -56,3 +56,50 @@ pub async fn for_proposals(pool: &PgPool, ids: &[i64]) -> Result<Vec<AnomalyRow>
     .fetch_all(pool)
     .await
 }
+
+/// Replaces the anomalies of one survey's checks.
+pub async fn replace_for_survey(
+    conn: &mut PgConnection,
+    survey: uuid::Uuid,
+    proposal_id: i64,
+    anomalies: &[survey_schema::Anomaly],
+) -> Result<(), sqlx::Error> {
+    sqlx::query!("DELETE FROM anomaly WHERE survey_id = $1", survey)
+        .execute(&mut *conn)
+        .await?;
+    let codes: Vec<String> = anomalies.iter().map(|a| a.code.clone()).collect();
+    let severities: Vec<String> = anomalies
+        .iter()
+        .map(|a| a.severity.as_str().to_owned())
+        .collect();
+    let ids: Vec<String> = anomalies.iter().map(|a| a.message.id.clone()).collect();
+    let ens: Vec<String> = anomalies.iter().map(|a| a.message.en.clone()).collect();
+    let details: Vec<serde_json::Value> = anomalies.iter().map(|a| a.details.clone()).collect();
+    sqlx::query!(
+        "INSERT INTO anomaly (proposal_id, survey_id, code, severity, message_id, message_en, details)
+         SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[])",
+        proposal_id,
+        survey,
+        &codes,
+        &severities,
+        &ids,
+        &ens,
+        &details,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The anomalies of one survey, most serious first.
+pub async fn for_survey(pool: &PgPool, survey: uuid::Uuid) -> Result<Vec<AnomalyRow>, sqlx::Error> {
+    sqlx::query_as!(
+        AnomalyRow,
+        "SELECT proposal_id, code, severity, message_id, message_en, details
+           FROM anomaly WHERE survey_id = $1
+          ORDER BY CASE severity WHEN 'high' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, code, id",
+        survey
+    )
+    .fetch_all(pool)
+    .await
+}

@@ -191,3 +191,89 @@ pub async fn mark_received(
     .await?;
     Ok(result.rows_affected() == 1)
 }
+
+/// What the survey checks read about a survey's context.
+#[derive(Debug, Clone)]
+pub struct SurveyContext {
+    pub proposal_id: i64,
+    pub kelurahan_kode: String,
+    pub volume: rust_decimal::Decimal,
+    pub unit: Option<String>,
+    pub surveyor_id: Option<i64>,
+    pub body: serde_json::Value,
+}
+
+pub async fn context(pool: &PgPool, survey: Uuid) -> Result<Option<SurveyContext>, sqlx::Error> {
+    sqlx::query_as!(
+        SurveyContext,
+        "SELECT s.proposal_id, p.kelurahan_kode, p.volume, p.unit, s.surveyor_id, s.body
+           FROM survey s JOIN proposal p ON p.id = s.proposal_id
+          WHERE s.id = $1",
+        survey
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// A received photo, as the checks read it.
+#[derive(Debug, Clone)]
+pub struct PhotoRow {
+    pub sha256: String,
+    pub exif: Option<serde_json::Value>,
+    pub phash: Option<i64>,
+    pub proposal_id: i64,
+}
+
+/// The received photos of a survey.
+pub async fn received_photos(pool: &PgPool, survey: Uuid) -> Result<Vec<PhotoRow>, sqlx::Error> {
+    sqlx::query_as!(
+        PhotoRow,
+        "SELECT ph.sha256, ph.exif, ph.phash, s.proposal_id
+           FROM survey_photo ph JOIN survey s ON s.id = ph.survey_id
+          WHERE ph.survey_id = $1 AND ph.received_at IS NOT NULL
+          ORDER BY ph.sha256",
+        survey
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Received photos of surveys of other proposals (for reuse checks).
+pub async fn photos_of_other_proposals(
+    pool: &PgPool,
+    proposal_id: i64,
+) -> Result<Vec<PhotoRow>, sqlx::Error> {
+    sqlx::query_as!(
+        PhotoRow,
+        "SELECT ph.sha256, NULL::jsonb AS exif, ph.phash, s.proposal_id
+           FROM survey_photo ph JOIN survey s ON s.id = ph.survey_id
+          WHERE s.proposal_id <> $1 AND ph.received_at IS NOT NULL",
+        proposal_id
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Other surveys by the same surveyor within a day of `around`: (captured_at, lon, lat).
+pub async fn same_surveyor_nearby_in_time(
+    pool: &PgPool,
+    surveyor_id: i64,
+    survey: Uuid,
+    around: DateTime<Utc>,
+) -> Result<Vec<(DateTime<Utc>, f64, f64)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT captured_at, ST_X(fix) AS "lon!", ST_Y(fix) AS "lat!"
+             FROM survey
+            WHERE surveyor_id = $1 AND id <> $2
+              AND captured_at BETWEEN $3::timestamptz - interval '1 day' AND $3::timestamptz + interval '1 day'"#,
+        surveyor_id,
+        survey,
+        around
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.captured_at, r.lon, r.lat))
+        .collect())
+}

@@ -208,6 +208,9 @@ pub async fn put_photo(
     }
     // Only now, with the object durable, does the database say the photo is in.
     let first = db::survey::mark_received(&state.pool, id, &sha, &received_photo).await?;
+    if first {
+        crate::routes::surveys::check_if_complete(&state, id).await;
+    }
     let status = if first {
         StatusCode::CREATED
     } else {

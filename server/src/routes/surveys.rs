@@ -4,7 +4,9 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use sha2::{Digest, Sha256};
-use survey_schema::{ApiError, Role, SurveyRecord, SurveyView, WilayahKode};
+use survey_schema::{
+    Anomaly, ApiError, LocalizedMessage, Role, Severity, SurveyRecord, SurveyView, WilayahKode,
+};
 use uuid::Uuid;
 
 use crate::auth::CurrentUser;
@@ -30,8 +32,21 @@ fn unprocessable(code: &'static str, en: String, id: String) -> AppError {
     AppError::client(StatusCode::UNPROCESSABLE_ENTITY, code, en, id)
 }
 
-fn view(row: db::survey::SurveyRow) -> Result<SurveyView, AppError> {
+async fn view(state: &AppState, row: db::survey::SurveyRow) -> Result<SurveyView, AppError> {
     let record: SurveyRecord = serde_json::from_value(row.body).map_err(anyhow::Error::from)?;
+    let checks = db::anomaly::for_survey(&state.pool, row.id)
+        .await?
+        .into_iter()
+        .map(|a| Anomaly {
+            code: a.code,
+            severity: Severity::parse(&a.severity).unwrap_or(Severity::Info),
+            message: LocalizedMessage {
+                id: a.message_id,
+                en: a.message_en,
+            },
+            details: a.details,
+        })
+        .collect();
     Ok(SurveyView {
         id: row.id,
         received_at: row.received_at,
@@ -39,8 +54,24 @@ fn view(row: db::survey::SurveyRow) -> Result<SurveyView, AppError> {
         record,
         missing_photos: row.missing_photos,
         superseded_by: row.superseded_by,
-        checks: Vec::new(),
+        checks,
     })
+}
+
+/// Runs the survey checks once every declared photo is in; a failure is logged, not returned: the
+/// survey itself is safely stored and the checks can run again.
+pub async fn check_if_complete(state: &AppState, id: Uuid) {
+    let complete = match state.pool.acquire().await {
+        Ok(mut conn) => db::survey::get(&mut conn, id)
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|s| s.missing_photos.is_empty()),
+        Err(_) => false,
+    };
+    if complete && let Err(e) = crate::survey_checks::run(&state.pool, &state.index, id).await {
+        tracing::error!(survey = %id, error = %format!("{e:#}"), "survey checks failed");
+    }
 }
 
 /// Stores a survey. The phone makes the UUID; sending the same body again is answered 200 with the
@@ -108,7 +139,9 @@ pub async fn put_survey(
     ));
     let mut tx = state.pool.begin().await?;
     if let Some(existing) = db::survey::get(&mut tx, id).await? {
-        return repeat(existing, &body_sha256);
+        // Give the connection back before answering: the answer needs one of its own.
+        drop(tx);
+        return repeat(&state, existing, &body_sha256).await;
     }
     if let Some(previous) = record.supersedes {
         match db::survey::supersede_target(&mut tx, previous).await? {
@@ -156,7 +189,7 @@ pub async fn put_survey(
         let existing = db::survey::get(&mut conn, id)
             .await?
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("survey {id} vanished")))?;
-        return repeat(existing, &body_sha256);
+        return repeat(&state, existing, &body_sha256).await;
     }
     let photos = &record.photos;
     db::survey::insert_photos(
@@ -174,19 +207,27 @@ pub async fn put_survey(
         &photos.iter().map(|p| p.caption.clone()).collect::<Vec<_>>(),
     )
     .await?;
-    let stored = db::survey::get(&mut tx, id)
+    if let Some(previous) = record.supersedes {
+        // The corrected survey's findings no longer stand for the proposal; the survey itself stays.
+        db::anomaly::replace_for_survey(&mut tx, previous, record.proposal_id, &[]).await?;
+    }
+    tx.commit().await?;
+    check_if_complete(&state, id).await;
+    let mut conn = state.pool.acquire().await?;
+    let stored = db::survey::get(&mut conn, id)
         .await?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("survey {id} not stored")))?;
-    tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(view(stored)?)))
+    drop(conn);
+    Ok((StatusCode::CREATED, Json(view(&state, stored).await?)))
 }
 
-fn repeat(
+async fn repeat(
+    state: &AppState,
     existing: db::survey::SurveyRow,
     body_sha256: &str,
 ) -> Result<(StatusCode, Json<SurveyView>), AppError> {
     if existing.body_sha256 == body_sha256 {
-        Ok((StatusCode::OK, Json(view(existing)?)))
+        Ok((StatusCode::OK, Json(view(state, existing).await?)))
     } else {
         Err(AppError::client(
             StatusCode::CONFLICT,
@@ -232,5 +273,5 @@ pub async fn get_survey(
         )
     })?;
     user.require_covers(&WilayahKode::parse(&row.kelurahan_kode).map_err(anyhow::Error::from)?)?;
-    Ok(Json(view(row)?))
+    Ok(Json(view(&state, row).await?))
 }

@@ -1,0 +1,538 @@
+//! The checks on a completed survey: was the team there, then, and does what it measured agree?
+//! Pure functions over plain data; every distance in metres, every time in UTC.
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDateTime, TimeZone, Utc};
+use geo::{Coord, Geodesic, GeodesicArea, Length, LineString, Polygon};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde_json::json;
+use survey_schema::anomaly::codes as proposal_codes;
+use survey_schema::survey::Trace;
+use survey_schema::{Anomaly, LocalizedMessage, Severity, Unit, Wgs84Point, WilayahKode};
+
+use crate::BoundaryIndex;
+use crate::metric::geodesic_m;
+use crate::proposal_rules::position_anomaly;
+
+/// The survey codes.
+pub mod codes {
+    pub const SURVEY_LOW_ACCURACY: &str = "SURVEY_LOW_ACCURACY";
+    pub const VOLUME_DEVIATION: &str = "VOLUME_DEVIATION";
+    pub const TRACE_MISMATCH: &str = "TRACE_MISMATCH";
+    pub const PHOTO_MISSING: &str = "PHOTO_MISSING";
+    pub const PHOTO_NO_GPS: &str = "PHOTO_NO_GPS";
+    pub const PHOTO_GPS_FAR: &str = "PHOTO_GPS_FAR";
+    pub const PHOTO_TIME_OFF: &str = "PHOTO_TIME_OFF";
+    pub const PHOTO_REUSED: &str = "PHOTO_REUSED";
+    pub const SURVEYOR_SPEED: &str = "SURVEYOR_SPEED";
+}
+
+/// Thresholds, with the documented defaults.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SurveyConfig {
+    /// `SURVEY_LOW_ACCURACY` above this many metres.
+    pub max_accuracy_m: f64,
+    /// `VOLUME_DEVIATION`: warning above this fraction, high above the second.
+    pub volume_warning: f64,
+    pub volume_high: f64,
+    /// `TRACE_MISMATCH` when the traced length or area differs from the volume by more than this.
+    pub trace_tolerance: f64,
+    /// `PHOTO_MISSING` below this many photos.
+    pub min_photos: usize,
+    /// `PHOTO_GPS_FAR` beyond the fix's accuracy plus this many metres.
+    pub photo_distance_m: f64,
+    /// `PHOTO_TIME_OFF` beyond this many hours.
+    pub photo_time_hours: i64,
+    /// EXIF times without an offset are read in this zone (WIB, UTC+7, by default).
+    pub local_offset_hours: i32,
+    /// `PHOTO_REUSED` for pictures this close (bits of the 64-bit difference hash).
+    pub phash_max_distance: u32,
+    /// `SURVEYOR_SPEED` above this speed.
+    pub max_speed_kmh: f64,
+}
+
+impl Default for SurveyConfig {
+    fn default() -> Self {
+        Self {
+            max_accuracy_m: 30.0,
+            volume_warning: 0.2,
+            volume_high: 0.5,
+            trace_tolerance: 0.25,
+            min_photos: 2,
+            photo_distance_m: 100.0,
+            photo_time_hours: 48,
+            local_offset_hours: 7,
+            phash_max_distance: 6,
+            max_speed_kmh: 120.0,
+        }
+    }
+}
+
+/// A received photo of the survey.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhotoFacts {
+    pub sha256: String,
+    pub exif_position: Option<Wgs84Point>,
+    /// DateTimeOriginal as written (`2026:02:10 10:15:00`) and its offset (`+07:00`) if any.
+    pub exif_time: Option<String>,
+    pub exif_offset: Option<String>,
+    pub phash: Option<u64>,
+}
+
+/// A photo already attached to another proposal's survey.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OtherPhoto {
+    pub sha256: String,
+    pub phash: Option<u64>,
+    pub proposal_id: i64,
+}
+
+/// Another survey by the same surveyor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OtherSurvey {
+    pub captured_at: DateTime<Utc>,
+    pub fix: Wgs84Point,
+}
+
+/// Everything the survey checks read.
+#[derive(Debug, Clone)]
+pub struct SurveyFacts {
+    pub kelurahan: WilayahKode,
+    pub proposed_volume: Decimal,
+    pub proposed_unit: Option<Unit>,
+    pub captured_at: DateTime<Utc>,
+    pub fix: Wgs84Point,
+    pub accuracy_m: f64,
+    pub trace: Option<Trace>,
+    pub volume: Decimal,
+    pub unit: Option<Unit>,
+    pub photos: Vec<PhotoFacts>,
+}
+
+fn anomaly(
+    code: &str,
+    severity: Severity,
+    id: String,
+    en: String,
+    details: serde_json::Value,
+) -> Anomaly {
+    Anomaly {
+        code: code.to_owned(),
+        severity,
+        message: LocalizedMessage { id, en },
+        details,
+    }
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// Runs every survey check.
+pub fn check_survey(
+    s: &SurveyFacts,
+    boundaries: Option<&BoundaryIndex>,
+    others_photos: &[OtherPhoto],
+    same_surveyor: &[OtherSurvey],
+    config: &SurveyConfig,
+) -> Vec<Anomaly> {
+    let mut out = Vec::new();
+    if let Some(a) = boundaries.and_then(|index| {
+        position_anomaly(
+            index,
+            s.fix,
+            s.accuracy_m,
+            &s.kelurahan,
+            ("Posisi GPS survei", "The survey's GPS fix"),
+        )
+    }) {
+        out.push(a);
+    }
+    if s.accuracy_m > config.max_accuracy_m {
+        out.push(anomaly(
+            codes::SURVEY_LOW_ACCURACY,
+            Severity::Warning,
+            format!(
+                "Akurasi GPS {:.0} m, lebih buruk dari {:.0} m.",
+                s.accuracy_m, config.max_accuracy_m
+            ),
+            format!(
+                "GPS accuracy {:.0} m is worse than {:.0} m.",
+                s.accuracy_m, config.max_accuracy_m
+            ),
+            json!({ "accuracy_m": s.accuracy_m, "limit_m": config.max_accuracy_m }),
+        ));
+    }
+    out.extend(volume_deviation(s, config));
+    out.extend(trace_mismatch(s, config));
+    out.extend(photo_checks(s, others_photos, config));
+    out.extend(surveyor_speed(s, same_surveyor, config));
+    out.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.code.cmp(&b.code))
+    });
+    out
+}
+
+fn volume_deviation(s: &SurveyFacts, config: &SurveyConfig) -> Option<Anomaly> {
+    if !crate::units::comparable(s.unit, s.proposed_unit) {
+        return Some(anomaly(
+            proposal_codes::UNIT_INCOMPARABLE,
+            Severity::Info,
+            "Satuan volume ukur ulang tidak sebanding dengan satuan usulan.".into(),
+            "The remeasured volume's unit is not comparable with the proposal's.".into(),
+            json!({ "unit": s.unit, "proposed_unit": s.proposed_unit }),
+        ));
+    }
+    let (proposed, measured) = (s.proposed_volume.to_f64()?, s.volume.to_f64()?);
+    if proposed <= 0.0 {
+        return None;
+    }
+    let deviation = (measured - proposed) / proposed;
+    if deviation.abs() <= config.volume_warning {
+        return None;
+    }
+    let severity = if deviation.abs() > config.volume_high {
+        Severity::High
+    } else {
+        Severity::Warning
+    };
+    let unit = s.unit.map_or("", Unit::as_str);
+    Some(anomaly(
+        codes::VOLUME_DEVIATION,
+        severity,
+        format!(
+            "Volume ukur ulang {} {unit} berbeda {:+.0}% dari usulan {} {unit}.",
+            s.volume.normalize(),
+            deviation * 100.0,
+            s.proposed_volume.normalize()
+        ),
+        format!(
+            "The remeasured volume {} {unit} differs by {:+.0}% from the proposed {} {unit}.",
+            s.volume.normalize(),
+            deviation * 100.0,
+            s.proposed_volume.normalize()
+        ),
+        json!({ "measured": s.volume.normalize().to_string(), "proposed": s.proposed_volume.normalize().to_string(), "unit": unit, "deviation": round1(deviation * 100.0) / 100.0 }),
+    ))
+}
+
+/// The length (m) of a traced LineString or the area (m²) of a traced Polygon, on the ellipsoid.
+///
+/// ```
+/// use geo_rules::survey_rules::trace_measure;
+/// use survey_schema::survey::Trace;
+/// // About 110.6 m along a meridian at Jakarta.
+/// let (m, _) = trace_measure(&Trace::LineString { coordinates: vec![[106.8, -6.2], [106.8, -6.201]] });
+/// assert!((m - 110.6).abs() < 0.5);
+/// ```
+pub fn trace_measure(trace: &Trace) -> (f64, Unit) {
+    let line = |ring: &[[f64; 2]]| {
+        LineString::from(
+            ring.iter()
+                .map(|p| Coord { x: p[0], y: p[1] })
+                .collect::<Vec<_>>(),
+        )
+    };
+    match trace {
+        Trace::LineString { coordinates } => (Geodesic.length(&line(coordinates)), Unit::Metre),
+        Trace::Polygon { coordinates } => {
+            let Some((outer, holes)) = coordinates.split_first() else {
+                return (0.0, Unit::SquareMetre);
+            };
+            let polygon = Polygon::new(line(outer), holes.iter().map(|h| line(h)).collect());
+            (polygon.geodesic_area_unsigned(), Unit::SquareMetre)
+        }
+    }
+}
+
+fn trace_mismatch(s: &SurveyFacts, config: &SurveyConfig) -> Option<Anomaly> {
+    let trace = s.trace.as_ref()?;
+    let (measured, unit) = trace_measure(trace);
+    if s.unit != Some(unit) {
+        return None;
+    }
+    let volume = s.volume.to_f64()?;
+    if volume <= 0.0 || ((measured - volume) / volume).abs() <= config.trace_tolerance {
+        return None;
+    }
+    Some(anomaly(
+        codes::TRACE_MISMATCH,
+        Severity::Warning,
+        format!(
+            "Jejak yang digambar berukuran {measured:.0} {unit}, volume ukur ulang {} {unit}.",
+            s.volume.normalize()
+        ),
+        format!(
+            "The traced work measures {measured:.0} {unit}; the remeasured volume is {} {unit}.",
+            s.volume.normalize()
+        ),
+        json!({ "traced": round1(measured), "volume": s.volume.normalize().to_string(), "unit": unit }),
+    ))
+}
+
+/// An EXIF `YYYY:MM:DD HH:MM:SS` with its offset (or the configured local one), in UTC.
+pub fn exif_time_utc(
+    written: &str,
+    offset: Option<&str>,
+    default_offset_hours: i32,
+) -> Option<DateTime<Utc>> {
+    let naive = NaiveDateTime::parse_from_str(written.trim(), "%Y:%m:%d %H:%M:%S").ok()?;
+    let zone = offset
+        .and_then(|o| {
+            DateTime::parse_from_str(
+                &format!("2000-01-01T00:00:00{}", o.trim()),
+                "%Y-%m-%dT%H:%M:%S%:z",
+            )
+            .ok()
+        })
+        .map(|d| *d.offset())
+        .or_else(|| FixedOffset::east_opt(default_offset_hours * 3600))?;
+    zone.from_local_datetime(&naive)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+fn photo_checks(s: &SurveyFacts, others: &[OtherPhoto], config: &SurveyConfig) -> Vec<Anomaly> {
+    let mut out = Vec::new();
+    if s.photos.len() < config.min_photos {
+        out.push(anomaly(
+            codes::PHOTO_MISSING,
+            Severity::Warning,
+            format!(
+                "Hanya {} foto; minimal {}.",
+                s.photos.len(),
+                config.min_photos
+            ),
+            format!(
+                "Only {} photo(s); at least {} are required.",
+                s.photos.len(),
+                config.min_photos
+            ),
+            json!({ "photos": s.photos.len(), "minimum": config.min_photos }),
+        ));
+    }
+    let without_gps: Vec<&str> = s
+        .photos
+        .iter()
+        .filter(|p| p.exif_position.is_none())
+        .map(|p| p.sha256.as_str())
+        .collect();
+    if !without_gps.is_empty() {
+        out.push(anomaly(
+            codes::PHOTO_NO_GPS,
+            Severity::Info,
+            format!("{} foto tanpa posisi GPS di EXIF.", without_gps.len()),
+            format!(
+                "{} photo(s) carry no GPS position in their EXIF.",
+                without_gps.len()
+            ),
+            json!({ "photos": without_gps }),
+        ));
+    }
+    for p in &s.photos {
+        if let Some(position) = p.exif_position {
+            let d = geodesic_m([position.lon(), position.lat()], [s.fix.lon(), s.fix.lat()]);
+            let allowed = s.accuracy_m + config.photo_distance_m;
+            if d > allowed {
+                out.push(anomaly(
+                    codes::PHOTO_GPS_FAR,
+                    if d > 1_000.0 {
+                        Severity::High
+                    } else {
+                        Severity::Warning
+                    },
+                    format!("Foto diambil {d:.0} m dari posisi survei (batas {allowed:.0} m)."),
+                    format!(
+                        "A photo was taken {d:.0} m from the survey's fix (allowed {allowed:.0} m)."
+                    ),
+                    json!({ "sha256": p.sha256, "distance_m": round1(d), "allowed_m": allowed }),
+                ));
+            }
+        }
+        if let Some(taken) = p
+            .exif_time
+            .as_deref()
+            .and_then(|t| exif_time_utc(t, p.exif_offset.as_deref(), config.local_offset_hours))
+        {
+            let gap = (taken - s.captured_at).abs();
+            if gap > Duration::hours(config.photo_time_hours) {
+                let hours = gap.num_minutes() as f64 / 60.0;
+                out.push(anomaly(
+                    codes::PHOTO_TIME_OFF,
+                    Severity::Warning,
+                    format!("Foto diambil {hours:.0} jam dari waktu survei."),
+                    format!("A photo was taken {hours:.0} hours away from the survey's capture time."),
+                    json!({ "sha256": p.sha256, "taken_at": taken, "captured_at": s.captured_at, "hours": round1(hours) }),
+                ));
+            }
+        }
+        let reused = others
+            .iter()
+            .find(|o| o.sha256 == p.sha256)
+            .map(|o| (o, 0))
+            .or_else(|| {
+                let hash = p.phash?;
+                others
+                    .iter()
+                    .filter_map(|o| Some((o, (o.phash? ^ hash).count_ones())))
+                    .filter(|(_, d)| *d <= config.phash_max_distance)
+                    .min_by_key(|(_, d)| *d)
+            });
+        if let Some((other, distance)) = reused {
+            let same_file = other.sha256 == p.sha256;
+            out.push(anomaly(
+                codes::PHOTO_REUSED,
+                if same_file { Severity::High } else { Severity::Warning },
+                format!("Foto {} juga dipakai untuk usulan #{}.", if same_file { "yang sama" } else { "yang hampir sama" }, other.proposal_id),
+                format!("The {} photo is also attached to proposal #{}.", if same_file { "same" } else { "a near-identical" }, other.proposal_id),
+                json!({ "sha256": p.sha256, "other_proposal_id": other.proposal_id, "phash_distance_bits": distance }),
+            ));
+        }
+    }
+    out
+}
+
+fn surveyor_speed(
+    s: &SurveyFacts,
+    same_surveyor: &[OtherSurvey],
+    config: &SurveyConfig,
+) -> Option<Anomaly> {
+    same_surveyor
+        .iter()
+        .filter_map(|o| {
+            let hours = (s.captured_at - o.captured_at).abs().num_seconds() as f64 / 3600.0;
+            let km = geodesic_m([s.fix.lon(), s.fix.lat()], [o.fix.lon(), o.fix.lat()]) / 1000.0;
+            // Less than a minute apart: speed means nothing (and two forms at one place are fine).
+            (hours > 1.0 / 60.0 && km / hours > config.max_speed_kmh).then_some((o, km, hours))
+        })
+        .max_by(|a, b| (a.1 / a.2).total_cmp(&(b.1 / b.2)))
+        .map(|(o, km, hours)| {
+            let speed = km / hours;
+            anomaly(
+                codes::SURVEYOR_SPEED,
+                Severity::Warning,
+                format!("Survei lain oleh surveyor yang sama berjarak {km:.1} km dalam {:.0} menit ({speed:.0} km/jam).", hours * 60.0),
+                format!("Another survey by the same surveyor is {km:.1} km away {:.0} minutes apart ({speed:.0} km/h).", hours * 60.0),
+                json!({ "distance_km": round1(km), "minutes": round1(hours * 60.0), "speed_kmh": round1(speed), "other_captured_at": o.captured_at }),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(lon: f64, lat: f64) -> Wgs84Point {
+        Wgs84Point::parse(lon, lat).unwrap()
+    }
+
+    fn facts() -> SurveyFacts {
+        SurveyFacts {
+            kelurahan: "31.71.01.1002".parse().unwrap(),
+            proposed_volume: Decimal::from(100),
+            proposed_unit: Some(Unit::Metre),
+            captured_at: "2026-02-10T03:15:00Z".parse().unwrap(),
+            fix: point(106.8095, -6.1756),
+            accuracy_m: 8.0,
+            trace: Some(Trace::LineString {
+                coordinates: vec![[106.8095, -6.1756], [106.8104, -6.1756]],
+            }),
+            volume: Decimal::from(100),
+            unit: Some(Unit::Metre),
+            photos: vec![
+                PhotoFacts {
+                    sha256: "a".repeat(64),
+                    exif_position: Some(point(106.8096, -6.1756)),
+                    exif_time: Some("2026:02:10 10:14:00".into()),
+                    exif_offset: None,
+                    phash: Some(0xF0F0),
+                },
+                PhotoFacts {
+                    sha256: "b".repeat(64),
+                    exif_position: Some(point(106.8094, -6.1757)),
+                    exif_time: Some("2026:02:10 10:16:00".into()),
+                    exif_offset: Some("+07:00".into()),
+                    phash: Some(0x0F0F_0000),
+                },
+            ],
+        }
+    }
+
+    fn run(s: &SurveyFacts, others: &[OtherPhoto], same: &[OtherSurvey]) -> Vec<String> {
+        check_survey(s, None, others, same, &SurveyConfig::default())
+            .into_iter()
+            .map(|a| a.code)
+            .collect()
+    }
+
+    #[test]
+    fn a_consistent_survey_raises_nothing() {
+        assert_eq!(run(&facts(), &[], &[]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn poor_accuracy_volume_and_trace_disagreements_are_flagged() {
+        let mut s = facts();
+        s.accuracy_m = 45.0;
+        s.volume = Decimal::from(160);
+        let codes = run(&s, &[], &[]);
+        assert_eq!(
+            codes,
+            ["VOLUME_DEVIATION", "SURVEY_LOW_ACCURACY", "TRACE_MISMATCH"]
+        );
+        let high = check_survey(&s, None, &[], &[], &SurveyConfig::default());
+        assert_eq!(high[0].severity, Severity::High, "60% is over the 50% line");
+    }
+
+    #[test]
+    fn photo_evidence_far_late_missing_or_reused_is_flagged() {
+        let mut s = facts();
+        s.photos[0].exif_position = Some(point(106.83, -6.17));
+        s.photos[1].exif_time = Some("2026:02:14 10:16:00".into());
+        let others = [OtherPhoto {
+            sha256: "b".repeat(64),
+            phash: None,
+            proposal_id: 77,
+        }];
+        let codes = run(&s, &others, &[]);
+        assert_eq!(codes, ["PHOTO_GPS_FAR", "PHOTO_REUSED", "PHOTO_TIME_OFF"]);
+        s.photos.truncate(1);
+        s.photos[0].exif_position = None;
+        let codes = run(
+            &s,
+            &[OtherPhoto {
+                sha256: "c".repeat(64),
+                phash: Some(0xF0F1),
+                proposal_id: 5,
+            }],
+            &[],
+        );
+        assert_eq!(codes, ["PHOTO_MISSING", "PHOTO_REUSED", "PHOTO_NO_GPS"]);
+    }
+
+    #[test]
+    fn travel_faster_than_a_car_between_two_surveys_is_flagged() {
+        let s = facts();
+        let earlier = OtherSurvey {
+            captured_at: "2026-02-10T03:10:00Z".parse().unwrap(),
+            fix: point(106.90, -6.30),
+        };
+        assert_eq!(run(&s, &[], &[earlier]), ["SURVEYOR_SPEED"]);
+        let plausible = OtherSurvey {
+            captured_at: "2026-02-10T01:05:00Z".parse().unwrap(),
+            fix: point(106.90, -6.30),
+        };
+        assert_eq!(run(&s, &[], &[plausible]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn exif_times_are_read_in_their_offset_or_wib() {
+        let wib = exif_time_utc("2026:02:10 10:15:00", None, 7).unwrap();
+        assert_eq!(wib.to_rfc3339(), "2026-02-10T03:15:00+00:00");
+        let wita = exif_time_utc("2026:02:10 10:15:00", Some("+08:00"), 7).unwrap();
+        assert_eq!(wita.to_rfc3339(), "2026-02-10T02:15:00+00:00");
+        assert!(exif_time_utc("garbage", None, 7).is_none());
+    }
+}
