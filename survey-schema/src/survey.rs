@@ -309,3 +309,38 @@ mod tests {
         assert!(serde_json::from_value::<SurveyRecord>(v).is_err());
     }
 }
+
+/// A proposal a phone should survey.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Assignment {
+    pub id: i64,
+    pub tahun: i32,
+    pub kelurahan: crate::WilayahKode,
+    pub rw: Option<String>,
+    pub rt: Option<String>,
+    pub usulan: String,
+    pub lokasi: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "120.5"))]
+    pub volume: Decimal,
+    pub satuan: String,
+    /// Catalogue activity code.
+    pub activity: Option<String>,
+    pub pin: Option<crate::RawPoint>,
+}
+
+/// `GET /api/v1/sync/assignments`: what changed since the phone's cursor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AssignmentsPage {
+    /// Proposals to survey that are new or changed since the cursor.
+    pub assignments: Vec<Assignment>,
+    /// Proposals that left the list since the cursor (surveyed, or no longer physical works).
+    pub removed: Vec<i64>,
+    /// Send this as `since` next time.
+    pub cursor: String,
+    /// More changes wait: ask again at once with the new cursor.
+    pub has_more: bool,
+    /// ETag of the kelurahan boundaries of the caller's area: refresh the offline map when it changes.
+    pub boundaries_etag: Option<String>,
+}

@@ -277,3 +277,60 @@ pub async fn same_surveyor_nearby_in_time(
         .map(|r| (r.captured_at, r.lon, r.lat))
         .collect())
 }
+
+/// Marks a proposal changed (its assignment status moved), for the phones' sync.
+pub async fn touch_proposal(conn: &mut PgConnection, proposal_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE proposal SET updated_at = now() WHERE id = $1",
+        proposal_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A proposal as the sync sees it.
+#[derive(Debug, Clone)]
+pub struct AssignmentRow {
+    pub id: i64,
+    pub tahun: i32,
+    pub kelurahan_kode: String,
+    pub rw: Option<String>,
+    pub rt: Option<String>,
+    pub usulan: String,
+    pub lokasi: Option<String>,
+    pub volume: rust_decimal::Decimal,
+    pub satuan_raw: String,
+    pub activity_code: Option<String>,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    pub change_seq: i64,
+    /// Physical, and no current survey yet.
+    pub needs_survey: bool,
+}
+
+/// Proposals within `scope` (empty: all) changed after `since`, oldest change first.
+pub async fn assignments(
+    pool: &PgPool,
+    scope: &str,
+    since: i64,
+    limit: i64,
+) -> Result<Vec<AssignmentRow>, sqlx::Error> {
+    sqlx::query_as!(
+        AssignmentRow,
+        r#"SELECT p.id, p.tahun, p.kelurahan_kode, p.rw, p.rt, p.usulan, p.lokasi, p.volume, p.satuan_raw,
+                  p.activity_code, ST_X(p.pin) AS lon, ST_Y(p.pin) AS lat, p.change_seq,
+                  (p.activity_code IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM survey s WHERE s.proposal_id = p.id)) AS "needs_survey!"
+             FROM proposal p
+            WHERE ($1 = '' OR p.kelurahan_kode = $1 OR (p.kelurahan_kode >= ($1 || '.') AND p.kelurahan_kode < ($1 || '/')))
+              AND p.change_seq > $2
+            ORDER BY p.change_seq
+            LIMIT $3"#,
+        scope,
+        since,
+        limit
+    )
+    .fetch_all(pool)
+    .await
+}

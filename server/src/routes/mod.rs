@@ -6,6 +6,7 @@ pub mod locate;
 pub mod photos;
 pub mod proposals;
 pub mod surveys;
+pub mod sync;
 pub mod wilayah;
 
 use axum::http::StatusCode;
@@ -57,6 +58,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(surveys::put_survey, surveys::get_survey))
         .routes(routes!(photos::put_photo, photos::get_photo))
         .routes(routes!(photos::get_thumbnail))
+        .routes(routes!(sync::assignments))
 }
 
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.

@@ -207,6 +207,8 @@ pub async fn put_survey(
         &photos.iter().map(|p| p.caption.clone()).collect::<Vec<_>>(),
     )
     .await?;
+    // The proposal leaves the phones' to-do lists: bump its sync cursor.
+    db::survey::touch_proposal(&mut tx, record.proposal_id).await?;
     if let Some(previous) = record.supersedes {
         // The corrected survey's findings no longer stand for the proposal; the survey itself stays.
         db::anomaly::replace_for_survey(&mut tx, previous, record.proposal_id, &[]).await?;
