@@ -87,6 +87,51 @@ impl Storage {
         self.commit(upload, key).await
     }
 
+    /// The partial file of a resumable (tus) upload: one per survey and photo.
+    pub fn partial_path(&self, survey: Uuid, sha256: &str) -> PathBuf {
+        self.root
+            .join("tmp")
+            .join(format!("tus-{survey}-{sha256}.part"))
+    }
+
+    /// How many bytes of a resumable upload are in.
+    pub async fn partial_len(&self, survey: Uuid, sha256: &str) -> u64 {
+        tokio::fs::metadata(self.partial_path(survey, sha256))
+            .await
+            .map_or(0, |m| m.len())
+    }
+
+    /// Opens a resumable upload for appending, locked against a concurrent append; `None` when
+    /// another request holds it.
+    pub async fn open_partial(&self, survey: Uuid, sha256: &str) -> anyhow::Result<Option<Upload>> {
+        let path = self.partial_path(survey, sha256);
+        let opened = path.clone();
+        let file =
+            tokio::task::spawn_blocking(move || -> std::io::Result<Option<std::fs::File>> {
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .read(true)
+                    .open(&opened)?;
+                match file.try_lock() {
+                    Ok(()) => Ok(Some(file)),
+                    Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+                    Err(std::fs::TryLockError::Error(e)) => Err(e),
+                }
+            })
+            .await??;
+        Ok(file.map(|f| Upload {
+            path,
+            file: tokio::fs::File::from_std(f),
+        }))
+    }
+
+    /// Cuts a resumable upload back to `len` bytes (after an append that went too far).
+    pub async fn truncate(&self, upload: &mut Upload, len: u64) -> anyhow::Result<()> {
+        upload.file.set_len(len).await?;
+        Ok(())
+    }
+
     /// Drops an unfinished upload.
     pub async fn abort(&self, upload: Upload) {
         drop(upload.file);

@@ -442,3 +442,138 @@ async fn the_checks_run_when_the_last_photo_arrives_and_join_the_proposal() {
         "one photo only: {found:?}"
     );
 }
+
+fn tus(
+    app: &TestApp,
+    method: reqwest::Method,
+    token: &str,
+    survey: &str,
+    sha256: &str,
+) -> reqwest::RequestBuilder {
+    app.client
+        .request(
+            method,
+            app.url(&format!("/api/v1/surveys/{survey}/photos/{sha256}")),
+        )
+        .bearer_auth(token)
+        .header("Tus-Resumable", "1.0.0")
+}
+
+fn offset(response: &reqwest::Response) -> u64 {
+    response.headers()["upload-offset"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_interrupted_upload_resumes_with_the_tus_protocol() {
+    let app = spawn_app_with_reference_data().await;
+    let jpeg = photo("DSCN0021.jpg");
+    let digest = sha(&jpeg);
+    let (token, survey) = survey_with(&app, &[("", &jpeg, "image/jpeg")]).await;
+
+    let options = app
+        .client
+        .request(
+            reqwest::Method::OPTIONS,
+            app.url(&format!("/api/v1/surveys/{survey}/photos/{digest}")),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(options.status(), StatusCode::NO_CONTENT);
+    assert_eq!(options.headers()["tus-version"], "1.0.0");
+    let no_version = app
+        .client
+        .head(app.url(&format!("/api/v1/surveys/{survey}/photos/{digest}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_version.status(), StatusCode::PRECONDITION_FAILED);
+
+    let head = tus(&app, reqwest::Method::HEAD, &token, &survey, &digest)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((head.status(), offset(&head)), (StatusCode::OK, 0));
+    assert_eq!(
+        head.headers()["upload-length"].to_str().unwrap(),
+        jpeg.len().to_string()
+    );
+
+    let third = jpeg.len() / 3;
+    let (app_ref, token_ref, survey_ref, digest_ref) = (&app, &token, &survey, &digest);
+    let patch = |from: u64, bytes: Vec<u8>| async move {
+        tus(
+            app_ref,
+            reqwest::Method::PATCH,
+            token_ref,
+            survey_ref,
+            digest_ref,
+        )
+        .header("Upload-Offset", from.to_string())
+        .header("Content-Type", "application/offset+octet-stream")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap()
+    };
+    let first = patch(0, jpeg[..third].to_vec()).await;
+    assert_eq!(
+        (first.status(), offset(&first)),
+        (StatusCode::NO_CONTENT, third as u64)
+    );
+    let wrong = patch(0, jpeg[third..].to_vec()).await;
+    assert_eq!(wrong.status(), StatusCode::CONFLICT);
+
+    // The connection drops in the middle of the second third.
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = vec![
+        Ok(jpeg[third..third + third / 2].to_vec()),
+        Err(std::io::Error::other("radio lost")),
+    ];
+    let dropped = tus(&app, reqwest::Method::PATCH, &token, &survey, &digest)
+        .header("Upload-Offset", third.to_string())
+        .header("Content-Type", "application/offset+octet-stream")
+        .body(reqwest::Body::wrap_stream(futures::stream::iter(chunks)))
+        .send()
+        .await;
+    assert!(dropped.is_err() || !dropped.unwrap().status().is_success());
+    let head = tus(&app, reqwest::Method::HEAD, &token, &survey, &digest)
+        .send()
+        .await
+        .unwrap();
+    let resume_at = offset(&head);
+    assert!(
+        (third as u64..=(third + third / 2) as u64).contains(&resume_at),
+        "{resume_at}"
+    );
+
+    let last = patch(
+        resume_at,
+        jpeg[usize::try_from(resume_at).unwrap()..].to_vec(),
+    )
+    .await;
+    assert_eq!(
+        (last.status(), offset(&last)),
+        (StatusCode::NO_CONTENT, jpeg.len() as u64)
+    );
+    assert_eq!(last.headers()["tinjau-photo-status"], "stored");
+    let stored = app
+        .get_as(&format!("/api/v1/surveys/{survey}/photos/{digest}"), &token)
+        .await;
+    assert_eq!(
+        stored.bytes().await.unwrap().to_vec(),
+        jpeg,
+        "the resumed photo is the very file"
+    );
+
+    // A repeat of the last PATCH is harmless.
+    let again = patch(0, jpeg[..10].to_vec()).await;
+    assert_eq!(
+        (again.status(), offset(&again)),
+        (StatusCode::NO_CONTENT, jpeg.len() as u64)
+    );
+}

@@ -56,7 +56,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(proposals::get_proposal))
         .routes(routes!(admin::import_proposals))
         .routes(routes!(surveys::put_survey, surveys::get_survey))
-        .routes(routes!(photos::put_photo, photos::get_photo))
+        .routes(routes!(
+            photos::put_photo,
+            photos::get_photo,
+            photos::tus_head,
+            photos::tus_patch,
+            photos::tus_options
+        ))
         .routes(routes!(photos::get_thumbnail))
         .routes(routes!(sync::assignments))
 }

@@ -128,7 +128,25 @@ pub async fn put_photo(
             return Err(e);
         }
     };
-    let sniffed = photo::sniff(&head);
+    finish(&state, id, &sha, photo, upload, &digest, &head, received).await
+}
+
+/// Checks a complete upload against the manifest, reads it, and makes it durable and known; on any
+/// refusal the upload is dropped and nothing is kept.
+#[allow(clippy::too_many_arguments)]
+async fn finish(
+    state: &AppState,
+    id: Uuid,
+    sha: &str,
+    photo: db::survey::DeclaredPhoto,
+    upload: crate::storage::Upload,
+    digest: &str,
+    head: &[u8],
+    received: u64,
+) -> Result<(StatusCode, Json<PhotoReceipt>), AppError> {
+    let mut upload = upload;
+    let limit = u64::try_from(photo.bytes).unwrap_or(0).min(MAX_PHOTO_BYTES);
+    let sniffed = photo::sniff(head);
     let refusal = if received != limit {
         Some(client(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -207,9 +225,9 @@ pub async fn put_photo(
             .await?;
     }
     // Only now, with the object durable, does the database say the photo is in.
-    let first = db::survey::mark_received(&state.pool, id, &sha, &received_photo).await?;
+    let first = db::survey::mark_received(&state.pool, id, sha, &received_photo).await?;
     if first {
-        crate::routes::surveys::check_if_complete(&state, id).await;
+        crate::routes::surveys::check_if_complete(state, id).await;
     }
     let status = if first {
         StatusCode::CREATED
@@ -219,7 +237,7 @@ pub async fn put_photo(
     Ok((
         status,
         Json(PhotoReceipt {
-            sha256: sha,
+            sha256: sha.to_owned(),
             status: if first { "stored" } else { "already_stored" },
             content_type: photo.content_type,
             width: received_photo.width,
@@ -395,4 +413,257 @@ pub async fn get_thumbnail(
         ));
     }
     serve_object(&state, &format!("thumbs/{sha}"), "image/jpeg").await
+}
+
+// --- tus 1.0 core: resumable uploads on the same URL -------------------------------------------
+//
+// The photo's URL is the upload URL: the manifest already fixed its length, so no creation step is
+// needed. `HEAD` answers how many bytes the server has; `PATCH` with `Upload-Offset` appends from
+// there. Bytes received before a connection drops are kept, which is what lets a phone on a weak
+// network resume. When the last byte arrives the upload is checked and stored as a `PUT` would be.
+
+const TUS_VERSION: &str = "1.0.0";
+
+fn tus_headers(offset: u64, length: u64) -> [(header::HeaderName, HeaderValue); 4] {
+    [
+        (
+            header::HeaderName::from_static("tus-resumable"),
+            HeaderValue::from_static(TUS_VERSION),
+        ),
+        (
+            header::HeaderName::from_static("upload-offset"),
+            HeaderValue::from(offset),
+        ),
+        (
+            header::HeaderName::from_static("upload-length"),
+            HeaderValue::from(length),
+        ),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+    ]
+}
+
+/// The 412 answer for a request without `Tus-Resumable: 1.0.0`, if so.
+fn tus_refusal(headers: &axum::http::HeaderMap) -> Option<Response> {
+    if headers.get("tus-resumable").and_then(|v| v.to_str().ok()) == Some(TUS_VERSION) {
+        None
+    } else {
+        Some(
+            (
+                StatusCode::PRECONDITION_FAILED,
+                [(
+                    header::HeaderName::from_static("tus-version"),
+                    HeaderValue::from_static(TUS_VERSION),
+                )],
+                Json(ApiError {
+                    code: "tus_version".into(),
+                    message: survey_schema::LocalizedMessage {
+                        en: "Send Tus-Resumable: 1.0.0.".into(),
+                        id: "Kirim header Tus-Resumable: 1.0.0.".into(),
+                    },
+                }),
+            )
+                .into_response(),
+        )
+    }
+}
+
+/// tus: which tus versions and how large an upload the server takes.
+#[utoipa::path(
+    options,
+    path = "/api/v1/surveys/{id}/photos/{sha256}",
+    tag = "surveys",
+    params(("id" = Uuid, Path, description = "Survey UUID"), ("sha256" = String, Path, description = "SHA-256 of the file")),
+    responses((status = 204, description = "Tus-Version, Tus-Max-Size"))
+)]
+pub async fn tus_options() -> Response {
+    (
+        StatusCode::NO_CONTENT,
+        [
+            (
+                header::HeaderName::from_static("tus-resumable"),
+                HeaderValue::from_static(TUS_VERSION),
+            ),
+            (
+                header::HeaderName::from_static("tus-version"),
+                HeaderValue::from_static(TUS_VERSION),
+            ),
+            (
+                header::HeaderName::from_static("tus-max-size"),
+                HeaderValue::from(MAX_PHOTO_BYTES),
+            ),
+        ],
+    )
+        .into_response()
+}
+
+/// tus: how many bytes of the photo the server has (`Upload-Offset`) of how many (`Upload-Length`).
+#[utoipa::path(
+    head,
+    path = "/api/v1/surveys/{id}/photos/{sha256}",
+    tag = "surveys",
+    params(("id" = Uuid, Path, description = "Survey UUID"), ("sha256" = String, Path, description = "SHA-256 of the file")),
+    responses((status = 200, description = "Upload-Offset and Upload-Length"), (status = 404, description = "Not in the manifest")),
+    security(("bearer" = []))
+)]
+pub async fn tus_head(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: axum::http::HeaderMap,
+    Path((raw_id, raw_sha)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    if let Some(refusal) = tus_refusal(&headers) {
+        return Ok(refusal);
+    }
+    let (id, sha) = parse(&raw_id, &raw_sha)?;
+    let photo = declared(&state, &user, id, &sha).await?;
+    let length = u64::try_from(photo.bytes).unwrap_or(0);
+    let offset = if photo.received {
+        length
+    } else {
+        state.storage.partial_len(id, &sha).await
+    };
+    Ok((StatusCode::OK, tus_headers(offset, length)).into_response())
+}
+
+/// tus: appends the body at `Upload-Offset` (which must be the server's offset); the last bytes
+/// complete the photo, which is then checked and stored.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/surveys/{id}/photos/{sha256}",
+    tag = "surveys",
+    params(("id" = Uuid, Path, description = "Survey UUID"), ("sha256" = String, Path, description = "SHA-256 of the file")),
+    request_body(content = Vec<u8>, description = "The next bytes", content_type = "application/offset+octet-stream"),
+    responses(
+        (status = 204, description = "Appended; Upload-Offset is the new offset"),
+        (status = 409, description = "Upload-Offset is not the server's offset, or another upload of it is running", body = ApiError),
+        (status = 413, description = "Beyond the declared length", body = ApiError),
+        (status = 415, description = "Not application/offset+octet-stream, or not an image", body = ApiError),
+        (status = 422, description = "The complete file fails its checks; it is discarded", body = ApiError)
+    ),
+    security(("bearer" = []))
+)]
+pub async fn tus_patch(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: axum::http::HeaderMap,
+    Path((raw_id, raw_sha)): Path<(String, String)>,
+    body: Body,
+) -> Result<Response, AppError> {
+    if let Some(refusal) = tus_refusal(&headers) {
+        return Ok(refusal);
+    }
+    user.require_role(&[Role::Surveyor, Role::Camat, Role::Admin])?;
+    let (id, sha) = parse(&raw_id, &raw_sha)?;
+    let photo = declared(&state, &user, id, &sha).await?;
+    let length = u64::try_from(photo.bytes).unwrap_or(0).min(MAX_PHOTO_BYTES);
+    if headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        != Some("application/offset+octet-stream")
+    {
+        return Err(client(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "A tus PATCH is sent as Content-Type: application/offset+octet-stream.".into(),
+            "PATCH tus dikirim dengan Content-Type: application/offset+octet-stream.".into(),
+        ));
+    }
+    let claimed: Option<u64> = headers
+        .get("upload-offset")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    if photo.received {
+        return Ok((StatusCode::NO_CONTENT, tus_headers(length, length)).into_response());
+    }
+    let Some(mut upload) = state.storage.open_partial(id, &sha).await? else {
+        return Err(client(
+            StatusCode::CONFLICT,
+            "upload_in_progress",
+            "Another upload of this photo is running; ask HEAD for the offset and try again.".into(),
+            "Unggahan lain untuk foto ini sedang berjalan; tanyakan offset dengan HEAD lalu coba lagi.".into(),
+        ));
+    };
+    let offset = upload
+        .file
+        .metadata()
+        .await
+        .map_err(anyhow::Error::from)?
+        .len();
+    if claimed != Some(offset) {
+        return Err(client(
+            StatusCode::CONFLICT,
+            "offset_mismatch",
+            format!("The server has {offset} bytes; send Upload-Offset: {offset}."),
+            format!("Server memiliki {offset} byte; kirim Upload-Offset: {offset}."),
+        ));
+    }
+    let mut stream = body.into_data_stream();
+    let mut written = offset;
+    while let Some(chunk) = stream.next().await {
+        // A dropped connection keeps what arrived: the phone resumes from there.
+        let Ok(chunk) = chunk else { break };
+        if written + chunk.len() as u64 > length {
+            state.storage.truncate(&mut upload, written).await?;
+            return Err(client(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("The photo is declared as {length} bytes; this goes beyond."),
+                format!("Foto dicantumkan {length} byte; kiriman ini melebihinya."),
+            ));
+        }
+        if written == 0 && chunk.len() >= 12 && photo::sniff(&chunk).is_none() {
+            state.storage.abort(upload).await;
+            return Err(client(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "not_an_image",
+                "This is not a JPEG, PNG, WebP or HEIC file.".into(),
+                "Berkas ini bukan JPEG, PNG, WebP atau HEIC.".into(),
+            ));
+        }
+        upload
+            .file
+            .write_all(&chunk)
+            .await
+            .map_err(anyhow::Error::from)?;
+        written += chunk.len() as u64;
+    }
+    upload.file.flush().await.map_err(anyhow::Error::from)?;
+    if written < length {
+        return Ok((StatusCode::NO_CONTENT, tus_headers(written, length)).into_response());
+    }
+    // Complete: hash what was assembled across requests, then check and store it like a PUT.
+    let (digest, head) = hash_file(&upload.path).await?;
+    let (status, _) = finish(&state, id, &sha, photo, upload, &digest, &head, written).await?;
+    let mut response = (StatusCode::NO_CONTENT, tus_headers(written, length)).into_response();
+    response.headers_mut().insert(
+        "tinjau-photo-status",
+        HeaderValue::from_static(if status == StatusCode::CREATED {
+            "stored"
+        } else {
+            "already_stored"
+        }),
+    );
+    Ok(response)
+}
+
+/// SHA-256 and first bytes of a file, read in 64 KiB blocks.
+async fn hash_file(path: &std::path::Path) -> Result<(String, Vec<u8>), AppError> {
+    use tokio::io::AsyncReadExt;
+    let mut file = tokio::fs::File::open(path)
+        .await
+        .map_err(anyhow::Error::from)?;
+    let mut hasher = Sha256::new();
+    let mut head = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = file.read(&mut buf).await.map_err(anyhow::Error::from)?;
+        if n == 0 {
+            break;
+        }
+        if head.len() < 16 {
+            head.extend(buf[..n].iter().take(16 - head.len()));
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok((hex::encode(hasher.finalize()), head))
 }
