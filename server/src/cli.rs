@@ -213,6 +213,24 @@ enum BenchCommand {
         #[arg(long)]
         cell_degrees: Option<f64>,
     },
+    /// Simulated phones sync surveys and photos to a real server through dropped connections; then
+    /// everything acknowledged is checked to be stored exactly once
+    Ingest {
+        #[arg(long, default_value_t = 64)]
+        phones: usize,
+        #[arg(long, default_value_t = 10)]
+        surveys_per_phone: usize,
+        #[arg(long, default_value_t = 2)]
+        photos_per_survey: usize,
+        /// Share of requests whose answer is cut off (then retried)
+        #[arg(long, default_value_t = 0.1)]
+        drop_rate: f64,
+        /// Real JPEGs to send
+        #[arg(long, default_value = "data/photos")]
+        photos: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -442,13 +460,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             locate(&args, &index)
         }
-        Command::Bench(BenchCommand::Locate {
+        Command::Bench(cmd) => bench(cmd, database_url).await,
+        Command::Openapi => Ok(()),
+    }
+}
+
+async fn bench(
+    cmd: BenchCommand,
+    database_url: impl Fn() -> anyhow::Result<String>,
+) -> anyhow::Result<()> {
+    match cmd {
+        BenchCommand::Locate {
             points,
             seed,
             boundaries,
             skip_postgis,
             cell_degrees,
-        }) => {
+        } => {
             let bench = crate::bench::LocateBench {
                 points,
                 seed,
@@ -462,7 +490,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             crate::bench::run(&boundaries, &bench).await
         }
-        Command::Openapi => Ok(()),
+        BenchCommand::Ingest {
+            phones,
+            surveys_per_phone,
+            photos_per_survey,
+            drop_rate,
+            photos,
+            seed,
+        } => {
+            let bench = crate::load::IngestBench {
+                phones,
+                surveys_per_phone,
+                photos_per_survey,
+                drop_rate,
+                photo_dir: photos,
+                database_url: database_url()?,
+                seed,
+            };
+            crate::load::run(&bench).await
+        }
     }
 }
 

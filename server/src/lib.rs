@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod import;
+pub mod load;
 pub mod locator;
 pub mod photo;
 pub mod routes;
