@@ -10,9 +10,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::json;
 use survey_schema::anomaly::codes;
-use survey_schema::{
-    Anomaly, LocalizedMessage, LocationStatus, Rupiah, Severity, Unit, Wgs84Point, WilayahKode,
-};
+use survey_schema::{Anomaly, LocationStatus, Rupiah, Severity, Unit, Wgs84Point, WilayahKode};
 
 use crate::metric::geodesic_m;
 use crate::{BoundaryIndex, LocateConfig};
@@ -166,21 +164,6 @@ pub struct RuleInputs<'a> {
     pub config: &'a RuleConfig,
 }
 
-fn anomaly(
-    code: &str,
-    severity: Severity,
-    id: String,
-    en: String,
-    details: serde_json::Value,
-) -> Anomaly {
-    Anomaly {
-        code: code.to_owned(),
-        severity,
-        message: LocalizedMessage { id, en },
-        details,
-    }
-}
-
 fn rupiah(amount: f64) -> String {
     #[allow(clippy::cast_possible_truncation)]
     Rupiah::new(amount.round() as i64).map_or_else(|| format!("{amount:.0}"), |r| r.to_string())
@@ -237,7 +220,7 @@ fn check_one(p: &ProposalFacts, inputs: &RuleInputs<'_>) -> Vec<Anomaly> {
         .as_ref()
         .and_then(|code| inputs.activities.get(code))
     else {
-        out.push(anomaly(
+        out.push(Anomaly::new(
             codes::ACTIVITY_UNKNOWN,
             Severity::Info,
             "Jenis kegiatan tidak dikenali katalog; biaya dan volume tidak dapat dibandingkan."
@@ -248,7 +231,7 @@ fn check_one(p: &ProposalFacts, inputs: &RuleInputs<'_>) -> Vec<Anomaly> {
         return out;
     };
     if p.unit != Some(activity.unit) {
-        out.push(anomaly(
+        out.push(Anomaly::new(
             codes::UNIT_INCOMPARABLE,
             Severity::Info,
             format!(
@@ -297,7 +280,7 @@ fn cost_against_standard(
         } else {
             Severity::Warning
         };
-        return Some(anomaly(
+        return Some(Anomaly::new(
             codes::COST_ABOVE_STANDARD,
             severity,
             format!(
@@ -314,7 +297,7 @@ fn cost_against_standard(
         ));
     }
     if ratio < config.cost_below {
-        return Some(anomaly(
+        return Some(Anomaly::new(
             codes::COST_BELOW_STANDARD,
             Severity::Warning,
             format!(
@@ -352,7 +335,7 @@ fn volume_plausibility(
         } else {
             Severity::Warning
         };
-        return Some(anomaly(
+        return Some(Anomaly::new(
             codes::VOLUME_IMPLAUSIBLE,
             severity,
             format!(
@@ -376,7 +359,7 @@ fn volume_plausibility(
         } else {
             Severity::Warning
         };
-        return Some(anomaly(
+        return Some(Anomaly::new(
             codes::VOLUME_IMPLAUSIBLE,
             severity,
             format!(
@@ -499,7 +482,7 @@ pub fn position_anomaly(
             format!("{sen} lies outside every kelurahan, {metres:.0} m from the nearest."),
         ),
     };
-    Some(anomaly(code, severity, id, en, details))
+    Some(Anomaly::new(code, severity, id, en, details))
 }
 
 /// Median of a non-empty slice (sorted in place).
@@ -563,7 +546,7 @@ pub fn cost_outliers(proposals: &[ProposalFacts], config: &RuleConfig) -> Vec<(i
             };
             out.push((
                 p.id,
-                anomaly(
+                Anomaly::new(
                     codes::COST_OUTLIER,
                     severity,
                     format!(
@@ -688,7 +671,7 @@ fn duplicates(proposals: &[ProposalFacts], config: &RuleConfig) -> Vec<(i64, Ano
                 ),
             };
             let details = json!({ "other_id": b.id, "distance_m": distance.map(|d| (d * 10.0).round() / 10.0), "other_text": b.text });
-            (a.id, anomaly(codes::DUPLICATE_NEARBY, Severity::Warning, id, en, details))
+            (a.id, Anomaly::new(codes::DUPLICATE_NEARBY, Severity::Warning, id, en, details))
         })
         .collect()
 }
@@ -708,7 +691,7 @@ fn done_before(
             let details = json!({ "earlier_id": b.id, "earlier_tahun": b.tahun, "distance_m": distance.map(|d| (d * 10.0).round() / 10.0), "earlier_text": b.text });
             (
                 a.id,
-                anomaly(
+                Anomaly::new(
                     codes::DONE_BEFORE,
                     Severity::High,
                     format!("Pekerjaan yang sama di lokasi ini sudah disetujui tahun {} (#{}).", b.tahun, b.id),

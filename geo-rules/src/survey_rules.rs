@@ -8,7 +8,7 @@ use rust_decimal::prelude::ToPrimitive;
 use serde_json::json;
 use survey_schema::anomaly::codes as proposal_codes;
 use survey_schema::survey::Trace;
-use survey_schema::{Anomaly, LocalizedMessage, Severity, Unit, Wgs84Point, WilayahKode};
+use survey_schema::{Anomaly, Severity, Unit, Wgs84Point, WilayahKode};
 
 use crate::BoundaryIndex;
 use crate::metric::geodesic_m;
@@ -109,21 +109,6 @@ pub struct SurveyFacts {
     pub photos: Vec<PhotoFacts>,
 }
 
-fn anomaly(
-    code: &str,
-    severity: Severity,
-    id: String,
-    en: String,
-    details: serde_json::Value,
-) -> Anomaly {
-    Anomaly {
-        code: code.to_owned(),
-        severity,
-        message: LocalizedMessage { id, en },
-        details,
-    }
-}
-
 fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
@@ -149,7 +134,7 @@ pub fn check_survey(
         out.push(a);
     }
     if s.accuracy_m > config.max_accuracy_m {
-        out.push(anomaly(
+        out.push(Anomaly::new(
             codes::SURVEY_LOW_ACCURACY,
             Severity::Warning,
             format!(
@@ -177,7 +162,7 @@ pub fn check_survey(
 
 fn volume_deviation(s: &SurveyFacts, config: &SurveyConfig) -> Option<Anomaly> {
     if !crate::units::comparable(s.unit, s.proposed_unit) {
-        return Some(anomaly(
+        return Some(Anomaly::new(
             proposal_codes::UNIT_INCOMPARABLE,
             Severity::Info,
             "Satuan volume ukur ulang tidak sebanding dengan satuan usulan.".into(),
@@ -199,7 +184,7 @@ fn volume_deviation(s: &SurveyFacts, config: &SurveyConfig) -> Option<Anomaly> {
         Severity::Warning
     };
     let unit = s.unit.map_or("", Unit::as_str);
-    Some(anomaly(
+    Some(Anomaly::new(
         codes::VOLUME_DEVIATION,
         severity,
         format!(
@@ -257,7 +242,7 @@ fn trace_mismatch(s: &SurveyFacts, config: &SurveyConfig) -> Option<Anomaly> {
     if volume <= 0.0 || ((measured - volume) / volume).abs() <= config.trace_tolerance {
         return None;
     }
-    Some(anomaly(
+    Some(Anomaly::new(
         codes::TRACE_MISMATCH,
         Severity::Warning,
         format!(
@@ -297,7 +282,7 @@ pub fn exif_time_utc(
 fn photo_checks(s: &SurveyFacts, others: &[OtherPhoto], config: &SurveyConfig) -> Vec<Anomaly> {
     let mut out = Vec::new();
     if s.photos.len() < config.min_photos {
-        out.push(anomaly(
+        out.push(Anomaly::new(
             codes::PHOTO_MISSING,
             Severity::Warning,
             format!(
@@ -320,7 +305,7 @@ fn photo_checks(s: &SurveyFacts, others: &[OtherPhoto], config: &SurveyConfig) -
         .map(|p| p.sha256.as_str())
         .collect();
     if !without_gps.is_empty() {
-        out.push(anomaly(
+        out.push(Anomaly::new(
             codes::PHOTO_NO_GPS,
             Severity::Info,
             format!("{} foto tanpa posisi GPS di EXIF.", without_gps.len()),
@@ -336,7 +321,7 @@ fn photo_checks(s: &SurveyFacts, others: &[OtherPhoto], config: &SurveyConfig) -
             let d = geodesic_m([position.lon(), position.lat()], [s.fix.lon(), s.fix.lat()]);
             let allowed = s.accuracy_m + config.photo_distance_m;
             if d > allowed {
-                out.push(anomaly(
+                out.push(Anomaly::new(
                     codes::PHOTO_GPS_FAR,
                     if d > 1_000.0 {
                         Severity::High
@@ -359,7 +344,7 @@ fn photo_checks(s: &SurveyFacts, others: &[OtherPhoto], config: &SurveyConfig) -
             let gap = (taken - s.captured_at).abs();
             if gap > Duration::hours(config.photo_time_hours) {
                 let hours = gap.num_minutes() as f64 / 60.0;
-                out.push(anomaly(
+                out.push(Anomaly::new(
                     codes::PHOTO_TIME_OFF,
                     Severity::Warning,
                     format!("Foto diambil {hours:.0} jam dari waktu survei."),
@@ -382,7 +367,7 @@ fn photo_checks(s: &SurveyFacts, others: &[OtherPhoto], config: &SurveyConfig) -
             });
         if let Some((other, distance)) = reused {
             let same_file = other.sha256 == p.sha256;
-            out.push(anomaly(
+            out.push(Anomaly::new(
                 codes::PHOTO_REUSED,
                 if same_file { Severity::High } else { Severity::Warning },
                 format!("Foto {} juga dipakai untuk usulan #{}.", if same_file { "yang sama" } else { "yang hampir sama" }, other.proposal_id),
@@ -410,7 +395,7 @@ fn surveyor_speed(
         .max_by(|a, b| (a.1 / a.2).total_cmp(&(b.1 / b.2)))
         .map(|(o, km, hours)| {
             let speed = km / hours;
-            anomaly(
+            Anomaly::new(
                 codes::SURVEYOR_SPEED,
                 Severity::Warning,
                 format!("Survei lain oleh surveyor yang sama berjarak {km:.1} km dalam {:.0} menit ({speed:.0} km/jam).", hours * 60.0),

@@ -333,6 +333,24 @@ impl TestApp {
             .expect("GET failed")
     }
 
+    /// Imports a proposal file (CSV text) for `tahun`; returns the ids of all proposals by file row.
+    pub async fn import_proposals(&self, csv: &str, tahun: i32) -> Vec<i64> {
+        let dir = tempfile::tempdir().expect("creating a directory");
+        let path = dir.path().join("usulan.csv");
+        std::fs::write(&path, csv).expect("writing the proposal file");
+        let options = tinjau_server::import::proposals::ProposalImportOptions {
+            tahun,
+            ..Default::default()
+        };
+        tinjau_server::import::proposals::import(&self.pool, &path, &options)
+            .await
+            .expect("importing proposals");
+        sqlx::query_scalar("SELECT id FROM proposal ORDER BY tahun, source_row, id")
+            .fetch_all(&self.pool)
+            .await
+            .expect("reading proposal ids")
+    }
+
     /// Creates a user with `role` over `wilayah` and returns a fresh device token for it.
     pub async fn token_for(&self, role: survey_schema::Role, wilayah: Option<&str>) -> String {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);

@@ -16,20 +16,7 @@ No;Usulan Kegiatan;Lokasi;Kode Kelurahan;Volume;Satuan;Perkiraan Anggaran
 
 /// Two proposals, one in kecamatan Gambir (31.71.01), one in Sawah Besar (31.71.02); their ids.
 async fn with_proposals(app: &TestApp) -> (i64, i64) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("p.csv");
-    std::fs::write(&path, PROPOSALS).unwrap();
-    let options = tinjau_server::import::proposals::ProposalImportOptions {
-        tahun: 2026,
-        ..Default::default()
-    };
-    tinjau_server::import::proposals::import(&app.pool, &path, &options)
-        .await
-        .unwrap();
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM proposal ORDER BY source_row")
-        .fetch_all(&app.pool)
-        .await
-        .unwrap();
+    let ids = app.import_proposals(PROPOSALS, 2026).await;
     (ids[0], ids[1])
 }
 

@@ -17,20 +17,7 @@ No;Usulan Kegiatan;Lokasi;Kode Kelurahan;Volume;Satuan;Perkiraan Anggaran
 ";
 
 async fn proposals(app: &TestApp) -> Vec<i64> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("p.csv");
-    std::fs::write(&path, PROPOSALS).unwrap();
-    let options = tinjau_server::import::proposals::ProposalImportOptions {
-        tahun: 2026,
-        ..Default::default()
-    };
-    tinjau_server::import::proposals::import(&app.pool, &path, &options)
-        .await
-        .unwrap();
-    sqlx::query_scalar("SELECT id FROM proposal ORDER BY source_row")
-        .fetch_all(&app.pool)
-        .await
-        .unwrap()
+    app.import_proposals(PROPOSALS, 2026).await
 }
 
 fn record(proposal_id: i64) -> Value {

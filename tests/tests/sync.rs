@@ -20,16 +20,7 @@ fn file(anggaran: &str) -> String {
 }
 
 async fn import(app: &TestApp, text: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("p.csv");
-    std::fs::write(&path, text).unwrap();
-    let options = tinjau_server::import::proposals::ProposalImportOptions {
-        tahun: 2026,
-        ..Default::default()
-    };
-    tinjau_server::import::proposals::import(&app.pool, &path, &options)
-        .await
-        .unwrap();
+    app.import_proposals(text, 2026).await;
 }
 
 async fn sync(app: &TestApp, token: &str, since: Option<&str>) -> Value {

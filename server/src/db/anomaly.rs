@@ -44,6 +44,14 @@ pub struct AnomalyRow {
     pub details: serde_json::Value,
 }
 
+impl From<AnomalyRow> for survey_schema::Anomaly {
+    fn from(a: AnomalyRow) -> Self {
+        let severity =
+            survey_schema::Severity::parse(&a.severity).unwrap_or(survey_schema::Severity::Info);
+        Self::new(&a.code, severity, a.message_id, a.message_en, a.details)
+    }
+}
+
 /// The anomalies of some proposals, most serious first.
 pub async fn for_proposals(pool: &PgPool, ids: &[i64]) -> Result<Vec<AnomalyRow>, sqlx::Error> {
     sqlx::query_as!(

@@ -10,8 +10,7 @@ use axum::extract::{Path, State};
 use rust_decimal::prelude::ToPrimitive;
 use serde::Deserialize;
 use survey_schema::{
-    ActivityRef, Anomaly, ApiError, LocalizedMessage, ProposalPage, ProposalView, RawPoint,
-    Severity, Unit, WilayahKode,
+    ActivityRef, Anomaly, ApiError, ProposalPage, ProposalView, RawPoint, Unit, WilayahKode,
 };
 use utoipa::IntoParams;
 
@@ -153,15 +152,10 @@ async fn with_anomalies(
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut anomalies: HashMap<i64, Vec<Anomaly>> = HashMap::new();
     for a in db::anomaly::for_proposals(&state.pool, &ids).await? {
-        anomalies.entry(a.proposal_id).or_default().push(Anomaly {
-            code: a.code,
-            severity: Severity::parse(&a.severity).unwrap_or(Severity::Info),
-            message: LocalizedMessage {
-                id: a.message_id,
-                en: a.message_en,
-            },
-            details: a.details,
-        });
+        anomalies
+            .entry(a.proposal_id)
+            .or_default()
+            .push(Anomaly::from(a));
     }
     rows.into_iter()
         .map(|r| {

@@ -4,9 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use sha2::{Digest, Sha256};
-use survey_schema::{
-    Anomaly, ApiError, LocalizedMessage, Role, Severity, SurveyRecord, SurveyView, WilayahKode,
-};
+use survey_schema::{Anomaly, ApiError, Role, SurveyRecord, SurveyView, WilayahKode};
 use uuid::Uuid;
 
 use crate::auth::CurrentUser;
@@ -37,15 +35,7 @@ async fn view(state: &AppState, row: db::survey::SurveyRow) -> Result<SurveyView
     let checks = db::anomaly::for_survey(&state.pool, row.id)
         .await?
         .into_iter()
-        .map(|a| Anomaly {
-            code: a.code,
-            severity: Severity::parse(&a.severity).unwrap_or(Severity::Info),
-            message: LocalizedMessage {
-                id: a.message_id,
-                en: a.message_en,
-            },
-            details: a.details,
-        })
+        .map(Anomaly::from)
         .collect();
     Ok(SurveyView {
         id: row.id,
