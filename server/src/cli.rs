@@ -256,6 +256,19 @@ struct ServeArgs {
     /// Token that opens the admin API (Authorization: Bearer ...); unset disables it
     #[arg(long, env = "TINJAU_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
+    /// Store photos in this S3 bucket instead of the storage directory (credentials from the usual
+    /// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables)
+    #[arg(long, env = "TINJAU_S3_BUCKET")]
+    s3_bucket: Option<String>,
+    /// S3-compatible endpoint, e.g. http://127.0.0.1:59000 [default: AWS]
+    #[arg(long, env = "TINJAU_S3_ENDPOINT")]
+    s3_endpoint: Option<String>,
+    /// S3 region
+    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+    s3_region: String,
+    /// Use virtual-host-style URLs (AWS) instead of path-style (most S3-compatible servers)
+    #[arg(long)]
+    s3_virtual_host: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -557,6 +570,13 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
     settings.request_timeout = Duration::from_secs(args.request_timeout_secs);
     settings.migrate = !args.no_migrate;
     settings.admin_token = args.admin_token;
+    settings.s3 = args.s3_bucket.map(|bucket| crate::storage::S3Settings {
+        bucket,
+        endpoint: args.s3_endpoint,
+        region: args.s3_region,
+        path_style: !args.s3_virtual_host,
+        credentials: None,
+    });
     let app = Application::build(&settings).await?;
     tracing::info!(
         address = %format!("http://{}:{}", settings.bind, app.port()),

@@ -25,6 +25,8 @@ pub struct Settings {
     pub migrate: bool,
     /// Token for the admin API (`Authorization: Bearer ...`); `None` disables it.
     pub admin_token: Option<String>,
+    /// Store photos in S3 instead of `storage_dir` (which then holds only temporary files).
+    pub s3: Option<crate::storage::S3Settings>,
 }
 
 impl Settings {
@@ -39,6 +41,7 @@ impl Settings {
             request_timeout: Duration::from_secs(30),
             migrate: true,
             admin_token: None,
+            s3: None,
         }
     }
 }

@@ -72,7 +72,10 @@ impl Application {
         let state = AppState {
             pool,
             storage_dir: Arc::new(settings.storage_dir.clone()),
-            storage: crate::storage::Storage::open(&settings.storage_dir).await?,
+            storage: match &settings.s3 {
+                Some(s3) => crate::storage::Storage::open_s3(&settings.storage_dir, s3).await?,
+                None => crate::storage::Storage::open(&settings.storage_dir).await?,
+            },
             index,
             admin_token_sha256: settings
                 .admin_token

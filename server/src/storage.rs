@@ -1,8 +1,9 @@
-//! Object storage for photos and thumbnails, content-addressed by SHA-256.
+//! Object storage for photos and thumbnails, content-addressed by SHA-256: a directory on disk (the
+//! default) or an S3-compatible bucket.
 //!
-//! The embedded default is a directory on disk. Writes are atomic: bytes go to `tmp/` first, are
-//! flushed to disk, then renamed into place, so a half-written object is never visible and an object
-//! that exists is complete. (An S3 backend is the next step; it will sit behind the same methods.)
+//! Uploads are first streamed to a local `tmp/` file. Committing is atomic either way: on disk the
+//! file is flushed and renamed into place; on S3 a single PutObject makes the object visible only
+//! when complete. So a half-written object is never visible, and an object that exists is whole.
 
 use std::path::{Path, PathBuf};
 
@@ -10,10 +11,35 @@ use anyhow::Context;
 use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
-/// The filesystem object store.
+/// Where objects live.
+#[derive(Debug, Clone)]
+enum Backend {
+    Filesystem,
+    S3 {
+        client: aws_sdk_s3::Client,
+        bucket: String,
+    },
+}
+
+/// S3 settings; credentials come from the usual AWS variables (`AWS_ACCESS_KEY_ID`, ...).
+#[derive(Debug, Clone)]
+pub struct S3Settings {
+    pub bucket: String,
+    /// e.g. `http://127.0.0.1:59000` for an S3-compatible server; `None` for AWS itself.
+    pub endpoint: Option<String>,
+    pub region: String,
+    /// Path-style URLs (`endpoint/bucket/key`), which most S3-compatible servers need.
+    pub path_style: bool,
+    /// Explicit credentials; `None` takes them from the environment as AWS tools do.
+    pub credentials: Option<(String, String)>,
+}
+
+/// The object store.
 #[derive(Debug, Clone)]
 pub struct Storage {
+    /// Local directory: temporary files always, objects too with the filesystem backend.
     root: PathBuf,
+    backend: Backend,
 }
 
 /// An object being written: a temporary file that becomes visible only by [`Storage::commit`].
@@ -33,7 +59,72 @@ impl Storage {
         }
         Ok(Self {
             root: root.to_path_buf(),
+            backend: Backend::Filesystem,
         })
+    }
+
+    /// Opens an S3 bucket (created if missing), with `root` for temporary files.
+    pub async fn open_s3(root: &Path, settings: &S3Settings) -> anyhow::Result<Self> {
+        let mut store = Self::open(root).await?;
+        let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_sdk_s3::config::Region::new(settings.region.clone()))
+            .load()
+            .await;
+        let mut config =
+            aws_sdk_s3::config::Builder::from(&shared).force_path_style(settings.path_style);
+        if let Some((access_key, secret_key)) = &settings.credentials {
+            config = config.credentials_provider(aws_sdk_s3::config::Credentials::new(
+                access_key,
+                secret_key,
+                None,
+                None,
+                "tinjau-settings",
+            ));
+        }
+        if let Some(endpoint) = &settings.endpoint {
+            config = config.endpoint_url(endpoint);
+        }
+        let client = aws_sdk_s3::Client::from_conf(config.build());
+        if client
+            .head_bucket()
+            .bucket(&settings.bucket)
+            .send()
+            .await
+            .is_err()
+        {
+            client
+                .create_bucket()
+                .bucket(&settings.bucket)
+                .send()
+                .await
+                .with_context(|| {
+                    format!(
+                        "bucket {} is neither reachable nor creatable",
+                        settings.bucket
+                    )
+                })?;
+        }
+        store.backend = Backend::S3 {
+            client,
+            bucket: settings.bucket.clone(),
+        };
+        Ok(store)
+    }
+
+    /// Whether the store answers (readiness): the bucket, or the directory accepting a write.
+    pub async fn is_ready(&self) -> bool {
+        let probe = self
+            .root
+            .join("tmp")
+            .join(format!(".readyz-{}", Uuid::new_v4()));
+        let local = tokio::fs::write(&probe, b"ok").await.is_ok();
+        let _ = tokio::fs::remove_file(&probe).await;
+        match &self.backend {
+            Backend::Filesystem => local,
+            Backend::S3 { client, bucket } => {
+                local && client.head_bucket().bucket(bucket).send().await.is_ok()
+            }
+        }
     }
 
     /// Where a key lives: `photos/<sha256>` → `objects/photos/ab/<sha256>`.
@@ -65,6 +156,30 @@ impl Storage {
         upload.file.flush().await?;
         upload.file.sync_all().await?;
         drop(upload.file);
+        if let Backend::S3 { client, bucket } = &self.backend {
+            let exists = client
+                .head_object()
+                .bucket(bucket)
+                .key(key)
+                .send()
+                .await
+                .is_ok();
+            if !exists {
+                let body = aws_sdk_s3::primitives::ByteStream::from_path(&upload.path)
+                    .await
+                    .with_context(|| format!("reading {}", upload.path.display()))?;
+                client
+                    .put_object()
+                    .bucket(bucket)
+                    .key(key)
+                    .body(body)
+                    .send()
+                    .await
+                    .with_context(|| format!("storing {key} in bucket {bucket}"))?;
+            }
+            let _ = tokio::fs::remove_file(&upload.path).await;
+            return Ok(());
+        }
         let target = self.object_path(key);
         if tokio::fs::try_exists(&target).await.unwrap_or(false) {
             let _ = tokio::fs::remove_file(&upload.path).await;
@@ -138,12 +253,35 @@ impl Storage {
         let _ = tokio::fs::remove_file(&upload.path).await;
     }
 
-    /// Opens a stored object for reading.
-    pub async fn open_object(&self, key: &str) -> anyhow::Result<Option<tokio::fs::File>> {
-        match tokio::fs::File::open(self.object_path(key)).await {
-            Ok(f) => Ok(Some(f)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e.into()),
+    /// A stored object as a response body, streamed; `None` when there is no such object.
+    pub async fn read_object(&self, key: &str) -> anyhow::Result<Option<axum::body::Body>> {
+        match &self.backend {
+            Backend::Filesystem => match tokio::fs::File::open(self.object_path(key)).await {
+                Ok(f) => Ok(Some(axum::body::Body::from_stream(
+                    tokio_util::io::ReaderStream::new(f),
+                ))),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(e.into()),
+            },
+            Backend::S3 { client, bucket } => {
+                match client.get_object().bucket(bucket).key(key).send().await {
+                    Ok(object) => {
+                        let reader = object.body.into_async_read();
+                        Ok(Some(axum::body::Body::from_stream(
+                            tokio_util::io::ReaderStream::new(reader),
+                        )))
+                    }
+                    Err(e)
+                        if e.as_service_error().is_some_and(
+                            aws_sdk_s3::operation::get_object::GetObjectError::is_no_such_key,
+                        ) =>
+                    {
+                        Ok(None)
+                    }
+                    Err(e) => Err(anyhow::Error::from(e)
+                        .context(format!("reading {key} from bucket {bucket}"))),
+                }
+            }
         }
     }
 }

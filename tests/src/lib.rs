@@ -247,6 +247,62 @@ pub async fn spawn_app_with_reference_data() -> TestApp {
     spawn_app_with(Fixture::Reference).await
 }
 
+/// Where a test server keeps its photos.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Filesystem,
+    /// The local S3-compatible server of `scripts/s3` (scripts/test starts it), a fresh bucket per test.
+    S3,
+}
+
+/// The local S3 server's endpoint and credentials: from the environment, else from `scripts/s3 env`.
+fn local_s3() -> (String, String, String) {
+    let from_env = |k: &str| std::env::var(k).ok();
+    if let (Some(e), Some(a), Some(s)) = (
+        from_env("TINJAU_S3_ENDPOINT"),
+        from_env("AWS_ACCESS_KEY_ID"),
+        from_env("AWS_SECRET_ACCESS_KEY"),
+    ) {
+        return (e, a, s);
+    }
+    let out = std::process::Command::new(repo_root().join("scripts/s3"))
+        .arg("env")
+        .output()
+        .expect("running scripts/s3 env");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let get = |k: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{k}=")))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    (
+        get("TINJAU_S3_ENDPOINT"),
+        get("AWS_ACCESS_KEY_ID"),
+        get("AWS_SECRET_ACCESS_KEY"),
+    )
+}
+
+/// A server on the reference data, keeping photos on `backend`.
+pub async fn spawn_app_on(backend: Backend) -> TestApp {
+    spawn_app_with_settings(Fixture::Reference, |settings| {
+        if backend == Backend::S3 {
+            let (endpoint, access, secret) = local_s3();
+            settings.s3 = Some(tinjau_server::storage::S3Settings {
+                bucket: format!(
+                    "tinjau-test-{}",
+                    &uuid::Uuid::new_v4().simple().to_string()[..12]
+                ),
+                endpoint: Some(endpoint),
+                region: "us-east-1".to_owned(),
+                path_style: true,
+                credentials: Some((access, secret)),
+            });
+        }
+    })
+    .await
+}
+
 /// The admin token every test server accepts.
 pub const ADMIN_TOKEN: &str = "test-admin-token";
 

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use survey_schema::Role;
-use tinjau_tests::{TestApp, data, spawn_app_with_reference_data};
+use tinjau_tests::{Backend, TestApp, data};
 use uuid::Uuid;
 
 fn photo(name: &str) -> Vec<u8> {
@@ -94,9 +94,8 @@ async fn upload(
     (status, response.json().await.unwrap())
 }
 
-#[tokio::test]
-async fn a_real_gps_photo_is_stored_with_its_exif_position_and_a_thumbnail() {
-    let app = spawn_app_with_reference_data().await;
+async fn a_real_gps_photo_is_stored_with_its_exif_position_and_a_thumbnail(backend: Backend) {
+    let app = tinjau_tests::spawn_app_on(backend).await;
     let jpeg = photo("DSCN0010.jpg");
     let (token, survey) = survey_with(&app, &[("depan", &jpeg, "image/jpeg")]).await;
     let (status, receipt) = upload(&app, &token, &survey, &sha(&jpeg), jpeg.clone()).await;
@@ -157,9 +156,8 @@ async fn a_real_gps_photo_is_stored_with_its_exif_position_and_a_thumbnail() {
     assert_eq!(view["missing_photos"], json!([]));
 }
 
-#[tokio::test]
-async fn all_three_nikon_photos_yield_their_exif_positions() {
-    let app = spawn_app_with_reference_data().await;
+async fn all_three_nikon_photos_yield_their_exif_positions(backend: Backend) {
+    let app = tinjau_tests::spawn_app_on(backend).await;
     let files: Vec<Vec<u8>> = ["DSCN0010.jpg", "DSCN0012.jpg", "DSCN0021.jpg"]
         .iter()
         .map(|f| photo(f))
@@ -187,9 +185,10 @@ async fn all_three_nikon_photos_yield_their_exif_positions() {
     }
 }
 
-#[tokio::test]
-async fn a_photo_without_exif_is_kept_and_an_orientation_is_applied_to_the_thumbnail() {
-    let app = spawn_app_with_reference_data().await;
+async fn a_photo_without_exif_is_kept_and_an_orientation_is_applied_to_the_thumbnail(
+    backend: Backend,
+) {
+    let app = tinjau_tests::spawn_app_on(backend).await;
     let (plain, rotated) = (photo("no_exif.jpg"), photo("landscape_6.jpg"));
     let (token, survey) = survey_with(
         &app,
@@ -211,9 +210,8 @@ async fn a_photo_without_exif_is_kept_and_an_orientation_is_applied_to_the_thumb
     assert_eq!((w, h), (600, 450), "upright dimensions");
 }
 
-#[tokio::test]
-async fn bad_uploads_are_refused_and_nothing_is_kept() {
-    let app = spawn_app_with_reference_data().await;
+async fn bad_uploads_are_refused_and_nothing_is_kept(backend: Backend) {
+    let app = tinjau_tests::spawn_app_on(backend).await;
     let jpeg = photo("DSCN0012.jpg");
     let pdf = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec();
     let (token, survey) =
@@ -315,9 +313,8 @@ fn png_bomb() -> Vec<u8> {
     png
 }
 
-#[tokio::test]
-async fn a_decompression_bomb_is_refused_not_decoded() {
-    let app = spawn_app_with_reference_data().await;
+async fn a_decompression_bomb_is_refused_not_decoded(backend: Backend) {
+    let app = tinjau_tests::spawn_app_on(backend).await;
     let bomb = png_bomb();
     let (token, survey) = survey_with(&app, &[("", &bomb, "image/png")]).await;
     let (status, err) = upload(&app, &token, &survey, &sha(&bomb), bomb).await;
@@ -335,9 +332,8 @@ async fn a_decompression_bomb_is_refused_not_decoded() {
     );
 }
 
-#[tokio::test]
-async fn photos_are_scoped_like_their_survey() {
-    let app = spawn_app_with_reference_data().await;
+async fn photos_are_scoped_like_their_survey(backend: Backend) {
+    let app = tinjau_tests::spawn_app_on(backend).await;
     let jpeg = photo("Canon_40D.jpg");
     let (token, survey) = survey_with(&app, &[("", &jpeg, "image/jpeg")]).await;
     let other = app.token_for(Role::Surveyor, Some("31.71.02")).await;
@@ -385,9 +381,8 @@ async fn checks(app: &TestApp, token: &str, survey: &str) -> Vec<(String, String
         .collect()
 }
 
-#[tokio::test]
-async fn the_checks_run_when_the_last_photo_arrives_and_join_the_proposal() {
-    let app = spawn_app_with_reference_data().await;
+async fn the_checks_run_when_the_last_photo_arrives_and_join_the_proposal(backend: Backend) {
+    let app = tinjau_tests::spawn_app_on(backend).await;
     // Real photos taken in Italy in 2008, sent for a survey in Jakarta in 2026.
     let (a, b) = (photo("DSCN0010.jpg"), photo("DSCN0012.jpg"));
     let (token, survey) =
@@ -467,9 +462,8 @@ fn offset(response: &reqwest::Response) -> u64 {
         .unwrap()
 }
 
-#[tokio::test]
-async fn an_interrupted_upload_resumes_with_the_tus_protocol() {
-    let app = spawn_app_with_reference_data().await;
+async fn an_interrupted_upload_resumes_with_the_tus_protocol(backend: Backend) {
+    let app = tinjau_tests::spawn_app_on(backend).await;
     let jpeg = photo("DSCN0021.jpg");
     let digest = sha(&jpeg);
     let (token, survey) = survey_with(&app, &[("", &jpeg, "image/jpeg")]).await;
@@ -577,3 +571,32 @@ async fn an_interrupted_upload_resumes_with_the_tus_protocol() {
         (StatusCode::NO_CONTENT, jpeg.len() as u64)
     );
 }
+
+/// Every photo test runs on both storage backends: a directory and the local S3-compatible server.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod filesystem {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(super::Backend::Filesystem).await;
+            })*
+        }
+        mod s3 {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(super::Backend::S3).await;
+            })*
+        }
+    };
+}
+
+on_both_backends!(
+    a_real_gps_photo_is_stored_with_its_exif_position_and_a_thumbnail,
+    all_three_nikon_photos_yield_their_exif_positions,
+    a_photo_without_exif_is_kept_and_an_orientation_is_applied_to_the_thumbnail,
+    bad_uploads_are_refused_and_nothing_is_kept,
+    a_decompression_bomb_is_refused_not_decoded,
+    photos_are_scoped_like_their_survey,
+    the_checks_run_when_the_last_photo_arrives_and_join_the_proposal,
+    an_interrupted_upload_resumes_with_the_tus_protocol,
+);

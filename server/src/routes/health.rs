@@ -36,7 +36,7 @@ pub struct DatabaseReadiness {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StorageReadiness {
-    /// Whether the object-storage directory accepts a write.
+    /// Whether the object store answers (the directory accepts a write; the bucket exists).
     pub ok: bool,
 }
 
@@ -76,7 +76,7 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readines
         }
     };
     let storage = StorageReadiness {
-        ok: storage_writable(&state.storage_dir).await,
+        ok: state.storage.is_ready().await,
     };
     let ready = database.ok && storage.ok;
     let status = if ready {
@@ -92,14 +92,4 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readines
             storage,
         }),
     )
-}
-
-async fn storage_writable(dir: &std::path::Path) -> bool {
-    let probe = dir.join(format!(".readyz-{}", uuid::Uuid::new_v4()));
-    let result = tokio::fs::write(&probe, b"ok").await;
-    let _ = tokio::fs::remove_file(&probe).await;
-    if let Err(e) = &result {
-        tracing::warn!(error = %e, dir = %dir.display(), "readiness: storage is not writable");
-    }
-    result.is_ok()
 }

@@ -347,13 +347,12 @@ async fn serve_object(
     key: &str,
     content_type: &str,
 ) -> Result<Response, AppError> {
-    let file = state.storage.open_object(key).await?.ok_or_else(|| {
+    let body = state.storage.read_object(key).await?.ok_or_else(|| {
         AppError::not_found(
             "The photo has not been uploaded yet.",
             "Foto belum diunggah.",
         )
     })?;
-    let stream = tokio_util::io::ReaderStream::new(file);
     Ok((
         [
             (
@@ -366,7 +365,7 @@ async fn serve_object(
                 HeaderValue::from_static("private, max-age=31536000, immutable"),
             ),
         ],
-        Body::from_stream(stream),
+        body,
     )
         .into_response())
 }
