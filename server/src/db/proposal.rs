@@ -257,7 +257,8 @@ pub async fn get(pool: &PgPool, id: i64) -> Result<Option<ProposalRow>, sqlx::Er
     .await
 }
 
-/// For every proposal of a year: its `No` and its anomalies' codes and severities (empty when none).
+/// For every synthetic demo proposal of a year (imported from `synthetic_usulan_*`): its `No` and its
+/// anomalies' codes and severities (empty when none).
 pub async fn anomaly_codes_by_nomor(
     pool: &PgPool,
     tahun: i32,
@@ -265,7 +266,7 @@ pub async fn anomaly_codes_by_nomor(
     let rows = sqlx::query!(
         r#"SELECT coalesce(p.nomor, p.id::text) AS "nomor!", a.code AS "code?", a.severity AS "severity?"
              FROM proposal p LEFT JOIN anomaly a ON a.proposal_id = p.id
-            WHERE p.tahun = $1"#,
+            WHERE p.tahun = $1 AND p.source LIKE 'synthetic\_usulan\_%'"#,
         tahun
     )
     .fetch_all(pool)
