@@ -330,7 +330,7 @@ fn volume_plausibility(
     if let Some(max) = activity.volume_max
         && p.volume > max
     {
-        let severity = if p.volume > max * factor {
+        let severity = if max.checked_mul(factor).is_some_and(|high| p.volume > high) {
             Severity::High
         } else {
             Severity::Warning
@@ -354,7 +354,7 @@ fn volume_plausibility(
     if let Some(min) = activity.volume_min
         && p.volume < min
     {
-        let severity = if p.volume * factor < min {
+        let severity = if p.volume.checked_mul(factor).is_some_and(|v| v < min) {
             Severity::High
         } else {
             Severity::Warning

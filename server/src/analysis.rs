@@ -184,7 +184,9 @@ async fn standards_for(
         else {
             continue;
         };
-        let price = (Decimal::from(found.harga) * row.work_factor)
+        let price = Decimal::from(found.harga)
+            .checked_mul(row.work_factor)
+            .unwrap_or(Decimal::MAX)
             .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
             .to_i64()
             .and_then(Rupiah::new);

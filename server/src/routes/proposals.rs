@@ -173,9 +173,10 @@ async fn with_anomalies(
                 program: r.program,
                 usulan: r.usulan,
                 lokasi: r.lokasi,
-                unit_cost: (rust_decimal::Decimal::from(r.anggaran) / r.volume)
-                    .round()
-                    .to_i64(),
+                // Checked: a tiny volume must not overflow the decimal (and panic).
+                unit_cost: rust_decimal::Decimal::from(r.anggaran)
+                    .checked_div(r.volume)
+                    .and_then(|c| c.round().to_i64()),
                 volume: r.volume.normalize(),
                 satuan: r.satuan_raw,
                 unit: r.unit.as_deref().and_then(Unit::from_code),
