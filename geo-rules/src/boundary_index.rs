@@ -558,12 +558,11 @@ fn segments_cross(p: [f64; 2], q: [f64; 2], a: [f64; 2], b: [f64; 2]) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn square(kode: &str, x0: f64, y0: f64, size: f64) -> RegionInput {
-        RegionInput {
-            kode: WilayahKode::parse(kode).unwrap(),
+impl RegionInput {
+    /// A square area for tests: `size` degrees east and north of (`x0`, `y0`).
+    pub(crate) fn square(kode: &str, x0: f64, y0: f64, size: f64) -> Self {
+        Self {
+            kode: WilayahKode::parse(kode).unwrap_or_else(|e| panic!("{e}")),
             nama: kode.to_owned(),
             polygons: vec![vec![vec![
                 [x0, y0],
@@ -573,6 +572,15 @@ mod tests {
                 [x0, y0],
             ]]],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn square(kode: &str, x0: f64, y0: f64, size: f64) -> RegionInput {
+        RegionInput::square(kode, x0, y0, size)
     }
 
     #[test]

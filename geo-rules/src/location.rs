@@ -129,17 +129,7 @@ mod tests {
     use crate::boundary_index::RegionInput;
 
     fn square(kode: &str, x0: f64, y0: f64, size: f64) -> RegionInput {
-        RegionInput {
-            kode: WilayahKode::parse(kode).unwrap(),
-            nama: kode.to_owned(),
-            polygons: vec![vec![vec![
-                [x0, y0],
-                [x0 + size, y0],
-                [x0 + size, y0 + size],
-                [x0, y0 + size],
-                [x0, y0],
-            ]]],
-        }
+        RegionInput::square(kode, x0, y0, size)
     }
 
     /// Two 0.01° squares (about 1.1 km) with a 0.001° (about 110 m) gap between them, and a third

@@ -179,18 +179,12 @@ mod tests {
     use crate::RegionInput;
 
     fn index() -> BoundaryIndex {
-        let (x0, y0, s) = (106.80, -6.20, 0.01);
-        BoundaryIndex::build(vec![RegionInput {
-            kode: WilayahKode::parse("31.71.01.1001").unwrap(),
-            nama: "Gambir".into(),
-            polygons: vec![vec![vec![
-                [x0, y0],
-                [x0 + s, y0],
-                [x0 + s, y0 + s],
-                [x0, y0 + s],
-                [x0, y0],
-            ]]],
-        }])
+        BoundaryIndex::build(vec![RegionInput::square(
+            "31.71.01.1001",
+            106.80,
+            -6.20,
+            0.01,
+        )])
         .unwrap()
     }
 
