@@ -19,7 +19,10 @@ pub async fn run(pool: &PgPool, index: &SharedIndex, survey: Uuid) -> anyhow::Re
     };
     let record: SurveyRecord = serde_json::from_value(ctx.body.clone())?;
     let photos = db::survey::received_photos(pool, survey).await?;
-    let others = db::survey::photos_of_other_proposals(pool, ctx.proposal_id).await?;
+    let hashes: Vec<String> = photos.iter().map(|p| p.sha256.clone()).collect();
+    let kota = ctx.kelurahan_kode.get(..5).unwrap_or(&ctx.kelurahan_kode);
+    let others =
+        db::survey::photos_of_other_proposals(pool, ctx.proposal_id, kota, &hashes).await?;
     let same_surveyor = match ctx.surveyor_id {
         Some(id) => {
             db::survey::same_surveyor_nearby_in_time(pool, id, survey, record.captured_at).await?

@@ -238,17 +238,27 @@ pub async fn received_photos(pool: &PgPool, survey: Uuid) -> Result<Vec<PhotoRow
     .await
 }
 
-/// Received photos of surveys of other proposals (for reuse checks).
+/// Received photos of other proposals' surveys that a reuse check compares with: the same files
+/// anywhere (by hash, indexed), and for near-identical pictures those within the same city, so the
+/// work per survey does not grow with the whole country's photos.
 pub async fn photos_of_other_proposals(
     pool: &PgPool,
     proposal_id: i64,
+    kota: &str,
+    sha256: &[String],
 ) -> Result<Vec<PhotoRow>, sqlx::Error> {
     sqlx::query_as!(
         PhotoRow,
-        "SELECT ph.sha256, NULL::jsonb AS exif, ph.phash, s.proposal_id
-           FROM survey_photo ph JOIN survey s ON s.id = ph.survey_id
-          WHERE s.proposal_id <> $1 AND ph.received_at IS NOT NULL",
-        proposal_id
+        r#"SELECT ph.sha256, NULL::jsonb AS exif, ph.phash, s.proposal_id
+             FROM survey_photo ph
+             JOIN survey s ON s.id = ph.survey_id
+             JOIN proposal p ON p.id = s.proposal_id
+            WHERE s.proposal_id <> $1 AND ph.received_at IS NOT NULL
+              AND (ph.sha256 = ANY($3::text[])
+                   OR (ph.phash IS NOT NULL AND p.kelurahan_kode >= ($2 || '.') AND p.kelurahan_kode < ($2 || '/')))"#,
+        proposal_id,
+        kota,
+        sha256
     )
     .fetch_all(pool)
     .await
