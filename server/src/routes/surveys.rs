@@ -31,12 +31,16 @@ fn unprocessable(code: &'static str, en: String, id: String) -> AppError {
 }
 
 async fn view(state: &AppState, row: db::survey::SurveyRow) -> Result<SurveyView, AppError> {
-    let record: SurveyRecord = serde_json::from_value(row.body).map_err(anyhow::Error::from)?;
     let checks = db::anomaly::for_survey(&state.pool, row.id)
         .await?
         .into_iter()
         .map(Anomaly::from)
         .collect();
+    view_with(row, checks)
+}
+
+fn view_with(row: db::survey::SurveyRow, checks: Vec<Anomaly>) -> Result<SurveyView, AppError> {
+    let record: SurveyRecord = serde_json::from_value(row.body).map_err(anyhow::Error::from)?;
     Ok(SurveyView {
         id: row.id,
         received_at: row.received_at,
@@ -59,8 +63,20 @@ pub async fn check_if_complete(state: &AppState, id: Uuid) {
             .is_some_and(|s| s.missing_photos.is_empty()),
         Err(_) => false,
     };
-    if complete && let Err(e) = crate::survey_checks::run(&state.pool, &state.index, id).await {
-        tracing::error!(survey = %id, error = %format!("{e:#}"), "survey checks failed");
+    if complete {
+        run_checks(state, id).await;
+    }
+}
+
+/// Runs and stores the survey checks; a failure is logged and leaves the survey without findings
+/// (the checks can run again), it does not fail the request that stored the data.
+async fn run_checks(state: &AppState, id: Uuid) -> Vec<Anomaly> {
+    match crate::survey_checks::run(&state.pool, &state.index, id).await {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::error!(survey = %id, error = %format!("{e:#}"), "survey checks failed");
+            Vec::new()
+        }
     }
 }
 
@@ -203,14 +219,17 @@ pub async fn put_survey(
         // The corrected survey's findings no longer stand for the proposal; the survey itself stays.
         db::anomaly::replace_for_survey(&mut tx, previous, record.proposal_id, &[]).await?;
     }
-    tx.commit().await?;
-    check_if_complete(&state, id).await;
-    let mut conn = state.pool.acquire().await?;
-    let stored = db::survey::get(&mut conn, id)
+    let stored = db::survey::get(&mut tx, id)
         .await?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("survey {id} not stored")))?;
-    drop(conn);
-    Ok((StatusCode::CREATED, Json(view(&state, stored).await?)))
+    tx.commit().await?;
+    // A survey without photos is complete as it arrives: check it now and answer with the findings.
+    let checks = if record.photos.is_empty() {
+        run_checks(&state, id).await
+    } else {
+        Vec::new()
+    };
+    Ok((StatusCode::CREATED, Json(view_with(stored, checks)?)))
 }
 
 async fn repeat(
