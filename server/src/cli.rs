@@ -230,6 +230,12 @@ enum BenchCommand {
         photos: PathBuf,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Offered surveys per second across all phones (each phone on a schedule); 0: as fast as answered
+        #[arg(long, default_value_t = 0.0)]
+        rate: f64,
+        /// Photo size in MB: the samples re-encoded at camera resolution (synthetic pixels, real EXIF); 0: as they are
+        #[arg(long, default_value_t = 0.0)]
+        photo_mb: f64,
     },
 }
 
@@ -510,6 +516,8 @@ async fn bench(
             drop_rate,
             photos,
             seed,
+            rate,
+            photo_mb,
         } => {
             let bench = crate::load::IngestBench {
                 phones,
@@ -519,6 +527,8 @@ async fn bench(
                 photo_dir: photos,
                 database_url: database_url()?,
                 seed,
+                rate,
+                photo_mb,
             };
             crate::load::run(&bench).await
         }

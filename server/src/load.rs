@@ -28,6 +28,12 @@ pub struct IngestBench {
     pub photo_dir: PathBuf,
     pub database_url: String,
     pub seed: u64,
+    /// Offered surveys per second across all phones, each phone on its own schedule; 0: every phone
+    /// sends its next survey as soon as the last one is answered (the server's saturation point).
+    pub rate: f64,
+    /// Size of each photo in megabytes: the sample photos re-encoded at a camera's resolution with
+    /// sensor-like noise and their own EXIF (SYNTHETIC pixels from real photos); 0: the samples as they are.
+    pub photo_mb: f64,
 }
 
 #[derive(Debug, Default)]
@@ -90,8 +96,17 @@ fn replace_database(url: &str, database: &str) -> String {
 async fn run_on(bench: &IngestBench, url: &str) -> anyhow::Result<()> {
     let pool = crate::db::connect(url, 4).await?;
     crate::MIGRATOR.run(&pool).await?;
-    let (token, proposals) = seed(&pool, bench).await?;
+    let phones = seed(&pool, bench).await?;
     let photos = load_photos(&bench.photo_dir)?;
+    let photos = if bench.photo_mb > 0.0 {
+        let sized: Vec<Vec<u8>> = photos
+            .iter()
+            .map(|p| camera_sized(p, bench.photo_mb))
+            .collect::<anyhow::Result<_>>()?;
+        Arc::new(sized)
+    } else {
+        photos
+    };
 
     let storage = tempfile_dir()?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
@@ -121,28 +136,27 @@ async fn run_on(bench: &IngestBench, url: &str) -> anyhow::Result<()> {
     let stats = Arc::new(Mutex::new(Stats::default()));
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for phone in 0..bench.phones {
-        let (client, base, token, stats, photos) = (
-            client.clone(),
-            base.clone(),
-            token.clone(),
-            stats.clone(),
-            photos.clone(),
-        );
-        let proposal = proposals[phone % proposals.len()];
-        let (surveys, per_survey, drop_rate) = (
-            bench.surveys_per_phone,
-            bench.photos_per_survey,
-            bench.drop_rate,
-        );
-        let seed = bench.seed + phone as u64;
-        tasks.push(tokio::spawn(async move {
-            phone_session(
-                &client, &base, &token, proposal, surveys, per_survey, drop_rate, &photos, seed,
-                phone, &stats,
-            )
-            .await
-        }));
+    for (phone, (token, proposal)) in phones.iter().enumerate().take(bench.phones) {
+        let session = Phone {
+            client: client.clone(),
+            base: base.clone(),
+            token: token.clone(),
+            proposal: *proposal,
+            surveys: bench.surveys_per_phone,
+            photos_per_survey: bench.photos_per_survey,
+            drop_rate: bench.drop_rate,
+            photos: photos.clone(),
+            seed: bench.seed + phone as u64,
+            number: phone,
+            schedule: (bench.rate > 0.0).then(|| Schedule {
+                start: started,
+                // Phones take turns: phone p sends its n-th survey at (n * phones + p) / rate.
+                first: Duration::from_secs_f64(phone as f64 / bench.rate),
+                every: Duration::from_secs_f64(bench.phones as f64 / bench.rate),
+            }),
+            stats: stats.clone(),
+        };
+        tasks.push(tokio::spawn(async move { session.run().await }));
     }
     for task in tasks {
         task.await??;
@@ -158,14 +172,20 @@ async fn run_on(bench: &IngestBench, url: &str) -> anyhow::Result<()> {
     let mut latencies = stats.survey_latencies.clone();
     latencies.sort();
     let surveys = stats.acknowledged_surveys.len();
-    let disk_mb_s = disk_write_rate(&storage)?;
+    let disk = disk_write_rates(&storage, &photos)?;
     let _ = std::fs::remove_dir_all(&storage);
     println!(
-        "ingest: {} phones x {} surveys x {} photos, drop rate {:.0}%, {:.1} s",
+        "ingest: {} phones x {} surveys x {} photos of {}, drop rate {:.0}%, {}, {:.1} s",
         bench.phones,
         bench.surveys_per_phone,
         bench.photos_per_survey,
+        photo_size_label(&photos),
         bench.drop_rate * 100.0,
+        if bench.rate > 0.0 {
+            format!("offered {:.0} surveys/s", bench.rate)
+        } else {
+            "as fast as answered".to_owned()
+        },
         elapsed.as_secs_f64()
     );
     println!(
@@ -179,9 +199,13 @@ async fn run_on(bench: &IngestBench, url: &str) -> anyhow::Result<()> {
         percentile(&latencies, 0.99).as_secs_f64() * 1e3
     );
     println!(
-        "photos: {} stored, {:.1} MB/s (this disk writes {disk_mb_s:.1} MB/s with fsync, one stream)",
+        "photos: {} stored, {:.1} MB/s",
         stats.acknowledged_photos.len(),
         stats.photo_bytes as f64 / 1e6 / elapsed.as_secs_f64()
+    );
+    println!(
+        "this disk, written directly: {:.1} MB/s as files of these photos' sizes (each fsynced and renamed), {:.1} MB/s as one {} MB file",
+        disk.per_file, disk.sequential, DISK_PROBE_MB
     );
     println!("dropped connections retried: {}", stats.dropped);
     println!(
@@ -224,8 +248,8 @@ async fn wait_ready(client: &reqwest::Client, base: &str) -> anyhow::Result<()> 
     bail!("tinjau serve did not become ready")
 }
 
-/// A kecamatan's worth of reference data, proposals and one surveyor with a token.
-async fn seed(pool: &PgPool, bench: &IngestBench) -> anyhow::Result<(String, Vec<i64>)> {
+/// A kecamatan's worth of reference data, and per phone a proposal and a surveyor with a token.
+async fn seed(pool: &PgPool, bench: &IngestBench) -> anyhow::Result<Vec<(String, i64)>> {
     let mut tx = pool.begin().await?;
     for (kode, nama, level, parent) in [
         ("31", "DKI Jakarta", 1i16, None),
@@ -254,11 +278,15 @@ async fn seed(pool: &PgPool, bench: &IngestBench) -> anyhow::Result<(String, Vec
         ids.push(id);
     }
     tx.commit().await?;
-    let user =
-        crate::db::user::create(pool, "bench.surveyor", "surveyor", Some("31.71.01"), None).await?;
-    let token = crate::auth::new_token();
-    crate::db::user::add_token(pool, user, &crate::auth::token_digest(&token), "bench").await?;
-    Ok((token, ids))
+    let mut phones = Vec::new();
+    for (i, proposal) in ids.into_iter().enumerate() {
+        let name = format!("bench.surveyor.{i}");
+        let user = crate::db::user::create(pool, &name, "surveyor", Some("31.71.01"), None).await?;
+        let token = crate::auth::new_token();
+        crate::db::user::add_token(pool, user, &crate::auth::token_digest(&token), "bench").await?;
+        phones.push((token, proposal));
+    }
+    Ok(phones)
 }
 
 fn load_photos(dir: &std::path::Path) -> anyhow::Result<Arc<Vec<Vec<u8>>>> {
@@ -289,93 +317,199 @@ fn unique_jpeg(base: &[u8], tag: &str) -> Vec<u8> {
     out
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn phone_session(
-    client: &reqwest::Client,
-    base: &str,
-    token: &str,
+/// When a paced phone sends: its first survey at `start + first`, then one every `every`.
+#[derive(Debug, Clone, Copy)]
+struct Schedule {
+    start: Instant,
+    first: Duration,
+    every: Duration,
+}
+
+/// One simulated phone.
+struct Phone {
+    client: reqwest::Client,
+    base: String,
+    token: String,
     proposal: i64,
     surveys: usize,
     photos_per_survey: usize,
     drop_rate: f64,
-    photos: &[Vec<u8>],
+    photos: Arc<Vec<Vec<u8>>>,
     seed: u64,
-    phone: usize,
-    stats: &Mutex<Stats>,
-) -> anyhow::Result<()> {
-    let mut rng = SmallRng::seed_from_u64(seed);
-    for n in 0..surveys {
-        let id = Uuid::new_v4();
-        let files: Vec<Vec<u8>> = (0..photos_per_survey)
-            .map(|k| unique_jpeg(&photos[(n + k) % photos.len()], &format!("{phone}-{n}-{k}")))
-            .collect();
-        let manifest: Vec<serde_json::Value> = files
-            .iter()
-            .map(|f| serde_json::json!({"sha256": hex::encode(Sha256::digest(f)), "bytes": f.len(), "content_type": "image/jpeg", "caption": null}))
-            .collect();
-        let body = serde_json::json!({
-            "proposal_id": proposal,
-            "captured_at": "2026-02-10T03:15:00Z",
-            "fix": {"lat": -6.1754 + rng.random_range(-0.001..0.001), "lon": 106.8272, "accuracy_m": 6.0, "altitude_m": null, "fix_time": "2026-02-10T03:14:58Z"},
-            "trace": null, "address_confirmed": true, "address_note": null,
-            "technical": {"ok": true, "note": null}, "administrative": {"ok": true, "note": null},
-            "volume": {"value": "100", "satuan": "m"}, "photos": manifest, "supersedes": null
-        });
-        let url = format!("{base}/api/v1/surveys/{id}");
-        loop {
-            let request = client.put(&url).bearer_auth(token).json(&body).send();
-            if rng.random_bool(drop_rate) {
-                // The answer never reaches the phone: the request may or may not have been stored.
-                let cut = Duration::from_micros(rng.random_range(0..3000));
-                let _ = tokio::time::timeout(cut, request).await;
-                stats.lock().await.dropped += 1;
-                continue;
-            }
-            let started = Instant::now();
-            let response = request.await?;
-            let status = response.status();
-            if status == reqwest::StatusCode::CREATED || status == reqwest::StatusCode::OK {
-                let mut s = stats.lock().await;
-                s.survey_latencies.push(started.elapsed());
-                s.acknowledged_surveys.push(id);
-                break;
-            }
-            bail!(
-                "survey PUT answered {status}: {}",
-                response.text().await.unwrap_or_default()
+    number: usize,
+    schedule: Option<Schedule>,
+    stats: Arc<Mutex<Stats>>,
+}
+
+impl Phone {
+    async fn run(self) -> anyhow::Result<()> {
+        let mut rng = SmallRng::seed_from_u64(self.seed);
+        for n in 0..self.surveys {
+            let id = Uuid::new_v4();
+            let files: Vec<Vec<u8>> = (0..self.photos_per_survey)
+                .map(|k| {
+                    unique_jpeg(
+                        &self.photos[(n + k) % self.photos.len()],
+                        &format!("{}-{n}-{k}", self.number),
+                    )
+                })
+                .collect();
+            let manifest: Vec<serde_json::Value> = files
+                .iter()
+                .map(|f| serde_json::json!({"sha256": hex::encode(Sha256::digest(f)), "bytes": f.len(), "content_type": "image/jpeg", "caption": null}))
+                .collect();
+            let captured_at = chrono::DateTime::<chrono::Utc>::from_timestamp(
+                1_770_693_300 + 600 * i64::try_from(n).unwrap_or(0),
+                0,
             );
-        }
-        for file in files {
-            let sha = hex::encode(Sha256::digest(&file));
-            let url = format!("{base}/api/v1/surveys/{id}/photos/{sha}");
+            let body = serde_json::json!({
+                "proposal_id": self.proposal,
+                // A surveyor's day: one survey every ten minutes, a few hundred metres apart.
+                "captured_at": captured_at,
+                "fix": {"lat": -6.1754 + rng.random_range(-0.003..0.003), "lon": 106.8272 + rng.random_range(-0.003..0.003), "accuracy_m": 6.0, "altitude_m": null, "fix_time": captured_at},
+                "trace": null, "address_confirmed": true, "address_note": null,
+                "technical": {"ok": true, "note": null}, "administrative": {"ok": true, "note": null},
+                "volume": {"value": "100", "satuan": "m"}, "photos": manifest, "supersedes": null
+            });
+            // A paced phone waits for its turn; a late phone goes at once, and its lateness counts
+            // in the latency (the server made it late), so slow answers cannot hide.
+            let mut due = None;
+            if let Some(plan) = self.schedule {
+                let at =
+                    plan.start + plan.first + plan.every * u32::try_from(n).unwrap_or(u32::MAX);
+                tokio::time::sleep_until(at.into()).await;
+                due = Some(at);
+            }
+            let url = format!("{}/api/v1/surveys/{id}", self.base);
             loop {
-                let request = client
+                let request = self
+                    .client
                     .put(&url)
-                    .bearer_auth(token)
-                    .body(file.clone())
+                    .bearer_auth(&self.token)
+                    .json(&body)
                     .send();
-                if rng.random_bool(drop_rate) {
+                if rng.random_bool(self.drop_rate) {
+                    // The answer never reaches the phone: the request may or may not have been stored.
                     let cut = Duration::from_micros(rng.random_range(0..3000));
                     let _ = tokio::time::timeout(cut, request).await;
-                    stats.lock().await.dropped += 1;
+                    self.stats.lock().await.dropped += 1;
+                    // The retry is timed from its own start: the simulated network, not the server, lost the time.
+                    due = None;
                     continue;
                 }
+                let started = due.unwrap_or_else(Instant::now);
                 let response = request.await?;
                 let status = response.status();
                 if status == reqwest::StatusCode::CREATED || status == reqwest::StatusCode::OK {
-                    let mut s = stats.lock().await;
-                    s.photo_bytes += file.len() as u64;
-                    s.acknowledged_photos.push((id, sha));
+                    let mut s = self.stats.lock().await;
+                    s.survey_latencies.push(started.elapsed());
+                    s.acknowledged_surveys.push(id);
                     break;
                 }
                 bail!(
-                    "photo PUT answered {status}: {}",
+                    "survey PUT answered {status}: {}",
                     response.text().await.unwrap_or_default()
                 );
             }
+            for file in files {
+                self.upload(&mut rng, id, file).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn upload(&self, rng: &mut SmallRng, id: Uuid, file: Vec<u8>) -> anyhow::Result<()> {
+        let sha = hex::encode(Sha256::digest(&file));
+        let url = format!("{}/api/v1/surveys/{id}/photos/{sha}", self.base);
+        let size = file.len() as u64;
+        let file = axum::body::Bytes::from(file);
+        loop {
+            let request = self
+                .client
+                .put(&url)
+                .bearer_auth(&self.token)
+                .body(file.clone())
+                .send();
+            if rng.random_bool(self.drop_rate) {
+                let cut = Duration::from_micros(rng.random_range(0..3000));
+                let _ = tokio::time::timeout(cut, request).await;
+                self.stats.lock().await.dropped += 1;
+                continue;
+            }
+            let response = request.await?;
+            let status = response.status();
+            if status == reqwest::StatusCode::CREATED || status == reqwest::StatusCode::OK {
+                let mut s = self.stats.lock().await;
+                s.photo_bytes += size;
+                s.acknowledged_photos.push((id, sha));
+                return Ok(());
+            }
+            bail!(
+                "photo PUT answered {status}: {}",
+                response.text().await.unwrap_or_default()
+            );
         }
     }
-    Ok(())
+}
+
+/// A sample photo re-encoded at a camera's resolution to about `megabytes`: upscaled, with
+/// sensor-like noise so it compresses like a real photo, at JPEG quality 90, keeping the sample's
+/// EXIF (GPS, time, orientation) so the server reads what a phone would send.
+fn camera_sized(sample: &[u8], megabytes: f64) -> anyhow::Result<Vec<u8>> {
+    let picture = image::load_from_memory(sample).context("decoding a sample photo")?;
+    // Noisy photos at quality 90 take about half a byte per pixel; one correction pass after.
+    let mut bytes_per_pixel = 0.5;
+    let mut encoded = Vec::new();
+    for _ in 0..2 {
+        let pixels = megabytes * 1e6 / bytes_per_pixel;
+        let scale = (pixels / f64::from(picture.width() * picture.height())).sqrt();
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let (width, height) = (
+            (f64::from(picture.width()) * scale).round().max(1.0) as u32,
+            (f64::from(picture.height()) * scale).round().max(1.0) as u32,
+        );
+        let mut big = picture
+            .resize_exact(width, height, image::imageops::FilterType::Triangle)
+            .to_rgb8();
+        let mut rng = SmallRng::seed_from_u64(u64::from(width));
+        for value in big.iter_mut() {
+            *value = value.saturating_add_signed(rng.random_range(-10..=10));
+        }
+        encoded.clear();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut encoded, 90)
+            .encode_image(&big)
+            .context("encoding a camera-sized photo")?;
+        #[allow(clippy::cast_precision_loss)]
+        let actual = encoded.len() as f64 / (f64::from(width) * f64::from(height));
+        bytes_per_pixel = actual;
+    }
+    Ok(with_exif_of(sample, &encoded))
+}
+
+/// `jpeg` with the EXIF (APP1) segment of `source` inserted after its start marker.
+fn with_exif_of(source: &[u8], jpeg: &[u8]) -> Vec<u8> {
+    let mut i = 2;
+    let mut exif: &[u8] = &[];
+    while i + 4 <= source.len() && source[i] == 0xFF && source[i + 1] != 0xDA {
+        let len = usize::from(u16::from_be_bytes([source[i + 2], source[i + 3]]));
+        let segment = &source[i..(i + 2 + len).min(source.len())];
+        if source[i + 1] == 0xE1 && segment.get(4..10) == Some(b"Exif\0\0") {
+            exif = segment;
+            break;
+        }
+        i += 2 + len;
+    }
+    let mut out = Vec::with_capacity(jpeg.len() + exif.len());
+    out.extend_from_slice(&jpeg[..2]);
+    out.extend_from_slice(exif);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn photo_size_label(photos: &[Vec<u8>]) -> String {
+    let mean = photos.iter().map(Vec::len).sum::<usize>() as f64 / photos.len().max(1) as f64;
+    format!("{:.2} MB", mean / 1e6)
 }
 
 /// Counts acknowledged items missing from the database, stored more than once, and stored without
@@ -404,18 +538,49 @@ async fn verify(pool: &PgPool, stats: &Stats) -> anyhow::Result<(usize, usize, u
     Ok((lost, doubled, extra))
 }
 
-/// What this disk writes with fsync, for comparison: 64 MB in 1 MB blocks.
-fn disk_write_rate(dir: &std::path::Path) -> anyhow::Result<f64> {
+const DISK_PROBE_MB: usize = 256;
+
+/// What this disk takes when written directly, without HTTP, hashing or a database.
+struct DiskRates {
+    /// Files of the photos' sizes, each written, fsynced and renamed into place as the server does.
+    per_file: f64,
+    /// One large file, fsynced at the end.
+    sequential: f64,
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn disk_write_rates(dir: &std::path::Path, photos: &[Vec<u8>]) -> anyhow::Result<DiskRates> {
     use std::io::Write as _;
+    let budget = DISK_PROBE_MB << 20;
+    let started = Instant::now();
+    let mut written = 0usize;
+    let mut n = 0usize;
+    while written < budget {
+        let photo = &photos[n % photos.len()];
+        let part = dir.join(format!("disk-probe-{n}.part"));
+        let mut file = std::fs::File::create(&part)?;
+        file.write_all(photo)?;
+        file.sync_all()?;
+        std::fs::rename(&part, dir.join(format!("disk-probe-{n}")))?;
+        written += photo.len();
+        n += 1;
+    }
+    let per_file = written as f64 / 1e6 / started.elapsed().as_secs_f64();
+    for k in 0..n {
+        std::fs::remove_file(dir.join(format!("disk-probe-{k}")))?;
+    }
     let path = dir.join("disk-probe");
     let block = vec![0x5Au8; 1 << 20];
     let started = Instant::now();
     let mut file = std::fs::File::create(&path)?;
-    for _ in 0..64 {
+    for _ in 0..DISK_PROBE_MB {
         file.write_all(&block)?;
     }
     file.sync_all()?;
-    let rate = 64.0 * 1.048_576 / started.elapsed().as_secs_f64();
+    let sequential = (DISK_PROBE_MB << 20) as f64 / 1e6 / started.elapsed().as_secs_f64();
     std::fs::remove_file(&path)?;
-    Ok(rate)
+    Ok(DiskRates {
+        per_file,
+        sequential,
+    })
 }

@@ -5,27 +5,51 @@ use geo_rules::survey_rules::{
     OtherPhoto, OtherSurvey, PhotoFacts, SurveyConfig, SurveyFacts, check_survey,
 };
 use geo_rules::units::normalize_unit;
-use sqlx::PgPool;
+use sqlx::PgConnection;
 use survey_schema::{Anomaly, SurveyRecord, Unit, Wgs84Point, WilayahKode};
 use uuid::Uuid;
 
 use crate::db;
 use crate::locator::SharedIndex;
 
-/// Checks a survey and replaces its stored anomalies; returns them.
-pub async fn run(pool: &PgPool, index: &SharedIndex, survey: Uuid) -> anyhow::Result<Vec<Anomaly>> {
-    let Some(ctx) = db::survey::context(pool, survey).await? else {
+/// Checks a stored survey and replaces its anomalies; returns them.
+pub async fn run(
+    conn: &mut PgConnection,
+    index: &SharedIndex,
+    survey: Uuid,
+) -> anyhow::Result<Vec<Anomaly>> {
+    let Some((ctx, body)) = db::survey::context(&mut *conn, survey).await? else {
         anyhow::bail!("survey {survey} vanished");
     };
-    let record: SurveyRecord = serde_json::from_value(ctx.body.clone())?;
-    let photos = db::survey::received_photos(pool, survey).await?;
+    let record: SurveyRecord = serde_json::from_value(body)?;
+    let photos = db::survey::received_photos(&mut *conn, survey).await?;
+    let anomalies = check(&mut *conn, index, survey, &ctx, &record, &photos).await?;
+    db::anomaly::delete_for_survey(&mut *conn, survey).await?;
+    db::anomaly::insert_for_survey(conn, survey, ctx.proposal_id, &anomalies).await?;
+    Ok(anomalies)
+}
+
+/// Runs the checks of a survey whose context and received photos the caller already has; reads
+/// only what else the rules compare with (other proposals' photos, the surveyor's neighbouring
+/// surveys in time). Stores nothing.
+pub async fn check(
+    conn: &mut PgConnection,
+    index: &SharedIndex,
+    survey: Uuid,
+    ctx: &db::survey::SurveyContext,
+    record: &SurveyRecord,
+    photos: &[db::survey::PhotoRow],
+) -> anyhow::Result<Vec<Anomaly>> {
     let hashes: Vec<String> = photos.iter().map(|p| p.sha256.clone()).collect();
     let kota = ctx.kelurahan_kode.get(..5).unwrap_or(&ctx.kelurahan_kode);
-    let others =
-        db::survey::photos_of_other_proposals(pool, ctx.proposal_id, kota, &hashes).await?;
+    let others = if photos.is_empty() {
+        Vec::new()
+    } else {
+        db::survey::photos_of_other_proposals(&mut *conn, ctx.proposal_id, kota, &hashes).await?
+    };
     let same_surveyor = match ctx.surveyor_id {
         Some(id) => {
-            db::survey::same_surveyor_nearby_in_time(pool, id, survey, record.captured_at).await?
+            db::survey::same_surveyor_neighbours(&mut *conn, id, survey, record.captured_at).await?
         }
         None => Vec::new(),
     };
@@ -76,15 +100,11 @@ pub async fn run(pool: &PgPool, index: &SharedIndex, survey: Uuid) -> anyhow::Re
         })
         .collect();
     let boundaries = index.get();
-    let anomalies = check_survey(
+    Ok(check_survey(
         &facts,
         Some(&boundaries),
         &others,
         &same_surveyor,
         &SurveyConfig::default(),
-    );
-    let mut tx = pool.begin().await?;
-    db::anomaly::replace_for_survey(&mut tx, survey, ctx.proposal_id, &anomalies).await?;
-    tx.commit().await?;
-    Ok(anomalies)
+    ))
 }

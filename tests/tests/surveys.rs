@@ -154,6 +154,9 @@ async fn a_correction_supersedes_once_and_the_history_is_kept() {
         "the original is kept"
     );
 
+    // The phone did not hear the answer and sends the correction again: a repeat, not a conflict.
+    let (status, again) = put(&app, &token, &second, &correction).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
     let (status, err) = put(&app, &token, &Uuid::new_v4().to_string(), &correction).await;
     assert_eq!(
         (status, err["code"].as_str()),
@@ -309,4 +312,92 @@ async fn roles_and_scopes_are_enforced_on_surveys() {
             .status(),
         StatusCode::NOT_FOUND
     );
+}
+
+fn photoless(proposal_id: i64, captured_at: &str, lon: f64, lat: f64) -> Value {
+    let mut body = record(proposal_id);
+    body["captured_at"] = json!(captured_at);
+    body["fix"] = json!({"lat": lat, "lon": lon, "accuracy_m": 5.0, "altitude_m": null, "fix_time": captured_at});
+    body["trace"] = Value::Null;
+    body["photos"] = json!([]);
+    body
+}
+
+fn codes(view: &Value) -> Vec<&str> {
+    view["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_surveyor_too_fast_between_neighbouring_surveys_is_flagged_and_others_are_not() {
+    let app = spawn_app_with_reference_data().await;
+    let ids = proposals(&app).await;
+    let token = app.token_for(Role::Surveyor, Some("31.71.01")).await;
+    let colleague = app.token_for(Role::Surveyor, Some("31.71.01")).await;
+
+    // Monas, then 10 minutes later Tanjung Priok, about 9 km away: 54 km/h, plausible.
+    let (status, first) = put(
+        &app,
+        &token,
+        &Uuid::new_v4().to_string(),
+        &photoless(ids[0], "2026-02-10T03:15:00Z", 106.8272, -6.1754),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert!(!codes(&first).contains(&"SURVEYOR_SPEED"), "{first}");
+    let (_, second) = put(
+        &app,
+        &token,
+        &Uuid::new_v4().to_string(),
+        &photoless(ids[1], "2026-02-10T03:25:00Z", 106.8800, -6.1100),
+    )
+    .await;
+    assert!(!codes(&second).contains(&"SURVEYOR_SPEED"), "{second}");
+
+    // Five minutes after Tanjung Priok, in Ragunan (about 24 km): nearly 290 km/h.
+    let (_, third) = put(
+        &app,
+        &token,
+        &Uuid::new_v4().to_string(),
+        &photoless(ids[1], "2026-02-10T03:30:00Z", 106.8206, -6.3100),
+    )
+    .await;
+    let speed = third["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "SURVEYOR_SPEED")
+        .unwrap_or_else(|| panic!("no SURVEYOR_SPEED in {third}"));
+    let kmh = speed["details"]["speed_kmh"].as_f64().unwrap();
+    assert!((250.0..330.0).contains(&kmh), "{speed}");
+    assert_eq!(
+        speed["details"]["other_captured_at"],
+        "2026-02-10T03:25:00Z"
+    );
+
+    // A survey sent late but captured between the first two is judged against its neighbours in
+    // time (about 90 and 20 km/h), not against Ragunan ten minutes later (130 km/h, but Tanjung Priok
+    // lies between).
+    let (_, between) = put(
+        &app,
+        &token,
+        &Uuid::new_v4().to_string(),
+        &photoless(ids[0], "2026-02-10T03:20:00Z", 106.8700, -6.1200),
+    )
+    .await;
+    assert!(!codes(&between).contains(&"SURVEYOR_SPEED"), "{between}");
+
+    // Another surveyor at the same moment far away is somebody else's trip.
+    let (_, theirs) = put(
+        &app,
+        &colleague,
+        &Uuid::new_v4().to_string(),
+        &photoless(ids[0], "2026-02-10T03:30:30Z", 106.8272, -6.1754),
+    )
+    .await;
+    assert!(!codes(&theirs).contains(&"SURVEYOR_SPEED"), "{theirs}");
 }

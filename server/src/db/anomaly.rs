@@ -65,16 +65,27 @@ pub async fn for_proposals(pool: &PgPool, ids: &[i64]) -> Result<Vec<AnomalyRow>
     .await
 }
 
-/// Replaces the anomalies of one survey's checks.
-pub async fn replace_for_survey(
+/// Removes the anomalies of one survey's checks (a correction replaced it, or they are rerun).
+pub async fn delete_for_survey(
+    conn: &mut PgConnection,
+    survey: uuid::Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!("DELETE FROM anomaly WHERE survey_id = $1", survey)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Stores what one survey's checks found.
+pub async fn insert_for_survey(
     conn: &mut PgConnection,
     survey: uuid::Uuid,
     proposal_id: i64,
     anomalies: &[survey_schema::Anomaly],
 ) -> Result<(), sqlx::Error> {
-    sqlx::query!("DELETE FROM anomaly WHERE survey_id = $1", survey)
-        .execute(&mut *conn)
-        .await?;
+    if anomalies.is_empty() {
+        return Ok(());
+    }
     let codes: Vec<String> = anomalies.iter().map(|a| a.code.clone()).collect();
     let severities: Vec<String> = anomalies
         .iter()

@@ -19,16 +19,16 @@ pub struct NewSurvey<'a> {
     pub supersedes: Option<Uuid>,
 }
 
-/// Inserts a survey unless its id exists; returns whether it was inserted.
+/// Inserts a survey unless its id exists; returns its received time if it was inserted.
 pub async fn insert_if_new(
     conn: &mut PgConnection,
     s: &NewSurvey<'_>,
-) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query_scalar!(
+) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    sqlx::query_scalar!(
         r#"INSERT INTO survey (id, proposal_id, surveyor_id, body, body_sha256, captured_at, fix, accuracy_m, supersedes)
            VALUES ($1, $2, $3, $4, $5, $6, ST_SetSRID(ST_MakePoint($7, $8), 4326), $9, $10)
            ON CONFLICT (id) DO NOTHING
-           RETURNING true AS "inserted!""#,
+           RETURNING received_at AS "received_at!""#,
         s.id,
         s.proposal_id,
         s.surveyor_id,
@@ -41,8 +41,7 @@ pub async fn insert_if_new(
         s.supersedes,
     )
     .fetch_optional(conn)
-    .await?;
-    Ok(inserted.is_some())
+    .await
 }
 
 /// Declares a survey's photos.
@@ -99,28 +98,41 @@ pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<SurveyRow>,
     .await
 }
 
-/// The proposal of a survey that another survey wants to supersede, and whether it is already superseded.
+/// The proposal of a survey that another survey wants to supersede, and the survey that already
+/// supersedes it, if any.
 pub async fn supersede_target(
     conn: &mut PgConnection,
     id: Uuid,
-) -> Result<Option<(i64, bool)>, sqlx::Error> {
+) -> Result<Option<(i64, Option<Uuid>)>, sqlx::Error> {
     let row = sqlx::query!(
-        r#"SELECT s.proposal_id, EXISTS (SELECT 1 FROM survey n WHERE n.supersedes = s.id) AS "taken!"
+        r#"SELECT s.proposal_id, (SELECT n.id FROM survey n WHERE n.supersedes = s.id) AS "taken_by?"
              FROM survey s WHERE s.id = $1"#,
         id
     )
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|r| (r.proposal_id, r.taken)))
+    Ok(row.map(|r| (r.proposal_id, r.taken_by)))
 }
 
-/// The kelurahan of a proposal, if it exists.
-pub async fn proposal_kelurahan(
+/// What a survey is checked against: its proposal's kelurahan and volume, and who surveyed it.
+#[derive(Debug, Clone)]
+pub struct SurveyContext {
+    pub proposal_id: i64,
+    pub kelurahan_kode: String,
+    pub volume: rust_decimal::Decimal,
+    pub unit: Option<String>,
+    pub surveyor_id: Option<i64>,
+}
+
+/// A proposal as a survey of it needs it (`surveyor_id` left empty), if the proposal exists.
+pub async fn proposal_context(
     pool: &PgPool,
     proposal_id: i64,
-) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar!(
-        "SELECT kelurahan_kode FROM proposal WHERE id = $1",
+) -> Result<Option<SurveyContext>, sqlx::Error> {
+    sqlx::query_as!(
+        SurveyContext,
+        r#"SELECT id AS proposal_id, kelurahan_kode, volume, unit, NULL::int8 AS surveyor_id
+             FROM proposal WHERE id = $1"#,
         proposal_id
     )
     .fetch_optional(pool)
@@ -192,27 +204,33 @@ pub async fn mark_received(
     Ok(result.rows_affected() == 1)
 }
 
-/// What the survey checks read about a survey's context.
-#[derive(Debug, Clone)]
-pub struct SurveyContext {
-    pub proposal_id: i64,
-    pub kelurahan_kode: String,
-    pub volume: rust_decimal::Decimal,
-    pub unit: Option<String>,
-    pub surveyor_id: Option<i64>,
-    pub body: serde_json::Value,
-}
-
-pub async fn context(pool: &PgPool, survey: Uuid) -> Result<Option<SurveyContext>, sqlx::Error> {
-    sqlx::query_as!(
-        SurveyContext,
+/// A stored survey's context for the checks, and its body; the survey row stays locked until the
+/// transaction ends, so two runs of its checks cannot interleave.
+pub async fn context(
+    conn: &mut PgConnection,
+    survey: Uuid,
+) -> Result<Option<(SurveyContext, serde_json::Value)>, sqlx::Error> {
+    let row = sqlx::query!(
         "SELECT s.proposal_id, p.kelurahan_kode, p.volume, p.unit, s.surveyor_id, s.body
            FROM survey s JOIN proposal p ON p.id = s.proposal_id
-          WHERE s.id = $1",
+          WHERE s.id = $1
+            FOR UPDATE OF s",
         survey
     )
-    .fetch_optional(pool)
-    .await
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| {
+        (
+            SurveyContext {
+                proposal_id: r.proposal_id,
+                kelurahan_kode: r.kelurahan_kode,
+                volume: r.volume,
+                unit: r.unit,
+                surveyor_id: r.surveyor_id,
+            },
+            r.body,
+        )
+    }))
 }
 
 /// A received photo, as the checks read it.
@@ -225,7 +243,10 @@ pub struct PhotoRow {
 }
 
 /// The received photos of a survey.
-pub async fn received_photos(pool: &PgPool, survey: Uuid) -> Result<Vec<PhotoRow>, sqlx::Error> {
+pub async fn received_photos(
+    conn: &mut PgConnection,
+    survey: Uuid,
+) -> Result<Vec<PhotoRow>, sqlx::Error> {
     sqlx::query_as!(
         PhotoRow,
         "SELECT ph.sha256, ph.exif, ph.phash, s.proposal_id
@@ -234,7 +255,7 @@ pub async fn received_photos(pool: &PgPool, survey: Uuid) -> Result<Vec<PhotoRow
           ORDER BY ph.sha256",
         survey
     )
-    .fetch_all(pool)
+    .fetch_all(conn)
     .await
 }
 
@@ -242,7 +263,7 @@ pub async fn received_photos(pool: &PgPool, survey: Uuid) -> Result<Vec<PhotoRow
 /// anywhere (by hash, indexed), and for near-identical pictures those within the same city, so the
 /// work per survey does not grow with the whole country's photos.
 pub async fn photos_of_other_proposals(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     proposal_id: i64,
     kota: &str,
     sha256: &[String],
@@ -260,27 +281,39 @@ pub async fn photos_of_other_proposals(
         kota,
         sha256
     )
-    .fetch_all(pool)
+    .fetch_all(conn)
     .await
 }
 
-/// Other surveys by the same surveyor within a day of `around`: (captured_at, lon, lat).
-pub async fn same_surveyor_nearby_in_time(
-    pool: &PgPool,
+/// The same surveyor's surveys just before and just after `around` (at least a minute apart, within
+/// a day): (captured_at, lon, lat). Travel speed is judged between neighbours in time; comparing
+/// with every survey of the day would grow with the surveyor's history and add nothing, as the
+/// fastest leg of a trip is always between two consecutive stops.
+pub async fn same_surveyor_neighbours(
+    conn: &mut PgConnection,
     surveyor_id: i64,
     survey: Uuid,
     around: DateTime<Utc>,
 ) -> Result<Vec<(DateTime<Utc>, f64, f64)>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"SELECT captured_at, ST_X(fix) AS "lon!", ST_Y(fix) AS "lat!"
-             FROM survey
-            WHERE surveyor_id = $1 AND id <> $2
-              AND captured_at BETWEEN $3::timestamptz - interval '1 day' AND $3::timestamptz + interval '1 day'"#,
+        r#"(SELECT captured_at AS "captured_at!", ST_X(fix) AS "lon!", ST_Y(fix) AS "lat!"
+              FROM survey
+             WHERE surveyor_id = $1 AND id <> $2
+               AND captured_at <= $3::timestamptz - interval '1 minute'
+               AND captured_at >= $3::timestamptz - interval '1 day'
+             ORDER BY captured_at DESC LIMIT 1)
+           UNION ALL
+           (SELECT captured_at, ST_X(fix), ST_Y(fix)
+              FROM survey
+             WHERE surveyor_id = $1 AND id <> $2
+               AND captured_at >= $3::timestamptz + interval '1 minute'
+               AND captured_at <= $3::timestamptz + interval '1 day'
+             ORDER BY captured_at LIMIT 1)"#,
         surveyor_id,
         survey,
         around
     )
-    .fetch_all(pool)
+    .fetch_all(conn)
     .await?;
     Ok(rows
         .into_iter()

@@ -53,30 +53,22 @@ fn view_with(row: db::survey::SurveyRow, checks: Vec<Anomaly>) -> Result<SurveyV
 }
 
 /// Runs the survey checks once every declared photo is in; a failure is logged, not returned: the
-/// survey itself is safely stored and the checks can run again.
+/// survey and its photos are safely stored and the checks can run again.
 pub async fn check_if_complete(state: &AppState, id: Uuid) {
-    let complete = match state.pool.acquire().await {
-        Ok(mut conn) => db::survey::get(&mut conn, id)
-            .await
-            .ok()
-            .flatten()
-            .is_some_and(|s| s.missing_photos.is_empty()),
-        Err(_) => false,
-    };
-    if complete {
-        run_checks(state, id).await;
-    }
-}
-
-/// Runs and stores the survey checks; a failure is logged and leaves the survey without findings
-/// (the checks can run again), it does not fail the request that stored the data.
-async fn run_checks(state: &AppState, id: Uuid) -> Vec<Anomaly> {
-    match crate::survey_checks::run(&state.pool, &state.index, id).await {
-        Ok(found) => found,
-        Err(e) => {
-            tracing::error!(survey = %id, error = %format!("{e:#}"), "survey checks failed");
-            Vec::new()
+    let outcome: anyhow::Result<()> = async {
+        let mut tx = state.pool.begin().await?;
+        let complete = db::survey::get(&mut tx, id)
+            .await?
+            .is_some_and(|s| s.missing_photos.is_empty());
+        if complete {
+            crate::survey_checks::run(&mut tx, &state.index, id).await?;
+            tx.commit().await?;
         }
+        Ok(())
+    }
+    .await;
+    if let Err(e) = outcome {
+        tracing::error!(survey = %id, error = %format!("{e:#}"), "survey checks failed");
     }
 }
 
@@ -128,7 +120,7 @@ pub async fn put_survey(
             "captured_at lebih dari sehari di masa depan: periksa jam ponsel.".into(),
         ));
     }
-    let kelurahan = db::survey::proposal_kelurahan(&state.pool, record.proposal_id)
+    let mut context = db::survey::proposal_context(&state.pool, record.proposal_id)
         .await?
         .ok_or_else(|| {
             unprocessable(
@@ -137,44 +129,20 @@ pub async fn put_survey(
                 format!("Usulan {} tidak ada.", record.proposal_id),
             )
         })?;
-    user.require_covers(&WilayahKode::parse(&kelurahan).map_err(anyhow::Error::from)?)?;
+    context.surveyor_id = user.id;
+    user.require_covers(
+        &WilayahKode::parse(&context.kelurahan_kode).map_err(anyhow::Error::from)?,
+    )?;
 
     let body = serde_json::to_value(&record).map_err(anyhow::Error::from)?;
     let body_sha256 = hex::encode(Sha256::digest(
         serde_json::to_vec(&record).map_err(anyhow::Error::from)?,
     ));
+    // One transaction, one commit: the survey, its declared photos, the proposal's sync cursor and,
+    // for a survey without photos, its checks are stored together or not at all.
     let mut tx = state.pool.begin().await?;
-    if let Some(existing) = db::survey::get(&mut tx, id).await? {
-        // Give the connection back before answering: the answer needs one of its own.
-        drop(tx);
-        return repeat(&state, existing, &body_sha256).await;
-    }
     if let Some(previous) = record.supersedes {
-        match db::survey::supersede_target(&mut tx, previous).await? {
-            None => {
-                return Err(unprocessable(
-                    "unknown_survey",
-                    format!("supersedes: there is no survey {previous}."),
-                    format!("supersedes: survei {previous} tidak ada."),
-                ));
-            }
-            Some((proposal, _)) if proposal != record.proposal_id => {
-                return Err(unprocessable(
-                    "invalid_survey",
-                    format!("supersedes: survey {previous} is of another proposal ({proposal})."),
-                    format!("supersedes: survei {previous} untuk usulan lain ({proposal})."),
-                ));
-            }
-            Some((_, true)) => {
-                return Err(AppError::client(
-                    StatusCode::CONFLICT,
-                    "already_superseded",
-                    format!("Survey {previous} has already been corrected by another survey."),
-                    format!("Survei {previous} sudah dikoreksi oleh survei lain."),
-                ));
-            }
-            Some(_) => {}
-        }
+        check_supersedes(&mut tx, id, previous, record.proposal_id).await?;
     }
     let new = db::survey::NewSurvey {
         id,
@@ -188,48 +156,94 @@ pub async fn put_survey(
         accuracy_m: record.fix.accuracy_m,
         supersedes: record.supersedes,
     };
-    if !db::survey::insert_if_new(&mut tx, &new).await? {
-        // Another request with this UUID won the race: answer as a repeat.
+    let Some(received_at) = db::survey::insert_if_new(&mut tx, &new).await? else {
+        // Stored before (a retry, or a concurrent request with this UUID): answer as a repeat.
         drop(tx);
         let mut conn = state.pool.acquire().await?;
         let existing = db::survey::get(&mut conn, id)
             .await?
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("survey {id} vanished")))?;
+        drop(conn);
         return repeat(&state, existing, &body_sha256).await;
-    }
+    };
     let photos = &record.photos;
-    db::survey::insert_photos(
-        &mut tx,
-        id,
-        &photos.iter().map(|p| p.sha256.clone()).collect::<Vec<_>>(),
-        &photos
-            .iter()
-            .map(|p| i64::try_from(p.bytes).unwrap_or(i64::MAX))
-            .collect::<Vec<_>>(),
-        &photos
-            .iter()
-            .map(|p| p.content_type.clone())
-            .collect::<Vec<_>>(),
-        &photos.iter().map(|p| p.caption.clone()).collect::<Vec<_>>(),
-    )
-    .await?;
+    if !photos.is_empty() {
+        db::survey::insert_photos(
+            &mut tx,
+            id,
+            &photos.iter().map(|p| p.sha256.clone()).collect::<Vec<_>>(),
+            &photos
+                .iter()
+                .map(|p| i64::try_from(p.bytes).unwrap_or(i64::MAX))
+                .collect::<Vec<_>>(),
+            &photos
+                .iter()
+                .map(|p| p.content_type.clone())
+                .collect::<Vec<_>>(),
+            &photos.iter().map(|p| p.caption.clone()).collect::<Vec<_>>(),
+        )
+        .await?;
+    }
     // The proposal leaves the phones' to-do lists: bump its sync cursor.
     db::survey::touch_proposal(&mut tx, record.proposal_id).await?;
     if let Some(previous) = record.supersedes {
         // The corrected survey's findings no longer stand for the proposal; the survey itself stays.
-        db::anomaly::replace_for_survey(&mut tx, previous, record.proposal_id, &[]).await?;
+        db::anomaly::delete_for_survey(&mut tx, previous).await?;
     }
-    let stored = db::survey::get(&mut tx, id)
-        .await?
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("survey {id} not stored")))?;
-    tx.commit().await?;
     // A survey without photos is complete as it arrives: check it now and answer with the findings.
-    let checks = if record.photos.is_empty() {
-        run_checks(&state, id).await
+    let checks = if photos.is_empty() {
+        let found =
+            crate::survey_checks::check(&mut tx, &state.index, id, &context, &record, &[]).await?;
+        db::anomaly::insert_for_survey(&mut tx, id, record.proposal_id, &found).await?;
+        found
     } else {
         Vec::new()
     };
-    Ok((StatusCode::CREATED, Json(view_with(stored, checks)?)))
+    tx.commit().await?;
+    let mut missing_photos: Vec<String> = photos.iter().map(|p| p.sha256.clone()).collect();
+    missing_photos.sort();
+    missing_photos.dedup();
+    Ok((
+        StatusCode::CREATED,
+        Json(SurveyView {
+            id,
+            received_at,
+            surveyor: Some(user.name),
+            record,
+            missing_photos,
+            superseded_by: None,
+            checks,
+        }),
+    ))
+}
+
+/// A correction must name an existing survey of the same proposal that no other survey corrects yet.
+async fn check_supersedes(
+    conn: &mut sqlx::PgConnection,
+    id: Uuid,
+    previous: Uuid,
+    proposal_id: i64,
+) -> Result<(), AppError> {
+    match db::survey::supersede_target(conn, previous).await? {
+        None => Err(unprocessable(
+            "unknown_survey",
+            format!("supersedes: there is no survey {previous}."),
+            format!("supersedes: survei {previous} tidak ada."),
+        )),
+        Some((proposal, _)) if proposal != proposal_id => Err(unprocessable(
+            "invalid_survey",
+            format!("supersedes: survey {previous} is of another proposal ({proposal})."),
+            format!("supersedes: survei {previous} untuk usulan lain ({proposal})."),
+        )),
+        // Taken by this very survey: a retry, answered as a repeat once the insert finds it.
+        Some((_, Some(taker))) if taker != id => Err(AppError::client(
+            StatusCode::CONFLICT,
+            "already_superseded",
+            format!("Survey {previous} has already been corrected by another survey."),
+            format!("Survei {previous} sudah dikoreksi oleh survei lain."),
+        )),
+        Some(_) => Ok(()),
+    }
 }
 
 async fn repeat(
