@@ -25,6 +25,7 @@ pub mod codes {
     pub const PHOTO_TIME_OFF: &str = "PHOTO_TIME_OFF";
     pub const PHOTO_REUSED: &str = "PHOTO_REUSED";
     pub const SURVEYOR_SPEED: &str = "SURVEYOR_SPEED";
+    pub const PHOTO_UNREADABLE: &str = "PHOTO_UNREADABLE";
 }
 
 /// Thresholds, with the documented defaults.
@@ -77,6 +78,8 @@ pub struct PhotoFacts {
     pub exif_time: Option<String>,
     pub exif_offset: Option<String>,
     pub phash: Option<u64>,
+    /// Why its pixels could not be decoded, if so (the file is kept; the picture cannot be looked at).
+    pub decode_error: Option<String>,
 }
 
 /// A photo already attached to another proposal's survey.
@@ -298,6 +301,26 @@ fn photo_checks(s: &SurveyFacts, others: &[OtherPhoto], config: &SurveyConfig) -
             json!({ "photos": s.photos.len(), "minimum": config.min_photos }),
         ));
     }
+    let unreadable: Vec<&PhotoFacts> = s
+        .photos
+        .iter()
+        .filter(|p| p.decode_error.is_some())
+        .collect();
+    if !unreadable.is_empty() {
+        out.push(Anomaly::new(
+            codes::PHOTO_UNREADABLE,
+            Severity::Warning,
+            format!(
+                "{} foto tersimpan tetapi gambarnya tidak dapat dibaca (berkas rusak atau terpotong).",
+                unreadable.len()
+            ),
+            format!(
+                "{} photo(s) are stored but their pictures cannot be decoded (a damaged or cut-off file).",
+                unreadable.len()
+            ),
+            json!({ "photos": unreadable.iter().map(|p| json!({"sha256": p.sha256, "error": p.decode_error})).collect::<Vec<_>>() }),
+        ));
+    }
     let without_gps: Vec<&str> = s
         .photos
         .iter()
@@ -433,6 +456,7 @@ mod tests {
                     exif_time: Some("2026:02:10 10:14:00".into()),
                     exif_offset: None,
                     phash: Some(0xF0F0),
+                    decode_error: None,
                 },
                 PhotoFacts {
                     sha256: "b".repeat(64),
@@ -440,6 +464,7 @@ mod tests {
                     exif_time: Some("2026:02:10 10:16:00".into()),
                     exif_offset: Some("+07:00".into()),
                     phash: Some(0x0F0F_0000),
+                    decode_error: None,
                 },
             ],
         }
@@ -495,6 +520,23 @@ mod tests {
             &[],
         );
         assert_eq!(codes, ["PHOTO_MISSING", "PHOTO_REUSED", "PHOTO_NO_GPS"]);
+    }
+
+    #[test]
+    fn a_photo_whose_pixels_cannot_be_decoded_is_flagged_by_name() {
+        let mut s = facts();
+        s.photos[1].decode_error = Some("unexpected end of file".into());
+        s.photos[1].phash = None;
+        let found = check_survey(&s, None, &[], &[], &SurveyConfig::default());
+        let unreadable = found
+            .iter()
+            .find(|a| a.code == "PHOTO_UNREADABLE")
+            .expect("flagged");
+        assert_eq!(
+            unreadable.details["photos"][0]["sha256"],
+            s.photos[1].sha256
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
     }
 
     #[test]

@@ -236,6 +236,9 @@ enum BenchCommand {
         /// Photo size in MB: the samples re-encoded at camera resolution (synthetic pixels, real EXIF); 0: as they are
         #[arg(long, default_value_t = 0.0)]
         photo_mb: f64,
+        /// Background photo workers in the server under test
+        #[arg(long, default_value_t = 1)]
+        photo_workers: usize,
     },
 }
 
@@ -256,6 +259,11 @@ struct ServeArgs {
     /// Seconds before a request is answered with 408
     #[arg(long, env = "TINJAU_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     request_timeout_secs: u64,
+    /// Background workers decoding received photos (thumbnails, perceptual hashes); each holds at
+    /// most one decoded picture in memory. 0: none in this instance (another instance sharing the
+    /// database does that work)
+    #[arg(long, env = "TINJAU_PHOTO_WORKERS", default_value_t = 1)]
+    photo_workers: usize,
     /// Do not apply migrations at start-up
     #[arg(long)]
     no_migrate: bool,
@@ -518,6 +526,7 @@ async fn bench(
             seed,
             rate,
             photo_mb,
+            photo_workers,
         } => {
             let bench = crate::load::IngestBench {
                 phones,
@@ -529,6 +538,7 @@ async fn bench(
                 seed,
                 rate,
                 photo_mb,
+                photo_workers,
             };
             crate::load::run(&bench).await
         }
@@ -578,6 +588,7 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
     }
     settings.max_db_connections = args.max_db_connections;
     settings.request_timeout = Duration::from_secs(args.request_timeout_secs);
+    settings.photo_workers = args.photo_workers;
     settings.migrate = !args.no_migrate;
     settings.admin_token = args.admin_token;
     settings.s3 = args.s3_bucket.map(|bucket| crate::storage::S3Settings {

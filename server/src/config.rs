@@ -27,6 +27,8 @@ pub struct Settings {
     pub admin_token: Option<String>,
     /// Store photos in S3 instead of `storage_dir` (which then holds only temporary files).
     pub s3: Option<crate::storage::S3Settings>,
+    /// Background workers that decode received photos (thumbnail, perceptual hash).
+    pub photo_workers: usize,
 }
 
 impl Settings {
@@ -42,6 +44,7 @@ impl Settings {
             migrate: true,
             admin_token: None,
             s3: None,
+            photo_workers: 1,
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod import;
 pub mod load;
 pub mod locator;
 pub mod photo;
+pub mod processing;
 pub mod routes;
 pub mod startup;
 pub mod storage;

@@ -34,6 +34,8 @@ pub struct IngestBench {
     /// Size of each photo in megabytes: the sample photos re-encoded at a camera's resolution with
     /// sensor-like noise and their own EXIF (SYNTHETIC pixels from real photos); 0: the samples as they are.
     pub photo_mb: f64,
+    /// The server's background photo workers (`tinjau serve --photo-workers`).
+    pub photo_workers: usize,
 }
 
 #[derive(Debug, Default)]
@@ -52,6 +54,19 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let i = ((sorted.len() - 1) as f64 * p).round() as usize;
     sorted[i]
+}
+
+/// CPU seconds (user, system) a process has used, from /proc.
+fn cpu_seconds(pid: u32) -> Option<(f64, f64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = 100.0; // USER_HZ on Linux
+    Some((
+        fields.get(11)?.parse::<f64>().ok()? / ticks,
+        fields.get(12)?.parse::<f64>().ok()? / ticks,
+    ))
 }
 
 fn peak_rss_mb(pid: u32) -> Option<f64> {
@@ -109,60 +124,43 @@ async fn run_on(bench: &IngestBench, url: &str) -> anyhow::Result<()> {
     };
 
     let storage = tempfile_dir()?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let mut server = tokio::process::Command::new(std::env::current_exe()?)
-        .args([
-            "serve",
-            "--port",
-            &port.to_string(),
-            "--max-db-connections",
-            "16",
-        ])
-        .env("DATABASE_URL", url)
-        .env("TINJAU_STORAGE_DIR", &storage)
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .context("starting tinjau serve")?;
-    let pid = server.id().context("server pid")?;
-    let base = format!("http://127.0.0.1:{port}");
+    // The disk alone first, before the server runs: three probes, the median is the reference.
+    let disk = disk_write_rates(&storage, &photos, 3)?;
+    let (mut server, pid, base) = start_server(bench, url, &storage)?;
     let client = reqwest_client()?;
     wait_ready(&client, &base).await?;
 
     let stats = Arc::new(Mutex::new(Stats::default()));
+    let sessions = prepare_phones(bench, &phones, &photos, &client, &base, &stats);
+    let generator_cpu_before = cpu_seconds(std::process::id());
+    let server_cpu_before = cpu_seconds(pid);
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for (phone, (token, proposal)) in phones.iter().enumerate().take(bench.phones) {
-        let session = Phone {
-            client: client.clone(),
-            base: base.clone(),
-            token: token.clone(),
-            proposal: *proposal,
-            surveys: bench.surveys_per_phone,
-            photos_per_survey: bench.photos_per_survey,
-            drop_rate: bench.drop_rate,
-            photos: photos.clone(),
-            seed: bench.seed + phone as u64,
-            number: phone,
-            schedule: (bench.rate > 0.0).then(|| Schedule {
-                start: started,
-                // Phones take turns: phone p sends its n-th survey at (n * phones + p) / rate.
-                first: Duration::from_secs_f64(phone as f64 / bench.rate),
-                every: Duration::from_secs_f64(bench.phones as f64 / bench.rate),
-            }),
-            stats: stats.clone(),
-        };
-        tasks.push(tokio::spawn(async move { session.run().await }));
+    for (phone, mut session) in sessions.into_iter().enumerate() {
+        session.schedule = (bench.rate > 0.0).then(|| Schedule {
+            start: started,
+            // Phones take turns: phone p sends its n-th survey at (n * phones + p) / rate.
+            first: Duration::from_secs_f64(phone as f64 / bench.rate),
+            every: Duration::from_secs_f64(bench.phones as f64 / bench.rate),
+        });
+        tasks.push(tokio::spawn(session.run()));
     }
     for task in tasks {
         task.await??;
     }
     let elapsed = started.elapsed();
+    let processing = if bench.photo_workers > 0 {
+        Some(wait_processed(&pool, Duration::from_mins(10)).await?)
+    } else {
+        None
+    };
     let rss = peak_rss_mb(pid);
+    let since = |before: Option<(f64, f64)>, after: Option<(f64, f64)>| {
+        let ((u0, s0), (u1, s1)) = (before?, after?);
+        Some((u1 - u0, s1 - s0))
+    };
+    let server_cpu = since(server_cpu_before, cpu_seconds(pid));
+    let own_cpu = since(generator_cpu_before, cpu_seconds(std::process::id()));
     let _ = server.kill().await;
     let stats = Arc::try_unwrap(stats)
         .map_err(|_| anyhow::anyhow!("stats still shared"))?
@@ -172,7 +170,6 @@ async fn run_on(bench: &IngestBench, url: &str) -> anyhow::Result<()> {
     let mut latencies = stats.survey_latencies.clone();
     latencies.sort();
     let surveys = stats.acknowledged_surveys.len();
-    let disk = disk_write_rates(&storage, &photos)?;
     let _ = std::fs::remove_dir_all(&storage);
     println!(
         "ingest: {} phones x {} surveys x {} photos of {}, drop rate {:.0}%, {}, {:.1} s",
@@ -204,10 +201,29 @@ async fn run_on(bench: &IngestBench, url: &str) -> anyhow::Result<()> {
         stats.photo_bytes as f64 / 1e6 / elapsed.as_secs_f64()
     );
     println!(
-        "this disk, written directly: {:.1} MB/s as files of these photos' sizes (each fsynced and renamed), {:.1} MB/s as one {} MB file",
-        disk.per_file, disk.sequential, DISK_PROBE_MB
+        "this disk, written directly (median of 3, range): {:.1} MB/s ({:.0}-{:.0}) as files of these photos' sizes, each fsynced and renamed; {:.1} MB/s ({:.0}-{:.0}) as one {DISK_PROBE_MB} MB file",
+        disk.per_file[1],
+        disk.per_file[0],
+        disk.per_file[2],
+        disk.sequential[1],
+        disk.sequential[0],
+        disk.sequential[2]
     );
+    match processing {
+        _ if stats.acknowledged_photos.is_empty() => {}
+        None => println!("photo workers: none in this server (--photo-workers 0)"),
+        Some(waited) => println!(
+            "photo workers ({}): every photo read (pixels, thumbnail, perceptual hash) {:.1} s after the last upload",
+            bench.photo_workers,
+            waited.as_secs_f64()
+        ),
+    }
     println!("dropped connections retried: {}", stats.dropped);
+    if let (Some((su, ss)), Some((bu, bs))) = (server_cpu, own_cpu) {
+        println!(
+            "CPU from the first request on: server {su:.1} s user + {ss:.1} s system; load generator {bu:.1} s user + {bs:.1} s system (2 cores shared)"
+        );
+    }
     println!(
         "server peak RSS: {}",
         rss.map_or_else(|| "unknown".to_owned(), |mb| format!("{mb:.0} MB"))
@@ -217,6 +233,76 @@ async fn run_on(bench: &IngestBench, url: &str) -> anyhow::Result<()> {
         bail!("the ingest lost or doubled data");
     }
     Ok(())
+}
+
+/// A `tinjau serve` on a free port, on the scratch database and a scratch storage directory.
+fn start_server(
+    bench: &IngestBench,
+    url: &str,
+    storage: &std::path::Path,
+) -> anyhow::Result<(tokio::process::Child, u32, String)> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let server = tokio::process::Command::new(std::env::current_exe()?)
+        .args([
+            "serve",
+            "--port",
+            &port.to_string(),
+            "--max-db-connections",
+            "16",
+        ])
+        .env("TINJAU_PHOTO_WORKERS", bench.photo_workers.to_string())
+        .env("DATABASE_URL", url)
+        .env("TINJAU_STORAGE_DIR", storage)
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .context("starting tinjau serve")?;
+    let pid = server.id().context("server pid")?;
+    let base = format!("http://127.0.0.1:{port}");
+    Ok((server, pid, base))
+}
+
+/// Every phone with everything it will send, made before the clock starts: the load generator
+/// shares the server's two cores, and its own hashing and copying must not count against the server.
+fn prepare_phones(
+    bench: &IngestBench,
+    phones: &[(String, i64)],
+    photos: &[Vec<u8>],
+    client: &reqwest::Client,
+    base: &str,
+    stats: &Arc<Mutex<Stats>>,
+) -> Vec<Phone> {
+    let mut sessions = Vec::new();
+    for (phone, (token, proposal)) in phones.iter().enumerate().take(bench.phones) {
+        let mut rng = SmallRng::seed_from_u64(bench.seed + phone as u64);
+        let surveys = (0..bench.surveys_per_phone)
+            .map(|n| {
+                prepare_survey(
+                    &mut rng,
+                    *proposal,
+                    phone,
+                    n,
+                    bench.photos_per_survey,
+                    photos,
+                )
+            })
+            .collect();
+        sessions.push(Phone {
+            client: client.clone(),
+            base: base.to_owned(),
+            token: token.clone(),
+            surveys,
+            drop_rate: bench.drop_rate,
+            rng,
+            schedule: None,
+            stats: stats.clone(),
+        });
+    }
+    sessions
 }
 
 fn tempfile_dir() -> anyhow::Result<PathBuf> {
@@ -325,52 +411,69 @@ struct Schedule {
     every: Duration,
 }
 
+/// What a phone sends for one survey, made in advance.
+struct PreparedSurvey {
+    id: Uuid,
+    body: axum::body::Bytes,
+    /// (sha256, file) of each photo.
+    photos: Vec<(String, axum::body::Bytes)>,
+}
+
+fn prepare_survey(
+    rng: &mut SmallRng,
+    proposal: i64,
+    phone: usize,
+    n: usize,
+    photos_per_survey: usize,
+    photos: &[Vec<u8>],
+) -> PreparedSurvey {
+    let files: Vec<(String, axum::body::Bytes)> = (0..photos_per_survey)
+        .map(|k| {
+            let file = unique_jpeg(&photos[(n + k) % photos.len()], &format!("{phone}-{n}-{k}"));
+            (hex::encode(Sha256::digest(&file)), file.into())
+        })
+        .collect();
+    let manifest: Vec<serde_json::Value> = files
+        .iter()
+        .map(|(sha, f)| serde_json::json!({"sha256": sha, "bytes": f.len(), "content_type": "image/jpeg", "caption": null}))
+        .collect();
+    let captured_at = chrono::DateTime::<chrono::Utc>::from_timestamp(
+        1_770_693_300 + 600 * i64::try_from(n).unwrap_or(0),
+        0,
+    );
+    let body = serde_json::json!({
+        "proposal_id": proposal,
+        // A surveyor's day: one survey every ten minutes, a few hundred metres apart.
+        "captured_at": captured_at,
+        "fix": {"lat": -6.1754 + rng.random_range(-0.003..0.003), "lon": 106.8272 + rng.random_range(-0.003..0.003), "accuracy_m": 6.0, "altitude_m": null, "fix_time": captured_at},
+        "trace": null, "address_confirmed": true, "address_note": null,
+        "technical": {"ok": true, "note": null}, "administrative": {"ok": true, "note": null},
+        "volume": {"value": "100", "satuan": "m"}, "photos": manifest, "supersedes": null
+    });
+    PreparedSurvey {
+        id: Uuid::new_v4(),
+        body: body.to_string().into(),
+        photos: files,
+    }
+}
+
 /// One simulated phone.
 struct Phone {
     client: reqwest::Client,
     base: String,
     token: String,
-    proposal: i64,
-    surveys: usize,
-    photos_per_survey: usize,
+    surveys: Vec<PreparedSurvey>,
     drop_rate: f64,
-    photos: Arc<Vec<Vec<u8>>>,
-    seed: u64,
-    number: usize,
+    rng: SmallRng,
     schedule: Option<Schedule>,
     stats: Arc<Mutex<Stats>>,
 }
 
 impl Phone {
-    async fn run(self) -> anyhow::Result<()> {
-        let mut rng = SmallRng::seed_from_u64(self.seed);
-        for n in 0..self.surveys {
-            let id = Uuid::new_v4();
-            let files: Vec<Vec<u8>> = (0..self.photos_per_survey)
-                .map(|k| {
-                    unique_jpeg(
-                        &self.photos[(n + k) % self.photos.len()],
-                        &format!("{}-{n}-{k}", self.number),
-                    )
-                })
-                .collect();
-            let manifest: Vec<serde_json::Value> = files
-                .iter()
-                .map(|f| serde_json::json!({"sha256": hex::encode(Sha256::digest(f)), "bytes": f.len(), "content_type": "image/jpeg", "caption": null}))
-                .collect();
-            let captured_at = chrono::DateTime::<chrono::Utc>::from_timestamp(
-                1_770_693_300 + 600 * i64::try_from(n).unwrap_or(0),
-                0,
-            );
-            let body = serde_json::json!({
-                "proposal_id": self.proposal,
-                // A surveyor's day: one survey every ten minutes, a few hundred metres apart.
-                "captured_at": captured_at,
-                "fix": {"lat": -6.1754 + rng.random_range(-0.003..0.003), "lon": 106.8272 + rng.random_range(-0.003..0.003), "accuracy_m": 6.0, "altitude_m": null, "fix_time": captured_at},
-                "trace": null, "address_confirmed": true, "address_note": null,
-                "technical": {"ok": true, "note": null}, "administrative": {"ok": true, "note": null},
-                "volume": {"value": "100", "satuan": "m"}, "photos": manifest, "supersedes": null
-            });
+    async fn run(mut self) -> anyhow::Result<()> {
+        let surveys = std::mem::take(&mut self.surveys);
+        for (n, survey) in surveys.into_iter().enumerate() {
+            let id = survey.id;
             // A paced phone waits for its turn; a late phone goes at once, and its lateness counts
             // in the latency (the server made it late), so slow answers cannot hide.
             let mut due = None;
@@ -386,11 +489,12 @@ impl Phone {
                     .client
                     .put(&url)
                     .bearer_auth(&self.token)
-                    .json(&body)
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(survey.body.clone())
                     .send();
-                if rng.random_bool(self.drop_rate) {
+                if self.rng.random_bool(self.drop_rate) {
                     // The answer never reaches the phone: the request may or may not have been stored.
-                    let cut = Duration::from_micros(rng.random_range(0..3000));
+                    let cut = Duration::from_micros(self.rng.random_range(0..3000));
                     let _ = tokio::time::timeout(cut, request).await;
                     self.stats.lock().await.dropped += 1;
                     // The retry is timed from its own start: the simulated network, not the server, lost the time.
@@ -411,18 +515,21 @@ impl Phone {
                     response.text().await.unwrap_or_default()
                 );
             }
-            for file in files {
-                self.upload(&mut rng, id, file).await?;
+            for (sha, file) in survey.photos {
+                self.upload(id, sha, file).await?;
             }
         }
         Ok(())
     }
 
-    async fn upload(&self, rng: &mut SmallRng, id: Uuid, file: Vec<u8>) -> anyhow::Result<()> {
-        let sha = hex::encode(Sha256::digest(&file));
+    async fn upload(
+        &mut self,
+        id: Uuid,
+        sha: String,
+        file: axum::body::Bytes,
+    ) -> anyhow::Result<()> {
         let url = format!("{}/api/v1/surveys/{id}/photos/{sha}", self.base);
         let size = file.len() as u64;
-        let file = axum::body::Bytes::from(file);
         loop {
             let request = self
                 .client
@@ -430,8 +537,8 @@ impl Phone {
                 .bearer_auth(&self.token)
                 .body(file.clone())
                 .send();
-            if rng.random_bool(self.drop_rate) {
-                let cut = Duration::from_micros(rng.random_range(0..3000));
+            if self.rng.random_bool(self.drop_rate) {
+                let cut = Duration::from_micros(self.rng.random_range(0..3000));
                 let _ = tokio::time::timeout(cut, request).await;
                 self.stats.lock().await.dropped += 1;
                 continue;
@@ -538,18 +645,60 @@ async fn verify(pool: &PgPool, stats: &Stats) -> anyhow::Result<(usize, usize, u
     Ok((lost, doubled, extra))
 }
 
+/// Waits until the background worker has read every received photo; returns how long that took.
+async fn wait_processed(pool: &PgPool, limit: Duration) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM survey_photo WHERE received_at IS NOT NULL AND processed_at IS NULL",
+        )
+        .fetch_one(pool)
+        .await?;
+        if waiting == 0 {
+            return Ok(started.elapsed());
+        }
+        if started.elapsed() > limit {
+            bail!("{waiting} photos still unread after {} s", limit.as_secs());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 const DISK_PROBE_MB: usize = 256;
 
-/// What this disk takes when written directly, without HTTP, hashing or a database.
+/// What this disk takes when written directly, without HTTP, hashing or a database: MB/s, sorted
+/// (low, median, high) over the probes.
 struct DiskRates {
     /// Files of the photos' sizes, each written, fsynced and renamed into place as the server does.
-    per_file: f64,
+    per_file: [f64; 3],
     /// One large file, fsynced at the end.
-    sequential: f64,
+    sequential: [f64; 3],
+}
+
+fn disk_write_rates(
+    dir: &std::path::Path,
+    photos: &[Vec<u8>],
+    probes: usize,
+) -> anyhow::Result<DiskRates> {
+    let mut per_file = Vec::new();
+    let mut sequential = Vec::new();
+    for _ in 0..probes {
+        let (a, b) = disk_probe(dir, photos)?;
+        per_file.push(a);
+        sequential.push(b);
+    }
+    let spread = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        [v[0], v[v.len() / 2], v[v.len() - 1]]
+    };
+    Ok(DiskRates {
+        per_file: spread(per_file),
+        sequential: spread(sequential),
+    })
 }
 
 #[allow(clippy::cast_precision_loss)]
-fn disk_write_rates(dir: &std::path::Path, photos: &[Vec<u8>]) -> anyhow::Result<DiskRates> {
+fn disk_probe(dir: &std::path::Path, photos: &[Vec<u8>]) -> anyhow::Result<(f64, f64)> {
     use std::io::Write as _;
     let budget = DISK_PROBE_MB << 20;
     let started = Instant::now();
@@ -579,8 +728,5 @@ fn disk_write_rates(dir: &std::path::Path, photos: &[Vec<u8>]) -> anyhow::Result
     file.sync_all()?;
     let sequential = (DISK_PROBE_MB << 20) as f64 / 1e6 / started.elapsed().as_secs_f64();
     std::fs::remove_file(&path)?;
-    Ok(DiskRates {
-        per_file,
-        sequential,
-    })
+    Ok((per_file, sequential))
 }

@@ -116,11 +116,10 @@ const MAX_SIDE: u32 = 12_000;
 const MAX_MEGAPIXELS: u32 = 50;
 const MAX_ALLOC: u64 = 256 * 1024 * 1024;
 
-fn limited_reader(
-    path: &Path,
-) -> Result<ImageReader<std::io::BufReader<std::fs::File>>, DecodeError> {
-    let mut reader = ImageReader::open(path)
-        .map_err(|e| DecodeError::Corrupt(e.to_string()))?
+fn limited<R: std::io::BufRead + std::io::Seek>(
+    reader: ImageReader<R>,
+) -> Result<ImageReader<R>, DecodeError> {
+    let mut reader = reader
         .with_guessed_format()
         .map_err(|e| DecodeError::Corrupt(e.to_string()))?;
     let mut limits = Limits::default();
@@ -131,14 +130,84 @@ fn limited_reader(
     Ok(reader)
 }
 
+fn within_limits(width: u32, height: u32) -> Result<(u32, u32), DecodeError> {
+    if u64::from(width) * u64::from(height) > u64::from(MAX_MEGAPIXELS) * 1_000_000 {
+        Err(DecodeError::TooLarge(MAX_MEGAPIXELS))
+    } else {
+        Ok((width, height))
+    }
+}
+
+/// Width and height in pixels from the file's header alone; a picture over the limits (a
+/// decompression bomb) or a header that does not parse is refused here, before any pixel is decoded.
+pub fn dimensions(path: &Path) -> Result<(u32, u32), DecodeError> {
+    let open = || {
+        std::fs::File::open(path)
+            .map(std::io::BufReader::new)
+            .map_err(|e| DecodeError::Corrupt(e.to_string()))
+    };
+    let mut file = open()?;
+    let mut magic = [0u8; 3];
+    std::io::Read::read_exact(&mut file, &mut magic)
+        .map_err(|e| DecodeError::Corrupt(e.to_string()))?;
+    if magic == [0xFF, 0xD8, 0xFF] {
+        // The image crate's JPEG decoder reads the whole file to find the header; this one stops at
+        // the frame header, so many uploads inspected at once do not each hold their file in memory.
+        let mut decoder = jpeg_decoder::Decoder::new(open()?);
+        decoder
+            .read_info()
+            .map_err(|e| DecodeError::Corrupt(e.to_string()))?;
+        let info = decoder
+            .info()
+            .ok_or_else(|| DecodeError::Corrupt("no frame header".into()))?;
+        return within_limits(u32::from(info.width), u32::from(info.height));
+    }
+    let reader = ImageReader::new(open()?);
+    let (width, height) = limited(reader)?.into_dimensions().map_err(classify)?;
+    within_limits(width, height)
+}
+
 /// Decodes a file's pixels within the limits: the header is read first, and a picture too large is
 /// refused before any pixel is decoded.
-pub fn decode(path: &Path) -> Result<DynamicImage, DecodeError> {
-    let (width, height) = limited_reader(path)?.into_dimensions().map_err(classify)?;
-    if u64::from(width) * u64::from(height) > u64::from(MAX_MEGAPIXELS) * 1_000_000 {
-        return Err(DecodeError::TooLarge(MAX_MEGAPIXELS));
+pub fn decode_file(path: &Path) -> Result<DynamicImage, DecodeError> {
+    dimensions(path)?;
+    let reader = ImageReader::open(path).map_err(|e| DecodeError::Corrupt(e.to_string()))?;
+    limited(reader)?.decode().map_err(classify)
+}
+
+/// The shorter side a preview decode asks for: enough for the 320-pixel thumbnail.
+const PREVIEW_SIDE: u16 = 320;
+
+/// Pixels for the thumbnail and the perceptual hash, read from the file as it streams. A JPEG is
+/// decoded straight at 1/2, 1/4 or 1/8 of its size by the DCT's own scaling (jpeg-decoder), so a
+/// 20-megapixel photo costs about a megapixel of memory and a fraction of the time; other formats
+/// are decoded whole, under the limits.
+pub fn decode_preview(path: &Path) -> Result<DynamicImage, DecodeError> {
+    use jpeg_decoder::PixelFormat;
+    let corrupt = |e: jpeg_decoder::Error| DecodeError::Corrupt(e.to_string());
+    let (width, height) = dimensions(path)?;
+    let file = std::fs::File::open(path).map_err(|e| DecodeError::Corrupt(e.to_string()))?;
+    let mut decoder = jpeg_decoder::Decoder::new(std::io::BufReader::new(file));
+    let is_jpeg = decoder.read_info().is_ok();
+    let format = decoder.info().map(|i| i.pixel_format);
+    if !is_jpeg || !matches!(format, Some(PixelFormat::RGB24 | PixelFormat::L8)) {
+        // Not a JPEG, or CMYK / 16-bit grey (not what phones write): the general decoder.
+        return decode_file(path);
     }
-    limited_reader(path)?.decode().map_err(classify)
+    let (scaled_width, scaled_height) =
+        decoder.scale(PREVIEW_SIDE, PREVIEW_SIDE).map_err(corrupt)?;
+    decoder.set_max_decoding_buffer_size(usize::try_from(MAX_ALLOC).unwrap_or(usize::MAX));
+    let pixels = decoder.decode().map_err(corrupt)?;
+    let (w, h) = (u32::from(scaled_width), u32::from(scaled_height));
+    debug_assert!(w <= width && h <= height);
+    let picture = match format {
+        Some(PixelFormat::L8) => {
+            image::GrayImage::from_raw(w, h, pixels).map(DynamicImage::ImageLuma8)
+        }
+        _ => image::RgbImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgb8),
+    };
+    picture
+        .ok_or_else(|| DecodeError::Corrupt("decoded fewer pixels than the header declares".into()))
 }
 
 fn classify(e: image::ImageError) -> DecodeError {
@@ -199,6 +268,29 @@ mod tests {
         assert_eq!(sniff(b"\0\0\0\x18ftypheic\0\0"), Some("image/heic"));
         assert_eq!(sniff(b"%PDF-1.7"), None);
         assert_eq!(sniff(b""), None);
+    }
+
+    #[test]
+    fn a_cut_off_jpeg_shows_its_size_but_its_pixels_are_refused() {
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../data/photos/DSCN0012.jpg"
+        ))
+        .unwrap();
+        let dir = std::env::temp_dir().join(format!("tinjau-photo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (whole, cut) = (dir.join("whole.jpg"), dir.join("cut.jpg"));
+        std::fs::write(&whole, &bytes).unwrap();
+        std::fs::write(&cut, &bytes[..bytes.len() * 6 / 10]).unwrap();
+        assert_eq!(dimensions(&cut), Ok((640, 480)));
+        assert!(matches!(decode_preview(&cut), Err(DecodeError::Corrupt(_))));
+        let preview = decode_preview(&whole).unwrap();
+        assert_eq!(
+            (preview.width(), preview.height()),
+            (320, 240),
+            "decoded at half size, enough for a 320-pixel thumbnail"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

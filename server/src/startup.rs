@@ -38,6 +38,8 @@ pub struct AppState {
     pub index: Arc<SharedIndex>,
     /// SHA-256 of the admin token; `None` disables the admin API.
     pub admin_token_sha256: Option<Arc<[u8; 32]>>,
+    /// Wakes the background photo workers when a photo arrives.
+    pub photo_queue: crate::processing::PhotoQueue,
 }
 
 /// A bound, ready-to-run server.
@@ -82,7 +84,9 @@ impl Application {
                 .as_deref()
                 .filter(|t| !t.trim().is_empty())
                 .map(|t| Arc::new(<[u8; 32]>::from(sha2::Sha256::digest(t.trim().as_bytes())))),
+            photo_queue: crate::processing::PhotoQueue::default(),
         };
+        crate::processing::spawn_workers(&state, settings.photo_workers);
         let router = build_router(state, settings)?;
         let listener = TcpListener::bind((settings.bind, settings.port))
             .await

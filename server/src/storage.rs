@@ -42,6 +42,21 @@ pub struct Storage {
     backend: Backend,
 }
 
+/// A stored object readable as a local file; a temporary copy is removed on drop.
+#[derive(Debug)]
+pub struct LocalFile {
+    pub path: PathBuf,
+    temporary: bool,
+}
+
+impl Drop for LocalFile {
+    fn drop(&mut self) {
+        if self.temporary {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
 /// An object being written: a temporary file that becomes visible only by [`Storage::commit`].
 #[derive(Debug)]
 pub struct Upload {
@@ -251,6 +266,51 @@ impl Storage {
     pub async fn abort(&self, upload: Upload) {
         drop(upload.file);
         let _ = tokio::fs::remove_file(&upload.path).await;
+    }
+
+    /// A stored object as a local file to read (for decoding): the object itself on disk, or a
+    /// temporary copy streamed from S3 (removed when the returned value is dropped). `None` when
+    /// there is no such object.
+    pub async fn local_file(&self, key: &str) -> anyhow::Result<Option<LocalFile>> {
+        match &self.backend {
+            Backend::Filesystem => {
+                let path = self.object_path(key);
+                Ok(tokio::fs::try_exists(&path).await?.then_some(LocalFile {
+                    path,
+                    temporary: false,
+                }))
+            }
+            Backend::S3 { client, bucket } => {
+                let object = match client.get_object().bucket(bucket).key(key).send().await {
+                    Ok(object) => object,
+                    Err(e)
+                        if e.as_service_error().is_some_and(
+                            aws_sdk_s3::operation::get_object::GetObjectError::is_no_such_key,
+                        ) =>
+                    {
+                        return Ok(None);
+                    }
+                    Err(e) => {
+                        return Err(anyhow::Error::from(e)
+                            .context(format!("reading {key} from bucket {bucket}")));
+                    }
+                };
+                let local = LocalFile {
+                    path: self
+                        .root
+                        .join("tmp")
+                        .join(format!("{}.read", Uuid::new_v4())),
+                    temporary: true,
+                };
+                let mut file = tokio::fs::File::create(&local.path).await?;
+                let mut body = object.body.into_async_read();
+                tokio::io::copy(&mut body, &mut file)
+                    .await
+                    .with_context(|| format!("reading {key} from bucket {bucket}"))?;
+                file.flush().await?;
+                Ok(Some(local))
+            }
+        }
     }
 
     /// A stored object as a response body, streamed; `None` when there is no such object.

@@ -77,6 +77,7 @@ pub async fn check(
                     exif_offset: exif["offset"].as_str().map(str::to_owned),
                     #[allow(clippy::cast_sign_loss)]
                     phash: p.phash.map(|h| h as u64),
+                    decode_error: p.decode_error.clone(),
                 }
             })
             .collect(),

@@ -242,9 +242,12 @@ pub struct SurveyView {
     pub record: SurveyRecord,
     /// Declared photos not yet uploaded (their sha256).
     pub missing_photos: Vec<String>,
+    /// Uploaded photos whose pixels are still being read (thumbnail, perceptual hash): the checks
+    /// run once this and `missing_photos` are both empty.
+    pub processing_photos: Vec<String>,
     /// The survey that corrects this one, if any.
     pub superseded_by: Option<Uuid>,
-    /// The checks on this survey (filled in once all photos are in).
+    /// The checks on this survey (filled in once all photos are in and read).
     pub checks: Vec<Anomaly>,
 }
 

@@ -389,6 +389,32 @@ impl TestApp {
             .expect("GET failed")
     }
 
+    /// The survey as `GET /api/v1/surveys/{id}` returns it once the background workers have read
+    /// every uploaded photo (thumbnail, perceptual hash, and the checks when the survey is
+    /// complete). Fails the test after 30 seconds.
+    pub async fn survey_when_read(&self, token: &str, survey: &str) -> serde_json::Value {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let view: serde_json::Value = self
+                .get_as(&format!("/api/v1/surveys/{survey}"), token)
+                .await
+                .json()
+                .await
+                .expect("a survey view");
+            if view["processing_photos"]
+                .as_array()
+                .is_some_and(Vec::is_empty)
+            {
+                return view;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "photos still unread after 30 s: {view}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Imports a proposal file (CSV text) for `tahun`; returns the ids of all proposals by file row.
     pub async fn import_proposals(&self, csv: &str, tahun: i32) -> Vec<i64> {
         let dir = tempfile::tempdir().expect("creating a directory");

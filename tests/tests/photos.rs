@@ -133,6 +133,9 @@ async fn a_real_gps_photo_is_stored_with_its_exif_position_and_a_thumbnail(backe
         jpeg,
         "the very bytes come back"
     );
+    // The thumbnail is made in the background, after the upload is acknowledged.
+    let view = app.survey_when_read(&token, &survey).await;
+    assert_eq!(view["missing_photos"], json!([]));
     let thumb = app
         .get_as(
             &format!("/api/v1/surveys/{survey}/photos/{}/thumbnail", sha(&jpeg)),
@@ -208,6 +211,78 @@ async fn a_photo_without_exif_is_kept_and_an_orientation_is_applied_to_the_thumb
         receipt["height"].as_i64().unwrap(),
     );
     assert_eq!((w, h), (600, 450), "upright dimensions");
+
+    app.survey_when_read(&token, &survey).await;
+    let thumb = app
+        .get_as(
+            &format!(
+                "/api/v1/surveys/{survey}/photos/{}/thumbnail",
+                sha(&rotated)
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(thumb.status(), StatusCode::OK);
+    let thumb = image::load_from_memory(&thumb.bytes().await.unwrap()).unwrap();
+    assert_eq!(
+        (thumb.width(), thumb.height()),
+        (320, 240),
+        "the thumbnail is upright"
+    );
+}
+
+/// A real photo cut off at 60%, as a phone that ran out of storage might save it: its headers and
+/// EXIF are whole, its pixels are not.
+fn damaged_jpeg() -> Vec<u8> {
+    let bytes = photo("DSCN0012.jpg");
+    bytes[..bytes.len() * 6 / 10].to_vec()
+}
+
+async fn a_photo_whose_pixels_cannot_be_decoded_is_kept_and_flagged(backend: Backend) {
+    let app = tinjau_tests::spawn_app_on(backend).await;
+    let (good, damaged) = (photo("DSCN0010.jpg"), damaged_jpeg());
+    let (token, survey) = survey_with(
+        &app,
+        &[("", &good, "image/jpeg"), ("", &damaged, "image/jpeg")],
+    )
+    .await;
+    upload(&app, &token, &survey, &sha(&good), good.clone()).await;
+    let (status, receipt) = upload(&app, &token, &survey, &sha(&damaged), damaged.clone()).await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "the phone sent what it has: {receipt}"
+    );
+    assert_eq!(receipt["exif"]["make"], "NIKON", "its EXIF is still read");
+    let view = app.survey_when_read(&token, &survey).await;
+    let unreadable = view["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "PHOTO_UNREADABLE")
+        .unwrap_or_else(|| panic!("not flagged: {view}"));
+    assert_eq!(unreadable["details"]["photos"][0]["sha256"], sha(&damaged));
+    let thumb = app
+        .get_as(
+            &format!(
+                "/api/v1/surveys/{survey}/photos/{}/thumbnail",
+                sha(&damaged)
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(thumb.status(), StatusCode::NOT_FOUND);
+    let stored = app
+        .get_as(
+            &format!("/api/v1/surveys/{survey}/photos/{}", sha(&damaged)),
+            &token,
+        )
+        .await;
+    assert_eq!(
+        stored.bytes().await.unwrap().to_vec(),
+        damaged,
+        "kept whole"
+    );
 }
 
 async fn bad_uploads_are_refused_and_nothing_is_kept(backend: Backend) {
@@ -362,12 +437,7 @@ async fn photos_are_scoped_like_their_survey(backend: Backend) {
 }
 
 async fn checks(app: &TestApp, token: &str, survey: &str) -> Vec<(String, String)> {
-    let view: Value = app
-        .get_as(&format!("/api/v1/surveys/{survey}"), token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let view = app.survey_when_read(token, survey).await;
     view["checks"]
         .as_array()
         .unwrap()
@@ -594,6 +664,7 @@ on_both_backends!(
     a_real_gps_photo_is_stored_with_its_exif_position_and_a_thumbnail,
     all_three_nikon_photos_yield_their_exif_positions,
     a_photo_without_exif_is_kept_and_an_orientation_is_applied_to_the_thumbnail,
+    a_photo_whose_pixels_cannot_be_decoded_is_kept_and_flagged,
     bad_uploads_are_refused_and_nothing_is_kept,
     a_decompression_bomb_is_refused_not_decoded,
     photos_are_scoped_like_their_survey,

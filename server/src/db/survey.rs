@@ -79,6 +79,7 @@ pub struct SurveyRow {
     pub received_at: DateTime<Utc>,
     pub superseded_by: Option<Uuid>,
     pub missing_photos: Vec<String>,
+    pub processing_photos: Vec<String>,
 }
 
 pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<SurveyRow>, sqlx::Error> {
@@ -87,7 +88,10 @@ pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<SurveyRow>,
         r#"SELECT s.id, s.proposal_id, p.kelurahan_kode, u.name AS "surveyor?", s.body, s.body_sha256, s.received_at,
                   (SELECT n.id FROM survey n WHERE n.supersedes = s.id) AS "superseded_by?",
                   coalesce((SELECT array_agg(ph.sha256 ORDER BY ph.sha256) FROM survey_photo ph
-                             WHERE ph.survey_id = s.id AND ph.received_at IS NULL), '{}') AS "missing_photos!"
+                             WHERE ph.survey_id = s.id AND ph.received_at IS NULL), '{}') AS "missing_photos!",
+                  coalesce((SELECT array_agg(ph.sha256 ORDER BY ph.sha256) FROM survey_photo ph
+                             WHERE ph.survey_id = s.id AND ph.received_at IS NOT NULL AND ph.processed_at IS NULL), '{}')
+                    AS "processing_photos!"
              FROM survey s
              JOIN proposal p ON p.id = s.proposal_id
              LEFT JOIN app_user u ON u.id = s.surveyor_id
@@ -146,6 +150,7 @@ pub struct DeclaredPhoto {
     pub bytes: i64,
     pub content_type: String,
     pub received: bool,
+    pub processed: bool,
     pub has_thumbnail: bool,
 }
 
@@ -156,7 +161,8 @@ pub async fn declared_photo(
 ) -> Result<Option<DeclaredPhoto>, sqlx::Error> {
     sqlx::query_as!(
         DeclaredPhoto,
-        r#"SELECT p.kelurahan_kode, ph.bytes, ph.content_type, ph.received_at IS NOT NULL AS "received!", ph.has_thumbnail
+        r#"SELECT p.kelurahan_kode, ph.bytes, ph.content_type, ph.received_at IS NOT NULL AS "received!",
+                  ph.processed_at IS NOT NULL AS "processed!", ph.has_thumbnail
              FROM survey_photo ph
              JOIN survey s ON s.id = ph.survey_id
              JOIN proposal p ON p.id = s.proposal_id
@@ -168,15 +174,15 @@ pub async fn declared_photo(
     .await
 }
 
-/// What was read from a received photo.
+/// What was read from a received photo as it arrived.
 #[derive(Debug, Clone)]
 pub struct ReceivedPhoto {
     pub exif: Option<serde_json::Value>,
     pub exif_error: Option<String>,
     pub width: Option<i32>,
     pub height: Option<i32>,
-    pub phash: Option<i64>,
-    pub has_thumbnail: bool,
+    /// Nothing is left for the background worker (a HEIC, whose pixels are not decoded here).
+    pub processed: bool,
 }
 
 /// Marks a photo received (once its object is durable); returns false if it already was.
@@ -188,7 +194,8 @@ pub async fn mark_received(
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query!(
         "UPDATE survey_photo
-            SET received_at = now(), exif = $3, exif_error = $4, width = $5, height = $6, phash = $7, has_thumbnail = $8
+            SET received_at = now(), exif = $3, exif_error = $4, width = $5, height = $6,
+                processed_at = CASE WHEN $7 THEN now() END
           WHERE survey_id = $1 AND sha256 = $2 AND received_at IS NULL",
         survey,
         sha256,
@@ -196,12 +203,75 @@ pub async fn mark_received(
         r.exif_error,
         r.width,
         r.height,
-        r.phash,
-        r.has_thumbnail,
+        r.processed,
     )
     .execute(pool)
     .await?;
     Ok(result.rows_affected() == 1)
+}
+
+/// Locks a survey row until the transaction ends.
+pub async fn lock(conn: &mut PgConnection, survey: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query!("SELECT id FROM survey WHERE id = $1 FOR UPDATE", survey)
+        .fetch_optional(conn)
+        .await?;
+    Ok(())
+}
+
+/// A received photo waiting for the background worker.
+#[derive(Debug, Clone)]
+pub struct UnprocessedPhoto {
+    pub survey_id: Uuid,
+    pub sha256: String,
+    /// EXIF orientation 1–8, if read.
+    pub orientation: Option<i64>,
+}
+
+/// Takes the oldest photo waiting to be processed, locked for this transaction; other workers
+/// (threads or server instances) skip it and take the next.
+pub async fn claim_unprocessed(
+    conn: &mut PgConnection,
+) -> Result<Option<UnprocessedPhoto>, sqlx::Error> {
+    sqlx::query_as!(
+        UnprocessedPhoto,
+        r#"SELECT survey_id, sha256, (exif->>'orientation')::int8 AS orientation
+             FROM survey_photo
+            WHERE received_at IS NOT NULL AND processed_at IS NULL
+            ORDER BY received_at
+            LIMIT 1
+              FOR UPDATE SKIP LOCKED"#
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// What the background worker read from a photo's pixels.
+#[derive(Debug, Clone)]
+pub struct ProcessedPhoto {
+    pub phash: Option<i64>,
+    pub has_thumbnail: bool,
+    pub decode_error: Option<String>,
+}
+
+pub async fn mark_processed(
+    conn: &mut PgConnection,
+    survey: Uuid,
+    sha256: &str,
+    p: &ProcessedPhoto,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE survey_photo
+            SET processed_at = now(), phash = $3, has_thumbnail = $4, decode_error = $5
+          WHERE survey_id = $1 AND sha256 = $2",
+        survey,
+        sha256,
+        p.phash,
+        p.has_thumbnail,
+        p.decode_error,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// A stored survey's context for the checks, and its body; the survey row stays locked until the
@@ -239,6 +309,7 @@ pub struct PhotoRow {
     pub sha256: String,
     pub exif: Option<serde_json::Value>,
     pub phash: Option<i64>,
+    pub decode_error: Option<String>,
     pub proposal_id: i64,
 }
 
@@ -249,7 +320,7 @@ pub async fn received_photos(
 ) -> Result<Vec<PhotoRow>, sqlx::Error> {
     sqlx::query_as!(
         PhotoRow,
-        "SELECT ph.sha256, ph.exif, ph.phash, s.proposal_id
+        "SELECT ph.sha256, ph.exif, ph.phash, ph.decode_error, s.proposal_id
            FROM survey_photo ph JOIN survey s ON s.id = ph.survey_id
           WHERE ph.survey_id = $1 AND ph.received_at IS NOT NULL
           ORDER BY ph.sha256",
@@ -270,7 +341,7 @@ pub async fn photos_of_other_proposals(
 ) -> Result<Vec<PhotoRow>, sqlx::Error> {
     sqlx::query_as!(
         PhotoRow,
-        r#"SELECT ph.sha256, NULL::jsonb AS exif, ph.phash, s.proposal_id
+        r#"SELECT ph.sha256, NULL::jsonb AS exif, ph.phash, NULL::text AS decode_error, s.proposal_id
              FROM survey_photo ph
              JOIN survey s ON s.id = ph.survey_id
              JOIN proposal p ON p.id = s.proposal_id

@@ -105,6 +105,16 @@ pub async fn put_photo(
     let (id, sha) = parse(&raw_id, &raw_sha)?;
     let photo = declared(&state, &user, id, &sha).await?;
     if photo.received {
+        // A retry of a photo already stored: read (and drop) what the phone sends before answering,
+        // as HTTP clients often treat an answer that arrives mid-upload as a broken connection.
+        let mut stream = body.into_data_stream();
+        let mut drained: u64 = 0;
+        while let Some(Ok(chunk)) = stream.next().await {
+            drained += chunk.len() as u64;
+            if drained > MAX_PHOTO_BYTES {
+                break;
+            }
+        }
         return Ok((
             StatusCode::OK,
             Json(PhotoReceipt {
@@ -196,13 +206,14 @@ async fn finish(
     }
     upload.file.flush().await.map_err(anyhow::Error::from)?;
 
-    // EXIF, pixels and thumbnail are CPU work: off the async workers.
+    // EXIF and the header are read now (file reads: off the async workers); the pixels are
+    // decoded later by the photo workers.
     let path = upload.path.clone();
     let content_type = photo.content_type.clone();
-    let analysis = tokio::task::spawn_blocking(move || analyse(&path, &content_type))
+    let inspection = tokio::task::spawn_blocking(move || inspect(&path, &content_type))
         .await
         .map_err(anyhow::Error::from)?;
-    let (received_photo, thumbnail) = match analysis {
+    let received_photo = match inspection {
         Ok(done) => done,
         Err(e) => {
             state.storage.abort(upload).await;
@@ -218,16 +229,12 @@ async fn finish(
         .storage
         .commit(upload, &format!("photos/{sha}"))
         .await?;
-    if let Some(bytes) = &thumbnail {
-        state
-            .storage
-            .put_bytes(&format!("thumbs/{sha}"), bytes)
-            .await?;
-    }
     // Only now, with the object durable, does the database say the photo is in.
     let first = db::survey::mark_received(&state.pool, id, sha, &received_photo).await?;
-    if first {
+    if first && received_photo.processed {
         crate::routes::surveys::check_if_complete(state, id).await;
+    } else if first {
+        state.photo_queue.wake();
     }
     let status = if first {
         StatusCode::CREATED
@@ -248,6 +255,9 @@ async fn finish(
     ))
 }
 
+/// Bytes gathered before each write to the upload's file: memory per running upload.
+const WRITE_BLOCK: usize = 256 * 1024;
+
 /// Streams the body into the upload while hashing it: returns the SHA-256, the first bytes and the
 /// size. Stops at `limit` bytes, at the first bytes that are no image, or when the client goes away.
 async fn receive(
@@ -258,6 +268,8 @@ async fn receive(
     let mut hasher = Sha256::new();
     let mut received: u64 = 0;
     let mut head = Vec::with_capacity(16);
+    // Network chunks are small; gathering them saves a trip to the blocking file thread per chunk.
+    let mut pending: Vec<u8> = Vec::with_capacity(WRITE_BLOCK);
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|_| {
@@ -289,57 +301,57 @@ async fn receive(
             }
         }
         hasher.update(&chunk);
-        upload
-            .file
-            .write_all(&chunk)
-            .await
-            .map_err(anyhow::Error::from)?;
+        pending.extend_from_slice(&chunk);
+        if pending.len() >= WRITE_BLOCK {
+            upload
+                .file
+                .write_all(&pending)
+                .await
+                .map_err(anyhow::Error::from)?;
+            pending.clear();
+        }
     }
+    upload
+        .file
+        .write_all(&pending)
+        .await
+        .map_err(anyhow::Error::from)?;
     Ok((hex::encode(hasher.finalize()), head, received))
 }
 
-/// EXIF, decoding under limits, thumbnail and perceptual hash of a complete file.
-fn analyse(
+/// EXIF and the header of a complete file: the size in pixels (upright, as the EXIF orientation
+/// turns it), refusing a decompression bomb or a header that does not parse. Cheap: no pixel is
+/// decoded here.
+fn inspect(
     path: &std::path::Path,
     content_type: &str,
-) -> Result<(db::survey::ReceivedPhoto, Option<Vec<u8>>), photo::DecodeError> {
+) -> Result<db::survey::ReceivedPhoto, photo::DecodeError> {
     let (exif, exif_error) = match photo::read_exif(path) {
         Ok(summary) => (summary.and_then(|s| serde_json::to_value(s).ok()), None),
         Err(e) => (None, Some(e)),
     };
-    let orientation = exif
-        .as_ref()
-        .and_then(|e| e["orientation"].as_u64())
-        .and_then(|o| u32::try_from(o).ok());
     // The image crate has no HEIC decoder: such photos are kept with their EXIF, without pixels.
     if content_type == "image/heic" {
-        return Ok((
-            db::survey::ReceivedPhoto {
-                exif,
-                exif_error,
-                width: None,
-                height: None,
-                phash: None,
-                has_thumbnail: false,
-            },
-            None,
-        ));
-    }
-    let image = photo::upright(photo::decode(path)?, orientation);
-    let thumbnail = photo::thumbnail_jpeg(&image).ok();
-    #[allow(clippy::cast_possible_wrap)]
-    let phash = Some(photo::dhash(&image) as i64);
-    Ok((
-        db::survey::ReceivedPhoto {
+        return Ok(db::survey::ReceivedPhoto {
             exif,
             exif_error,
-            width: i32::try_from(image.width()).ok(),
-            height: i32::try_from(image.height()).ok(),
-            phash,
-            has_thumbnail: thumbnail.is_some(),
-        },
-        thumbnail,
-    ))
+            width: None,
+            height: None,
+            processed: true,
+        });
+    }
+    let (mut width, mut height) = photo::dimensions(path)?;
+    let orientation = exif.as_ref().and_then(|e| e["orientation"].as_u64());
+    if matches!(orientation, Some(5..=8)) {
+        std::mem::swap(&mut width, &mut height);
+    }
+    Ok(db::survey::ReceivedPhoto {
+        exif,
+        exif_error,
+        width: i32::try_from(width).ok(),
+        height: i32::try_from(height).ok(),
+        processed: false,
+    })
 }
 
 async fn serve_object(
@@ -405,6 +417,12 @@ pub async fn get_thumbnail(
 ) -> Result<Response, AppError> {
     let (id, sha) = parse(&raw_id, &raw_sha)?;
     let photo = declared(&state, &user, id, &sha).await?;
+    if photo.received && !photo.processed {
+        return Err(AppError::not_found(
+            "The thumbnail is still being made; try again in a moment.",
+            "Gambar kecil sedang dibuat; coba lagi sebentar lagi.",
+        ));
+    }
     if !photo.has_thumbnail {
         return Err(AppError::not_found(
             "This photo has no thumbnail.",

@@ -47,19 +47,21 @@ fn view_with(row: db::survey::SurveyRow, checks: Vec<Anomaly>) -> Result<SurveyV
         surveyor: row.surveyor,
         record,
         missing_photos: row.missing_photos,
+        processing_photos: row.processing_photos,
         superseded_by: row.superseded_by,
         checks,
     })
 }
 
-/// Runs the survey checks once every declared photo is in; a failure is logged, not returned: the
-/// survey and its photos are safely stored and the checks can run again.
+/// Runs the survey checks once every declared photo is in and read; a failure is logged, not
+/// returned: the survey and its photos are safely stored and the checks can run again.
 pub async fn check_if_complete(state: &AppState, id: Uuid) {
     let outcome: anyhow::Result<()> = async {
         let mut tx = state.pool.begin().await?;
+        db::survey::lock(&mut tx, id).await?;
         let complete = db::survey::get(&mut tx, id)
             .await?
-            .is_some_and(|s| s.missing_photos.is_empty());
+            .is_some_and(|s| s.missing_photos.is_empty() && s.processing_photos.is_empty());
         if complete {
             crate::survey_checks::run(&mut tx, &state.index, id).await?;
             tx.commit().await?;
@@ -211,6 +213,7 @@ pub async fn put_survey(
             surveyor: Some(user.name),
             record,
             missing_photos,
+            processing_photos: Vec::new(),
             superseded_by: None,
             checks,
         }),

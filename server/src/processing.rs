@@ -1,0 +1,149 @@
+//! The background photo workers. An upload is acknowledged as soon as its bytes are durable and its
+//! EXIF and size are read; decoding the pixels, the upright thumbnail and the perceptual hash
+//! happen here, off the request path, so a phone on a weak network gets its answer without waiting
+//! for the CPU, and memory holds at most one decoded picture per worker however many uploads run.
+//!
+//! The queue is the database (received photos without `processed_at`), claimed with
+//! `FOR UPDATE SKIP LOCKED`: it survives a restart and several instances share it. When the last
+//! photo of a survey is read, the survey's checks run.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use crate::db;
+use crate::db::survey::ProcessedPhoto;
+use crate::photo;
+use crate::startup::AppState;
+
+/// Wakes the workers; cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct PhotoQueue {
+    wake: Arc<Notify>,
+}
+
+impl PhotoQueue {
+    /// A photo was received: one idle worker looks at the queue.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+}
+
+/// Without a wake-up, a worker still looks at the queue this often (work left by a crash, or by
+/// another instance that stopped).
+const SWEEP_EVERY: Duration = Duration::from_secs(30);
+
+/// Starts `workers` background workers.
+pub fn spawn_workers(state: &AppState, workers: usize) {
+    for n in 0..workers {
+        let state = state.clone();
+        tokio::spawn(async move {
+            tracing::debug!(worker = n, "photo worker started");
+            loop {
+                match process_next(&state).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        let _ =
+                            tokio::time::timeout(SWEEP_EVERY, state.photo_queue.wake.notified())
+                                .await;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %format!("{e:#}"), "photo worker: retrying in 5 s");
+                        tokio::time::sleep(Duration::from_secs(5)).await;
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// Processes the oldest waiting photo, if any (and runs its survey's checks if it was the last
+/// one); returns whether there was one.
+async fn process_next(state: &AppState) -> anyhow::Result<bool> {
+    let mut tx = state.pool.begin().await?;
+    let Some(job) = db::survey::claim_unprocessed(&mut tx).await? else {
+        return Ok(false);
+    };
+    // More may be waiting: let another idle worker look too.
+    state.photo_queue.wake();
+    let key = format!("photos/{}", job.sha256);
+    let outcome = match state.storage.local_file(&key).await? {
+        None => {
+            tracing::error!(survey = %job.survey_id, key, "received photo has no object");
+            (
+                ProcessedPhoto {
+                    phash: None,
+                    has_thumbnail: false,
+                    decode_error: Some("the stored file is missing".into()),
+                },
+                None,
+            )
+        }
+        Some(file) => {
+            let orientation = job.orientation.and_then(|o| u32::try_from(o).ok());
+            // A decoder that panics on a hostile file must not stall the queue on it.
+            tokio::task::spawn_blocking(move || render(&file.path, orientation))
+                .await
+                .unwrap_or_else(|_| {
+                    (
+                        ProcessedPhoto {
+                            phash: None,
+                            has_thumbnail: false,
+                            decode_error: Some("the decoder failed on this file".into()),
+                        },
+                        None,
+                    )
+                })
+        }
+    };
+    let (mut processed, thumbnail) = outcome;
+    if let Some(jpeg) = thumbnail {
+        state
+            .storage
+            .put_bytes(&format!("thumbs/{}", job.sha256), &jpeg)
+            .await?;
+        processed.has_thumbnail = true;
+    }
+    // The survey is locked before its photo is marked, so of two workers finishing its last two
+    // photos at once, the second sees the first's mark and runs the checks, in the transaction
+    // that marks the last photo: a survey is never seen read but unchecked.
+    db::survey::lock(&mut tx, job.survey_id).await?;
+    db::survey::mark_processed(&mut tx, job.survey_id, &job.sha256, &processed).await?;
+    let complete = db::survey::get(&mut tx, job.survey_id)
+        .await?
+        .is_some_and(|s| s.missing_photos.is_empty() && s.processing_photos.is_empty());
+    if complete {
+        crate::survey_checks::run(&mut tx, &state.index, job.survey_id).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Decodes a photo under the pixel limits, turns it upright, and makes its thumbnail and
+/// perceptual hash; a picture that cannot be decoded is described, not refused (it is stored).
+fn render(path: &std::path::Path, orientation: Option<u32>) -> (ProcessedPhoto, Option<Vec<u8>>) {
+    match photo::decode_preview(path) {
+        Ok(picture) => {
+            let picture = photo::upright(picture, orientation);
+            #[allow(clippy::cast_possible_wrap)]
+            let phash = Some(photo::dhash(&picture) as i64);
+            (
+                ProcessedPhoto {
+                    phash,
+                    has_thumbnail: false,
+                    decode_error: None,
+                },
+                photo::thumbnail_jpeg(&picture).ok(),
+            )
+        }
+        Err(e) => (
+            ProcessedPhoto {
+                phash: None,
+                has_thumbnail: false,
+                decode_error: Some(e.to_string()),
+            },
+            None,
+        ),
+    }
+}
