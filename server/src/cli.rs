@@ -259,6 +259,10 @@ struct ServeArgs {
     /// Seconds before a request is answered with 408
     #[arg(long, env = "TINJAU_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     request_timeout_secs: u64,
+    /// Seconds before a photo upload (PUT or tus PATCH) is answered with 408: 10 MB at 20 kB/s
+    /// takes over 8 minutes; a tus upload keeps what arrived and resumes
+    #[arg(long, env = "TINJAU_UPLOAD_TIMEOUT_SECS", default_value_t = 1800)]
+    upload_timeout_secs: u64,
     /// Background workers decoding received photos (thumbnails, perceptual hashes); each holds at
     /// most one decoded picture in memory. 0: none in this instance (another instance sharing the
     /// database does that work)
@@ -588,6 +592,7 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
     }
     settings.max_db_connections = args.max_db_connections;
     settings.request_timeout = Duration::from_secs(args.request_timeout_secs);
+    settings.upload_timeout = Duration::from_secs(args.upload_timeout_secs);
     settings.photo_workers = args.photo_workers;
     settings.migrate = !args.no_migrate;
     settings.admin_token = args.admin_token;

@@ -21,6 +21,8 @@ pub struct Settings {
     pub max_db_connections: u32,
     /// Requests taking longer are answered with 408.
     pub request_timeout: Duration,
+    /// The same for photo uploads (PUT and tus PATCH), which on a weak network take minutes.
+    pub upload_timeout: Duration,
     /// Run pending migrations at start-up (safe with several instances: sqlx takes a lock).
     pub migrate: bool,
     /// Token for the admin API (`Authorization: Bearer ...`); `None` disables it.
@@ -41,6 +43,7 @@ impl Settings {
             storage_dir: default_storage_dir(),
             max_db_connections: 10,
             request_timeout: Duration::from_secs(30),
+            upload_timeout: Duration::from_mins(30),
             migrate: true,
             admin_token: None,
             s3: None,

@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
@@ -17,7 +18,6 @@ use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Settings;
@@ -140,9 +140,12 @@ fn build_router(state: AppState, settings: &Settings) -> anyhow::Result<Router> 
         .with_state(state)
         .layer(DefaultBodyLimit::max(DEFAULT_BODY_LIMIT))
         .layer(CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            settings.request_timeout,
+        .layer(axum::middleware::from_fn_with_state(
+            Deadlines {
+                request: settings.request_timeout,
+                upload: settings.upload_timeout,
+            },
+            deadline,
         ))
         .layer(CatchPanicLayer::custom(|_| {
             crate::AppError::Internal(anyhow::anyhow!("a handler panicked")).into_response()
@@ -151,6 +154,42 @@ fn build_router(state: AppState, settings: &Settings) -> anyhow::Result<Router> 
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
     Ok(router)
+}
+
+/// How long a request may take before it is answered 408.
+#[derive(Debug, Clone, Copy)]
+struct Deadlines {
+    request: Duration,
+    upload: Duration,
+}
+
+/// Answers 408 when a request outlives its deadline: the request timeout, or for photo uploads
+/// (a PUT or tus PATCH of `/photos/`) the much longer upload timeout, as a phone on a weak
+/// network needs minutes for one photo.
+async fn deadline(
+    axum::extract::State(limits): axum::extract::State<Deadlines>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let upload = matches!(
+        *request.method(),
+        axum::http::Method::PUT | axum::http::Method::PATCH
+    ) && request.uri().path().contains("/photos/");
+    let limit = if upload {
+        limits.upload
+    } else {
+        limits.request
+    };
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => crate::AppError::client(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            format!("The request took longer than {} s.", limit.as_secs()),
+            format!("Permintaan melebihi {} detik.", limit.as_secs()),
+        )
+        .into_response(),
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

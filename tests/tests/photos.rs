@@ -3,6 +3,7 @@
 // Test code: helpers here fail the test loudly, like the tests themselves.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use futures::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -643,6 +644,51 @@ async fn an_interrupted_upload_resumes_with_the_tus_protocol(backend: Backend) {
 }
 
 /// Every photo test runs on both storage backends: a directory and the local S3-compatible server.
+/// A phone on a weak network needs longer than the request timeout for one photo: the upload
+/// still completes. A retry of a stored photo is answered once its body is read, so the connection
+/// stays usable for the next request.
+#[tokio::test]
+async fn a_slow_upload_outlives_the_request_timeout() {
+    let app = tinjau_tests::spawn_app_with_settings(tinjau_tests::Fixture::Reference, |s| {
+        s.request_timeout = std::time::Duration::from_secs(1);
+    })
+    .await;
+    let jpeg = photo("DSCN0010.jpg");
+    let (token, survey) = survey_with(&app, &[("", &jpeg, "image/jpeg")]).await;
+    let url = app.url(&format!("/api/v1/surveys/{survey}/photos/{}", sha(&jpeg)));
+    // 160 kB in 8 pieces, 300 ms apart: about 2.4 s, well over the 1 s request timeout.
+    let pieces: Vec<Vec<u8>> = jpeg
+        .chunks(jpeg.len() / 8 + 1)
+        .map(<[u8]>::to_vec)
+        .collect();
+    let slow = futures::stream::iter(pieces).then(|piece| async move {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        Ok::<_, std::io::Error>(piece)
+    });
+    let response = app
+        .client
+        .put(&url)
+        .bearer_auth(&token)
+        .header("content-length", jpeg.len())
+        .body(reqwest::Body::wrap_stream(slow))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+
+    for _ in 0..3 {
+        let (status, receipt) = upload(&app, &token, &survey, &sha(&jpeg), jpeg.clone()).await;
+        assert_eq!(
+            (status, receipt["status"].as_str()),
+            (StatusCode::OK, Some("already_stored"))
+        );
+    }
+    let view = app
+        .get_as(&format!("/api/v1/surveys/{survey}"), &token)
+        .await;
+    assert_eq!(view.status(), StatusCode::OK);
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod filesystem {
