@@ -172,11 +172,18 @@ async fn run_on(bench: &IngestBench, url: &str) -> anyhow::Result<()> {
     let surveys = stats.acknowledged_surveys.len();
     let _ = std::fs::remove_dir_all(&storage);
     println!(
-        "ingest: {} phones x {} surveys x {} photos of {}, drop rate {:.0}%, {}, {:.1} s",
+        "ingest: {} phones x {} surveys x {}, drop rate {:.0}%, {}, {:.1} s",
         bench.phones,
         bench.surveys_per_phone,
-        bench.photos_per_survey,
-        photo_size_label(&photos),
+        if bench.photos_per_survey == 0 {
+            "no photos".to_owned()
+        } else {
+            format!(
+                "{} photos of {}",
+                bench.photos_per_survey,
+                photo_size_label(&photos)
+            )
+        },
         bench.drop_rate * 100.0,
         if bench.rate > 0.0 {
             format!("offered {:.0} surveys/s", bench.rate)
