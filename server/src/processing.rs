@@ -10,6 +10,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context as _;
 use tokio::sync::Notify;
 
 use crate::db;
@@ -82,19 +83,7 @@ async fn process_next(state: &AppState) -> anyhow::Result<bool> {
         }
         Some(file) => {
             let orientation = job.orientation.and_then(|o| u32::try_from(o).ok());
-            // A decoder that panics on a hostile file must not stall the queue on it.
-            tokio::task::spawn_blocking(move || render(&file.path, orientation))
-                .await
-                .unwrap_or_else(|_| {
-                    (
-                        ProcessedPhoto {
-                            phash: None,
-                            has_thumbnail: false,
-                            decode_error: Some("the decoder failed on this file".into()),
-                        },
-                        None,
-                    )
-                })
+            render_at_low_priority(file, orientation).await?
         }
     };
     let (mut processed, thumbnail) = outcome;
@@ -118,6 +107,53 @@ async fn process_next(state: &AppState) -> anyhow::Result<bool> {
     }
     tx.commit().await?;
     Ok(true)
+}
+
+/// Renders on a thread of its own at the lowest CPU priority: on a small server the decoder would
+/// otherwise take a whole core from the uploads and surveys being answered, while nothing waits
+/// for a thumbnail. A decoder that panics on a hostile file fails this photo only.
+async fn render_at_low_priority(
+    file: crate::storage::LocalFile,
+    orientation: Option<u32>,
+) -> anyhow::Result<(ProcessedPhoto, Option<Vec<u8>>)> {
+    let rendered = run_at_low_priority(move || render(&file.path, orientation)).await?;
+    Ok(rendered.unwrap_or_else(|| {
+        (
+            ProcessedPhoto {
+                phash: None,
+                has_thumbnail: false,
+                decode_error: Some("the decoder failed on this file".into()),
+            },
+            None,
+        )
+    }))
+}
+
+/// The nice value of background work: the lowest priority Linux has. Idle cores still go to it,
+/// so the queue drains at full speed whenever the phones pause.
+const BACKGROUND_NICE: i32 = 19;
+
+/// Runs `work` on a new thread at [`BACKGROUND_NICE`]; `None` when it panicked. An error only when
+/// no thread could be started (resources short: no verdict on the work, try again later).
+async fn run_at_low_priority<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> anyhow::Result<Option<T>> {
+    let (done, result) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("photo-render".into())
+        .spawn(move || {
+            // On Linux a nice value belongs to the thread, so this lowers this one thread only.
+            if let Err(e) = rustix::process::setpriority_process(
+                Some(rustix::thread::gettid()),
+                BACKGROUND_NICE,
+            ) {
+                tracing::debug!(error = %e, "photo render thread keeps its priority");
+            }
+            let _ = done.send(work());
+        })
+        .context("starting a photo render thread")?;
+    // A panic drops the sender.
+    Ok(result.await.ok())
 }
 
 /// Decodes a photo under the pixel limits, turns it upright, and makes its thumbnail and
@@ -145,5 +181,25 @@ fn render(path: &std::path::Path, orientation: Option<u32>) -> (ProcessedPhoto, 
             },
             None,
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn background_work_runs_at_the_lowest_priority_and_the_caller_keeps_its_own() {
+        let caller = rustix::process::getpriority_process(None).unwrap();
+        let inside =
+            run_at_low_priority(|| rustix::process::getpriority_process(None).unwrap()).await;
+        assert_eq!(inside.unwrap(), Some(BACKGROUND_NICE));
+        assert_eq!(rustix::process::getpriority_process(None).unwrap(), caller);
+    }
+
+    #[tokio::test]
+    async fn a_panic_in_background_work_is_a_failed_result_not_a_crash() {
+        let outcome = run_at_low_priority(|| -> u8 { panic!("hostile file") }).await;
+        assert_eq!(outcome.unwrap(), None);
     }
 }

@@ -20,6 +20,7 @@ use crate::db;
 use crate::error::AppError;
 use crate::photo;
 use crate::startup::AppState;
+use crate::storage::ChunkWriter;
 
 /// A stored photo.
 #[derive(Debug, Serialize, ToSchema)]
@@ -130,8 +131,8 @@ pub async fn put_photo(
     }
     let limit = u64::try_from(photo.bytes).unwrap_or(0).min(MAX_PHOTO_BYTES);
 
-    let mut upload = state.storage.begin().await?;
-    let (digest, head, received) = match receive(&mut upload, body, limit).await {
+    let upload = state.storage.begin().await?;
+    let (digest, head, received) = match receive(&upload, body, limit).await {
         Ok(received) => received,
         Err(e) => {
             state.storage.abort(upload).await;
@@ -255,21 +256,19 @@ async fn finish(
     ))
 }
 
-/// Bytes gathered before each write to the upload's file: memory per running upload.
-const WRITE_BLOCK: usize = 256 * 1024;
-
 /// Streams the body into the upload while hashing it: returns the SHA-256, the first bytes and the
 /// size. Stops at `limit` bytes, at the first bytes that are no image, or when the client goes away.
 async fn receive(
-    upload: &mut crate::storage::Upload,
+    upload: &crate::storage::Upload,
     body: Body,
     limit: u64,
 ) -> Result<(String, Vec<u8>, u64), AppError> {
     let mut hasher = Sha256::new();
     let mut received: u64 = 0;
     let mut head = Vec::with_capacity(16);
-    // Network chunks are small; gathering them saves a trip to the blocking file thread per chunk.
-    let mut pending: Vec<u8> = Vec::with_capacity(WRITE_BLOCK);
+    let mut writer = ChunkWriter::new(upload)
+        .await
+        .map_err(anyhow::Error::from)?;
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|_| {
@@ -301,21 +300,9 @@ async fn receive(
             }
         }
         hasher.update(&chunk);
-        pending.extend_from_slice(&chunk);
-        if pending.len() >= WRITE_BLOCK {
-            upload
-                .file
-                .write_all(&pending)
-                .await
-                .map_err(anyhow::Error::from)?;
-            pending.clear();
-        }
+        writer.push(chunk).await.map_err(anyhow::Error::from)?;
     }
-    upload
-        .file
-        .write_all(&pending)
-        .await
-        .map_err(anyhow::Error::from)?;
+    writer.finish().await.map_err(anyhow::Error::from)?;
     Ok((hex::encode(hasher.finalize()), head, received))
 }
 
