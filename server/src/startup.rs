@@ -138,6 +138,7 @@ fn build_router(state: AppState, settings: &Settings) -> anyhow::Result<Router> 
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state)
+        .layer(axum::middleware::from_fn(run_to_completion))
         .layer(DefaultBodyLimit::max(DEFAULT_BODY_LIMIT))
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(
@@ -154,6 +155,23 @@ fn build_router(state: AppState, settings: &Settings) -> anyhow::Result<Router> 
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
     Ok(router)
+}
+
+/// Runs every handler on a task of its own, so that it ends as it would have ended had the client
+/// stayed. Otherwise a phone whose connection drops (or a deadline) cancels the handler wherever it
+/// is waiting: between two statements of a transaction, or while its database connection is
+/// mid-query, which makes the pool close that connection and open another. An upload whose client
+/// went away still ends promptly: its body stream reports the loss.
+async fn run_to_completion(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    match tokio::spawn(next.run(request)).await {
+        Ok(response) => response,
+        Err(e) => {
+            crate::AppError::Internal(anyhow::anyhow!("a handler failed: {e}")).into_response()
+        }
+    }
 }
 
 /// How long a request may take before it is answered 408.

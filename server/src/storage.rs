@@ -5,12 +5,9 @@
 //! file is flushed and renamed into place; on S3 a single PutObject makes the object visible only
 //! when complete. So a half-written object is never visible, and an object that exists is whole.
 
-use std::io::{IoSlice, Write as _};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::Context;
-use axum::body::Bytes;
 use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
@@ -65,87 +62,6 @@ impl Drop for LocalFile {
 pub struct Upload {
     pub path: PathBuf,
     pub file: tokio::fs::File,
-}
-
-/// Bytes gathered before each write to an upload's file: with one batch being written while the
-/// next is gathered, the memory one running upload holds (about twice this).
-const WRITE_BATCH: usize = 256 * 1024;
-
-/// Appends an upload's bytes on the blocking pool, one batch in flight while the next is gathered,
-/// so receiving and hashing overlap the disk. The chunks go to the kernel as they came off the
-/// network, in one vectored write per batch: no copy in user space.
-#[derive(Debug)]
-pub struct ChunkWriter {
-    file: Arc<std::fs::File>,
-    batch: Vec<Bytes>,
-    batch_len: usize,
-    in_flight: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-}
-
-impl ChunkWriter {
-    /// A writer appending to `upload`'s file (at its current end).
-    pub async fn new(upload: &Upload) -> std::io::Result<Self> {
-        let file = upload.file.try_clone().await?.into_std().await;
-        Ok(Self {
-            file: Arc::new(file),
-            batch: Vec::new(),
-            batch_len: 0,
-            in_flight: None,
-        })
-    }
-
-    /// Queues a chunk; writes the batch when it is full (after the previous one is written).
-    pub async fn push(&mut self, chunk: Bytes) -> std::io::Result<()> {
-        self.batch_len += chunk.len();
-        self.batch.push(chunk);
-        if self.batch_len >= WRITE_BATCH {
-            self.submit().await?;
-        }
-        Ok(())
-    }
-
-    async fn wait(&mut self) -> std::io::Result<()> {
-        match self.in_flight.take() {
-            Some(write) => write.await.map_err(std::io::Error::other)?,
-            None => Ok(()),
-        }
-    }
-
-    async fn submit(&mut self) -> std::io::Result<()> {
-        self.wait().await?;
-        let batch = std::mem::take(&mut self.batch);
-        self.batch_len = 0;
-        let file = Arc::clone(&self.file);
-        self.in_flight = Some(tokio::task::spawn_blocking(move || {
-            write_all_chunks(&file, &batch)
-        }));
-        Ok(())
-    }
-
-    /// Writes what is left and waits until every byte is with the kernel (not yet fsynced:
-    /// [`Storage::commit`] does that).
-    pub async fn finish(mut self) -> std::io::Result<()> {
-        if !self.batch.is_empty() {
-            self.submit().await?;
-        }
-        self.wait().await
-    }
-}
-
-/// Writes every chunk, in order, with as few `writev` calls as the kernel allows.
-fn write_all_chunks(mut file: &std::fs::File, chunks: &[Bytes]) -> std::io::Result<()> {
-    let mut slices: Vec<IoSlice<'_>> = chunks.iter().map(|c| IoSlice::new(c)).collect();
-    let mut rest = &mut slices[..];
-    IoSlice::advance_slices(&mut rest, 0);
-    while !rest.is_empty() {
-        match file.write_vectored(rest) {
-            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
-            Ok(n) => IoSlice::advance_slices(&mut rest, n),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
 }
 
 impl Storage {
@@ -427,33 +343,5 @@ impl Storage {
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn chunks_are_written_whole_and_in_order_however_many_there_are() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Storage::open(dir.path()).await.unwrap();
-        let upload = store.begin().await.unwrap();
-        // More chunks than one writev takes (1,024), of uneven sizes, across several batches.
-        let chunks: Vec<Bytes> = (0..3000u32)
-            .map(|n| {
-                Bytes::from(vec![
-                    u8::try_from(n % 251).unwrap();
-                    1 + (n as usize * 7) % 400
-                ])
-            })
-            .collect();
-        let expected: Vec<u8> = chunks.iter().flat_map(|c| c.iter().copied()).collect();
-        let mut writer = ChunkWriter::new(&upload).await.unwrap();
-        for chunk in chunks {
-            writer.push(chunk).await.unwrap();
-        }
-        writer.finish().await.unwrap();
-        assert_eq!(std::fs::read(&upload.path).unwrap(), expected);
     }
 }

@@ -643,6 +643,47 @@ async fn an_interrupted_upload_resumes_with_the_tus_protocol(backend: Backend) {
     );
 }
 
+/// A phone that hangs up as soon as the last byte is out (its connection dropped, or the user
+/// closed the app) never hears the answer; what arrived whole is stored all the same, so its
+/// retry finds the photo there instead of losing or doubling it.
+async fn a_photo_whose_phone_hangs_up_before_the_answer_is_stored_all_the_same(backend: Backend) {
+    use tokio::io::AsyncWriteExt;
+    let app = tinjau_tests::spawn_app_on(backend).await;
+    let jpeg = photo("DSCN0012.jpg");
+    let (token, survey) = survey_with(&app, &[("depan", &jpeg, "image/jpeg")]).await;
+    let hash = sha(&jpeg);
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut socket = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "PUT /api/v1/surveys/{survey}/photos/{hash} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Length: {}\r\n\r\n",
+        jpeg.len()
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    socket.write_all(&jpeg).await.unwrap();
+    drop(socket);
+
+    let mut missing = Vec::new();
+    for _ in 0..100 {
+        let view: Value = app
+            .get_as(&format!("/api/v1/surveys/{survey}"), &token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        missing = view["missing_photos"].as_array().unwrap().clone();
+        if missing.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(missing.is_empty(), "the photo was lost: {missing:?}");
+    let (status, receipt) = upload(&app, &token, &survey, &hash, jpeg).await;
+    assert_eq!(
+        (status, receipt["status"].as_str()),
+        (StatusCode::OK, Some("already_stored"))
+    );
+}
+
 /// Every photo test runs on both storage backends: a directory and the local S3-compatible server.
 /// A phone on a weak network needs longer than the request timeout for one photo: the upload
 /// still completes. A retry of a stored photo is answered once its body is read, so the connection
@@ -716,4 +757,5 @@ on_both_backends!(
     photos_are_scoped_like_their_survey,
     the_checks_run_when_the_last_photo_arrives_and_join_the_proposal,
     an_interrupted_upload_resumes_with_the_tus_protocol,
+    a_photo_whose_phone_hangs_up_before_the_answer_is_stored_all_the_same,
 );

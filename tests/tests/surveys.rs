@@ -401,3 +401,54 @@ async fn a_surveyor_too_fast_between_neighbouring_surveys_is_flagged_and_others_
     .await;
     assert!(!codes(&theirs).contains(&"SURVEYOR_SPEED"), "{theirs}");
 }
+
+/// A request cut off midway (its deadline passes, as when a phone's connection drops) is not
+/// cancelled halfway through its transaction: the survey is stored whole, as its retry expects.
+/// The deadline here is 1 ms, shorter than storing a survey takes.
+#[tokio::test]
+async fn a_survey_whose_answer_is_cut_off_is_stored_whole_all_the_same() {
+    let app = tinjau_tests::spawn_app_with_settings(tinjau_tests::Fixture::Reference, |s| {
+        s.request_timeout = std::time::Duration::from_millis(1);
+    })
+    .await;
+    let ids = proposals(&app).await;
+    let token = app.token_for(Role::Surveyor, Some("31.71.01")).await;
+    let mut cut_off = 0;
+    let mut sent = Vec::new();
+    for _ in 0..10 {
+        let id = Uuid::new_v4();
+        let response = app
+            .client
+            .put(app.url(&format!("/api/v1/surveys/{id}")))
+            .bearer_auth(&token)
+            .json(&record(ids[0]))
+            .send()
+            .await
+            .unwrap();
+        if response.status() == StatusCode::REQUEST_TIMEOUT {
+            cut_off += 1;
+        }
+        sent.push(id);
+    }
+    assert!(
+        cut_off > 0,
+        "no request was cut off: the test proves nothing"
+    );
+    for id in &sent {
+        let mut photos = None;
+        for _ in 0..50 {
+            photos = sqlx::query_scalar::<_, i64>(
+                "SELECT count(ph.*) FROM survey s LEFT JOIN survey_photo ph ON ph.survey_id = s.id WHERE s.id = $1 GROUP BY s.id",
+            )
+            .bind(id)
+            .fetch_optional(&app.pool)
+            .await
+            .unwrap();
+            if photos.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(photos, Some(2), "survey {id} was lost or stored in part");
+    }
+}

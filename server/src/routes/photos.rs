@@ -16,11 +16,11 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::CurrentUser;
+use crate::chunk_writer::ChunkWriter;
 use crate::db;
 use crate::error::AppError;
 use crate::photo;
 use crate::startup::AppState;
-use crate::storage::ChunkWriter;
 
 /// A stored photo.
 #[derive(Debug, Serialize, ToSchema)]
@@ -266,7 +266,7 @@ async fn receive(
     let mut hasher = Sha256::new();
     let mut received: u64 = 0;
     let mut head = Vec::with_capacity(16);
-    let mut writer = ChunkWriter::new(upload)
+    let mut writer = ChunkWriter::new(&upload.file)
         .await
         .map_err(anyhow::Error::from)?;
     let mut stream = body.into_data_stream();
@@ -300,7 +300,7 @@ async fn receive(
             }
         }
         hasher.update(&chunk);
-        writer.push(chunk).await.map_err(anyhow::Error::from)?;
+        writer.write(&chunk).await.map_err(anyhow::Error::from)?;
     }
     writer.finish().await.map_err(anyhow::Error::from)?;
     Ok((hex::encode(hasher.finalize()), head, received))
