@@ -124,8 +124,10 @@ async fn run_on(bench: &IngestBench, url: &str) -> anyhow::Result<()> {
     };
 
     let storage = tempfile_dir()?;
-    // The disk alone first, before the server runs: three probes, the median is the reference.
-    let disk = disk_write_rates(&storage, &photos, 3)?;
+    // The disk alone, before the server runs and again after it (this VM's disk drifts by a
+    // factor of two over minutes): the median of the probes is the reference.
+    let mut disk = DiskProbes::default();
+    disk.run(&storage, &photos, 3)?;
     let (mut server, pid, base) = start_server(bench, url, &storage)?;
     let client = reqwest_client()?;
     wait_ready(&client, &base).await?;
@@ -165,6 +167,8 @@ async fn run_on(bench: &IngestBench, url: &str) -> anyhow::Result<()> {
     let server_cpu = since(server_cpu_before, cpu_seconds(pid));
     let own_cpu = since(generator_cpu_before, cpu_seconds(std::process::id()));
     let _ = server.kill().await;
+    disk.run(&storage, &photos, 2)?;
+    let disk = disk.rates();
     let stats = Arc::try_unwrap(stats)
         .map_err(|_| anyhow::anyhow!("stats still shared"))?
         .into_inner();
@@ -211,7 +215,8 @@ async fn run_on(bench: &IngestBench, url: &str) -> anyhow::Result<()> {
         stats.photo_bytes as f64 / 1e6 / elapsed.as_secs_f64()
     );
     println!(
-        "this disk, written directly (median of 3, range): {:.1} MB/s ({:.0}-{:.0}) as files of these photos' sizes, each fsynced and renamed; {:.1} MB/s ({:.0}-{:.0}) as one {DISK_PROBE_MB} MB file",
+        "this disk, written directly (median of {} probes before and after the run, range): {:.1} MB/s ({:.0}-{:.0}) as files of these photos' sizes, each fsynced and renamed; {:.1} MB/s ({:.0}-{:.0}) as one {DISK_PROBE_MB} MB file",
+        disk.probes,
         disk.per_file[1],
         disk.per_file[0],
         disk.per_file[2],
@@ -693,64 +698,79 @@ const DISK_PROBE_MB: usize = 256;
 /// What this disk takes when written directly, without HTTP, hashing or a database: MB/s, sorted
 /// (low, median, high) over the probes.
 struct DiskRates {
+    probes: usize,
     /// Files of the photos' sizes, each written, fsynced and renamed into place as the server does.
     per_file: [f64; 3],
     /// One large file, fsynced at the end.
     sequential: [f64; 3],
 }
 
-fn disk_write_rates(
-    dir: &std::path::Path,
-    photos: &[Vec<u8>],
-    probes: usize,
-) -> anyhow::Result<DiskRates> {
-    let mut per_file = Vec::new();
-    let mut sequential = Vec::new();
-    for _ in 0..probes {
-        let (a, b) = disk_probe(dir, photos)?;
-        per_file.push(a);
-        sequential.push(b);
-    }
-    let spread = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        [v[0], v[v.len() / 2], v[v.len() - 1]]
-    };
-    Ok(DiskRates {
-        per_file: spread(per_file),
-        sequential: spread(sequential),
-    })
+/// The probes taken so far.
+#[derive(Default)]
+struct DiskProbes {
+    per_file: Vec<f64>,
+    sequential: Vec<f64>,
 }
 
+impl DiskProbes {
+    fn run(
+        &mut self,
+        dir: &std::path::Path,
+        photos: &[Vec<u8>],
+        probes: usize,
+    ) -> anyhow::Result<()> {
+        for _ in 0..probes {
+            let n = self.per_file.len();
+            let (a, b) = disk_probe(&dir.join(format!("disk-probe-{n}")), photos)?;
+            self.per_file.push(a);
+            self.sequential.push(b);
+        }
+        Ok(())
+    }
+
+    fn rates(self) -> DiskRates {
+        let spread = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            [v[0], v[v.len() / 2], v[v.len() - 1]]
+        };
+        DiskRates {
+            probes: self.per_file.len(),
+            per_file: spread(self.per_file),
+            sequential: spread(self.sequential),
+        }
+    }
+}
+
+/// One probe, in a directory of its own. Its files stay until the run ends (they go with the
+/// scratch directory): without a journal, ext4 skips inodes deleted in the last minute when it
+/// makes a file, so deleting thousands of files here would slow the server's own file creation
+/// during the run and the comparison would flatter the disk.
 #[allow(clippy::cast_precision_loss)]
 fn disk_probe(dir: &std::path::Path, photos: &[Vec<u8>]) -> anyhow::Result<(f64, f64)> {
     use std::io::Write as _;
+    std::fs::create_dir_all(dir)?;
     let budget = DISK_PROBE_MB << 20;
     let started = Instant::now();
     let mut written = 0usize;
     let mut n = 0usize;
     while written < budget {
         let photo = &photos[n % photos.len()];
-        let part = dir.join(format!("disk-probe-{n}.part"));
+        let part = dir.join(format!("{n}.part"));
         let mut file = std::fs::File::create(&part)?;
         file.write_all(photo)?;
         file.sync_all()?;
-        std::fs::rename(&part, dir.join(format!("disk-probe-{n}")))?;
+        std::fs::rename(&part, dir.join(n.to_string()))?;
         written += photo.len();
         n += 1;
     }
     let per_file = written as f64 / 1e6 / started.elapsed().as_secs_f64();
-    for k in 0..n {
-        std::fs::remove_file(dir.join(format!("disk-probe-{k}")))?;
-    }
-    let path = dir.join("disk-probe");
     let block = vec![0x5Au8; 1 << 20];
     let started = Instant::now();
-    let mut file = std::fs::File::create(&path)?;
+    let mut file = std::fs::File::create(dir.join("sequential"))?;
     for _ in 0..DISK_PROBE_MB {
         file.write_all(&block)?;
     }
     file.sync_all()?;
     let sequential = (DISK_PROBE_MB << 20) as f64 / 1e6 / started.elapsed().as_secs_f64();
-    std::fs::remove_file(&path)?;
     Ok((per_file, sequential))
 }

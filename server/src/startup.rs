@@ -166,7 +166,8 @@ async fn run_to_completion(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    match tokio::spawn(next.run(request)).await {
+    // The task keeps the request's span, so its logs still name the request.
+    match tokio::spawn(tracing::Instrument::in_current_span(next.run(request))).await {
         Ok(response) => response,
         Err(e) => {
             crate::AppError::Internal(anyhow::anyhow!("a handler failed: {e}")).into_response()

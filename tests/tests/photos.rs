@@ -418,11 +418,41 @@ async fn photos_are_scoped_like_their_survey(backend: Backend) {
         (status, err["code"].as_str()),
         (StatusCode::FORBIDDEN, Some("out_of_scope"))
     );
+    // The resumable path is scoped the same way: no offset, no append for another kecamatan.
+    let head = tus(&app, reqwest::Method::HEAD, &other, &survey, &sha(&jpeg))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), StatusCode::FORBIDDEN);
+    let patch = tus(&app, reqwest::Method::PATCH, &other, &survey, &sha(&jpeg))
+        .header("Upload-Offset", "0")
+        .header("Content-Type", "application/offset+octet-stream")
+        .body(jpeg.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patch.status(), StatusCode::FORBIDDEN);
+    // A lurah follows its kelurahan's proposals but does not upload survey evidence.
+    let lurah = app.token_for(Role::Lurah, Some("31.71.01.1002")).await;
+    let (status, err) = upload(&app, &lurah, &survey, &sha(&jpeg), jpeg.clone()).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
     let (status, _) = upload(&app, &token, &survey, &sha(&jpeg), jpeg.clone()).await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(
         app.get_as(
             &format!("/api/v1/surveys/{survey}/photos/{}", sha(&jpeg)),
+            &other
+        )
+        .await
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get_as(
+            &format!("/api/v1/surveys/{survey}/photos/{}/thumbnail", sha(&jpeg)),
             &other
         )
         .await
