@@ -66,7 +66,6 @@ pub struct ChunkWriter {
     current: AlignedBlock,
     spare: Option<AlignedBlock>,
     in_flight: Option<JoinHandle<io::Result<AlignedBlock>>>,
-    direct: bool,
 }
 
 impl ChunkWriter {
@@ -76,19 +75,20 @@ impl ChunkWriter {
         if file.metadata()?.len() != 0 {
             return Err(io::Error::other("a chunk writer starts on an empty file"));
         }
-        let direct = set_direct(&file, true).is_ok();
+        // Refused by some filesystems: then the same blocks go through the cache.
+        let _ = set_direct(&file, true);
         Ok(Self {
             file: Arc::new(file),
             current: AlignedBlock::new(),
             spare: None,
             in_flight: None,
-            direct,
         })
     }
 
-    /// Whether the file takes direct writes (bypassing the page cache).
-    pub fn is_direct(&self) -> bool {
-        self.direct
+    /// Whether the file is being written directly (bypassing the page cache).
+    #[cfg(test)]
+    fn is_direct(&self) -> bool {
+        is_direct(&self.file)
     }
 
     /// Appends `chunk`; a full block is handed to the blocking pool once the previous one is
@@ -138,9 +138,7 @@ impl ChunkWriter {
             write_fully(&file, &filled[..whole])?;
             if whole < filled.len() {
                 // Not a whole block: through the cache.
-                if is_direct(&file) {
-                    set_direct(&file, false)?;
-                }
+                set_direct(&file, false)?;
                 write_fully(&file, &filled[whole..])?;
             }
             Ok(())
