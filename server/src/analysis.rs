@@ -3,6 +3,9 @@
 //! The checks compare proposals with each other, with earlier years, with the catalogue and with the
 //! price standards, so whenever one of these inputs changes every proposal is checked again, in one
 //! transaction: thousands of proposals take well under a second.
+//!
+//! The survey checks' findings live in the same table but are not the proposal checks' to replace:
+//! only the surveys whose own inputs changed are checked again, each as a survey is ([`SurveyRecheck`]).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -26,8 +29,21 @@ pub struct AnalysisSummary {
     pub anomalies: usize,
     /// Proposals whose activity the catalogue does not recognise.
     pub unknown_activity: usize,
-    /// Count per anomaly code.
+    /// Count per anomaly code of the proposal checks.
     pub by_code: BTreeMap<String, usize>,
+    /// Surveys whose checks ran again.
+    pub surveys_rechecked: usize,
+}
+
+/// Which surveys' findings an input change can have made stale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SurveyRecheck {
+    /// Prices and the catalogue: nothing a survey check reads.
+    None,
+    /// The kelurahan boundaries (every fix's location verdict), or a full re-analysis.
+    All,
+    /// Proposals that changed (their volume or unit is what a remeasurement is compared with).
+    OfProposals(Vec<i64>),
 }
 
 /// Statuses that mean a proposal was approved (for "already done in an earlier year").
@@ -60,10 +76,13 @@ pub fn activities(rows: &[db::activity::ActivityRow]) -> Vec<Activity> {
         .collect()
 }
 
-/// Re-recognises every proposal's activity, recomputes every check, and replaces the stored anomalies.
+/// Re-recognises every proposal's activity, recomputes every proposal check and replaces their
+/// stored findings, then runs again the checks of the complete, uncorrected surveys that `surveys`
+/// names.
 pub async fn recompute(
     pool: &PgPool,
-    boundaries: Option<&BoundaryIndex>,
+    boundaries: &BoundaryIndex,
+    surveys: SurveyRecheck,
 ) -> anyhow::Result<AnalysisSummary> {
     let catalogue_rows = db::activity::all(pool).await?;
     let catalogue = activities(&catalogue_rows);
@@ -117,7 +136,7 @@ pub async fn recompute(
             activities: &activities,
             standards: &standards,
             earlier: &earlier,
-            boundaries,
+            boundaries: Some(boundaries),
             config: &config,
         };
         for (id, anomalies) in check_proposals(proposals, &inputs) {
@@ -136,9 +155,32 @@ pub async fn recompute(
         }
     }
     summary.anomalies = batch.codes.len();
-    db::anomaly::replace_all(&mut tx, &batch).await?;
+    db::anomaly::replace_proposal_findings(&mut tx, &batch).await?;
     tx.commit().await?;
+    summary.surveys_rechecked = recheck_surveys(pool, boundaries, surveys).await?;
     Ok(summary)
+}
+
+/// Runs the checks of the standing surveys `which` names again, each in its own transaction (as a
+/// survey's last photo would), so phones uploading meanwhile wait for one survey, not for all.
+async fn recheck_surveys(
+    pool: &PgPool,
+    boundaries: &BoundaryIndex,
+    which: SurveyRecheck,
+) -> anyhow::Result<usize> {
+    let ids = match which {
+        SurveyRecheck::None => return Ok(0),
+        SurveyRecheck::OfProposals(ids) if ids.is_empty() => return Ok(0),
+        SurveyRecheck::OfProposals(ids) => db::survey::standing_checked(pool, Some(&ids)).await?,
+        SurveyRecheck::All => db::survey::standing_checked(pool, None).await?,
+    };
+    let mut rechecked = 0;
+    for id in ids {
+        if crate::survey_checks::run_if_complete(pool, boundaries, id).await? {
+            rechecked += 1;
+        }
+    }
+    Ok(rechecked)
 }
 
 fn to_facts(row: &db::proposal::FactRow) -> Option<ProposalFacts> {

@@ -30,6 +30,7 @@ fn write_line(args: std::fmt::Arguments<'_>) {
         std::process::exit(1);
     }
 }
+use crate::analysis::SurveyRecheck;
 use crate::import;
 use crate::startup::{Application, shutdown_signal};
 
@@ -408,7 +409,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         file.display(),
                         c.updated
                     );
-                    analyze(&pool).await
+                    analyze(&pool, SurveyRecheck::None).await
                 }
             }
         }
@@ -476,7 +477,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Analyze => {
             let pool = crate::db::connect(&database_url()?, 2).await?;
             crate::MIGRATOR.run(&pool).await?;
-            analyze(&pool).await
+            analyze(&pool, SurveyRecheck::All).await
         }
         Command::Locate(args) => {
             let index = if let Some(file) = &args.boundaries {
@@ -741,9 +742,9 @@ async fn demo(pool: &sqlx::PgPool, cmd: DemoCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn analyze(pool: &sqlx::PgPool) -> anyhow::Result<()> {
+async fn analyze(pool: &sqlx::PgPool, surveys: SurveyRecheck) -> anyhow::Result<()> {
     let index = crate::locator::load(pool).await?;
-    let s = crate::analysis::recompute(pool, Some(&index)).await?;
+    let s = crate::analysis::recompute(pool, &index, surveys).await?;
     let by_code: Vec<String> = s
         .by_code
         .iter()
@@ -768,6 +769,9 @@ async fn analyze(pool: &sqlx::PgPool) -> anyhow::Result<()> {
             String::new()
         }
     );
+    if s.surveys_rechecked > 0 {
+        say!("survey checks run again: {} surveys", s.surveys_rechecked);
+    }
     Ok(())
 }
 
@@ -822,7 +826,7 @@ async fn run_import(pool: &sqlx::PgPool, cmd: ImportCommand) -> anyhow::Result<(
                     s.unknown_activities
                 );
             }
-            return analyze(pool).await;
+            return analyze(pool, SurveyRecheck::OfProposals(s.updated_ids)).await;
         }
         ImportCommand::Prices {
             file,
@@ -842,7 +846,7 @@ async fn run_import(pool: &sqlx::PgPool, cmd: ImportCommand) -> anyhow::Result<(
                 s.rounded,
                 s.unknown_units
             );
-            return analyze(pool).await;
+            return analyze(pool, SurveyRecheck::None).await;
         }
         ImportCommand::Wilayah { file, progress } => {
             let c = import::wilayah::import(pool, &file, !progress.no_progress).await?;
@@ -881,7 +885,7 @@ async fn run_import(pool: &sqlx::PgPool, cmd: ImportCommand) -> anyhow::Result<(
             }
             // The map-pin checks depend on the kelurahan boundaries.
             if kelurahan_changed {
-                return analyze(pool).await;
+                return analyze(pool, SurveyRecheck::All).await;
             }
         }
     }

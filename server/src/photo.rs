@@ -64,25 +64,19 @@ pub fn read_exif(path: &Path) -> Result<Option<ExifSummary>, String> {
             })
             .filter(|s| !s.is_empty())
     };
-    let coordinate = |tag, reference, negative: &str| -> Option<f64> {
+    let coordinate = |tag, reference| -> Option<f64> {
         let field = exif.get_field(tag, exif::In::PRIMARY)?;
-        let exif::Value::Rational(parts) = &field.value else {
-            return None;
-        };
-        let [d, m, s] = parts.as_slice() else {
-            return None;
-        };
-        let value = d.to_f64() + m.to_f64() / 60.0 + s.to_f64() / 3600.0;
-        let sign = if text(reference).is_some_and(|r| r.starts_with(negative)) {
-            -1.0
-        } else {
-            1.0
-        };
-        value.is_finite().then_some(sign * value)
+        let reference = exif
+            .get_field(reference, exif::In::PRIMARY)
+            .and_then(|f| match &f.value {
+                exif::Value::Ascii(v) => v.first().and_then(|b| b.first().copied()),
+                _ => None,
+            });
+        gps_degrees(&field.value, reference)
     };
     Ok(Some(ExifSummary {
-        gps_lat: coordinate(exif::Tag::GPSLatitude, exif::Tag::GPSLatitudeRef, "S"),
-        gps_lon: coordinate(exif::Tag::GPSLongitude, exif::Tag::GPSLongitudeRef, "W"),
+        gps_lat: coordinate(exif::Tag::GPSLatitude, exif::Tag::GPSLatitudeRef),
+        gps_lon: coordinate(exif::Tag::GPSLongitude, exif::Tag::GPSLongitudeRef),
         taken_at: exif
             .get_field(exif::Tag::DateTimeOriginal, exif::In::PRIMARY)
             .and_then(|f| match &f.value {
@@ -98,6 +92,42 @@ pub fn read_exif(path: &Path) -> Result<Option<ExifSummary>, String> {
             .get_field(exif::Tag::Orientation, exif::In::PRIMARY)
             .and_then(|f| f.value.get_uint(0)),
     }))
+}
+
+/// Decimal degrees from an EXIF GPS coordinate: degrees, minutes and seconds as RATIONAL (what the
+/// standard says) or SRATIONAL (what some phones write), and the reference's first letter (`S` or
+/// `W` south or west, in either case). A negative signed value is south or west by itself, whatever
+/// the reference says, so it is never flipped twice. `None` for anything else (a zero denominator,
+/// a count other than 1–3).
+///
+/// ```
+/// use exif::{Rational, SRational, Value};
+/// use tinjau_server::photo::gps_degrees;
+/// let r = |n, d| Rational::from((n, d));
+/// let north = Value::Rational(vec![r(6, 1), r(10, 1), r(3216, 100)]);
+/// assert_eq!(gps_degrees(&north, Some(b's')), Some(-6.1756));
+/// let signed = Value::SRational(vec![SRational::from((-6, 1)), SRational::from((-10, 1)), SRational::from((-3216, 100))]);
+/// assert_eq!(gps_degrees(&signed, Some(b'S')), Some(-6.1756));
+/// ```
+pub fn gps_degrees(value: &exif::Value, reference: Option<u8>) -> Option<f64> {
+    let parts: Vec<f64> = match value {
+        exif::Value::Rational(parts) => parts.iter().map(exif::Rational::to_f64).collect(),
+        exif::Value::SRational(parts) => parts.iter().map(exif::SRational::to_f64).collect(),
+        _ => return None,
+    };
+    if parts.is_empty() || parts.len() > 3 || parts.iter().any(|p| !p.is_finite()) {
+        return None;
+    }
+    let magnitude: f64 = parts
+        .iter()
+        .zip([1.0, 60.0, 3600.0])
+        .map(|(part, per_degree)| part.abs() / per_degree)
+        .sum();
+    let negative = parts.iter().any(|p| *p < 0.0)
+        || reference.is_some_and(|r| matches!(r.to_ascii_uppercase(), b'S' | b'W'));
+    // Rounded to 1e-9 degrees (0.1 mm): the sum of three fractions should not show float noise.
+    let degrees = (magnitude * 1e9).round() / 1e9;
+    Some(if negative { -degrees } else { degrees })
 }
 
 /// Why pixels could not be decoded.
@@ -291,6 +321,111 @@ mod tests {
             "decoded at half size, enough for a 320-pixel thumbnail"
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A TIFF holding only a GPS IFD, written by kamadak-exif's own writer.
+    fn gps_tiff(
+        latitude: exif::Value,
+        lat_ref: &[u8],
+        longitude: exif::Value,
+        lon_ref: &[u8],
+    ) -> Vec<u8> {
+        let field = |tag, value| exif::Field {
+            tag,
+            ifd_num: exif::In::PRIMARY,
+            value,
+        };
+        let fields = [
+            field(
+                exif::Tag::GPSLatitudeRef,
+                exif::Value::Ascii(vec![lat_ref.to_vec()]),
+            ),
+            field(exif::Tag::GPSLatitude, latitude),
+            field(
+                exif::Tag::GPSLongitudeRef,
+                exif::Value::Ascii(vec![lon_ref.to_vec()]),
+            ),
+            field(exif::Tag::GPSLongitude, longitude),
+        ];
+        let mut writer = exif::experimental::Writer::new();
+        for f in &fields {
+            writer.push_field(f);
+        }
+        let mut out = Cursor::new(Vec::new());
+        writer.write(&mut out, false).unwrap();
+        out.into_inner()
+    }
+
+    fn read(bytes: &[u8]) -> ExifSummary {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), bytes).unwrap();
+        read_exif(file.path()).unwrap().unwrap()
+    }
+
+    #[test]
+    fn gps_is_read_from_unsigned_and_signed_rationals_and_lower_case_references() {
+        let unsigned =
+            |d, m, s| exif::Value::Rational(vec![(d, 1).into(), (m, 1).into(), (s, 100).into()]);
+        let signed =
+            |d, m, s| exif::Value::SRational(vec![(d, 1).into(), (m, 1).into(), (s, 100).into()]);
+        // Monas, Jakarta: 6°10'31.41" S, 106°49'37.75" E.
+        let (lat, lon) = (
+            -(6.0 + 10.0 / 60.0 + 31.41 / 3600.0),
+            106.0 + 49.0 / 60.0 + 37.75 / 3600.0,
+        );
+        let close = |s: &ExifSummary| {
+            (s.gps_lat.unwrap() - lat).abs() < 1e-9 && (s.gps_lon.unwrap() - lon).abs() < 1e-9
+        };
+        let cases = [
+            (
+                "RATIONAL, S/E",
+                gps_tiff(unsigned(6, 10, 3141), b"S", unsigned(106, 49, 3775), b"E"),
+            ),
+            (
+                "SRATIONAL, S/E",
+                gps_tiff(signed(6, 10, 3141), b"S", signed(106, 49, 3775), b"E"),
+            ),
+            (
+                "SRATIONAL, s/e",
+                gps_tiff(signed(6, 10, 3141), b"s", signed(106, 49, 3775), b"e"),
+            ),
+            (
+                "RATIONAL, s/e",
+                gps_tiff(unsigned(6, 10, 3141), b"s", unsigned(106, 49, 3775), b"e"),
+            ),
+            (
+                "SRATIONAL negative, S",
+                gps_tiff(signed(-6, -10, -3141), b"S", signed(106, 49, 3775), b"E"),
+            ),
+            (
+                "SRATIONAL negative, no reference",
+                gps_tiff(signed(-6, -10, -3141), b"", signed(106, 49, 3775), b""),
+            ),
+        ];
+        for (case, bytes) in cases {
+            let summary = read(&bytes);
+            assert!(close(&summary), "{case}: {summary:?}");
+        }
+        let west = read(&gps_tiff(
+            signed(6, 10, 3141),
+            b"n",
+            signed(106, 49, 3775),
+            b"w",
+        ));
+        assert!(
+            west.gps_lat.unwrap() > 0.0 && west.gps_lon.unwrap() < 0.0,
+            "{west:?}"
+        );
+    }
+
+    #[test]
+    fn a_gps_coordinate_that_is_not_a_number_is_no_position() {
+        let zero = exif::Value::Rational(vec![(6, 0).into(), (10, 1).into(), (0, 1).into()]);
+        let text = exif::Value::Ascii(vec![b"6.17".to_vec()]);
+        let fine = exif::Value::Rational(vec![(106, 1).into()]);
+        assert_eq!(gps_degrees(&zero, Some(b'S')), None);
+        assert_eq!(gps_degrees(&text, Some(b'S')), None);
+        assert_eq!(gps_degrees(&fine, Some(b'E')), Some(106.0));
     }
 
     #[test]

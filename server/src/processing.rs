@@ -103,7 +103,7 @@ async fn process_next(state: &AppState) -> anyhow::Result<bool> {
         .await?
         .is_some_and(|s| s.missing_photos.is_empty() && s.processing_photos.is_empty());
     if complete {
-        crate::survey_checks::run(&mut tx, &state.index, job.survey_id).await?;
+        crate::survey_checks::run(&mut tx, &state.index.get(), job.survey_id).await?;
     }
     tx.commit().await?;
     Ok(true)

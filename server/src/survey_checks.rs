@@ -1,21 +1,40 @@
 //! Running the survey checks (geo-rules) once a survey is complete, and storing what they find with
 //! the proposal's anomalies.
 
+use geo_rules::BoundaryIndex;
 use geo_rules::survey_rules::{
     OtherPhoto, OtherSurvey, PhotoFacts, SurveyConfig, SurveyFacts, check_survey,
 };
 use geo_rules::units::normalize_unit;
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool};
 use survey_schema::{Anomaly, SurveyRecord, Unit, Wgs84Point, WilayahKode};
 use uuid::Uuid;
 
 use crate::db;
-use crate::locator::SharedIndex;
+
+/// Runs a survey's checks again if the survey is complete (every declared photo received and
+/// read), in a transaction of its own that holds the survey's row; returns whether it was.
+pub async fn run_if_complete(
+    pool: &PgPool,
+    index: &BoundaryIndex,
+    survey: Uuid,
+) -> anyhow::Result<bool> {
+    let mut tx = pool.begin().await?;
+    db::survey::lock(&mut tx, survey).await?;
+    let complete = db::survey::get(&mut tx, survey)
+        .await?
+        .is_some_and(|s| s.missing_photos.is_empty() && s.processing_photos.is_empty());
+    if complete {
+        run(&mut tx, index, survey).await?;
+        tx.commit().await?;
+    }
+    Ok(complete)
+}
 
 /// Checks a stored survey and replaces its anomalies; returns them.
 pub async fn run(
     conn: &mut PgConnection,
-    index: &SharedIndex,
+    index: &BoundaryIndex,
     survey: Uuid,
 ) -> anyhow::Result<Vec<Anomaly>> {
     let Some((ctx, body)) = db::survey::context(&mut *conn, survey).await? else {
@@ -34,7 +53,7 @@ pub async fn run(
 /// surveys in time). Stores nothing.
 pub async fn check(
     conn: &mut PgConnection,
-    index: &SharedIndex,
+    index: &BoundaryIndex,
     survey: Uuid,
     ctx: &db::survey::SurveyContext,
     record: &SurveyRecord,
@@ -100,10 +119,9 @@ pub async fn check(
             })
         })
         .collect();
-    let boundaries = index.get();
     Ok(check_survey(
         &facts,
-        Some(&boundaries),
+        Some(index),
         &others,
         &same_surveyor,
         &SurveyConfig::default(),

@@ -189,6 +189,37 @@ async fn all_three_nikon_photos_yield_their_exif_positions(backend: Backend) {
     }
 }
 
+/// Some phones write the GPS position as signed rationals with lower-case references; the photos
+/// made from the real Nikon ones by `scripts/photo-fixtures` carry the survey's own fix that way.
+#[tokio::test]
+async fn gps_written_as_signed_rationals_is_read_and_agrees_with_the_fix() {
+    let app = tinjau_tests::spawn_app_on(Backend::Filesystem).await;
+    let (a, b) = (
+        photo("phone_srational_a.jpg"),
+        photo("phone_srational_b.jpg"),
+    );
+    let (token, survey) =
+        survey_with(&app, &[("", &a, "image/jpeg"), ("", &b, "image/jpeg")]).await;
+    for bytes in [&a, &b] {
+        let (status, receipt) = upload(&app, &token, &survey, &sha(bytes), bytes.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "{receipt}");
+        let (lat, lon) = (
+            receipt["exif"]["gps_lat"].as_f64(),
+            receipt["exif"]["gps_lon"].as_f64(),
+        );
+        assert!(
+            lat.is_some_and(|v| (v + 6.1756).abs() < 1e-9)
+                && lon.is_some_and(|v| (v - 106.8095).abs() < 1e-9),
+            "{receipt}"
+        );
+    }
+    let found = checks(&app, &token, &survey).await;
+    assert!(
+        !found.iter().any(|(code, _)| code.starts_with("PHOTO_")),
+        "the photos were taken at the fix, at the time: {found:?}"
+    );
+}
+
 async fn a_photo_without_exif_is_kept_and_an_orientation_is_applied_to_the_thumbnail(
     backend: Backend,
 ) {
@@ -614,33 +645,53 @@ async fn an_interrupted_upload_resumes_with_the_tus_protocol(backend: Backend) {
     let wrong = patch(0, jpeg[third..].to_vec()).await;
     assert_eq!(wrong.status(), StatusCode::CONFLICT);
 
-    // The connection drops in the middle of the second third.
-    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = vec![
-        Ok(jpeg[third..third + third / 2].to_vec()),
-        Err(std::io::Error::other("radio lost")),
-    ];
-    let dropped = tus(&app, reqwest::Method::PATCH, &token, &survey, &digest)
-        .header("Upload-Offset", third.to_string())
-        .header("Content-Type", "application/offset+octet-stream")
-        .body(reqwest::Body::wrap_stream(futures::stream::iter(chunks)))
-        .send()
-        .await;
-    assert!(dropped.is_err() || !dropped.unwrap().status().is_success());
-    let head = tus(&app, reqwest::Method::HEAD, &token, &survey, &digest)
-        .send()
-        .await
-        .unwrap();
-    let resume_at = offset(&head);
-    assert!(
-        (third as u64..=(third + third / 2) as u64).contains(&resume_at),
-        "{resume_at}"
+    // The connection drops in the middle of the second third: the phone has sent the request's
+    // head, announcing the rest of the file, and half of the next third when its radio goes.
+    let cut = third + third / 2;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut socket = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let request_head = format!(
+        "PATCH /api/v1/surveys/{survey}/photos/{digest} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: {third}\r\nContent-Type: application/offset+octet-stream\r\nContent-Length: {}\r\n\r\n",
+        jpeg.len() - third
+    );
+    {
+        use tokio::io::AsyncWriteExt;
+        socket.write_all(request_head.as_bytes()).await.unwrap();
+        socket.write_all(&jpeg[third..cut]).await.unwrap();
+        socket.flush().await.unwrap();
+    }
+    drop(socket);
+
+    // Every byte that arrived is kept: the server holds exactly the bytes sent before the cut
+    // (it may take a moment to see the connection go).
+    let mut resume_at = 0;
+    for _ in 0..100 {
+        let head = tus(&app, reqwest::Method::HEAD, &token, &survey, &digest)
+            .send()
+            .await
+            .unwrap();
+        resume_at = offset(&head);
+        if resume_at == cut as u64 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        resume_at,
+        cut as u64,
+        "the server must keep the {} bytes that arrived before the connection dropped",
+        cut - third
     );
 
-    let last = patch(
-        resume_at,
-        jpeg[usize::try_from(resume_at).unwrap()..].to_vec(),
-    )
-    .await;
+    // The dropped request may still be closing its file: the resume is retried as a phone would.
+    let mut last = patch(resume_at, jpeg[cut..].to_vec()).await;
+    for _ in 0..100 {
+        if last.status() != StatusCode::CONFLICT {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        last = patch(resume_at, jpeg[cut..].to_vec()).await;
+    }
     assert_eq!(
         (last.status(), offset(&last)),
         (StatusCode::NO_CONTENT, jpeg.len() as u64)

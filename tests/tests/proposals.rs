@@ -57,7 +57,8 @@ async fn import_and_check(
 ) -> ProposalSummary {
     let summary = import(&app.pool, path, options).await.unwrap();
     let index = tinjau_server::locator::load(&app.pool).await.unwrap();
-    tinjau_server::analysis::recompute(&app.pool, Some(&index))
+    let recheck = tinjau_server::analysis::SurveyRecheck::OfProposals(summary.updated_ids.clone());
+    tinjau_server::analysis::recompute(&app.pool, &index, recheck)
         .await
         .unwrap();
     summary
@@ -643,7 +644,8 @@ async fn a_catalogue_edit_recognises_what_was_unknown_and_is_checked_again() {
         .unwrap();
     assert_eq!(counts.updated, 1, "only the new row changes anything");
     let index = tinjau_server::locator::load(&app.pool).await.unwrap();
-    tinjau_server::analysis::recompute(&app.pool, Some(&index))
+    let recheck = tinjau_server::analysis::SurveyRecheck::None;
+    tinjau_server::analysis::recompute(&app.pool, &index, recheck)
         .await
         .unwrap();
     let (_, unknown) = get_json(

@@ -1,4 +1,5 @@
-//! The `anomaly` table: findings of the checks, per proposal.
+//! The `anomaly` table: findings of the checks, per proposal. A row with a `survey_id` came from
+//! that survey's checks; one without, from the proposal checks.
 
 use sqlx::{PgConnection, PgPool};
 
@@ -13,9 +14,13 @@ pub struct AnomalyBatch {
     pub details: Vec<serde_json::Value>,
 }
 
-/// Replaces every stored anomaly with `batch` (the checks are recomputed as a whole).
-pub async fn replace_all(conn: &mut PgConnection, batch: &AnomalyBatch) -> Result<(), sqlx::Error> {
-    sqlx::query!("DELETE FROM anomaly")
+/// Replaces the proposal checks' findings with `batch` (they are recomputed as a whole); the survey
+/// checks' findings are left as they are.
+pub async fn replace_proposal_findings(
+    conn: &mut PgConnection,
+    batch: &AnomalyBatch,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!("DELETE FROM anomaly WHERE survey_id IS NULL")
         .execute(&mut *conn)
         .await?;
     sqlx::query!(

@@ -37,14 +37,14 @@ impl ProposalBatch {
     }
 }
 
-/// Inserts new proposals and updates changed ones (by year and natural key); returns
-/// `(inserted, updated)`. An unchanged proposal is not touched.
+/// Inserts new proposals and updates changed ones (by year and natural key); returns how many were
+/// inserted and the ids of those updated. An unchanged proposal is not touched.
 pub async fn upsert(
     conn: &mut PgConnection,
     tahun: i32,
     source: &str,
     b: &ProposalBatch,
-) -> Result<(usize, usize), sqlx::Error> {
+) -> Result<(usize, Vec<i64>), sqlx::Error> {
     let rows = sqlx::query!(
         r#"WITH input AS (
                SELECT t.*, CASE WHEN t.lon IS NULL OR t.lat IS NULL THEN NULL
@@ -71,7 +71,7 @@ pub async fn upsert(
                   (excluded.permasalahan, excluded.program, excluded.volume, excluded.satuan_raw, excluded.unit,
                    excluded.anggaran, excluded.skpd_tujuan, excluded.status, excluded.activity_code)
                OR NOT (proposal.pin IS NOT DISTINCT FROM excluded.pin)
-           RETURNING (xmax = 0) AS "inserted!""#,
+           RETURNING proposal.id, (xmax = 0) AS "inserted!""#,
         tahun,
         source,
         &b.natural_keys,
@@ -97,7 +97,8 @@ pub async fn upsert(
     .fetch_all(conn)
     .await?;
     let inserted = rows.iter().filter(|r| r.inserted).count();
-    Ok((inserted, rows.len() - inserted))
+    let updated = rows.iter().filter(|r| !r.inserted).map(|r| r.id).collect();
+    Ok((inserted, updated))
 }
 
 /// What the checks read of a proposal.

@@ -274,6 +274,25 @@ pub async fn mark_processed(
     Ok(())
 }
 
+/// Surveys whose findings stand: every declared photo received and read, and not corrected by a
+/// later survey. With `proposals`, only the surveys of those proposals.
+pub async fn standing_checked(
+    pool: &PgPool,
+    proposals: Option<&[i64]>,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT s.id FROM survey s
+            WHERE ($1::int8[] IS NULL OR s.proposal_id = ANY($1))
+              AND NOT EXISTS (SELECT 1 FROM survey n WHERE n.supersedes = s.id)
+              AND NOT EXISTS (SELECT 1 FROM survey_photo ph
+                               WHERE ph.survey_id = s.id AND (ph.received_at IS NULL OR ph.processed_at IS NULL))
+            ORDER BY s.received_at, s.id"#,
+        proposals as Option<&[i64]>
+    )
+    .fetch_all(pool)
+    .await
+}
+
 /// A stored survey's context for the checks, and its body; the survey row stays locked until the
 /// transaction ends, so two runs of its checks cannot interleave.
 pub async fn context(

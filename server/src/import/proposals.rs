@@ -49,6 +49,8 @@ pub struct ProposalSummary {
     pub fuzzy_matches: Vec<String>,
     /// Imported proposals whose activity the catalogue does not recognise.
     pub unknown_activities: usize,
+    /// Proposals that existed and changed: their surveys' checks compare with the old values.
+    pub updated_ids: Vec<i64>,
 }
 
 /// The fields a proposal file can carry, and the header names (normalised) that mean them.
@@ -252,11 +254,12 @@ pub async fn import_file(
     }
 
     let mut tx = super::begin(pool).await?;
-    let (inserted, updated) = if batch.is_empty() {
-        (0, 0)
+    let (inserted, updated_ids) = if batch.is_empty() {
+        (0, Vec::new())
     } else {
         db::proposal::upsert(&mut tx, options.tahun, &file.source(), &batch).await?
     };
+    let updated = updated_ids.len();
     summary.counts = super::finish(
         tx,
         "proposals",
@@ -269,6 +272,7 @@ pub async fn import_file(
         },
     )
     .await?;
+    summary.updated_ids = updated_ids;
     Ok(summary)
 }
 

@@ -109,7 +109,12 @@ pub async fn import_proposals(
         .await
         .map_err(refused)?;
     let index = state.index.get();
-    let checks = crate::analysis::recompute(&state.pool, Some(&index)).await?;
+    let checks = crate::analysis::recompute(
+        &state.pool,
+        &index,
+        crate::analysis::SurveyRecheck::OfProposals(summary.updated_ids.clone()),
+    )
+    .await?;
     Ok(Json(ImportReport {
         inserted: summary.counts.inserted,
         updated: summary.counts.updated,

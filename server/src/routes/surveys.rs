@@ -56,20 +56,8 @@ fn view_with(row: db::survey::SurveyRow, checks: Vec<Anomaly>) -> Result<SurveyV
 /// Runs the survey checks once every declared photo is in and read; a failure is logged, not
 /// returned: the survey and its photos are safely stored and the checks can run again.
 pub async fn check_if_complete(state: &AppState, id: Uuid) {
-    let outcome: anyhow::Result<()> = async {
-        let mut tx = state.pool.begin().await?;
-        db::survey::lock(&mut tx, id).await?;
-        let complete = db::survey::get(&mut tx, id)
-            .await?
-            .is_some_and(|s| s.missing_photos.is_empty() && s.processing_photos.is_empty());
-        if complete {
-            crate::survey_checks::run(&mut tx, &state.index, id).await?;
-            tx.commit().await?;
-        }
-        Ok(())
-    }
-    .await;
-    if let Err(e) = outcome {
+    let index = state.index.get();
+    if let Err(e) = crate::survey_checks::run_if_complete(&state.pool, &index, id).await {
         tracing::error!(survey = %id, error = %format!("{e:#}"), "survey checks failed");
     }
 }
@@ -195,7 +183,8 @@ pub async fn put_survey(
     // A survey without photos is complete as it arrives: check it now and answer with the findings.
     let checks = if photos.is_empty() {
         let found =
-            crate::survey_checks::check(&mut tx, &state.index, id, &context, &record, &[]).await?;
+            crate::survey_checks::check(&mut tx, &state.index.get(), id, &context, &record, &[])
+                .await?;
         db::anomaly::insert_for_survey(&mut tx, id, record.proposal_id, &found).await?;
         found
     } else {
