@@ -8,8 +8,10 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use survey_schema::{Role, WilayahKode};
 
+use crate::audit::Actor;
 use crate::db;
 use crate::error::AppError;
+use crate::refusal::{Refusal, RefusalKind};
 use crate::startup::AppState;
 
 /// The authenticated caller.
@@ -20,6 +22,8 @@ pub struct CurrentUser {
     pub role: Role,
     /// `None`: everything (admin, city-wide planning desk).
     pub scope: Option<WilayahKode>,
+    /// The request's id (`x-request-id`), recorded with what the request changes.
+    pub request_id: Option<String>,
 }
 
 impl CurrentUser {
@@ -31,8 +35,30 @@ impl CurrentUser {
         }
     }
 
+    /// The operator at the command line: an admin over everything.
+    pub fn cli() -> Self {
+        let actor = Actor::cli();
+        Self {
+            id: None,
+            name: actor.name,
+            role: Role::Admin,
+            scope: None,
+            request_id: None,
+        }
+    }
+
+    /// Who this is, for the audit trail.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.id,
+            name: self.name.clone(),
+            role: self.role.as_str().to_owned(),
+            request_id: self.request_id.clone(),
+        }
+    }
+
     /// 403 unless the caller may see `kode`.
-    pub fn require_covers(&self, kode: &WilayahKode) -> Result<(), AppError> {
+    pub fn require_covers(&self, kode: &WilayahKode) -> Result<(), Refusal> {
         if self.covers(kode) {
             Ok(())
         } else {
@@ -41,13 +67,13 @@ impl CurrentUser {
     }
 
     /// 403 unless the caller has one of `roles`.
-    pub fn require_role(&self, roles: &[Role]) -> Result<(), AppError> {
+    pub fn require_role(&self, roles: &[Role]) -> Result<(), Refusal> {
         if roles.contains(&self.role) {
             Ok(())
         } else {
             let allowed: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-            Err(AppError::client(
-                StatusCode::FORBIDDEN,
+            Err(Refusal::new(
+                RefusalKind::Forbidden,
                 "forbidden",
                 format!(
                     "This needs the role {}; you are {}.",
@@ -64,9 +90,9 @@ impl CurrentUser {
     }
 }
 
-pub fn out_of_scope(kode: &WilayahKode) -> AppError {
-    AppError::client(
-        StatusCode::FORBIDDEN,
+pub fn out_of_scope(kode: &WilayahKode) -> Refusal {
+    Refusal::new(
+        RefusalKind::Forbidden,
         "out_of_scope",
         format!("{kode} is outside the area your account covers."),
         format!("{kode} berada di luar wilayah akun Anda."),
@@ -101,6 +127,11 @@ impl FromRequestParts<AppState> for CurrentUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        let request_id = parts
+            .headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -122,6 +153,7 @@ impl FromRequestParts<AppState> for CurrentUser {
                 name: "admin-token".into(),
                 role: Role::Admin,
                 scope: None,
+                request_id,
             });
         }
         let row = db::user::by_token(&state.pool, &hex::encode(digest))
@@ -142,6 +174,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             name: row.name,
             role,
             scope,
+            request_id,
         })
     }
 }
@@ -157,6 +190,7 @@ mod tests {
             name: "c".into(),
             role: Role::Camat,
             scope: Some("31.71.01".parse().unwrap()),
+            request_id: None,
         };
         assert!(camat.covers(&"31.71.01".parse().unwrap()));
         assert!(camat.covers(&"31.71.01.1003".parse().unwrap()));

@@ -17,6 +17,8 @@ pub enum AppError {
         code: &'static str,
         en: String,
         id: String,
+        /// Data a program acts on (sent as `details`); boxed to keep `Result`s small.
+        details: Option<Box<serde_json::Value>>,
     },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -37,6 +39,28 @@ impl AppError {
             code,
             en: en.into(),
             id: id.into(),
+            details: None,
+        }
+    }
+
+    /// The same refusal with data for the program that sent the request.
+    #[must_use]
+    pub fn with_details(self, value: serde_json::Value) -> Self {
+        match self {
+            Self::Client {
+                status,
+                code,
+                en,
+                id,
+                ..
+            } => Self::Client {
+                status,
+                code,
+                en,
+                id,
+                details: Some(Box::new(value)),
+            },
+            other => other,
         }
     }
 
@@ -55,6 +79,7 @@ impl AppError {
                 code,
                 en,
                 id,
+                ..
             } => (*status, code, en.clone(), id.clone()),
             Self::Database(sqlx::Error::PoolTimedOut) => (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -92,11 +117,50 @@ impl IntoResponse for AppError {
         } else {
             tracing::debug!(error = %self, "request refused");
         }
+        let details = match &self {
+            Self::Client { details, .. } => details.as_deref().cloned(),
+            _ => None,
+        };
         let body = ApiError {
             code: code.to_owned(),
             message: LocalizedMessage { id, en },
+            details,
         };
         (status, Json(body)).into_response()
+    }
+}
+
+impl From<crate::refusal::Refusal> for AppError {
+    fn from(r: crate::refusal::Refusal) -> Self {
+        use crate::refusal::RefusalKind as K;
+        let status = match r.kind {
+            K::BadRequest => StatusCode::BAD_REQUEST,
+            K::Forbidden => StatusCode::FORBIDDEN,
+            K::NotFound => StatusCode::NOT_FOUND,
+            K::Conflict => StatusCode::CONFLICT,
+            K::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            K::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+            K::Locked => StatusCode::LOCKED,
+            K::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+        };
+        Self::Client {
+            status,
+            code: r.code,
+            en: r.en,
+            id: r.id,
+            details: r.details,
+        }
+    }
+}
+
+impl From<crate::refusal::WorkflowError> for AppError {
+    fn from(e: crate::refusal::WorkflowError) -> Self {
+        use crate::refusal::WorkflowError as W;
+        match e {
+            W::Refused(r) => r.into(),
+            W::Database(e) => Self::Database(e),
+            W::Internal(e) => Self::Internal(e),
+        }
     }
 }
 

@@ -1,7 +1,9 @@
 //! The Tinjau service: HTTP API (axum), database access (sqlx + PostGIS), reference-data import and
 //! the `tinjau` command line.
 
+pub mod accounts;
 pub mod analysis;
+pub mod audit;
 pub mod auth;
 pub mod bench;
 pub mod chunk_writer;
@@ -16,6 +18,8 @@ pub mod load;
 pub mod locator;
 pub mod photo;
 pub mod processing;
+pub mod refusal;
+pub mod review;
 pub mod routes;
 pub mod startup;
 pub mod storage;

@@ -109,8 +109,7 @@ fn replace_database(url: &str, database: &str) -> String {
 }
 
 async fn run_on(bench: &IngestBench, url: &str) -> anyhow::Result<()> {
-    let pool = crate::db::connect(url, 4).await?;
-    crate::MIGRATOR.run(&pool).await?;
+    let pool = crate::db::migrated_pool(url, 4).await?;
     let phones = seed(&pool, bench).await?;
     let photos = load_photos(&bench.photo_dir)?;
     let photos = if bench.photo_mb > 0.0 {

@@ -22,7 +22,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::Settings;
 use crate::locator::{self, SharedIndex};
-use crate::{MIGRATOR, db, routes};
+use crate::{db, routes};
 
 /// Largest request body accepted by default (JSON bodies); photo uploads set their own limit.
 pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
@@ -53,13 +53,10 @@ pub struct Application {
 impl Application {
     /// Connects to the database, migrates (unless disabled), prepares storage and binds the port.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
-        let pool = db::connect(&settings.database_url, settings.max_db_connections).await?;
         if settings.migrate {
-            MIGRATOR
-                .run(&pool)
-                .await
-                .context("running database migrations")?;
+            db::migrate(&settings.database_url).await?;
         }
+        let pool = db::connect(&settings.database_url, settings.max_db_connections).await?;
         tokio::fs::create_dir_all(&settings.storage_dir)
             .await
             .with_context(|| {

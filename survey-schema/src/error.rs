@@ -23,4 +23,9 @@ pub struct ApiError {
     pub code: String,
     /// What went wrong, for a person.
     pub message: LocalizedMessage,
+    /// What a program needs to act on it, for some codes (e.g. the undecided proposals that keep a
+    /// Kirim back, or the current version after a stale decision).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub details: Option<serde_json::Value>,
 }

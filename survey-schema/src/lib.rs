@@ -11,6 +11,7 @@ pub mod location;
 pub mod numbers;
 pub mod point;
 pub mod proposal;
+pub mod review;
 pub mod survey;
 pub mod unit;
 pub mod wilayah;
@@ -22,6 +23,11 @@ pub use location::{LocationStatus, LocationVerdict};
 pub use numbers::{NumberError, Rupiah};
 pub use point::{RawPoint, Wgs84Point, Wgs84PointError};
 pub use proposal::{ActivityRef, ProposalPage, ProposalView};
+pub use review::{
+    DecidedValues, DecisionRequest, DecisionStatus, DecisionView, HistoryEvent, KirimView,
+    ProposalHistory, PublicKelurahan, PublicProposal, RejectReason, ReviewCounts, ReviewItem,
+    ReviewPage, Suggestion, SurveyBrief, SurveyStatus,
+};
 pub use survey::{SurveyRecord, SurveyView};
 pub use unit::Unit;
 pub use wilayah::{WilayahDetail, WilayahKode, WilayahKodeError, WilayahLevel, WilayahRef};

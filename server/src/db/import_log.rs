@@ -22,10 +22,10 @@ pub async fn record(
     source: &str,
     sha256: &str,
     counts: &ImportCounts,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
         "INSERT INTO import_log (kind, source, sha256, rows_total, inserted, updated, unchanged, repaired)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         kind,
         source,
         sha256,
@@ -35,7 +35,6 @@ pub async fn record(
         as_i32(counts.unchanged),
         as_i32(counts.repaired),
     )
-    .execute(conn)
-    .await?;
-    Ok(())
+    .fetch_one(conn)
+    .await
 }

@@ -2,10 +2,14 @@
 
 pub mod activity;
 pub mod anomaly;
+pub mod audit;
 pub mod boundary;
+pub mod decision;
 pub mod import_log;
+pub mod kirim;
 pub mod price;
 pub mod proposal;
+pub mod review;
 pub mod survey;
 pub mod user;
 pub mod wilayah;
@@ -16,19 +20,56 @@ use anyhow::Context;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
-/// Opens a pool; fails fast (5 s) when the database cannot be reached.
+/// The role every connection of the application works as (made by the review migration): all it
+/// needs on the tables, but no UPDATE, DELETE or TRUNCATE on the audit trail.
+pub const APP_ROLE: &str = "tinjau_app";
+
+/// Opens a pool whose connections work as [`APP_ROLE`], whoever `url` logs in as; fails fast (5 s)
+/// when the database cannot be reached, and clearly when the role is missing (not migrated yet).
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(5))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                sqlx::query!("SELECT set_config('role', 'tinjau_app', false) AS role")
+                    .fetch_one(conn)
+                    .await?;
+                Ok(())
+            })
+        })
         .connect(url)
         .await
         .with_context(|| {
             format!(
-                "cannot connect to the database at {}",
+                "cannot connect to the database at {} as role {APP_ROLE} (run `tinjau migrate` first?)",
                 crate::config::redact_url(url)
             )
         })
+}
+
+/// Runs the migrations on a connection of its own, as whoever `url` logs in as (the owner): the
+/// application's own role may not change the schema.
+pub async fn migrate(url: &str) -> anyhow::Result<()> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(url).await.with_context(|| {
+        format!(
+            "cannot connect to the database at {}",
+            crate::config::redact_url(url)
+        )
+    })?;
+    crate::MIGRATOR
+        .run(&mut conn)
+        .await
+        .context("running database migrations")?;
+    conn.close().await?;
+    Ok(())
+}
+
+/// Migrates, then opens a pool working as [`APP_ROLE`].
+pub async fn migrated_pool(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
+    migrate(url).await?;
+    connect(url, max_connections).await
 }
 
 /// Versions of the running PostgreSQL and PostGIS, e.g. `("15.18", "3.3.2")`.

@@ -37,15 +37,26 @@ impl ProposalBatch {
     }
 }
 
-/// Inserts new proposals and updates changed ones (by year and natural key); returns how many were
-/// inserted and the ids of those updated. An unchanged proposal is not touched.
+/// A proposal an import inserted or changed, with its values before and after.
+#[derive(Debug, Clone)]
+pub struct UpsertedRow {
+    pub id: i64,
+    pub kecamatan_kode: String,
+    pub inserted: bool,
+    pub before: Option<serde_json::Value>,
+    pub after: serde_json::Value,
+}
+
+/// Inserts new proposals and updates changed ones (by year and natural key), each change at the
+/// next version; returns what changed. An unchanged proposal is not touched.
 pub async fn upsert(
     conn: &mut PgConnection,
     tahun: i32,
     source: &str,
     b: &ProposalBatch,
-) -> Result<(usize, Vec<i64>), sqlx::Error> {
-    let rows = sqlx::query!(
+) -> Result<Vec<UpsertedRow>, sqlx::Error> {
+    sqlx::query_as!(
+        UpsertedRow,
         r#"WITH input AS (
                SELECT t.*, CASE WHEN t.lon IS NULL OR t.lat IS NULL THEN NULL
                                 ELSE ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326) END AS pin
@@ -54,24 +65,47 @@ pub async fn upsert(
                              $16::text[], $17::text[], $18::text[], $19::float8[], $20::float8[], $21::int4[])
                    AS t(natural_key, kelurahan_kode, rw, rt, nomor, permasalahan, program, usulan, lokasi, volume,
                         satuan_raw, unit, anggaran, skpd_tujuan, status, activity_code, lon, lat, source_row)
+           ), old AS (
+               SELECT p.natural_key,
+                      jsonb_build_object('version', p.version, 'permasalahan', p.permasalahan, 'program', p.program,
+                                         'volume', p.volume, 'satuan', p.satuan_raw, 'unit', p.unit,
+                                         'anggaran', p.anggaran, 'skpd_tujuan', p.skpd_tujuan, 'status', p.status,
+                                         'activity', p.activity_code, 'pin', ST_AsText(p.pin)) AS before
+                 FROM proposal p
+                WHERE p.tahun = $1 AND p.natural_key = ANY($3)
+           ), up AS (
+               INSERT INTO proposal (tahun, natural_key, kelurahan_kode, rw, rt, nomor, permasalahan, program, usulan, lokasi,
+                                     volume, satuan_raw, unit, anggaran, skpd_tujuan, status, activity_code, pin, source, source_row)
+               SELECT $1, natural_key, kelurahan_kode, rw, rt, nomor, permasalahan, program, usulan, lokasi,
+                      volume, satuan_raw, unit, anggaran, skpd_tujuan, status, activity_code, pin, $2, source_row
+                 FROM input
+               ON CONFLICT (tahun, natural_key) DO UPDATE
+                  SET permasalahan = excluded.permasalahan, program = excluded.program, volume = excluded.volume,
+                      satuan_raw = excluded.satuan_raw, unit = excluded.unit, anggaran = excluded.anggaran,
+                      skpd_tujuan = excluded.skpd_tujuan, status = excluded.status, activity_code = excluded.activity_code,
+                      pin = excluded.pin, source = excluded.source, source_row = excluded.source_row, updated_at = now(),
+                      version = proposal.version + 1
+                WHERE (proposal.permasalahan, proposal.program, proposal.volume, proposal.satuan_raw, proposal.unit,
+                       proposal.anggaran, proposal.skpd_tujuan, proposal.status, proposal.activity_code)
+                      IS DISTINCT FROM
+                      (excluded.permasalahan, excluded.program, excluded.volume, excluded.satuan_raw, excluded.unit,
+                       excluded.anggaran, excluded.skpd_tujuan, excluded.status, excluded.activity_code)
+                   OR NOT (proposal.pin IS NOT DISTINCT FROM excluded.pin)
+               RETURNING proposal.id, proposal.natural_key, proposal.kecamatan_kode, (xmax = 0) AS inserted,
+                         jsonb_build_object('version', proposal.version, 'kelurahan', proposal.kelurahan_kode,
+                                            'rw', proposal.rw, 'rt', proposal.rt, 'nomor', proposal.nomor,
+                                            'usulan', proposal.usulan, 'lokasi', proposal.lokasi,
+                                            'permasalahan', proposal.permasalahan, 'program', proposal.program,
+                                            'volume', proposal.volume, 'satuan', proposal.satuan_raw, 'unit', proposal.unit,
+                                            'anggaran', proposal.anggaran, 'skpd_tujuan', proposal.skpd_tujuan,
+                                            'status', proposal.status, 'activity', proposal.activity_code,
+                                            'pin', ST_AsText(proposal.pin), 'source', proposal.source,
+                                            'source_row', proposal.source_row) AS after
            )
-           INSERT INTO proposal (tahun, natural_key, kelurahan_kode, rw, rt, nomor, permasalahan, program, usulan, lokasi,
-                                 volume, satuan_raw, unit, anggaran, skpd_tujuan, status, activity_code, pin, source, source_row)
-           SELECT $1, natural_key, kelurahan_kode, rw, rt, nomor, permasalahan, program, usulan, lokasi,
-                  volume, satuan_raw, unit, anggaran, skpd_tujuan, status, activity_code, pin, $2, source_row
-             FROM input
-           ON CONFLICT (tahun, natural_key) DO UPDATE
-              SET permasalahan = excluded.permasalahan, program = excluded.program, volume = excluded.volume,
-                  satuan_raw = excluded.satuan_raw, unit = excluded.unit, anggaran = excluded.anggaran,
-                  skpd_tujuan = excluded.skpd_tujuan, status = excluded.status, activity_code = excluded.activity_code,
-                  pin = excluded.pin, source = excluded.source, source_row = excluded.source_row, updated_at = now()
-            WHERE (proposal.permasalahan, proposal.program, proposal.volume, proposal.satuan_raw, proposal.unit,
-                   proposal.anggaran, proposal.skpd_tujuan, proposal.status, proposal.activity_code)
-                  IS DISTINCT FROM
-                  (excluded.permasalahan, excluded.program, excluded.volume, excluded.satuan_raw, excluded.unit,
-                   excluded.anggaran, excluded.skpd_tujuan, excluded.status, excluded.activity_code)
-               OR NOT (proposal.pin IS NOT DISTINCT FROM excluded.pin)
-           RETURNING proposal.id, (xmax = 0) AS "inserted!""#,
+           SELECT up.id AS "id!", up.kecamatan_kode AS "kecamatan_kode!", up.inserted AS "inserted!",
+                  CASE WHEN up.inserted THEN NULL ELSE old.before END AS before, up.after AS "after!"
+             FROM up LEFT JOIN old ON old.natural_key = up.natural_key
+            ORDER BY up.id"#,
         tahun,
         source,
         &b.natural_keys,
@@ -95,10 +129,7 @@ pub async fn upsert(
         &b.source_row,
     )
     .fetch_all(conn)
-    .await?;
-    let inserted = rows.iter().filter(|r| r.inserted).count();
-    let updated = rows.iter().filter(|r| !r.inserted).map(|r| r.id).collect();
-    Ok((inserted, updated))
+    .await
 }
 
 /// What the checks read of a proposal.
@@ -281,4 +312,18 @@ pub async fn anomaly_codes_by_nomor(
         }
     }
     Ok(out)
+}
+
+/// A proposal's kelurahan and version, by id.
+pub async fn scope_and_version(
+    pool: &PgPool,
+    id: i64,
+) -> Result<Option<(String, i32)>, sqlx::Error> {
+    let row = sqlx::query!(
+        "SELECT kelurahan_kode, version FROM proposal WHERE id = $1",
+        id
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| (r.kelurahan_kode, r.version)))
 }

@@ -146,6 +146,7 @@ pub async fn proposal_context(
 /// A declared photo, as an upload needs it.
 #[derive(Debug, Clone)]
 pub struct DeclaredPhoto {
+    pub proposal_id: i64,
     pub kelurahan_kode: String,
     pub bytes: i64,
     pub content_type: String,
@@ -161,7 +162,7 @@ pub async fn declared_photo(
 ) -> Result<Option<DeclaredPhoto>, sqlx::Error> {
     sqlx::query_as!(
         DeclaredPhoto,
-        r#"SELECT p.kelurahan_kode, ph.bytes, ph.content_type, ph.received_at IS NOT NULL AS "received!",
+        r#"SELECT s.proposal_id, p.kelurahan_kode, ph.bytes, ph.content_type, ph.received_at IS NOT NULL AS "received!",
                   ph.processed_at IS NOT NULL AS "processed!", ph.has_thumbnail
              FROM survey_photo ph
              JOIN survey s ON s.id = ph.survey_id
@@ -187,7 +188,7 @@ pub struct ReceivedPhoto {
 
 /// Marks a photo received (once its object is durable); returns false if it already was.
 pub async fn mark_received(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     survey: Uuid,
     sha256: &str,
     r: &ReceivedPhoto,
@@ -205,7 +206,7 @@ pub async fn mark_received(
         r.height,
         r.processed,
     )
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(result.rows_affected() == 1)
 }
@@ -466,4 +467,22 @@ pub async fn assignments(
     )
     .fetch_all(pool)
     .await
+}
+
+/// The latest standing (uncorrected) survey of each of these proposals, by capture time.
+pub async fn latest_standing(
+    conn: &mut PgConnection,
+    proposal_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Uuid>, sqlx::Error> {
+    let rows = sqlx::query!(
+        "SELECT DISTINCT ON (s.proposal_id) s.proposal_id, s.id
+           FROM survey s
+          WHERE s.proposal_id = ANY($1)
+            AND NOT EXISTS (SELECT 1 FROM survey n WHERE n.supersedes = s.id)
+          ORDER BY s.proposal_id, s.captured_at DESC, s.received_at DESC, s.id",
+        proposal_ids
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.proposal_id, r.id)).collect())
 }

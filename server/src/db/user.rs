@@ -1,6 +1,6 @@
 //! The `app_user` and `device_token` tables: accounts and their bearer tokens.
 
-use sqlx::PgPool;
+use sqlx::{PgExecutor, PgPool};
 
 /// An account, as authentication sees it.
 #[derive(Debug, Clone)]
@@ -12,7 +12,7 @@ pub struct UserRow {
 }
 
 pub async fn create(
-    pool: &PgPool,
+    pool: impl PgExecutor<'_>,
     name: &str,
     role: &str,
     wilayah: Option<&str>,
@@ -41,7 +41,7 @@ pub async fn by_name(pool: &PgPool, name: &str) -> Result<Option<UserRow>, sqlx:
 
 /// Stores a new token's hash for a user; returns the token row's id.
 pub async fn add_token(
-    pool: &PgPool,
+    pool: impl PgExecutor<'_>,
     user_id: i64,
     token_sha256: &str,
     label: &str,
@@ -76,7 +76,7 @@ pub async fn by_token(pool: &PgPool, token_sha256: &str) -> Result<Option<UserRo
 
 /// Revokes tokens: one by id, or every token of a user; returns how many were revoked.
 pub async fn revoke(
-    pool: &PgPool,
+    pool: impl PgExecutor<'_>,
     user_id: i64,
     token_id: Option<i64>,
 ) -> Result<u64, sqlx::Error> {

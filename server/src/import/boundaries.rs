@@ -97,7 +97,15 @@ pub async fn import(
     if level == WilayahLevel::Kelurahan && counts.inserted + counts.updated > 0 {
         db::boundary::notify_changed(&mut tx).await?;
     }
-    let counts = super::finish(tx, "boundaries", &file, counts).await?;
+    let counts = super::finish(
+        tx,
+        &crate::audit::Actor::cli(),
+        "boundaries",
+        &file,
+        counts,
+        Vec::new(),
+    )
+    .await?;
 
     let repaired = invalid
         .into_iter()

@@ -62,7 +62,15 @@ pub async fn import(pool: &PgPool, path: &Path) -> Result<ImportCounts, ImportEr
             counts.updated += 1;
         }
     }
-    super::finish(tx, "catalogue", &file, counts).await
+    super::finish(
+        tx,
+        &crate::audit::Actor::cli(),
+        "catalogue",
+        &file,
+        counts,
+        Vec::new(),
+    )
+    .await
 }
 
 fn parse(file: &InputFile) -> Result<Vec<ActivityRow>, ImportError> {

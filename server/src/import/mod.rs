@@ -50,6 +50,9 @@ pub enum ImportError {
         file: String,
         source: geo_rules::BoundaryFileError,
     },
+    /// The file would change proposals of a kecamatan whose list was sent (Kirim).
+    #[error("{0}\nNothing was imported.")]
+    Locked(String),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -82,15 +85,33 @@ async fn begin(
     Ok(tx)
 }
 
-/// Completes the counts, records the import in `import_log` and commits.
+/// Completes the counts, records the import in `import_log` and the audit trail (with `changes`,
+/// the entities it changed, when the import lists them) and commits.
 async fn finish(
     mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
+    actor: &crate::audit::Actor,
     kind: &str,
     file: &InputFile,
     mut counts: ImportCounts,
+    changes: Vec<crate::audit::Change>,
 ) -> Result<ImportCounts, ImportError> {
     counts.unchanged = counts.total - counts.inserted - counts.updated;
-    crate::db::import_log::record(&mut tx, kind, &file.name, &file.sha256, &counts).await?;
+    let log_id =
+        crate::db::import_log::record(&mut tx, kind, &file.name, &file.sha256, &counts).await?;
+    let summary = crate::audit::Change::new(log_id.to_string()).after(serde_json::json!({
+        "kind": kind,
+        "file": file.name,
+        "sha256": file.sha256,
+        "total": counts.total,
+        "inserted": counts.inserted,
+        "updated": counts.updated,
+        "unchanged": counts.unchanged,
+        "repaired": counts.repaired,
+    }));
+    crate::audit::record(&mut tx, actor, "import", "import", vec![summary]).await?;
+    if !changes.is_empty() {
+        crate::audit::record(&mut tx, actor, &format!("{kind}.import"), kind, changes).await?;
+    }
     tx.commit().await?;
     Ok(counts)
 }

@@ -62,7 +62,15 @@ pub async fn import(
         updated,
         ..ImportCounts::default()
     };
-    let counts = super::finish(tx, &format!("prices:{}", parsed.source), &file, counts).await?;
+    let counts = super::finish(
+        tx,
+        &crate::audit::Actor::cli(),
+        &format!("prices:{}", parsed.source),
+        &file,
+        counts,
+        Vec::new(),
+    )
+    .await?;
     Ok(PriceSummary {
         counts,
         source: parsed.source,

@@ -34,6 +34,8 @@ pub struct ProposalImportOptions {
     pub rejected_path: Option<PathBuf>,
     /// Resolve kelurahan names only within this area (a kota or kecamatan code).
     pub scope: Option<WilayahKode>,
+    /// Who imports, for the audit trail (default: the command line's operator).
+    pub actor: Option<crate::audit::Actor>,
 }
 
 /// What a proposal import did.
@@ -254,14 +256,45 @@ pub async fn import_file(
     }
 
     let mut tx = super::begin(pool).await?;
-    let (inserted, updated_ids) = if batch.is_empty() {
-        (0, Vec::new())
+    let changed = if batch.is_empty() {
+        Vec::new()
     } else {
         db::proposal::upsert(&mut tx, options.tahun, &file.source(), &batch).await?
     };
+    let changed_ids: Vec<i64> = changed.iter().map(|r| r.id).collect();
+    let locked = db::kirim::locked_among(&mut tx, &changed_ids).await?;
+    if !locked.is_empty() {
+        let list: Vec<String> = locked.iter().map(|(k, t)| format!("{k} ({t})")).collect();
+        return Err(ImportError::Locked(format!(
+            "the file changes proposals of kecamatan whose list was already sent (Kirim) and is locked: {}; \
+             an admin can reopen a list, with a reason",
+            list.join(", ")
+        )));
+    }
+    let inserted = changed.iter().filter(|r| r.inserted).count();
+    let updated_ids: Vec<i64> = changed
+        .iter()
+        .filter(|r| !r.inserted)
+        .map(|r| r.id)
+        .collect();
     let updated = updated_ids.len();
+    let changes = changed
+        .into_iter()
+        .map(|r| {
+            let mut c = crate::audit::Change::new(r.id.to_string())
+                .of_proposal(r.id, Some(&r.kecamatan_kode));
+            c.before = r.before;
+            c.after = Some(r.after);
+            c
+        })
+        .collect();
+    let actor = options
+        .actor
+        .clone()
+        .unwrap_or_else(crate::audit::Actor::cli);
     summary.counts = super::finish(
         tx,
+        &actor,
         "proposals",
         &file,
         ImportCounts {
@@ -270,6 +303,7 @@ pub async fn import_file(
             updated,
             ..ImportCounts::default()
         },
+        changes,
     )
     .await?;
     summary.updated_ids = updated_ids;

@@ -48,7 +48,15 @@ pub async fn import(
         bar.inc((end - start) as u64);
     }
     bar.finish_and_clear();
-    let counts = super::finish(tx, "wilayah", &file, counts).await?;
+    let counts = super::finish(
+        tx,
+        &crate::audit::Actor::cli(),
+        "wilayah",
+        &file,
+        counts,
+        Vec::new(),
+    )
+    .await?;
     Ok(counts)
 }
 

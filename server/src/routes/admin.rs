@@ -65,6 +65,7 @@ pub struct ImportReport {
         (status = 401, description = "No or wrong token", body = ApiError),
         (status = 403, description = "Not an admin", body = ApiError),
         (status = 413, description = "File over 20 MB", body = ApiError),
+        (status = 423, description = "The file changes proposals of a kecamatan whose list was sent (Kirim); nothing imported", body = ApiError),
         (status = 422, description = "Bad rows or an unreadable file; nothing imported", body = ApiError)
     ),
     security(("admin_token" = []))
@@ -104,6 +105,7 @@ pub async fn import_proposals(
         skip_invalid: params.skip_invalid.unwrap_or(false),
         rejected_path: None,
         scope,
+        actor: Some(user.actor()),
     };
     let summary = proposals::import_file(&state.pool, file, &options)
         .await
@@ -130,6 +132,14 @@ pub async fn import_proposals(
 fn refused(e: ImportError) -> AppError {
     match e {
         ImportError::Database(e) => AppError::Database(e),
+        ImportError::Locked(why) => AppError::client(
+            StatusCode::LOCKED,
+            "locked",
+            format!("The file was refused, nothing was imported: {why}."),
+            format!(
+                "Berkas ditolak, tidak ada yang diimpor: berkas mengubah usulan kecamatan yang daftarnya sudah dikirim (Kirim) dan terkunci; admin dapat membukanya kembali dengan alasan. ({why})"
+            ),
+        ),
         other => {
             let text = other.to_string();
             AppError::client(

@@ -5,6 +5,7 @@ pub mod health;
 pub mod locate;
 pub mod photos;
 pub mod proposals;
+pub mod review;
 pub mod surveys;
 pub mod sync;
 pub mod wilayah;
@@ -65,6 +66,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(photos::get_thumbnail))
         .routes(routes!(sync::assignments))
+        .routes(routes!(review::review_list))
+        .routes(routes!(review::put_decision))
+        .routes(routes!(review::list_decisions))
+        .routes(routes!(review::proposal_history))
+        .routes(routes!(review::post_kirim, review::get_kirim))
+        .routes(routes!(review::post_reopen))
+        .routes(routes!(review::public_kelurahan))
 }
 
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.

@@ -139,7 +139,18 @@ pub async fn put_photo(
             return Err(e);
         }
     };
-    finish(&state, id, &sha, photo, upload, &digest, &head, received).await
+    finish(
+        &state,
+        &user.actor(),
+        id,
+        &sha,
+        photo,
+        upload,
+        &digest,
+        &head,
+        received,
+    )
+    .await
 }
 
 /// Checks a complete upload against the manifest, reads it, and makes it durable and known; on any
@@ -147,6 +158,7 @@ pub async fn put_photo(
 #[allow(clippy::too_many_arguments)]
 async fn finish(
     state: &AppState,
+    actor: &crate::audit::Actor,
     id: Uuid,
     sha: &str,
     photo: db::survey::DeclaredPhoto,
@@ -230,8 +242,26 @@ async fn finish(
         .storage
         .commit(upload, &format!("photos/{sha}"))
         .await?;
-    // Only now, with the object durable, does the database say the photo is in.
-    let first = db::survey::mark_received(&state.pool, id, sha, &received_photo).await?;
+    // Only now, with the object durable, does the database say the photo is in, and the audit
+    // trail that it came, in one transaction.
+    let mut tx = state.pool.begin().await?;
+    let first = db::survey::mark_received(&mut tx, id, sha, &received_photo).await?;
+    if first {
+        let change = crate::audit::Change::new(format!("{id}/{sha}"))
+            .of_proposal(photo.proposal_id, photo.kelurahan_kode.get(..8))
+            .after(serde_json::json!({
+                "survey": id,
+                "sha256": sha,
+                "bytes": received,
+                "content_type": photo.content_type,
+                "width": received_photo.width,
+                "height": received_photo.height,
+                "exif": received_photo.exif,
+                "exif_error": received_photo.exif_error,
+            }));
+        crate::audit::record(&mut tx, actor, "photo.store", "photo", vec![change]).await?;
+    }
+    tx.commit().await?;
     if first && received_photo.processed {
         crate::routes::surveys::check_if_complete(state, id).await;
     } else if first {
@@ -464,6 +494,7 @@ fn tus_refusal(headers: &axum::http::HeaderMap) -> Option<Response> {
                         en: "Send Tus-Resumable: 1.0.0.".into(),
                         id: "Kirim header Tus-Resumable: 1.0.0.".into(),
                     },
+                    details: None,
                 }),
             )
                 .into_response(),
@@ -637,7 +668,18 @@ pub async fn tus_patch(
     }
     // Complete: hash what was assembled across requests, then check and store it like a PUT.
     let (digest, head) = hash_file(&upload.path).await?;
-    let (status, _) = finish(&state, id, &sha, photo, upload, &digest, &head, written).await?;
+    let (status, _) = finish(
+        &state,
+        &user.actor(),
+        id,
+        &sha,
+        photo,
+        upload,
+        &digest,
+        &head,
+        written,
+    )
+    .await?;
     let mut response = (StatusCode::NO_CONTENT, tus_headers(written, length)).into_response();
     response.headers_mut().insert(
         "tinjau-photo-status",

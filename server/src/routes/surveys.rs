@@ -190,6 +190,17 @@ pub async fn put_survey(
     } else {
         Vec::new()
     };
+    let change = crate::audit::Change::new(id.to_string())
+        .of_proposal(record.proposal_id, context.kelurahan_kode.get(..8))
+        .after(serde_json::json!({"record": &record, "body_sha256": &body_sha256}));
+    crate::audit::record(
+        &mut tx,
+        &user.actor(),
+        "survey.store",
+        "survey",
+        vec![change],
+    )
+    .await?;
     tx.commit().await?;
     let mut missing_photos: Vec<String> = photos.iter().map(|p| p.sha256.clone()).collect();
     missing_photos.sort();

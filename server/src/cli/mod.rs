@@ -15,11 +15,13 @@ use crate::config::{self, Settings};
 /// `println!` that ends the program quietly when stdout is closed (`tinjau ... | head`).
 macro_rules! say {
     ($($arg:tt)*) => {
-        write_line(format_args!($($arg)*))
+        $crate::cli::write_line(format_args!($($arg)*))
     };
 }
 
-fn write_line(args: std::fmt::Arguments<'_>) {
+mod review;
+
+pub(crate) fn write_line(args: std::fmt::Arguments<'_>) {
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
     if let Err(e) = writeln!(out, "{args}").and_then(|()| out.flush()) {
@@ -86,6 +88,12 @@ enum Command {
     /// Benchmarks
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// The camat's review: the list, decisions, Kirim
+    #[command(subcommand)]
+    Review(review::ReviewCommand),
+    /// The audit trail
+    #[command(subcommand)]
+    Audit(review::AuditCommand),
     /// Print the OpenAPI document
     Openapi,
 }
@@ -384,19 +392,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(database_url()?, args).await,
         Command::Migrate => {
-            let pool = crate::db::connect(&database_url()?, 2).await?;
-            crate::MIGRATOR.run(&pool).await?;
+            crate::db::migrate(&database_url()?).await?;
             say!("migrations: up to date");
             Ok(())
         }
         Command::Import(cmd) => {
-            let pool = crate::db::connect(&database_url()?, 2).await?;
-            crate::MIGRATOR.run(&pool).await?;
+            let pool = crate::db::migrated_pool(&database_url()?, 2).await?;
             run_import(&pool, cmd).await
         }
         Command::Catalogue(cmd) => {
-            let pool = crate::db::connect(&database_url()?, 2).await?;
-            crate::MIGRATOR.run(&pool).await?;
+            let pool = crate::db::migrated_pool(&database_url()?, 2).await?;
             match cmd {
                 CatalogueCommand::Export => {
                     import::catalogue::export(&pool, std::io::stdout().lock()).await
@@ -414,8 +419,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Demo(cmd) => {
-            let pool = crate::db::connect(&database_url()?, 2).await?;
-            crate::MIGRATOR.run(&pool).await?;
+            let pool = crate::db::migrated_pool(&database_url()?, 2).await?;
             demo(&pool, cmd).await
         }
         Command::User(UserCommand::Add {
@@ -424,8 +428,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             wilayah,
             password_stdin,
         }) => {
-            let pool = crate::db::connect(&database_url()?, 2).await?;
-            crate::MIGRATOR.run(&pool).await?;
+            let pool = crate::db::migrated_pool(&database_url()?, 2).await?;
             anyhow::ensure!(
                 role.accepts_scope(wilayah.as_ref()),
                 "a {role} needs {}",
@@ -443,8 +446,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 None
             };
-            let id = crate::db::user::create(
+            let id = crate::accounts::create_user(
                 &pool,
+                &crate::audit::Actor::cli(),
                 &name,
                 role.as_str(),
                 wilayah.as_ref().map(survey_schema::WilayahKode::as_str),
@@ -470,13 +474,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token(cmd) => {
-            let pool = crate::db::connect(&database_url()?, 2).await?;
-            crate::MIGRATOR.run(&pool).await?;
+            let pool = crate::db::migrated_pool(&database_url()?, 2).await?;
             token(&pool, cmd).await
         }
         Command::Analyze => {
-            let pool = crate::db::connect(&database_url()?, 2).await?;
-            crate::MIGRATOR.run(&pool).await?;
+            let pool = crate::db::migrated_pool(&database_url()?, 2).await?;
             analyze(&pool, SurveyRecheck::All).await
         }
         Command::Locate(args) => {
@@ -493,6 +495,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             locate(&args, &index)
         }
         Command::Bench(cmd) => bench(cmd, database_url).await,
+        Command::Review(cmd) => {
+            let pool = crate::db::migrated_pool(&database_url()?, 2).await?;
+            review::review(&pool, cmd).await
+        }
+        Command::Audit(cmd) => {
+            let pool = crate::db::migrated_pool(&database_url()?, 2).await?;
+            if review::audit(&pool, cmd).await? {
+                Ok(())
+            } else {
+                anyhow::bail!("the audit trail is broken (see above)")
+            }
+        }
         Command::Openapi => Ok(()),
     }
 }
@@ -642,8 +656,9 @@ async fn token(pool: &sqlx::PgPool, cmd: TokenCommand) -> anyhow::Result<()> {
                 .await?
                 .with_context(|| format!("no active user named '{user}'"))?;
             let token = crate::auth::new_token();
-            let id = crate::db::user::add_token(
+            let id = crate::accounts::issue_token(
                 pool,
+                &crate::audit::Actor::cli(),
                 found.id,
                 &crate::auth::token_digest(&token),
                 &label,
@@ -669,7 +684,9 @@ async fn token(pool: &sqlx::PgPool, cmd: TokenCommand) -> anyhow::Result<()> {
             let found = crate::db::user::by_name(pool, &user)
                 .await?
                 .with_context(|| format!("no active user named '{user}'"))?;
-            let revoked = crate::db::user::revoke(pool, found.id, id).await?;
+            let revoked =
+                crate::accounts::revoke_tokens(pool, &crate::audit::Actor::cli(), found.id, id)
+                    .await?;
             say!("revoked {revoked} token(s) of {user}");
         }
     }
@@ -795,6 +812,7 @@ async fn run_import(pool: &sqlx::PgPool, cmd: ImportCommand) -> anyhow::Result<(
                 skip_invalid,
                 rejected_path: skip_invalid.then(|| rejected.unwrap_or_else(default_rejected)),
                 scope: wilayah,
+                actor: None,
             };
             let s = import::proposals::import(pool, &file, &options).await?;
             let c = &s.counts;

@@ -1,0 +1,135 @@
+//! The audit trail: who changed what, when, with before and after, appended in the transaction of
+//! the change itself, so a change and its record are committed together or not at all.
+//!
+//! The table is append-only in the database (a trigger, and the application's role has no UPDATE,
+//! DELETE or TRUNCATE on it) and hash-chained, so [`verify`] finds a row changed or removed behind
+//! the application's back, for example by a superuser.
+
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::{PgConnection, PgPool};
+
+use crate::db;
+use crate::db::audit::{AuditBatch, AuditHeader, ChainBreak};
+
+/// Who makes a change: a signed-in user or device (with the request's id), or the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub name: String,
+    pub role: String,
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    /// The operator at the command line (an admin by definition: they hold the database URL).
+    pub fn cli() -> Self {
+        let who = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+        Self {
+            user_id: None,
+            name: format!("cli:{who}"),
+            role: "admin".into(),
+            request_id: None,
+        }
+    }
+}
+
+/// One entity changed.
+#[derive(Debug, Clone, Default)]
+pub struct Change {
+    pub entity_id: String,
+    pub proposal_id: Option<i64>,
+    pub kecamatan: Option<String>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+impl Change {
+    pub fn new(entity_id: impl Into<String>) -> Self {
+        Self {
+            entity_id: entity_id.into(),
+            ..Self::default()
+        }
+    }
+
+    #[must_use]
+    pub fn of_proposal(mut self, proposal_id: i64, kecamatan: Option<&str>) -> Self {
+        self.proposal_id = Some(proposal_id);
+        self.kecamatan = kecamatan.map(str::to_owned);
+        self
+    }
+
+    #[must_use]
+    pub fn before(mut self, value: impl Serialize) -> Self {
+        self.before = serde_json::to_value(value).ok();
+        self
+    }
+
+    #[must_use]
+    pub fn after(mut self, value: impl Serialize) -> Self {
+        self.after = serde_json::to_value(value).ok();
+        self
+    }
+}
+
+/// Appends one row per change (`action` on `entity`, e.g. `decision.put` on `proposal`); returns
+/// the chain's head after them. Call it last in the transaction: appends are serialised until commit.
+pub async fn record(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    changes: Vec<Change>,
+) -> Result<(i64, String), sqlx::Error> {
+    let mut batch = AuditBatch::default();
+    for c in changes {
+        batch.entity_ids.push(c.entity_id);
+        batch.proposal_ids.push(c.proposal_id);
+        batch.kecamatan.push(c.kecamatan);
+        batch.before.push(c.before);
+        batch.after.push(c.after);
+    }
+    let header = AuditHeader {
+        actor: &actor.name,
+        actor_id: actor.user_id,
+        actor_role: Some(&actor.role),
+        action,
+        entity,
+        request_id: actor.request_id.as_deref(),
+    };
+    db::audit::append(conn, header, &batch).await
+}
+
+/// What `tinjau audit verify` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    pub rows: i64,
+    pub head: Option<(i64, String)>,
+    pub breaks: Vec<ChainBreak>,
+    /// Heads recorded at a Kirim (kecamatan, year, seq) that the chain no longer holds: rows at the
+    /// end of the chain were removed, or the chain was rewritten.
+    pub lost_kirim_heads: Vec<(String, i32, i64)>,
+}
+
+impl Verification {
+    pub fn is_intact(&self) -> bool {
+        self.breaks.is_empty() && self.lost_kirim_heads.is_empty()
+    }
+}
+
+/// Walks the whole chain, and checks every head recorded at a Kirim is still in it.
+pub async fn verify(pool: &PgPool) -> Result<Verification, sqlx::Error> {
+    let (breaks, rows, head) = db::audit::verify(pool).await?;
+    let mut lost_kirim_heads = Vec::new();
+    for k in db::kirim::recorded_heads(pool).await? {
+        if !db::audit::has_row(pool, k.audit_seq, &k.audit_hash).await? {
+            lost_kirim_heads.push((k.kecamatan_kode, k.tahun, k.audit_seq));
+        }
+    }
+    Ok(Verification {
+        rows,
+        head,
+        breaks,
+        lost_kirim_heads,
+    })
+}

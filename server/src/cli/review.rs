@@ -1,0 +1,326 @@
+//! `tinjau review ...` and `tinjau audit verify`: the camat's review from the command line, on the
+//! same workflows as the API. The operator at the console acts as an admin.
+
+use clap::Subcommand;
+use rust_decimal::Decimal;
+use survey_schema::{DecisionRequest, DecisionStatus, RejectReason, Severity, WilayahKode};
+
+use crate::auth::CurrentUser;
+use crate::refusal::WorkflowError;
+use crate::review::{self, Paging, ReviewFilter};
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// The review list of a kecamatan, most serious first
+    List {
+        #[arg(long)]
+        kecamatan: WilayahKode,
+        #[arg(long)]
+        tahun: i32,
+        /// undecided, approved, corrected or rejected
+        #[arg(long)]
+        decision: Option<String>,
+        /// An anomaly code
+        #[arg(long)]
+        anomaly: Option<String>,
+        /// high, warning, info or none
+        #[arg(long)]
+        severity: Option<String>,
+        /// Print the page as JSON (as the API answers)
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 1)]
+        page: i64,
+        #[arg(long, default_value_t = 500)]
+        per_page: i64,
+    },
+    /// Decide one proposal
+    Decide {
+        /// The proposal's id
+        proposal: i64,
+        #[command(subcommand)]
+        decision: DecideCommand,
+        /// The version decided on [default: the current one]
+        #[arg(long, global = true)]
+        if_match: Option<i32>,
+        /// The decision's UUID [default: a new one]
+        #[arg(long, global = true)]
+        id: Option<uuid::Uuid>,
+        #[arg(long, global = true)]
+        note: Option<String>,
+    },
+    /// Send the kecamatan's list up (refused while a physical proposal is undecided)
+    Kirim {
+        #[arg(long)]
+        kecamatan: WilayahKode,
+        #[arg(long)]
+        tahun: i32,
+    },
+    /// Reopen a sent list, with a reason
+    Reopen {
+        #[arg(long)]
+        kecamatan: WilayahKode,
+        #[arg(long)]
+        tahun: i32,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DecideCommand {
+    /// Disetujui
+    Approve,
+    /// Ditolak, on ground a-g of the guideline
+    Reject {
+        #[arg(long)]
+        reason: String,
+    },
+    /// Disetujui with the volume corrected
+    SetVolume {
+        #[arg(long)]
+        volume: Decimal,
+        #[arg(long)]
+        satuan: String,
+        /// Whole rupiah [default: at the proposal's unit cost]
+        #[arg(long)]
+        anggaran: Option<i64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the audit chain and check every head recorded at a Kirim; exits 1 if it is broken
+    Verify,
+}
+
+/// A refusal as the console shows it: English, then Indonesian.
+fn console(e: WorkflowError) -> anyhow::Error {
+    match e {
+        WorkflowError::Refused(r) => {
+            let details = r
+                .details
+                .map(|d| {
+                    format!(
+                        "\n{}",
+                        serde_json::to_string_pretty(&*d).unwrap_or_default()
+                    )
+                })
+                .unwrap_or_default();
+            anyhow::anyhow!("refused ({}): {}\n{}{details}", r.code, r.en, r.id)
+        }
+        WorkflowError::Database(e) => e.into(),
+        WorkflowError::Internal(e) => e,
+    }
+}
+
+pub async fn review(pool: &sqlx::PgPool, cmd: ReviewCommand) -> anyhow::Result<()> {
+    let me = CurrentUser::cli();
+    match cmd {
+        ReviewCommand::List {
+            kecamatan,
+            tahun,
+            decision,
+            anomaly,
+            severity,
+            json,
+            page,
+            per_page,
+        } => {
+            let filter = ReviewFilter {
+                decision: decision
+                    .as_deref()
+                    .map(|d| {
+                        DecisionStatus::parse(d).ok_or_else(|| {
+                            anyhow::anyhow!(
+                                "--decision: undecided, approved, corrected or rejected"
+                            )
+                        })
+                    })
+                    .transpose()?,
+                anomaly,
+                severity: match severity.as_deref() {
+                    None => None,
+                    Some("none") => Some(None),
+                    Some(s) => Some(Some(Severity::parse(s).ok_or_else(|| {
+                        anyhow::anyhow!("--severity: high, warning, info or none")
+                    })?)),
+                },
+                ..ReviewFilter::default()
+            };
+            let paging = Paging::parse(Some(page), Some(per_page)).map_err(console)?;
+            let mut conn = pool.acquire().await?;
+            let list = review::list(&mut conn, &me, &kecamatan, tahun, &filter, paging)
+                .await
+                .map_err(console)?;
+            print_list(&list, json)?;
+        }
+        ReviewCommand::Decide {
+            proposal,
+            decision,
+            if_match,
+            id,
+            note,
+        } => {
+            let request = match decision {
+                DecideCommand::Approve => DecisionRequest::Approve { note },
+                DecideCommand::Reject { reason } => DecisionRequest::Reject {
+                    reason: RejectReason::parse(reason.trim()).ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "--reason: one of a, b, c, d, e, f, g (the guideline's grounds)"
+                        )
+                    })?,
+                    note,
+                },
+                DecideCommand::SetVolume {
+                    volume,
+                    satuan,
+                    anggaran,
+                } => DecisionRequest::SetVolume {
+                    volume,
+                    satuan,
+                    anggaran,
+                    note,
+                },
+            };
+            let version = match if_match {
+                Some(v) => v,
+                None => crate::db::proposal::scope_and_version(pool, proposal)
+                    .await?
+                    .map_or(0, |(_, v)| v),
+            };
+            let done = review::decision::decide(
+                pool,
+                &me,
+                proposal,
+                id.unwrap_or_else(uuid::Uuid::new_v4),
+                Some(&version.to_string()),
+                &request,
+            )
+            .await
+            .map_err(console)?;
+            say!(
+                "proposal {proposal}: {} -> {} ({} {}, Rp {}); version {}{}",
+                done.view.before.status.as_str(),
+                done.view.after.status.as_str(),
+                done.view.after.volume,
+                done.view.after.satuan,
+                done.view.after.anggaran,
+                done.version,
+                if done.created {
+                    ""
+                } else {
+                    " (a repeat: nothing changed)"
+                }
+            );
+        }
+        ReviewCommand::Kirim { kecamatan, tahun } => {
+            let sent = review::kirim::send(pool, &me, &kecamatan, tahun)
+                .await
+                .map_err(console)?;
+            say!(
+                "sent: {} {}: {} agreed, {} not agreed; audit chain head #{} {}",
+                sent.kecamatan,
+                sent.tahun,
+                sent.agreed,
+                sent.not_agreed,
+                sent.audit_seq,
+                sent.audit_hash
+            );
+        }
+        ReviewCommand::Reopen {
+            kecamatan,
+            tahun,
+            reason,
+        } => {
+            review::kirim::reopen(pool, &me, &kecamatan, tahun, &reason)
+                .await
+                .map_err(console)?;
+            say!("reopened: {kecamatan} {tahun} ({reason})");
+        }
+    }
+    Ok(())
+}
+
+fn print_list(list: &survey_schema::ReviewPage, json: bool) -> anyhow::Result<()> {
+    if json {
+        say!("{}", serde_json::to_string_pretty(list)?);
+        return Ok(());
+    }
+    say!(
+        "{} {} ({}): {} physical proposals in the filter{}",
+        list.kecamatan,
+        list.kecamatan_nama,
+        list.tahun,
+        list.total,
+        list.kirim.as_ref().map_or(String::new(), |k| format!(
+            "; SENT {} by {} (locked)",
+            k.sent_at.format("%Y-%m-%d %H:%M UTC"),
+            k.sent_by
+        ))
+    );
+    for i in &list.items {
+        let worst = i.max_severity.map_or("-", Severity::as_str);
+        let codes: Vec<&str> = i.anomalies.iter().map(|a| a.code.as_str()).collect();
+        say!(
+            "{:>7} v{:<3} {:<9} {:<10} {} | {} | {}{}",
+            i.id,
+            i.version,
+            worst,
+            i.decision.as_str(),
+            i.usulan,
+            codes.join(","),
+            i.kelurahan_nama,
+            i.suggestion.as_ref().map_or(String::new(), |s| format!(
+                " | suggests {} ({})",
+                s.action, s.because
+            ))
+        );
+    }
+    let decisions: Vec<String> = list
+        .counts
+        .by_decision
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    say!("decisions: {}", decisions.join(", "));
+    Ok(())
+}
+
+pub async fn audit(pool: &sqlx::PgPool, cmd: AuditCommand) -> anyhow::Result<bool> {
+    match cmd {
+        AuditCommand::Verify => {
+            let v = crate::audit::verify(pool).await?;
+            for b in &v.breaks {
+                let mut what = Vec::new();
+                if b.content_changed {
+                    what.push("its content was changed".to_owned());
+                }
+                if b.link_broken {
+                    what.push("its link to the row before does not match (a row before it was changed or removed)".to_owned());
+                }
+                if b.missing_before > 0 {
+                    what.push(format!(
+                        "{} row(s) just before it are missing",
+                        b.missing_before
+                    ));
+                }
+                say!("BROKEN at #{}: {}", b.seq, what.join("; "));
+            }
+            for (k, t, seq) in &v.lost_kirim_heads {
+                say!(
+                    "BROKEN: the head #{seq} recorded at the Kirim of {k} {t} is no longer in the chain (rows removed at its end, or the chain rewritten)"
+                );
+            }
+            match &v.head {
+                Some((seq, hash)) => say!(
+                    "audit: {} rows, head #{seq} {hash}: {}",
+                    v.rows,
+                    if v.is_intact() { "intact" } else { "BROKEN" }
+                ),
+                None => say!("audit: empty"),
+            }
+            Ok(v.is_intact())
+        }
+    }
+}

@@ -1,0 +1,488 @@
+//! A camat's decision on one proposal: idempotent by the client's UUID, optimistic by the
+//! proposal's version, refused while the kecamatan's list is locked by a Kirim.
+
+use chrono::Utc;
+use rust_decimal::Decimal;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, PgPool};
+use survey_schema::{
+    DecidedValues, DecisionRequest, DecisionStatus, DecisionView, RejectReason, Role, Suggestion,
+    Unit, WilayahKode,
+};
+use uuid::Uuid;
+
+use crate::audit::Change;
+use crate::auth::CurrentUser;
+use crate::db;
+use crate::db::decision::{AppliedState, DecisionRow, ProposalState};
+use crate::refusal::{Refusal, RefusalKind, WorkflowError, refuse};
+
+/// The longest note kept.
+const MAX_NOTE_CHARS: usize = 2000;
+
+/// What `decide` did.
+#[derive(Debug, Clone)]
+pub struct Decided {
+    pub view: DecisionView,
+    /// `false`: this UUID was decided before with this very body (a retry), nothing changed.
+    pub created: bool,
+    /// The proposal's version now (its new ETag).
+    pub version: i32,
+}
+
+/// The ETag of a proposal version.
+pub fn etag(version: i32) -> String {
+    format!("\"{version}\"")
+}
+
+/// The version an `If-Match` names; `None` when it names none (or `*`, which would skip the check).
+pub fn parse_if_match(value: &str) -> Option<i32> {
+    let v = value.trim();
+    let v = v.strip_prefix("W/").unwrap_or(v);
+    v.trim_matches('"').parse().ok()
+}
+
+/// Applies a decision to a proposal.
+pub async fn decide(
+    pool: &PgPool,
+    user: &CurrentUser,
+    proposal_id: i64,
+    decision_id: Uuid,
+    if_match: Option<&str>,
+    request: &DecisionRequest,
+) -> Result<Decided, WorkflowError> {
+    user.require_role(&[Role::Camat, Role::Admin])?;
+    let body_sha256 = hex::encode(Sha256::digest(
+        serde_json::to_vec(request).map_err(anyhow::Error::from)?,
+    ));
+    let mut tx = pool.begin().await?;
+    let Some(peek) = db::decision::lock_proposal(&mut tx, proposal_id).await? else {
+        return refuse(
+            RefusalKind::NotFound,
+            "not_found",
+            format!("No proposal {proposal_id}."),
+            format!("Usulan {proposal_id} tidak ditemukan."),
+        );
+    };
+    let kelurahan = WilayahKode::parse(&peek.kelurahan_kode).map_err(anyhow::Error::from)?;
+    user.require_covers(&kelurahan)?;
+    // Kirim takes this lock too: a decision and a Kirim of the same list never overlap.
+    db::kirim::lock_kecamatan(&mut tx, &peek.kecamatan_kode, peek.tahun).await?;
+    if let Some(existing) = db::decision::get(&mut tx, decision_id).await? {
+        if existing.proposal_id == proposal_id && existing.body_sha256 == body_sha256 {
+            let version = peek.version;
+            return Ok(Decided {
+                view: view(&existing)?,
+                created: false,
+                version,
+            });
+        }
+        return refuse(
+            RefusalKind::Conflict,
+            "decision_conflict",
+            format!(
+                "Decision {decision_id} was already made with another content; make a new decision with a new UUID."
+            ),
+            format!(
+                "Keputusan {decision_id} sudah dibuat dengan isi lain; buat keputusan baru dengan UUID baru."
+            ),
+        );
+    }
+    if !peek.physical {
+        return refuse(
+            RefusalKind::Unprocessable,
+            "not_physical",
+            format!(
+                "Proposal {proposal_id} is not physical work known to the catalogue; the review does not decide it."
+            ),
+            format!(
+                "Usulan {proposal_id} bukan pekerjaan fisik yang dikenal katalog; tidak diputuskan dalam tinjauan ini."
+            ),
+        );
+    }
+    if let Some(k) = db::kirim::standing(&mut tx, &peek.kecamatan_kode, peek.tahun).await? {
+        return Err(locked(&k).into());
+    }
+    check_version(&mut tx, &peek, if_match).await?;
+    let item = super::items(&mut tx, &[proposal_id]).await?.pop();
+    let suggestion = item.and_then(|i| i.suggestion);
+    let outcome = outcome(&peek, request, suggestion.as_ref())?;
+    let before = current_values(&peek);
+    let row = DecisionRow {
+        id: decision_id,
+        proposal_id,
+        action: request.action().to_owned(),
+        reason: match request {
+            DecisionRequest::Reject { reason, .. } => Some(reason.as_str().to_owned()),
+            _ => None,
+        },
+        note: request.note().map(str::to_owned),
+        status_before: before.status.as_str().to_owned(),
+        status_after: outcome.values.status.as_str().to_owned(),
+        volume_before: before.volume,
+        satuan_before: before.satuan.clone(),
+        unit_before: before.unit.map(|u| u.as_str().to_owned()),
+        anggaran_before: before.anggaran,
+        volume_after: outcome.values.volume,
+        satuan_after: outcome.values.satuan.clone(),
+        unit_after: outcome.values.unit.map(|u| u.as_str().to_owned()),
+        anggaran_after: outcome.values.anggaran,
+        suggestion: suggestion
+            .as_ref()
+            .map(serde_json::to_value)
+            .transpose()
+            .map_err(anyhow::Error::from)?,
+        body_sha256,
+        version_before: peek.version,
+        version_after: peek.version + 1,
+        decided_by: user.id,
+        decided_by_name: user.name.clone(),
+        decided_role: user.role.as_str().to_owned(),
+        // As PostgreSQL keeps it (microseconds), so a repeat answers exactly what was first sent.
+        decided_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
+        request_id: user.request_id.clone(),
+    };
+    db::decision::insert_and_apply(&mut tx, &row, &outcome.state(peek.version + 1)).await?;
+    let decision = view(&row)?;
+    crate::audit::record(
+        &mut tx,
+        &user.actor(),
+        "decision.put",
+        "proposal",
+        vec![
+            Change::new(proposal_id.to_string())
+                .of_proposal(proposal_id, Some(&peek.kecamatan_kode))
+                .before(json!({"version": peek.version, "values": before}))
+                .after(json!({"version": peek.version + 1, "decision": decision})),
+        ],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Decided {
+        view: decision,
+        created: true,
+        version: peek.version + 1,
+    })
+}
+
+/// 428 without an `If-Match` naming a version, 412 (with the current version and the latest
+/// decision) when it is not the proposal's current one.
+async fn check_version(
+    conn: &mut PgConnection,
+    peek: &ProposalState,
+    if_match: Option<&str>,
+) -> Result<(), WorkflowError> {
+    let Some(raw) = if_match else {
+        return refuse(
+            RefusalKind::PreconditionRequired,
+            "if_match_required",
+            format!(
+                "Send If-Match: {} (the version you decided on).",
+                etag(peek.version)
+            ),
+            format!(
+                "Kirim If-Match: {} (versi yang Anda putuskan).",
+                etag(peek.version)
+            ),
+        );
+    };
+    let Some(seen) = parse_if_match(raw) else {
+        return refuse(
+            RefusalKind::PreconditionRequired,
+            "if_match_required",
+            format!(
+                "If-Match must name the version you decided on, such as {}.",
+                etag(peek.version)
+            ),
+            format!(
+                "If-Match harus menyebut versi yang Anda putuskan, misalnya {}.",
+                etag(peek.version)
+            ),
+        );
+    };
+    if seen != peek.version {
+        let latest = match peek.decision_id {
+            Some(id) => db::decision::get(conn, id)
+                .await?
+                .map(|d| view(&d))
+                .transpose()?,
+            None => None,
+        };
+        return Err(Refusal::new(
+            RefusalKind::PreconditionFailed,
+            "stale_version",
+            format!(
+                "The proposal changed since you saw it (version {seen}, now {}): look at it again before deciding.",
+                peek.version
+            ),
+            format!(
+                "Usulan telah berubah sejak Anda melihatnya (versi {seen}, kini {}): periksa lagi sebelum memutuskan.",
+                peek.version
+            ),
+        )
+        .with_details(json!({"current_version": peek.version, "latest_decision": latest}))
+        .into());
+    }
+    Ok(())
+}
+
+/// The refusal of a change to a list sent with Kirim.
+pub fn locked(k: &db::kirim::KirimRow) -> Refusal {
+    Refusal::new(
+        RefusalKind::Locked,
+        "locked",
+        format!(
+            "Kecamatan {} sent its {} list (Kirim) on {}; it is locked. An admin can reopen it, with a reason.",
+            k.kecamatan_kode,
+            k.tahun,
+            k.sent_at.format("%Y-%m-%d %H:%M UTC")
+        ),
+        format!(
+            "Daftar {} kecamatan {} sudah dikirim pada {}; daftar terkunci. Admin dapat membukanya kembali dengan alasan.",
+            k.tahun,
+            k.kecamatan_kode,
+            k.sent_at.format("%Y-%m-%d %H:%M UTC")
+        ),
+    )
+    .with_details(json!({"kirim_id": k.id, "sent_at": k.sent_at}))
+}
+
+/// The values a proposal has now (as proposed, or as a `set_volume` corrected them).
+fn current_values(p: &ProposalState) -> DecidedValues {
+    DecidedValues {
+        status: super::decision_status(&p.decision_status, p.decided_volume.is_some()),
+        volume: p.decided_volume.unwrap_or(p.volume).normalize(),
+        satuan: p
+            .decided_satuan
+            .clone()
+            .unwrap_or_else(|| p.satuan_raw.clone()),
+        unit: p
+            .decided_unit
+            .as_deref()
+            .or(p.unit.as_deref())
+            .and_then(Unit::from_code),
+        anggaran: p.decided_anggaran.unwrap_or(p.anggaran),
+    }
+}
+
+struct Outcome {
+    values: DecidedValues,
+    /// Whether the values differ from the proposed ones (kept as decided_* on the proposal).
+    corrected: bool,
+}
+
+impl Outcome {
+    fn state(&self, version: i32) -> AppliedState {
+        AppliedState {
+            version,
+            status: if self.values.status == DecisionStatus::Rejected {
+                "rejected"
+            } else {
+                "approved"
+            },
+            decided: self.corrected.then(|| {
+                (
+                    self.values.volume,
+                    self.values.satuan.clone(),
+                    self.values.unit.map(|u| u.as_str().to_owned()),
+                    self.values.anggaran,
+                )
+            }),
+        }
+    }
+}
+
+fn unprocessable(code: &'static str, en: String, id: String) -> WorkflowError {
+    Refusal::new(RefusalKind::Unprocessable, code, en, id).into()
+}
+
+/// Checks a decision against the proposal and the suggestion, and works out its outcome.
+fn outcome(
+    p: &ProposalState,
+    request: &DecisionRequest,
+    suggestion: Option<&Suggestion>,
+) -> Result<Outcome, WorkflowError> {
+    if let Some(note) = request.note()
+        && note.chars().count() > MAX_NOTE_CHARS
+    {
+        return Err(unprocessable(
+            "note_too_long",
+            format!("The note has more than {MAX_NOTE_CHARS} characters."),
+            format!("Catatan lebih dari {MAX_NOTE_CHARS} karakter."),
+        ));
+    }
+    let current = current_values(p);
+    let corrected = p.decided_volume.is_some();
+    match request {
+        DecisionRequest::Approve { .. } => Ok(Outcome {
+            values: DecidedValues {
+                status: if corrected {
+                    DecisionStatus::Corrected
+                } else {
+                    DecisionStatus::Approved
+                },
+                ..current
+            },
+            corrected,
+        }),
+        DecisionRequest::Reject { reason, .. } => {
+            let why_needed = if reason.needs_note() {
+                Some((
+                    "ground (g) needs the camat's own words",
+                    "alasan (g) memerlukan uraian camat",
+                ))
+            } else if super::suggest::overrides(suggestion, *reason) {
+                Some((
+                    "it goes against what the review suggested",
+                    "keputusan ini berbeda dari saran tinjauan",
+                ))
+            } else {
+                None
+            };
+            if let Some((en, id)) = why_needed
+                && request.note().is_none()
+            {
+                return Err(Refusal::new(
+                    RefusalKind::Unprocessable,
+                    "note_required",
+                    format!("A note is required for this rejection: {en}."),
+                    format!("Catatan wajib diisi untuk penolakan ini: {id}."),
+                )
+                .with_details(json!({"suggestion": suggestion}))
+                .into());
+            }
+            Ok(Outcome {
+                values: DecidedValues {
+                    status: DecisionStatus::Rejected,
+                    ..current
+                },
+                corrected,
+            })
+        }
+        DecisionRequest::SetVolume {
+            volume,
+            satuan,
+            anggaran,
+            ..
+        } => {
+            let volume = volume.normalize();
+            if volume <= Decimal::ZERO {
+                return Err(unprocessable(
+                    "invalid_volume",
+                    format!("The volume must be more than 0, not {volume}."),
+                    format!("Volume harus lebih dari 0, bukan {volume}."),
+                ));
+            }
+            if volume > Decimal::from(1_000_000_000) {
+                return Err(unprocessable(
+                    "invalid_volume",
+                    format!("A volume of {volume} is not plausible."),
+                    format!("Volume {volume} tidak masuk akal."),
+                ));
+            }
+            let unit = geo_rules::units::normalize_unit(satuan);
+            let proposed = p.unit.as_deref().and_then(Unit::from_code);
+            match (unit, proposed) {
+                (Some(u), Some(v)) if u == v && u != Unit::LumpSum => {}
+                _ => {
+                    let said =
+                        unit.map_or_else(|| format!("'{satuan}'"), |u| u.as_str().to_owned());
+                    let want = proposed
+                        .map_or_else(|| format!("'{}'", p.satuan_raw), |u| u.as_str().to_owned());
+                    return Err(unprocessable(
+                        "unit_incomparable",
+                        format!(
+                            "The volume is in {said}; the proposal is measured in {want}, so they cannot be compared (a lump sum has no volume to correct)."
+                        ),
+                        format!(
+                            "Volume dalam {said}; usulan diukur dalam {want}, sehingga tidak dapat dibandingkan (paket/LS tidak memiliki volume untuk dikoreksi)."
+                        ),
+                    ));
+                }
+            }
+            let anggaran = match anggaran {
+                Some(a) if *a < 0 => {
+                    return Err(unprocessable(
+                        "invalid_anggaran",
+                        format!("The budget must be 0 or more rupiah, not {a}."),
+                        format!("Anggaran harus 0 rupiah atau lebih, bukan {a}."),
+                    ));
+                }
+                Some(a) => *a,
+                None => {
+                    super::budget_at_unit_cost(p.anggaran, p.volume, volume).ok_or_else(|| {
+                        unprocessable(
+                            "invalid_volume",
+                            format!("The budget for {volume} cannot be computed."),
+                            format!("Anggaran untuk {volume} tidak dapat dihitung."),
+                        )
+                    })?
+                }
+            };
+            Ok(Outcome {
+                values: DecidedValues {
+                    status: DecisionStatus::Corrected,
+                    volume,
+                    satuan: satuan.trim().to_owned(),
+                    unit,
+                    anggaran,
+                },
+                corrected: true,
+            })
+        }
+    }
+}
+
+/// A stored decision as the API shows it.
+pub fn view(d: &DecisionRow) -> Result<DecisionView, WorkflowError> {
+    let status = |s: &str| {
+        DecisionStatus::parse(s).ok_or_else(|| {
+            WorkflowError::Internal(anyhow::anyhow!("decision {}: status {s}", d.id))
+        })
+    };
+    let reason = d.reason.as_deref().and_then(RejectReason::parse);
+    Ok(DecisionView {
+        id: d.id,
+        proposal_id: d.proposal_id,
+        action: d.action.clone(),
+        reason,
+        reason_text: reason.map(RejectReason::text),
+        note: d.note.clone(),
+        before: DecidedValues {
+            status: status(&d.status_before)?,
+            volume: d.volume_before.normalize(),
+            satuan: d.satuan_before.clone(),
+            unit: d.unit_before.as_deref().and_then(Unit::from_code),
+            anggaran: d.anggaran_before,
+        },
+        after: DecidedValues {
+            status: status(&d.status_after)?,
+            volume: d.volume_after.normalize(),
+            satuan: d.satuan_after.clone(),
+            unit: d.unit_after.as_deref().and_then(Unit::from_code),
+            anggaran: d.anggaran_after,
+        },
+        suggestion: d
+            .suggestion
+            .clone()
+            .and_then(|s| serde_json::from_value(s).ok()),
+        version_before: d.version_before,
+        version_after: d.version_after,
+        decided_by: d.decided_by_name.clone(),
+        decided_role: d.decided_role.clone(),
+        decided_at: d.decided_at,
+    })
+}
+
+/// The decisions of a proposal, oldest first (the latest counts).
+pub async fn of_proposal(
+    conn: &mut PgConnection,
+    proposal_id: i64,
+) -> Result<Vec<DecisionView>, WorkflowError> {
+    db::decision::of_proposal(conn, proposal_id)
+        .await?
+        .iter()
+        .map(view)
+        .collect()
+}

@@ -1,0 +1,47 @@
+//! A proposal's whole story from the audit trail: imports, surveys, photos, decisions, Kirim.
+
+use sqlx::PgPool;
+use survey_schema::{HistoryEvent, ProposalHistory, WilayahKode};
+
+use crate::auth::CurrentUser;
+use crate::db;
+use crate::refusal::{RefusalKind, WorkflowError, refuse};
+
+pub async fn of_proposal(
+    pool: &PgPool,
+    user: &CurrentUser,
+    proposal_id: i64,
+) -> Result<ProposalHistory, WorkflowError> {
+    let Some((kelurahan, version)) = db::proposal::scope_and_version(pool, proposal_id).await?
+    else {
+        return refuse(
+            RefusalKind::NotFound,
+            "not_found",
+            format!("No proposal {proposal_id}."),
+            format!("Usulan {proposal_id} tidak ditemukan."),
+        );
+    };
+    user.require_covers(&WilayahKode::parse(&kelurahan).map_err(anyhow::Error::from)?)?;
+    let events = db::audit::for_proposal(pool, proposal_id)
+        .await?
+        .into_iter()
+        .map(|r| HistoryEvent {
+            seq: r.seq,
+            at: r.at,
+            actor: r.actor,
+            actor_role: r.actor_role,
+            action: r.action,
+            entity: r.entity,
+            entity_id: r.entity_id,
+            before: r.before,
+            after: r.after,
+            request_id: r.request_id,
+            row_hash: r.row_hash,
+        })
+        .collect();
+    Ok(ProposalHistory {
+        proposal_id,
+        version,
+        events,
+    })
+}

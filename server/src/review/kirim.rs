@@ -1,0 +1,289 @@
+//! Kirim: the camat sends the kecamatan's reviewed list up to the city forum. Refused while any
+//! physical proposal is undecided; afterwards the list is locked and its snapshot is what the forms
+//! are made from. An admin can reopen it, with a reason, on the record.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, PgPool};
+use survey_schema::{DecisionStatus, KirimView, ReviewItem, Role, WilayahKode};
+
+use crate::audit::Change;
+use crate::auth::CurrentUser;
+use crate::db;
+use crate::refusal::{Refusal, RefusalKind, WorkflowError, refuse};
+
+/// The list as it was sent: what the forms are made from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub kecamatan: WilayahKode,
+    pub kecamatan_nama: String,
+    pub kota: WilayahKode,
+    pub kota_nama: String,
+    pub tahun: i32,
+    pub sent_at: DateTime<Utc>,
+    pub sent_by: String,
+    pub counts: SnapshotCounts,
+    pub items: Vec<ReviewItem>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotCounts {
+    pub agreed: i64,
+    pub not_agreed: i64,
+    pub total: i64,
+}
+
+pub fn view(k: db::kirim::KirimRow) -> Result<KirimView, WorkflowError> {
+    Ok(KirimView {
+        id: k.id,
+        kecamatan: WilayahKode::parse(&k.kecamatan_kode).map_err(anyhow::Error::from)?,
+        tahun: k.tahun,
+        sent_at: k.sent_at,
+        sent_by: k.sent_by_name,
+        agreed: k.agreed,
+        not_agreed: k.not_agreed,
+        snapshot_sha256: k.snapshot_sha256,
+        audit_seq: k.audit_seq,
+        audit_hash: k.audit_hash,
+        reopened_at: k.reopened_at,
+        reopen_reason: k.reopen_reason,
+    })
+}
+
+/// The stored snapshot of a Kirim.
+pub async fn snapshot(conn: &mut PgConnection, kirim_id: i64) -> Result<Snapshot, WorkflowError> {
+    let value = db::kirim::snapshot(conn, kirim_id).await?;
+    Ok(serde_json::from_value(value).map_err(anyhow::Error::from)?)
+}
+
+/// The items of a Kirim's snapshot.
+pub async fn snapshot_items(
+    conn: &mut PgConnection,
+    kirim_id: i64,
+) -> Result<Vec<ReviewItem>, WorkflowError> {
+    Ok(snapshot(conn, kirim_id).await?.items)
+}
+
+fn may_send(user: &CurrentUser, kecamatan: &WilayahKode) -> Result<(), WorkflowError> {
+    user.require_role(&[Role::Camat, Role::Admin])?;
+    user.require_covers(kecamatan)?;
+    Ok(())
+}
+
+/// The standing Kirim of a kecamatan and year, if any.
+pub async fn standing(
+    conn: &mut PgConnection,
+    user: &CurrentUser,
+    kecamatan: &WilayahKode,
+    tahun: i32,
+) -> Result<Option<KirimView>, WorkflowError> {
+    user.require_covers(kecamatan).or_else(|e| {
+        // A lurah follows whether its kecamatan's list was sent.
+        match &user.scope {
+            Some(k) if user.role == Role::Lurah && kecamatan.contains(k) => Ok(()),
+            _ => Err(e),
+        }
+    })?;
+    db::kirim::standing(conn, kecamatan.as_str(), tahun)
+        .await?
+        .map(view)
+        .transpose()
+}
+
+/// Sends the list: every physical proposal decided, or nothing happens.
+pub async fn send(
+    pool: &PgPool,
+    user: &CurrentUser,
+    kecamatan: &WilayahKode,
+    tahun: i32,
+) -> Result<KirimView, WorkflowError> {
+    may_send(user, kecamatan)?;
+    let mut tx = pool.begin().await?;
+    db::kirim::lock_kecamatan(&mut tx, kecamatan.as_str(), tahun).await?;
+    if let Some(k) = db::kirim::standing(&mut tx, kecamatan.as_str(), tahun).await? {
+        return Err(Refusal::new(
+            RefusalKind::Conflict,
+            "already_sent",
+            format!(
+                "The {tahun} list of {kecamatan} was already sent on {}.",
+                k.sent_at.format("%Y-%m-%d %H:%M UTC")
+            ),
+            format!(
+                "Daftar {tahun} kecamatan {kecamatan} sudah dikirim pada {}.",
+                k.sent_at.format("%Y-%m-%d %H:%M UTC")
+            ),
+        )
+        .with_details(json!({"kirim": view(k)?}))
+        .into());
+    }
+    let (Some(kecamatan_nama), Some(kota_nama)) = (
+        db::review::wilayah_nama(&mut tx, kecamatan.as_str()).await?,
+        db::review::wilayah_nama(&mut tx, kecamatan.as_str().get(..5).unwrap_or_default()).await?,
+    ) else {
+        return refuse(
+            RefusalKind::NotFound,
+            "not_found",
+            format!("No kecamatan {kecamatan}."),
+            format!("Kecamatan {kecamatan} tidak ditemukan."),
+        );
+    };
+    let items = super::all_items(&mut tx, kecamatan, tahun).await?;
+    if items.is_empty() {
+        return refuse(
+            RefusalKind::Unprocessable,
+            "nothing_to_send",
+            format!("{kecamatan} has no physical proposals for {tahun}."),
+            format!("{kecamatan} tidak memiliki usulan fisik untuk tahun {tahun}."),
+        );
+    }
+    let undecided: Vec<serde_json::Value> = items
+        .iter()
+        .filter(|i| i.decision == DecisionStatus::Undecided)
+        .map(|i| json!({"id": i.id, "nomor": i.nomor, "usulan": i.usulan, "kelurahan": i.kelurahan_nama, "max_severity": i.max_severity}))
+        .collect();
+    if !undecided.is_empty() {
+        let n = undecided.len();
+        return Err(Refusal::new(
+            RefusalKind::Conflict,
+            "undecided",
+            format!(
+                "{n} of {} physical proposals have no decision yet; decide them before sending.",
+                items.len()
+            ),
+            format!(
+                "{n} dari {} usulan fisik belum diputuskan; putuskan dahulu sebelum mengirim.",
+                items.len()
+            ),
+        )
+        .with_details(json!({"undecided": undecided}))
+        .into());
+    }
+    let agreed = items.iter().filter(|i| i.decision.is_agreed()).count();
+    let total = items.len();
+    let as_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    let snapshot = Snapshot {
+        kecamatan: kecamatan.clone(),
+        kecamatan_nama,
+        kota: WilayahKode::parse(kecamatan.as_str().get(..5).unwrap_or_default())
+            .map_err(anyhow::Error::from)?,
+        kota_nama,
+        tahun,
+        sent_at: Utc::now(),
+        sent_by: user.name.clone(),
+        counts: SnapshotCounts {
+            agreed: as_i64(agreed),
+            not_agreed: as_i64(total - agreed),
+            total: as_i64(total),
+        },
+        items,
+    };
+    let value = serde_json::to_value(&snapshot).map_err(anyhow::Error::from)?;
+    let digest = hex::encode(Sha256::digest(
+        serde_json::to_vec(&value).map_err(anyhow::Error::from)?,
+    ));
+    let mut changes = vec![
+        Change::new(format!("{kecamatan}/{tahun}"))
+            .after(json!({"snapshot_sha256": digest, "counts": snapshot.counts})),
+    ];
+    changes[0].kecamatan = Some(kecamatan.to_string());
+    for i in &snapshot.items {
+        changes.push(
+            Change::new(i.id.to_string())
+                .of_proposal(i.id, Some(kecamatan.as_str()))
+                .after(json!({"kirim": format!("{kecamatan}/{tahun}"), "decision": i.decision, "snapshot_sha256": digest})),
+        );
+    }
+    // The chain's head after the Kirim's own records: printed on the Berita Acara, it ties the paper
+    // to everything recorded up to the Kirim.
+    let (head_seq, head_hash) =
+        crate::audit::record(&mut tx, &user.actor(), "kirim.send", "kecamatan", changes).await?;
+    let id = db::kirim::insert(
+        &mut tx,
+        &db::kirim::NewKirim {
+            kecamatan_kode: kecamatan.as_str(),
+            tahun,
+            sent_at: snapshot.sent_at,
+            sent_by: user.id,
+            sent_by_name: &user.name,
+            snapshot: &value,
+            snapshot_sha256: &digest,
+            audit_seq: head_seq,
+            audit_hash: &head_hash,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(KirimView {
+        id,
+        kecamatan: kecamatan.clone(),
+        tahun,
+        sent_at: snapshot.sent_at,
+        sent_by: user.name.clone(),
+        agreed: snapshot.counts.agreed,
+        not_agreed: snapshot.counts.not_agreed,
+        snapshot_sha256: digest,
+        audit_seq: head_seq,
+        audit_hash: head_hash,
+        reopened_at: None,
+        reopen_reason: None,
+    })
+}
+
+/// Reopens a sent list (an admin, with a reason); the snapshot and its record stay.
+pub async fn reopen(
+    pool: &PgPool,
+    user: &CurrentUser,
+    kecamatan: &WilayahKode,
+    tahun: i32,
+    reason: &str,
+) -> Result<KirimView, WorkflowError> {
+    user.require_role(&[Role::Admin])?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return refuse(
+            RefusalKind::Unprocessable,
+            "reason_required",
+            "Reopening a sent list needs a reason.",
+            "Membuka kembali daftar yang sudah dikirim memerlukan alasan.",
+        );
+    }
+    let mut tx = pool.begin().await?;
+    db::kirim::lock_kecamatan(&mut tx, kecamatan.as_str(), tahun).await?;
+    let Some(k) = db::kirim::standing(&mut tx, kecamatan.as_str(), tahun).await? else {
+        return refuse(
+            RefusalKind::NotFound,
+            "not_sent",
+            format!("The {tahun} list of {kecamatan} is not sent; there is nothing to reopen."),
+            format!(
+                "Daftar {tahun} kecamatan {kecamatan} belum dikirim; tidak ada yang dibuka kembali."
+            ),
+        );
+    };
+    db::kirim::reopen(&mut tx, k.id, &user.name, reason).await?;
+    let ids: Vec<i64> = snapshot_items(&mut tx, k.id)
+        .await?
+        .iter()
+        .map(|i| i.id)
+        .collect();
+    let mut changes = vec![
+        Change::new(format!("{kecamatan}/{tahun}"))
+            .before(json!({"kirim_id": k.id, "sent_at": k.sent_at}))
+            .after(json!({"reopened": true, "reason": reason})),
+    ];
+    changes[0].kecamatan = Some(kecamatan.to_string());
+    for id in ids {
+        changes.push(
+            Change::new(id.to_string())
+                .of_proposal(id, Some(kecamatan.as_str()))
+                .after(json!({"reopened": format!("{kecamatan}/{tahun}"), "reason": reason})),
+        );
+    }
+    crate::audit::record(&mut tx, &user.actor(), "kirim.reopen", "kecamatan", changes).await?;
+    tx.commit().await?;
+    let mut v = view(k)?;
+    v.reopened_at = Some(Utc::now());
+    v.reopen_reason = Some(reason.to_owned());
+    Ok(v)
+}

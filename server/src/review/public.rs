@@ -1,0 +1,78 @@
+//! The public tracking page of a kelurahan: each proposal's status and, when not agreed, the
+//! guideline's ground. No person, photo, note or token: residents follow their proposals.
+
+use sqlx::PgConnection;
+use survey_schema::{DecisionStatus, PublicKelurahan, PublicProposal, WilayahKode, WilayahLevel};
+
+use crate::db;
+use crate::refusal::{Refusal, RefusalKind, WorkflowError, refuse};
+
+pub async fn kelurahan(
+    conn: &mut PgConnection,
+    raw: &str,
+    tahun: i32,
+) -> Result<PublicKelurahan, WorkflowError> {
+    let kode = WilayahKode::parse(raw).map_err(|e| {
+        Refusal::new(
+            RefusalKind::BadRequest,
+            "invalid_kode",
+            format!("kelurahan: {e}."),
+            format!("Kode kelurahan tidak valid: {e}."),
+        )
+    })?;
+    if kode.level() != WilayahLevel::Kelurahan {
+        return refuse(
+            RefusalKind::BadRequest,
+            "invalid_kode",
+            format!("{kode} is not a kelurahan code (PP.KK.CC.VVVV)."),
+            format!("{kode} bukan kode kelurahan (PP.KK.CC.VVVV)."),
+        );
+    }
+    let Some(nama) = db::review::wilayah_nama(conn, kode.as_str()).await? else {
+        return refuse(
+            RefusalKind::NotFound,
+            "not_found",
+            format!("No kelurahan {kode}."),
+            format!("Kelurahan {kode} tidak ditemukan."),
+        );
+    };
+    let kecamatan = kode.as_str().get(..8).unwrap_or_default().to_owned();
+    let kirim = db::kirim::standing(conn, &kecamatan, tahun).await?;
+    let items = if let Some(k) = &kirim {
+        super::kirim::snapshot_items(conn, k.id)
+            .await?
+            .into_iter()
+            .filter(|i| i.kelurahan == kode)
+            .collect()
+    } else {
+        let ids = db::review::kelurahan_proposal_ids(conn, kode.as_str(), tahun).await?;
+        super::items(conn, &ids).await?
+    };
+    let mut proposals: Vec<PublicProposal> = items
+        .into_iter()
+        .map(|i| PublicProposal {
+            nomor: i.nomor,
+            rw: i.rw,
+            rt: i.rt,
+            usulan: i.usulan,
+            lokasi: i.lokasi,
+            volume: i.decided.volume,
+            satuan: i.decided.satuan,
+            anggaran: i.decided.anggaran,
+            surveyed: i.survey.is_some(),
+            status: i.decision,
+            status_text: i.decision.label_id().to_owned(),
+            reason: (i.decision == DecisionStatus::Rejected)
+                .then(|| i.reason.map(survey_schema::RejectReason::text))
+                .flatten(),
+            sent: kirim.is_some(),
+        })
+        .collect();
+    proposals.sort_by(|a, b| (&a.rw, &a.rt, &a.nomor).cmp(&(&b.rw, &b.rt, &b.nomor)));
+    Ok(PublicKelurahan {
+        kelurahan: kode,
+        nama,
+        tahun,
+        proposals,
+    })
+}

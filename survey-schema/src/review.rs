@@ -1,0 +1,494 @@
+//! The camat's review on the wire: the review list, decisions and their grounds, a proposal's
+//! history, Kirim, and the public tracking page.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{Anomaly, LocalizedMessage, RawPoint, Severity, Unit, WilayahKode};
+
+/// Where a proposal stands in the camat's review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionStatus {
+    /// No decision yet.
+    Undecided,
+    /// Disetujui, with the proposed volume.
+    Approved,
+    /// Disetujui with the volume corrected (a `set_volume` decision).
+    Corrected,
+    /// Ditolak, with a reason (a)–(g).
+    Rejected,
+}
+
+impl DecisionStatus {
+    pub const ALL: [Self; 4] = [
+        Self::Undecided,
+        Self::Approved,
+        Self::Corrected,
+        Self::Rejected,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Undecided => "undecided",
+            Self::Approved => "approved",
+            Self::Corrected => "corrected",
+            Self::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+
+    /// Agreed at the forum (Lampiran II): approved, with or without a corrected volume.
+    pub fn is_agreed(self) -> bool {
+        matches!(self, Self::Approved | Self::Corrected)
+    }
+
+    /// In Indonesian, as a person reads it.
+    pub fn label_id(self) -> &'static str {
+        match self {
+            Self::Undecided => "Belum diputuskan",
+            Self::Approved => "Disetujui",
+            Self::Corrected => "Disetujui dengan perubahan volume",
+            Self::Rejected => "Ditolak",
+        }
+    }
+}
+
+/// The guideline's grounds for not agreeing a proposal (Juknis Musrenbang Kecamatan 2016, D.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum RejectReason {
+    A,
+    B,
+    C,
+    D,
+    E,
+    F,
+    G,
+}
+
+impl RejectReason {
+    pub const ALL: [Self; 7] = [
+        Self::A,
+        Self::B,
+        Self::C,
+        Self::D,
+        Self::E,
+        Self::F,
+        Self::G,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::A => "a",
+            Self::B => "b",
+            Self::C => "c",
+            Self::D => "d",
+            Self::E => "e",
+            Self::F => "f",
+            Self::G => "g",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// The ground as the guideline words it, and in English.
+    pub fn text(self) -> LocalizedMessage {
+        let (id, en) = match self {
+            Self::A => (
+                "Bukan prioritas kecamatan",
+                "Not a priority of the kecamatan",
+            ),
+            Self::B => (
+                "Dapat dilaksanakan dengan kewenangan kecamatan",
+                "Can be carried out under the kecamatan's own authority",
+            ),
+            Self::C => ("Sasaran tidak jelas", "The target is unclear"),
+            Self::D => (
+                "Sudah akan dilaksanakan pada tahun berjalan",
+                "Will already be carried out this year",
+            ),
+            Self::E => (
+                "Dapat dibiayai dari sumber lain (swadaya masyarakat, CSR)",
+                "Can be funded otherwise (community self-help, CSR)",
+            ),
+            Self::F => (
+                "Sudah dilaksanakan pada tahun sebelumnya",
+                "Already carried out in an earlier year",
+            ),
+            Self::G => (
+                "Tidak sesuai dengan kondisi di lapangan",
+                "Does not match the conditions in the field",
+            ),
+        };
+        LocalizedMessage {
+            id: id.to_owned(),
+            en: en.to_owned(),
+        }
+    }
+
+    /// Whether the guideline's ground needs the camat's own words: (g) always does.
+    pub fn needs_note(self) -> bool {
+        self == Self::G
+    }
+}
+
+/// A camat's decision, as sent to `PUT /api/v1/proposals/{id}/decisions/{uuid}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DecisionRequest {
+    /// Disetujui (a volume corrected earlier stays corrected).
+    Approve {
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// Ditolak, on one of the guideline's grounds; the note is mandatory for (g) and whenever the
+    /// review suggested something else.
+    Reject {
+        reason: RejectReason,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// Disetujui with the volume corrected (to the surveyed value, typically). The estimated budget
+    /// is recomputed at the proposal's unit cost unless `anggaran` is given.
+    SetVolume {
+        /// Exact decimal, as a string.
+        #[cfg_attr(feature = "openapi", schema(value_type = String, example = "185.5"))]
+        volume: Decimal,
+        /// The unit as written; it must normalise to the proposal's unit.
+        satuan: String,
+        /// Whole rupiah, if the camat sets the budget.
+        #[serde(default)]
+        anggaran: Option<i64>,
+        #[serde(default)]
+        note: Option<String>,
+    },
+}
+
+impl DecisionRequest {
+    pub fn action(&self) -> &'static str {
+        match self {
+            Self::Approve { .. } => "approve",
+            Self::Reject { .. } => "reject",
+            Self::SetVolume { .. } => "set_volume",
+        }
+    }
+
+    pub fn note(&self) -> Option<&str> {
+        match self {
+            Self::Approve { note } | Self::Reject { note, .. } | Self::SetVolume { note, .. } => {
+                note.as_deref().map(str::trim).filter(|n| !n.is_empty())
+            }
+        }
+    }
+}
+
+/// What the review suggests where the evidence makes it obvious.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Suggestion {
+    /// `approve`, `reject` or `set_volume`.
+    pub action: String,
+    pub reason: Option<RejectReason>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub volume: Option<Decimal>,
+    pub satuan: Option<String>,
+    /// The anomaly code (or survey finding) behind it, e.g. `VOLUME_DEVIATION`.
+    pub because: String,
+    pub message: LocalizedMessage,
+}
+
+/// The quantities a decision changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DecidedValues {
+    pub status: DecisionStatus,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub volume: Decimal,
+    pub satuan: String,
+    pub unit: Option<Unit>,
+    /// Whole rupiah.
+    pub anggaran: i64,
+}
+
+/// A stored decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DecisionView {
+    pub id: Uuid,
+    pub proposal_id: i64,
+    /// `approve`, `reject` or `set_volume`.
+    pub action: String,
+    pub reason: Option<RejectReason>,
+    /// The ground written out, when rejected.
+    pub reason_text: Option<LocalizedMessage>,
+    pub note: Option<String>,
+    pub before: DecidedValues,
+    pub after: DecidedValues,
+    pub suggestion: Option<Suggestion>,
+    pub version_before: i32,
+    pub version_after: i32,
+    pub decided_by: String,
+    pub decided_role: String,
+    pub decided_at: DateTime<Utc>,
+}
+
+/// Where a proposal's survey stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SurveyStatus {
+    NotSurveyed,
+    /// Surveyed; some declared photos are not in or not read yet, so the checks have not run.
+    PhotosPending,
+    /// Surveyed, and the survey checks have run.
+    Checked,
+}
+
+impl SurveyStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotSurveyed => "not_surveyed",
+            Self::PhotosPending => "photos_pending",
+            Self::Checked => "checked",
+        }
+    }
+}
+
+/// The latest survey's evidence, in brief.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SurveyBrief {
+    pub id: Uuid,
+    pub captured_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    pub surveyor: Option<String>,
+    pub fix: RawPoint,
+    /// Metres.
+    pub accuracy_m: f64,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub volume: Decimal,
+    pub satuan: String,
+    pub unit: Option<Unit>,
+    pub technical_ok: bool,
+    pub administrative_ok: bool,
+    pub photo_count: usize,
+    /// Thumbnail URLs of the photos received (need the same bearer token).
+    pub thumbnails: Vec<String>,
+}
+
+/// One proposal in the review list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReviewItem {
+    pub id: i64,
+    pub tahun: i32,
+    pub nomor: Option<String>,
+    pub kelurahan: WilayahKode,
+    pub kelurahan_nama: String,
+    pub rw: Option<String>,
+    pub rt: Option<String>,
+    pub permasalahan: Option<String>,
+    pub program: Option<String>,
+    pub usulan: String,
+    pub lokasi: Option<String>,
+    /// As proposed: exact decimal.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub volume: Decimal,
+    pub satuan: String,
+    pub unit: Option<Unit>,
+    /// As proposed, whole rupiah.
+    pub anggaran: i64,
+    pub skpd_tujuan: Option<String>,
+    pub pin: Option<RawPoint>,
+    pub survey_status: SurveyStatus,
+    /// Earlier surveys of this proposal that a correction replaced.
+    pub superseded_surveys: i64,
+    /// Surveys received after the Kirim (from phones that were offline): kept, changing nothing.
+    pub late_surveys: i64,
+    pub survey: Option<SurveyBrief>,
+    /// The proposal's and its latest survey's anomalies, most serious first.
+    pub anomalies: Vec<Anomaly>,
+    pub max_severity: Option<Severity>,
+    pub decision: DecisionStatus,
+    /// The values as decided (as proposed until a `set_volume`).
+    pub decided: DecidedValues,
+    pub reason: Option<RejectReason>,
+    pub note: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    /// The proposal's version: send it as `If-Match` with a decision.
+    pub version: i32,
+    pub suggestion: Option<Suggestion>,
+}
+
+/// Counts over the whole filter, not just the page.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReviewCounts {
+    /// Proposals with at least one anomaly of each code.
+    pub by_code: std::collections::BTreeMap<String, i64>,
+    /// Proposals by their most serious anomaly (`none` for those without any).
+    pub by_severity: std::collections::BTreeMap<String, i64>,
+    /// Proposals by decision status.
+    pub by_decision: std::collections::BTreeMap<String, i64>,
+}
+
+/// A kecamatan's list sent up to the city forum.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct KirimView {
+    pub id: i64,
+    pub kecamatan: WilayahKode,
+    pub tahun: i32,
+    pub sent_at: DateTime<Utc>,
+    pub sent_by: String,
+    pub agreed: i64,
+    pub not_agreed: i64,
+    /// SHA-256 of the stored snapshot the forms are made from.
+    pub snapshot_sha256: String,
+    /// The audit chain's head right after the Kirim was recorded (printed on the Berita Acara).
+    pub audit_seq: i64,
+    pub audit_hash: String,
+    pub reopened_at: Option<DateTime<Utc>>,
+    pub reopen_reason: Option<String>,
+}
+
+/// `GET /api/v1/review/{kecamatan}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReviewPage {
+    pub kecamatan: WilayahKode,
+    pub kecamatan_nama: String,
+    pub tahun: i32,
+    /// The standing Kirim, when the list is locked.
+    pub kirim: Option<KirimView>,
+    pub items: Vec<ReviewItem>,
+    pub page: i64,
+    pub per_page: i64,
+    /// Proposals matching the filter, over all pages.
+    pub total: i64,
+    pub counts: ReviewCounts,
+}
+
+/// One entry of a proposal's story.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HistoryEvent {
+    /// Position in the audit chain.
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub actor_role: Option<String>,
+    /// e.g. `proposal.import`, `survey.store`, `photo.store`, `decision.put`, `kirim.send`.
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub before: Option<serde_json::Value>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub after: Option<serde_json::Value>,
+    pub request_id: Option<String>,
+    pub row_hash: String,
+}
+
+/// `GET /api/v1/proposals/{id}/history`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProposalHistory {
+    pub proposal_id: i64,
+    pub version: i32,
+    pub events: Vec<HistoryEvent>,
+}
+
+/// One proposal on the public tracking page: no person, photo or token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PublicProposal {
+    pub nomor: Option<String>,
+    pub rw: Option<String>,
+    pub rt: Option<String>,
+    pub usulan: String,
+    pub lokasi: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub volume: Decimal,
+    pub satuan: String,
+    /// Whole rupiah.
+    pub anggaran: i64,
+    pub surveyed: bool,
+    pub status: DecisionStatus,
+    /// The status in Indonesian.
+    pub status_text: String,
+    /// The ground when not agreed.
+    pub reason: Option<LocalizedMessage>,
+    /// Whether the kecamatan's list has been sent up (Kirim).
+    pub sent: bool,
+}
+
+/// `GET /api/v1/public/kelurahan/{kode}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PublicKelurahan {
+    pub kelurahan: WilayahKode,
+    pub nama: String,
+    pub tahun: i32,
+    pub proposals: Vec<PublicProposal>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decisions_parse_by_action_and_refuse_what_is_not_a_decision() {
+        let ok: DecisionRequest =
+            serde_json::from_str(r#"{"action":"reject","reason":"f","note":"sudah 2024"}"#)
+                .unwrap();
+        assert_eq!(
+            ok,
+            DecisionRequest::Reject {
+                reason: RejectReason::F,
+                note: Some("sudah 2024".into())
+            }
+        );
+        let volume: DecisionRequest =
+            serde_json::from_str(r#"{"action":"set_volume","volume":"185.5","satuan":"M2"}"#)
+                .unwrap();
+        assert_eq!(volume.action(), "set_volume");
+        for bad in [
+            r#"{"action":"reject","reason":"h"}"#,
+            r#"{"action":"reject"}"#,
+            r#"{"action":"delete"}"#,
+            r#"{"action":"approve","volume":"1"}"#,
+            r#"{"action":"set_volume","satuan":"m2"}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<DecisionRequest>(bad).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_ground_is_written_out_and_only_g_always_needs_a_note() {
+        for r in RejectReason::ALL {
+            assert!(!r.text().id.is_empty() && !r.text().en.is_empty());
+            assert_eq!(RejectReason::parse(r.as_str()), Some(r));
+        }
+        assert!(RejectReason::G.needs_note() && !RejectReason::F.needs_note());
+        assert_eq!(
+            RejectReason::F.text().id,
+            "Sudah dilaksanakan pada tahun sebelumnya"
+        );
+    }
+}

@@ -1,0 +1,289 @@
+//! The audit trail is append-only in the database and hash-chained: the application's role cannot
+//! change it, a superuser is stopped by the trigger, and what a superuser changes or removes behind
+//! the application's back (triggers disabled) is found by `tinjau audit verify`. The whole review
+//! runs here through the real CLI.
+
+// Test code: helpers here fail the test loudly, like the tests themselves.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::{Command, Output};
+
+use sqlx::Executor;
+use tinjau_tests::{Fixture, fresh_database, tinjau_binary};
+
+fn tinjau(url: &str, args: &[&str]) -> Output {
+    Command::new(tinjau_binary().unwrap())
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("running tinjau")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn ok(url: &str, args: &[&str]) -> String {
+    let out = tinjau(url, args);
+    assert!(out.status.success(), "tinjau {args:?}: {}", text(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+const FILE: &str = "\
+No;Usulan Kegiatan;Lokasi;Kode Kelurahan;Volume;Satuan;Perkiraan Anggaran;SKPD Tujuan
+1;Pemasangan paving block;Jl. Cideng Barat;31.71.01.1002;200;m2;Rp 32.000.000;Suku Dinas Bina Marga
+2;Pembangunan saluran drainase;Jl. Kebon Kelapa Raya;31.71.01.1003;100;m;Rp 150.000.000;Suku Dinas SDA
+";
+
+/// A database where the whole review ran through the CLI: import, an account and its token, the
+/// list, decisions (one refused first), Kirim. Returns its URL and a superuser pool on it.
+async fn reviewed() -> (String, sqlx::PgPool) {
+    let url = fresh_database(Fixture::Reference).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("usulan.csv");
+    std::fs::write(&file, FILE).unwrap();
+    ok(
+        &url,
+        &[
+            "import",
+            "proposals",
+            file.to_str().unwrap(),
+            "--tahun",
+            "2026",
+        ],
+    );
+    ok(
+        &url,
+        &[
+            "user",
+            "add",
+            "--name",
+            "camat.gambir",
+            "--role",
+            "camat",
+            "--wilayah",
+            "31.71.01",
+        ],
+    );
+    ok(
+        &url,
+        &["token", "issue", "--user", "camat.gambir", "--no-qr"],
+    );
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM proposal ORDER BY id")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    let (paving, drainage) = (ids[0].to_string(), ids[1].to_string());
+    let listed = ok(
+        &url,
+        &[
+            "review",
+            "list",
+            "--kecamatan",
+            "31.71.01",
+            "--tahun",
+            "2026",
+        ],
+    );
+    assert!(listed.contains("2 physical proposals"), "{listed}");
+
+    let refused = tinjau(
+        &url,
+        &[
+            "review",
+            "kirim",
+            "--kecamatan",
+            "31.71.01",
+            "--tahun",
+            "2026",
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(text(&refused).contains("undecided"), "{}", text(&refused));
+    let refused = tinjau(
+        &url,
+        &["review", "decide", &paving, "reject", "--reason", "g"],
+    );
+    assert!(
+        text(&refused).contains("note_required"),
+        "{}",
+        text(&refused)
+    );
+
+    let out = ok(
+        &url,
+        &[
+            "review",
+            "decide",
+            &paving,
+            "set-volume",
+            "--volume",
+            "180",
+            "--satuan",
+            "M2",
+        ],
+    );
+    assert!(
+        out.contains("undecided -> corrected (180 M2, Rp 28800000); version 2"),
+        "{out}"
+    );
+    ok(
+        &url,
+        &[
+            "review",
+            "decide",
+            &drainage,
+            "reject",
+            "--reason",
+            "e",
+            "--note",
+            "Swadaya warga",
+        ],
+    );
+    let sent = ok(
+        &url,
+        &[
+            "review",
+            "kirim",
+            "--kecamatan",
+            "31.71.01",
+            "--tahun",
+            "2026",
+        ],
+    );
+    assert!(sent.contains("1 agreed, 1 not agreed"), "{sent}");
+    (url, pool)
+}
+
+fn verify(url: &str) -> (bool, String) {
+    let out = tinjau(url, &["audit", "verify"]);
+    (out.status.success(), text(&out))
+}
+
+#[tokio::test]
+async fn an_untouched_trail_verifies_and_the_database_refuses_changes_to_it() {
+    let (url, pool) = reviewed().await;
+    let (intact, report) = verify(&url);
+    assert!(intact, "{report}");
+    assert!(report.contains("intact"), "{report}");
+    let actions: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT action FROM audit_event ORDER BY action")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    for expected in [
+        "decision.put",
+        "import",
+        "kirim.send",
+        "proposals.import",
+        "token.issue",
+        "user.create",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == expected),
+            "{expected} not in {actions:?}"
+        );
+    }
+    let token_rows: Vec<String> =
+        sqlx::query_scalar("SELECT after::text FROM audit_event WHERE entity = 'token'")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert!(
+        token_rows.iter().all(|t| !t.contains("tjau_")),
+        "no token in the trail: {token_rows:?}"
+    );
+
+    // The application's own role has no UPDATE, DELETE or TRUNCATE on it.
+    let app = tinjau_server::db::connect(&url, 1).await.unwrap();
+    for sql in [
+        "UPDATE audit_event SET actor = 'x' WHERE seq = 1",
+        "DELETE FROM audit_event WHERE seq = 1",
+        "TRUNCATE audit_event",
+    ] {
+        let err = sqlx::query(sql).execute(&app).await.unwrap_err();
+        assert!(
+            err.to_string().contains("permission denied"),
+            "{sql}: {err}"
+        );
+    }
+    // Even a superuser is stopped by the trigger.
+    for sql in [
+        "UPDATE audit_event SET actor = 'x' WHERE seq = 1",
+        "DELETE FROM audit_event WHERE seq = 1",
+        "TRUNCATE audit_event",
+    ] {
+        let err = sqlx::query(sql).execute(&pool).await.unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+    assert!(verify(&url).0);
+}
+
+/// Runs `sql` as a superuser with the triggers off: what someone behind the application could do.
+async fn behind_the_back(pool: &sqlx::PgPool, sql: &'static str) {
+    let mut conn = pool.acquire().await.unwrap();
+    conn.execute("SET session_replication_role = replica")
+        .await
+        .unwrap();
+    conn.execute(sql).await.unwrap();
+    conn.execute("SET session_replication_role = DEFAULT")
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_changed_row_is_found() {
+    let (url, pool) = reviewed().await;
+    let seq: i64 = sqlx::query_scalar(
+        "SELECT seq FROM audit_event WHERE action = 'decision.put' ORDER BY seq LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    behind_the_back(
+        &pool,
+        "UPDATE audit_event SET after = jsonb_set(after, '{decision,after,volume}', '\"999\"') WHERE action = 'decision.put' AND seq = (SELECT min(seq) FROM audit_event WHERE action = 'decision.put')",
+    )
+    .await;
+    let (intact, report) = verify(&url);
+    assert!(!intact, "{report}");
+    assert!(
+        report.contains(&format!("BROKEN at #{seq}: its content was changed")),
+        "{report}"
+    );
+}
+
+#[tokio::test]
+async fn a_removed_row_is_found() {
+    let (url, pool) = reviewed().await;
+    behind_the_back(&pool, "DELETE FROM audit_event WHERE seq = 3").await;
+    let (intact, report) = verify(&url);
+    assert!(!intact, "{report}");
+    assert!(report.contains("BROKEN at #4"), "{report}");
+    assert!(
+        report.contains("1 row(s) just before it are missing"),
+        "{report}"
+    );
+}
+
+#[tokio::test]
+async fn rows_removed_at_the_end_are_found_by_the_head_recorded_at_kirim() {
+    let (url, pool) = reviewed().await;
+    behind_the_back(
+        &pool,
+        "DELETE FROM audit_event WHERE seq > (SELECT max(seq) - 2 FROM audit_event)",
+    )
+    .await;
+    let (intact, report) = verify(&url);
+    assert!(!intact, "{report}");
+    assert!(
+        report.contains("recorded at the Kirim of 31.71.01 2026 is no longer in the chain"),
+        "{report}"
+    );
+}
