@@ -13,6 +13,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod forms;
 pub mod import;
 pub mod load;
 pub mod locator;

@@ -24,6 +24,8 @@ use tinjau_server::Application;
 use tinjau_server::config::Settings;
 use tokio::sync::OnceCell;
 
+pub mod review;
+
 /// The repository root.
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

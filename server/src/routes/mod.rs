@@ -1,6 +1,7 @@
 //! The HTTP API. Handlers are thin: parse, call `db`, shape the answer.
 
 pub mod admin;
+pub mod forms;
 pub mod health;
 pub mod locate;
 pub mod photos;
@@ -73,6 +74,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(review::post_kirim, review::get_kirim))
         .routes(routes!(review::post_reopen))
         .routes(routes!(review::public_kelurahan))
+        .routes(routes!(forms::get_form))
 }
 
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.

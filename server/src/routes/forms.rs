@@ -1,0 +1,88 @@
+//! The forum's forms over HTTP.
+
+// utoipa's expansion of `params(...)` trips this lint.
+#![allow(unused_qualifications)]
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use survey_schema::ApiError;
+
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::extract::ApiQuery;
+use crate::forms::{self, FormFile};
+use crate::routes::review::YearParams;
+use crate::startup::AppState;
+
+/// A form of the kecamatan's list: `lampiran2.csv`, `lampiran2.xlsx` (Form 3, the agreed list by
+/// SKPD/UKPD tujuan with subtotals), `lampiran3.csv`, `lampiran3.xlsx` (Form 4, not agreed, with
+/// the ground written out), `berita-acara.pdf` (Form 1 with Lampiran II and III, A4) or
+/// `usulan.geojson` (proposals and surveys, for QGIS). Made from the Kirim snapshot once sent (they
+/// never change afterwards), else from the current decisions, marked as a draft.
+#[utoipa::path(
+    get,
+    path = "/api/v1/kecamatan/{kode}/forms/{file}",
+    tag = "forms",
+    params(
+        ("kode" = String, Path, description = "Kecamatan code"),
+        ("file" = String, Path, description = "lampiran2.csv, lampiran2.xlsx, lampiran3.csv, lampiran3.xlsx, berita-acara.pdf or usulan.geojson"),
+        YearParams
+    ),
+    responses(
+        (status = 200, description = "The file, as an attachment"),
+        (status = 401, description = "No or wrong token", body = ApiError),
+        (status = 403, description = "Wrong role, or outside the caller's area", body = ApiError),
+        (status = 404, description = "No such form or kecamatan", body = ApiError)
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((raw, file)): Path<(String, String)>,
+    ApiQuery(params): ApiQuery<YearParams>,
+) -> Result<Response, AppError> {
+    let kecamatan = crate::review::kecamatan_kode(&raw)?;
+    let form = FormFile::parse(&file).ok_or_else(|| {
+        let names: Vec<&str> = FormFile::ALL.iter().map(|f| f.name()).collect();
+        AppError::not_found(
+            format!(
+                "No form '{}'; there are {}.",
+                file.chars().take(40).collect::<String>(),
+                names.join(", ")
+            ),
+            format!(
+                "Formulir '{}' tidak ada; yang tersedia: {}.",
+                file.chars().take(40).collect::<String>(),
+                names.join(", ")
+            ),
+        )
+    })?;
+    let mut conn = state.pool.acquire().await?;
+    let src = forms::source(&mut conn, &user, &kecamatan, params.tahun).await?;
+    drop(conn);
+    let bytes = tokio::task::spawn_blocking(move || forms::render(&src, form))
+        .await
+        .map_err(anyhow::Error::from)??;
+    let (stem, ext) = form.name().split_once('.').unwrap_or((form.name(), ""));
+    let disposition = format!(
+        "attachment; filename=\"{stem}_{}_{}.{ext}\"",
+        kecamatan.as_str().replace('.', ""),
+        params.tahun
+    );
+    let mut response = (StatusCode::OK, bytes).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(form.content_type()),
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(response)
+}

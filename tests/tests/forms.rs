@@ -1,0 +1,290 @@
+//! The forum's forms read back by real readers: the XLSX by calamine (and its styles by unzip), the
+//! CSV by the csv crate, the GeoJSON by GDAL's ogrinfo, the PDF by poppler's pdftotext (scripts/setup
+//! installs both). Before Kirim they are drafts; after it they come from the snapshot and never change.
+
+// Test code: helpers here fail the test loudly, like the tests themselves.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::Command;
+
+use calamine::{Data, Reader, Xlsx};
+use reqwest::StatusCode;
+use survey_schema::Role;
+use tinjau_tests::review::{Review, decide_all, post_kirim, setup, survey};
+
+async fn form(r: &Review, token: &str, file: &str) -> (StatusCode, Vec<u8>, String) {
+    let response = r
+        .app
+        .get_as(
+            &format!("/api/v1/kecamatan/31.71.01/forms/{file}?tahun=2026"),
+            token,
+        )
+        .await;
+    let status = response.status();
+    let kind = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, response.bytes().await.unwrap().to_vec(), kind)
+}
+
+fn sheet(bytes: &[u8]) -> Vec<Vec<String>> {
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let name = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&name).unwrap();
+    range
+        .rows()
+        .map(|row| {
+            row.iter()
+                .map(|c| match c {
+                    Data::Float(f) => format!("{f}"),
+                    Data::Int(i) => i.to_string(),
+                    Data::String(s) => s.clone(),
+                    Data::Empty => String::new(),
+                    other => format!("{other}"),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn write_temp(bytes: &[u8], name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    (dir, path)
+}
+
+#[tokio::test]
+async fn lampiran_ii_and_iii_as_xlsx_and_csv_carry_the_decisions() {
+    let r = setup().await;
+    survey(&r, r.ids[0], "260").await;
+    decide_all(&r).await;
+
+    let (status, xlsx, kind) = form(&r, &r.camat, "lampiran2.xlsx").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(kind.contains("spreadsheetml"), "{kind}");
+    let rows = sheet(&xlsx);
+    assert_eq!(rows[0][0], "LAMPIRAN II BERITA ACARA MUSRENBANG KECAMATAN");
+    assert!(
+        rows[2][0].contains("Kecamatan: Gambir") && rows[2][0].contains("Tahun: 2026"),
+        "{:?}",
+        rows[2]
+    );
+    assert!(
+        rows[3][0].starts_with("RANCANGAN"),
+        "not sent yet: {:?}",
+        rows[3]
+    );
+    assert_eq!(
+        rows[5],
+        [
+            "No",
+            "Permasalahan",
+            "Program",
+            "Usulan Kegiatan",
+            "Lokasi",
+            "Volume",
+            "Satuan",
+            "Perkiraan Anggaran",
+            "SKPD/UKPD Tujuan"
+        ]
+    );
+    // Groups in alphabetical order: Bina Marga (the corrected paving), then SDA (the drainage).
+    assert_eq!(rows[6][1], "Suku Dinas Bina Marga");
+    assert_eq!(
+        rows[7],
+        [
+            "1",
+            "Jalan rusak",
+            "Jalan lingkungan",
+            "Pemasangan paving block",
+            "Jl. Cideng Barat RT 001/RW 002, Kel. Cideng",
+            "260",
+            "m2",
+            "41600000",
+            "Suku Dinas Bina Marga"
+        ]
+    );
+    assert_eq!(
+        (rows[8][1].as_str(), rows[8][7].as_str()),
+        ("Jumlah Suku Dinas Bina Marga", "41600000")
+    );
+    assert_eq!(rows[9][1], "Suku Dinas SDA");
+    assert_eq!(
+        (rows[10][0].as_str(), rows[10][3].as_str()),
+        ("1", "Pembangunan saluran drainase")
+    );
+    assert_eq!(
+        (rows[11][1].as_str(), rows[11][7].as_str()),
+        ("Jumlah Suku Dinas SDA", "150000000")
+    );
+    assert_eq!(
+        (rows[12][1].as_str(), rows[12][7].as_str()),
+        ("JUMLAH TOTAL", "191600000")
+    );
+    assert_eq!(
+        rows.len(),
+        13,
+        "the rejected proposal is not in Lampiran II"
+    );
+    let (_dir, path) = write_temp(&xlsx, "l2.xlsx");
+    let styles = Command::new("unzip")
+        .arg("-p")
+        .arg(&path)
+        .arg("xl/styles.xml")
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&styles.stdout).contains("&quot;Rp &quot;#,##0"),
+        "money as Rp #,##0"
+    );
+    let sheet_xml = Command::new("unzip")
+        .arg("-p")
+        .arg(&path)
+        .arg("xl/worksheets/sheet1.xml")
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&sheet_xml.stdout).contains("state=\"frozen\""),
+        "frozen header"
+    );
+
+    let (_, xlsx3, _) = form(&r, &r.camat, "lampiran3.xlsx").await;
+    let rows = sheet(&xlsx3);
+    assert_eq!(
+        rows[5],
+        [
+            "No",
+            "Usulan Kegiatan",
+            "Lokasi",
+            "Volume",
+            "Satuan",
+            "Alasan"
+        ]
+    );
+    assert_eq!(
+        rows[6],
+        [
+            "1",
+            "Betonisasi jalan Gang Melati",
+            "Gg. Melati RT 003/RW 005, Kel. Cideng",
+            "150",
+            "m2",
+            "(f) Sudah dilaksanakan pada tahun sebelumnya. Catatan: Sudah dibeton 2025"
+        ]
+    );
+
+    let (status, csv2, kind) = form(&r, &r.camat, "lampiran2.csv").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(kind.starts_with("text/csv"));
+    let mut reader = csv::Reader::from_reader(csv2.as_slice());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>()[3],
+        "Usulan Kegiatan"
+    );
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), 2);
+    assert_eq!((&records[0][5], &records[0][7]), ("260", "41600000"));
+    let (_, csv3, _) = form(&r, &r.camat, "lampiran3.csv").await;
+    let records: Vec<csv::StringRecord> = csv::Reader::from_reader(csv3.as_slice())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(records.len(), 1);
+    assert!(records[0][5].starts_with("(f) Sudah dilaksanakan"));
+}
+
+#[tokio::test]
+async fn the_geojson_opens_in_gdal_as_one_point_layer() {
+    let r = setup().await;
+    survey(&r, r.ids[0], "260").await;
+    let (status, bytes, kind) = form(&r, &r.camat, "usulan.geojson").await;
+    assert_eq!(
+        (status, kind.as_str()),
+        (StatusCode::OK, "application/geo+json")
+    );
+    let (_dir, path) = write_temp(&bytes, "usulan.geojson");
+    let out = Command::new("ogrinfo")
+        .args(["-ro", "-al", "-so"])
+        .arg(&path)
+        .output()
+        .expect("ogrinfo (scripts/setup installs gdal-bin)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("Geometry: Point"), "{text}");
+    assert!(
+        text.contains("Feature Count: 4"),
+        "3 proposals and 1 survey: {text}"
+    );
+    for field in [
+        "kind: String",
+        "decision: String",
+        "anomalies: String",
+        "anggaran: Integer",
+        "accuracy_m: Real",
+    ] {
+        assert!(text.contains(field), "{field} in {text}");
+    }
+    let out = Command::new("ogrinfo")
+        .args(["-ro", "-al", "-q", "-where", "kind = 'survey'"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("POINT (106.8095 -6.1756)"), "{text}");
+    assert!(text.contains("VOLUME_DEVIATION"), "{text}");
+}
+
+#[tokio::test]
+async fn after_kirim_the_forms_come_from_the_snapshot_and_never_change() {
+    let r = setup().await;
+    decide_all(&r).await;
+    let (status, sent) = post_kirim(&r, &r.camat).await;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+    let (_, before, _) = form(&r, &r.camat, "lampiran2.xlsx").await;
+    let rows = sheet(&before);
+    assert!(
+        rows[3][0].starts_with("Dikirim")
+            && rows[3][0].contains(sent["audit_hash"].as_str().unwrap()),
+        "{:?}",
+        rows[3]
+    );
+    let (_, csv_before, _) = form(&r, &r.camat, "lampiran2.csv").await;
+
+    // Behind the application's back the stored proposal changes: the sent forms do not.
+    sqlx::query(
+        "UPDATE proposal SET usulan = 'DIUBAH', anggaran = 1 WHERE kecamatan_kode = '31.71.01'",
+    )
+    .execute(&r.app.pool)
+    .await
+    .unwrap();
+    let (_, csv_after, _) = form(&r, &r.camat, "lampiran2.csv").await;
+    assert_eq!(csv_after, csv_before);
+    let (_, after, _) = form(&r, &r.camat, "lampiran2.xlsx").await;
+    assert_eq!(sheet(&after), rows);
+}
+
+#[tokio::test]
+async fn forms_are_scoped_and_unknown_ones_are_404() {
+    let r = setup().await;
+    let other = r.app.token_for(Role::Camat, Some("31.71.02")).await;
+    let lurah = r.app.token_for(Role::Lurah, Some("31.71.01.1002")).await;
+    let surveyor = r.app.token_for(Role::Surveyor, Some("31.71.01")).await;
+    let opd = r.app.token_for(Role::Opd, Some("31.71")).await;
+    for token in [&other, &lurah, &surveyor] {
+        assert_eq!(
+            form(&r, token, "lampiran2.csv").await.0,
+            StatusCode::FORBIDDEN
+        );
+    }
+    assert_eq!(form(&r, &opd, "lampiran2.csv").await.0, StatusCode::OK);
+    let (status, body, _) = form(&r, &r.camat, "lampiran9.docx").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(String::from_utf8_lossy(&body).contains("lampiran2.xlsx"));
+}
