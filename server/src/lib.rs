@@ -6,6 +6,7 @@ pub mod analysis;
 pub mod audit;
 pub mod auth;
 pub mod bench;
+pub mod bench_review;
 pub mod chunk_writer;
 pub mod cli;
 pub mod config;

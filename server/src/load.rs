@@ -47,7 +47,7 @@ struct Stats {
     acknowledged_photos: Vec<(Uuid, String)>,
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
@@ -69,7 +69,7 @@ fn cpu_seconds(pid: u32) -> Option<(f64, f64)> {
     ))
 }
 
-fn peak_rss_mb(pid: u32) -> Option<f64> {
+pub(crate) fn peak_rss_mb(pid: u32) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
@@ -101,7 +101,7 @@ pub async fn run(bench: &IngestBench) -> anyhow::Result<()> {
     result
 }
 
-fn replace_database(url: &str, database: &str) -> String {
+pub(crate) fn replace_database(url: &str, database: &str) -> String {
     match url.rfind('/') {
         Some(i) if i > url.find("://").map_or(0, |j| j + 2) => format!("{}/{database}", &url[..i]),
         _ => format!("{url}/{database}"),

@@ -241,6 +241,74 @@ async fn the_geojson_opens_in_gdal_as_one_point_layer() {
     assert!(text.contains("VOLUME_DEVIATION"), "{text}");
 }
 
+fn pdf_text(bytes: &[u8]) -> String {
+    let (_dir, path) = write_temp(bytes, "ba.pdf");
+    let out = Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (scripts/setup installs poppler-utils)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn the_berita_acara_is_one_a4_pdf_with_both_lampiran_and_the_audit_head_once_sent() {
+    let r = setup().await;
+    survey(&r, r.ids[0], "260").await;
+    decide_all(&r).await;
+    let (status, draft, kind) = form(&r, &r.camat, "berita-acara.pdf").await;
+    assert_eq!((status, kind.as_str()), (StatusCode::OK, "application/pdf"));
+    assert!(draft.starts_with(b"%PDF"));
+    let text = pdf_text(&draft);
+    for expected in [
+        "BERITA ACARA",
+        "KECAMATAN GAMBIR TAHUN 2026",
+        "KOTA ADMINISTRASI JAKARTA PUSAT",
+        "RANCANGAN",
+        "Camat Gambir",
+        "LAMPIRAN II: Daftar Prioritas Usulan Kegiatan yang Disepakati",
+        "Suku Dinas Bina Marga",
+        "Pemasangan paving block",
+        "Rp 41.600.000",
+        "JUMLAH TOTAL",
+        "Rp 191.600.000",
+        "LAMPIRAN III: Daftar Usulan yang Tidak Disepakati",
+        "Sudah dilaksanakan pada tahun sebelumnya",
+        "Halaman 1 dari",
+    ] {
+        assert!(text.contains(expected), "{expected} not in:\n{text}");
+    }
+    assert!(!text.contains("Rantai audit"), "a draft has no audit head");
+
+    let (status, sent) = post_kirim(&r, &r.camat).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, signed, _) = form(&r, &r.camat, "berita-acara.pdf").await;
+    let text = pdf_text(&signed);
+    let head = format!(
+        "Rantai audit #{}: {}",
+        sent["audit_seq"],
+        sent["audit_hash"].as_str().unwrap()
+    );
+    assert!(text.contains(&head), "{head} not in:\n{text}");
+    assert!(!text.contains("RANCANGAN"), "{text}");
+    let info = Command::new("pdfinfo")
+        .arg(write_temp(&signed, "s.pdf").1)
+        .output();
+    if let Ok(info) = info {
+        let info = String::from_utf8_lossy(&info.stdout).into_owned();
+        assert!(
+            info.contains("595.276 x 841.89") || info.contains("A4"),
+            "A4 pages: {info}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn after_kirim_the_forms_come_from_the_snapshot_and_never_change() {
     let r = setup().await;

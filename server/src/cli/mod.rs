@@ -222,6 +222,24 @@ enum BenchCommand {
         #[arg(long)]
         cell_degrees: Option<f64>,
     },
+    /// The camat's review list over HTTP on a kota-sized synthetic data set, beside the plain SQL
+    Review {
+        /// Physical proposals per kecamatan (8 kecamatan of Jakarta Pusat)
+        #[arg(long, default_value_t = 2000)]
+        proposals: i64,
+        /// Anomalies per proposal
+        #[arg(long, default_value_t = 5)]
+        anomalies: i64,
+        /// Timed requests per query
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+    },
+    /// Lampiran II to XLSX for growing row counts: time and peak memory
+    Export {
+        /// Row counts to export, in order
+        #[arg(long, value_delimiter = ',', default_value = "10000,100000")]
+        rows: Vec<i64>,
+    },
     /// Simulated phones sync surveys and photos to a real server through dropped connections; then
     /// everything acknowledged is checked to be stored exactly once
     Ingest {
@@ -535,6 +553,26 @@ async fn bench(
                 cell_degrees,
             };
             crate::bench::run(&boundaries, &bench).await
+        }
+        BenchCommand::Review {
+            proposals,
+            anomalies,
+            requests,
+        } => {
+            crate::bench_review::review(&crate::bench_review::ReviewBench {
+                database_url: database_url()?,
+                proposals,
+                anomalies,
+                requests,
+            })
+            .await
+        }
+        BenchCommand::Export { rows } => {
+            crate::bench_review::export(&crate::bench_review::ExportBench {
+                database_url: database_url()?,
+                rows,
+            })
+            .await
         }
         BenchCommand::Ingest {
             phones,

@@ -5,6 +5,8 @@
 
 pub mod csv_form;
 pub mod geojson;
+pub mod pdf;
+mod typst_world;
 
 pub mod xlsx;
 
@@ -375,7 +377,7 @@ pub fn render(src: &FormSource, file: FormFile) -> anyhow::Result<Vec<u8>> {
             w.finish()?
         }
         FormFile::Lampiran3Xlsx => xlsx::lampiran3(&src.title(), &lampiran3(&src.items))?,
-        FormFile::BeritaAcaraPdf => anyhow::bail!("the PDF is not available yet"),
+        FormFile::BeritaAcaraPdf => pdf::berita_acara(src)?,
         FormFile::GeoJson => serde_json::to_vec(&geojson::collection(src))?,
     })
 }

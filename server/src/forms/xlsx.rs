@@ -214,6 +214,20 @@ impl Form3Writer {
 
     /// Closes the last group, writes the total and returns the file.
     pub fn finish(mut self) -> Result<Vec<u8>, XlsxError> {
+        self.write_total()?;
+        self.workbook.save_to_buffer()
+    }
+
+    /// The same, written to `out` as it is assembled (for files too large to hold).
+    pub fn finish_to<W: std::io::Write + std::io::Seek + Send>(
+        mut self,
+        out: W,
+    ) -> Result<(), XlsxError> {
+        self.write_total()?;
+        self.workbook.save_to_writer(out)
+    }
+
+    fn write_total(&mut self) -> Result<(), XlsxError> {
         self.close_group()?;
         let (row, total) = (self.row, self.total);
         let f = (
@@ -228,7 +242,7 @@ impl Form3Writer {
         }
         ws.write_number_with_format(row, 7, total as f64, &f.1)?;
         ws.write_blank(row, 8, &f.0)?;
-        self.workbook.save_to_buffer()
+        Ok(())
     }
 }
 
