@@ -233,6 +233,9 @@ enum BenchCommand {
         /// Timed requests per query
         #[arg(long, default_value_t = 200)]
         requests: usize,
+        /// Keep the scratch database afterwards
+        #[arg(long)]
+        keep: bool,
     },
     /// Lampiran II to XLSX for growing row counts: time and peak memory
     Export {
@@ -558,12 +561,14 @@ async fn bench(
             proposals,
             anomalies,
             requests,
+            keep,
         } => {
             crate::bench_review::review(&crate::bench_review::ReviewBench {
                 database_url: database_url()?,
                 proposals,
                 anomalies,
                 requests,
+                keep,
             })
             .await
         }
