@@ -109,11 +109,16 @@ pub struct Verification {
     /// Heads recorded at a Kirim (kecamatan, year, seq) that the chain no longer holds: rows at the
     /// end of the chain were removed, or the chain was rewritten.
     pub lost_kirim_heads: Vec<(String, i32, i64)>,
+    /// Kirim (kecamatan, year) whose stored snapshot, which the forms are made from, no longer
+    /// hashes to what was recorded.
+    pub changed_snapshots: Vec<(String, i32)>,
 }
 
 impl Verification {
     pub fn is_intact(&self) -> bool {
-        self.breaks.is_empty() && self.lost_kirim_heads.is_empty()
+        self.breaks.is_empty()
+            && self.lost_kirim_heads.is_empty()
+            && self.changed_snapshots.is_empty()
     }
 }
 
@@ -126,10 +131,17 @@ pub async fn verify(pool: &PgPool) -> Result<Verification, sqlx::Error> {
             lost_kirim_heads.push((k.kecamatan_kode, k.tahun, k.audit_seq));
         }
     }
+    let changed_snapshots = db::kirim::snapshot_checks(pool)
+        .await?
+        .into_iter()
+        .filter(|c| !c.snapshot_intact || !c.recorded)
+        .map(|c| (c.kecamatan_kode, c.tahun))
+        .collect();
     Ok(Verification {
         rows,
         head,
         breaks,
         lost_kirim_heads,
+        changed_snapshots,
     })
 }

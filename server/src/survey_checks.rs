@@ -44,7 +44,8 @@ pub async fn run(
     let photos = db::survey::received_photos(&mut *conn, survey).await?;
     let anomalies = check(&mut *conn, index, survey, &ctx, &record, &photos).await?;
     db::anomaly::delete_for_survey(&mut *conn, survey).await?;
-    db::anomaly::insert_for_survey(conn, survey, ctx.proposal_id, &anomalies).await?;
+    db::anomaly::insert_for_survey(&mut *conn, survey, ctx.proposal_id, &anomalies).await?;
+    db::survey::touch_proposal(conn, ctx.proposal_id).await?;
     Ok(anomalies)
 }
 

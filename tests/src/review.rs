@@ -148,11 +148,13 @@ pub async fn post_kirim(r: &Review, token: &str) -> (StatusCode, Value) {
     .await
 }
 
-/// Decides every physical Gambir proposal: paving corrected, drainage approved, beton rejected (f).
+/// Decides every physical Gambir proposal at its current version: paving corrected, drainage
+/// approved, beton rejected (f).
 pub async fn decide_all(r: &Review) {
     let [paving, drainage, beton, _, _] = r.ids[..] else {
         panic!()
     };
+    let (_, page) = list(r, &r.camat, "").await;
     for (id, body) in [
         (
             paving,
@@ -164,12 +166,13 @@ pub async fn decide_all(r: &Review) {
             json!({"action": "reject", "reason": "f", "note": "Sudah dibeton 2025"}),
         ),
     ] {
+        let version = format!("\"{}\"", item(&page, id)["version"]);
         let (status, d, _) = decide(
             r,
             &r.camat,
             id,
             &Uuid::new_v4().to_string(),
-            Some("\"1\""),
+            Some(&version),
             &body,
         )
         .await;

@@ -206,6 +206,9 @@ async fn an_untouched_trail_verifies_and_the_database_refuses_changes_to_it() {
         "UPDATE audit_event SET actor = 'x' WHERE seq = 1",
         "DELETE FROM audit_event WHERE seq = 1",
         "TRUNCATE audit_event",
+        // A forged row, even with the right hash, can only come through audit_append().
+        "INSERT INTO audit_event SELECT seq + 1000, at, actor, actor_id, actor_role, action, entity, entity_id,
+                proposal_id, kecamatan_kode, before, after, request_id, prev_hash, row_hash FROM audit_event WHERE seq = 1",
     ] {
         let err = sqlx::query(sql).execute(&app).await.unwrap_err();
         assert!(
@@ -284,6 +287,22 @@ async fn rows_removed_at_the_end_are_found_by_the_head_recorded_at_kirim() {
     assert!(!intact, "{report}");
     assert!(
         report.contains("recorded at the Kirim of 31.71.01 2026 is no longer in the chain"),
+        "{report}"
+    );
+}
+
+#[tokio::test]
+async fn a_changed_kirim_snapshot_is_found() {
+    let (url, pool) = reviewed().await;
+    behind_the_back(
+        &pool,
+        "UPDATE kirim SET snapshot = jsonb_set(snapshot, '{items,0,anggaran}', '1')",
+    )
+    .await;
+    let (intact, report) = verify(&url);
+    assert!(!intact, "{report}");
+    assert!(
+        report.contains("the snapshot sent with the Kirim of 31.71.01 2026"),
         "{report}"
     );
 }

@@ -65,7 +65,10 @@ async fn the_list_shows_evidence_anomalies_suggestions_and_counts_over_the_filte
     assert_eq!(p["suggestion"]["action"], "set_volume");
     assert_eq!(p["suggestion"]["volume"], "260");
     assert_eq!(p["decision"], "undecided");
-    assert_eq!(p["version"], 1);
+    assert_eq!(
+        p["version"], 2,
+        "the survey's evidence moved the version on"
+    );
 
     let b = item(&page, beton);
     assert_eq!(b["survey_status"], "not_surveyed");
@@ -179,8 +182,10 @@ async fn scope_and_roles_are_enforced_on_every_review_endpoint() {
         format!("/api/v1/proposals/{paving}/decisions"),
         "/api/v1/kecamatan/31.71.01/kirim?tahun=2026".to_owned(),
     ] {
-        let (status, body) = json_of(r.app.get_as(&path, &tanah_abang_camat).await).await;
-        assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
+        for token in [&tanah_abang_camat, &surveyor] {
+            let (status, body) = json_of(r.app.get_as(&path, token).await).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
+        }
     }
     let kirim = r
         .app
@@ -220,11 +225,11 @@ async fn decisions_need_the_current_version_and_are_applied_exactly_once() {
         (status, err["code"].as_str()),
         (StatusCode::PRECONDITION_FAILED, Some("stale_version"))
     );
-    assert_eq!(err["details"]["current_version"], 1);
+    assert_eq!(err["details"]["current_version"], 2);
 
     let (status, decided, etag) = decide(&r, &r.camat, paving, &id, Some(&v1), &body).await;
     assert_eq!(status, StatusCode::CREATED, "{decided}");
-    assert_eq!(etag.as_deref(), Some("\"2\""));
+    assert_eq!(etag.as_deref(), Some("\"3\""));
     assert_eq!(decided["before"]["volume"], "200");
     assert_eq!(decided["after"]["volume"], "260");
     assert_eq!(decided["after"]["unit"], "m2");
@@ -260,7 +265,7 @@ async fn decisions_need_the_current_version_and_are_applied_exactly_once() {
         &r.camat,
         paving,
         &Uuid::new_v4().to_string(),
-        Some("\"2\""),
+        Some("\"3\""),
         &given,
     )
     .await;
@@ -273,7 +278,8 @@ async fn decisions_need_the_current_version_and_are_applied_exactly_once() {
         &r.camat,
         paving,
         &Uuid::new_v4().to_string(),
-        Some("\"3\""),
+        // A list of versions: one of them is the current one.
+        Some("\"9\", W/\"4\""),
         &json!({"action": "approve"}),
     )
     .await;
@@ -290,7 +296,27 @@ async fn decisions_need_the_current_version_and_are_applied_exactly_once() {
             p["decided"]["anggaran"].as_i64(),
             p["version"].as_i64()
         ),
-        (Some("corrected"), Some(40_000_000), Some(4))
+        (Some("corrected"), Some(40_000_000), Some(5))
+    );
+
+    // Back to the proposed values: the correction no longer stands.
+    let back = json!({"action": "set_volume", "volume": "200.0", "satuan": "m2"});
+    let (status, d, _) = decide(
+        &r,
+        &r.camat,
+        paving,
+        &Uuid::new_v4().to_string(),
+        Some("\"5\""),
+        &back,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{d}");
+    assert_eq!(
+        (
+            d["after"]["status"].as_str(),
+            d["after"]["anggaran"].as_i64()
+        ),
+        (Some("approved"), Some(32_000_000))
     );
 
     let (status, history) = json_of(
@@ -301,7 +327,7 @@ async fn decisions_need_the_current_version_and_are_applied_exactly_once() {
     .await;
     assert_eq!(
         (status, history.as_array().unwrap().len()),
-        (StatusCode::OK, 3),
+        (StatusCode::OK, 4),
         "every decision stays"
     );
 }
@@ -470,6 +496,70 @@ async fn bad_decisions_are_refused_in_both_languages_and_change_nothing() {
     .await;
     assert_eq!(status, StatusCode::CREATED, "{d}");
     assert_eq!(d["reason_text"]["id"], "Bukan prioritas kecamatan");
+}
+
+#[tokio::test]
+async fn an_import_that_changes_a_decided_proposal_makes_it_undecided_again() {
+    let r = setup().await;
+    let drainage = r.ids[1];
+    let (status, _, _) = decide(
+        &r,
+        &r.camat,
+        drainage,
+        &Uuid::new_v4().to_string(),
+        Some("\"1\""),
+        &json!({"action": "approve"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    // The same file again changes nothing and keeps the decision.
+    for (file, expected) in [
+        (FILE_2026.to_owned(), "approved"),
+        (
+            FILE_2026.replace("100;m';Rp 150.000.000", "120;m';Rp 180.000.000"),
+            "undecided",
+        ),
+    ] {
+        let response = r
+            .app
+            .client
+            .post(r.app.url("/api/v1/admin/proposals/import?tahun=2026"))
+            .bearer_auth(ADMIN_TOKEN)
+            .body(file)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let (_, page) = list(&r, &r.camat, "").await;
+        assert_eq!(item(&page, drainage)["decision"], expected, "{page}");
+    }
+    let (_, history) = json_of(
+        r.app
+            .get_as(&format!("/api/v1/proposals/{drainage}/history"), &r.camat)
+            .await,
+    )
+    .await;
+    let last = history["events"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["action"], "proposals.import");
+    assert_eq!(
+        (
+            last["before"]["decision"].as_str(),
+            last["after"]["decision"].as_str()
+        ),
+        (Some("approved"), Some("undecided"))
+    );
+    assert_eq!(
+        (
+            last["before"]["volume"].as_f64(),
+            last["after"]["volume"].as_f64()
+        ),
+        (Some(100.0), Some(120.0))
+    );
 }
 
 #[tokio::test]
@@ -674,7 +764,7 @@ async fn the_history_tells_the_whole_story_with_request_ids() {
             Uuid::new_v4()
         )))
         .bearer_auth(&r.camat)
-        .header("If-Match", "\"1\"")
+        .header("If-Match", "\"2\"")
         .header("x-request-id", "req-test-42")
         .json(&json!({"action": "approve"}))
         .send()
@@ -703,7 +793,7 @@ async fn the_history_tells_the_whole_story_with_request_ids() {
     assert_eq!(decision["before"]["values"]["status"], "undecided");
     assert_eq!(decision["after"]["decision"]["after"]["status"], "approved");
     assert_eq!(events[0]["after"]["volume"], 200.0);
-    assert_eq!(history["version"], 2);
+    assert_eq!(history["version"], 3);
 }
 
 #[tokio::test]

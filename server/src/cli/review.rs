@@ -307,6 +307,11 @@ pub async fn audit(pool: &sqlx::PgPool, cmd: AuditCommand) -> anyhow::Result<boo
                 }
                 say!("BROKEN at #{}: {}", b.seq, what.join("; "));
             }
+            for (k, t) in &v.changed_snapshots {
+                say!(
+                    "BROKEN: the snapshot sent with the Kirim of {k} {t} (what its forms are made from) was changed"
+                );
+            }
             for (k, t, seq) in &v.lost_kirim_heads {
                 say!(
                     "BROKEN: the head #{seq} recorded at the Kirim of {k} {t} is no longer in the chain (rows removed at its end, or the chain rewritten)"

@@ -6,7 +6,8 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 /// A proposal's state as a decision reads it; the row stays locked until the transaction ends, so
-/// two decisions on one proposal are applied one after the other.
+/// two decisions on one proposal are applied one after the other (`FOR NO KEY UPDATE`: a survey
+/// stored meanwhile, which only references the row, does not wait).
 #[derive(Debug, Clone)]
 pub struct ProposalState {
     pub id: i64,
@@ -36,7 +37,7 @@ pub async fn lock_proposal(
         r#"SELECT id, tahun, kelurahan_kode, kecamatan_kode AS "kecamatan_kode!", (activity_code IS NOT NULL) AS "physical!",
                   version, decision_status, decision_id, volume, satuan_raw, unit, anggaran,
                   decided_volume, decided_satuan, decided_unit, decided_anggaran
-             FROM proposal WHERE id = $1 FOR UPDATE"#,
+             FROM proposal WHERE id = $1 FOR NO KEY UPDATE"#,
         id
     )
     .fetch_optional(conn)

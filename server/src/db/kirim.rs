@@ -56,26 +56,70 @@ pub struct NewKirim<'a> {
     pub sent_by: Option<i64>,
     pub sent_by_name: &'a str,
     pub snapshot: &'a serde_json::Value,
-    pub snapshot_sha256: &'a str,
-    pub audit_seq: i64,
-    pub audit_hash: &'a str,
 }
 
-pub async fn insert(conn: &mut PgConnection, k: &NewKirim<'_>) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar!(
+/// Stores a Kirim; returns its id and its snapshot's SHA-256, of the snapshot as stored (jsonb's
+/// own text, which does not depend on how it was written, so `tinjau audit verify` can recompute it).
+/// The audit head is set by [`set_audit_head`] once the Kirim is recorded.
+pub async fn insert(
+    conn: &mut PgConnection,
+    k: &NewKirim<'_>,
+) -> Result<(i64, String), sqlx::Error> {
+    let row = sqlx::query!(
         "INSERT INTO kirim (kecamatan_kode, tahun, sent_at, sent_by, sent_by_name, snapshot, snapshot_sha256, audit_seq, audit_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, encode(sha256(convert_to($6::jsonb::text, 'UTF8')), 'hex'), 0, '')
+         RETURNING id, snapshot_sha256",
         k.kecamatan_kode,
         k.tahun,
         k.sent_at,
         k.sent_by,
         k.sent_by_name,
         k.snapshot,
-        k.snapshot_sha256,
-        k.audit_seq,
-        k.audit_hash
     )
     .fetch_one(conn)
+    .await?;
+    Ok((row.id, row.snapshot_sha256))
+}
+
+pub async fn set_audit_head(
+    conn: &mut PgConnection,
+    id: i64,
+    seq: i64,
+    hash: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE kirim SET audit_seq = $2, audit_hash = $3 WHERE id = $1",
+        id,
+        seq,
+        hash
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Per Kirim: whether its snapshot still hashes to what was stored, and whether the audit trail's
+/// record of the Kirim names that same hash.
+#[derive(Debug, Clone)]
+pub struct SnapshotCheck {
+    pub kecamatan_kode: String,
+    pub tahun: i32,
+    pub snapshot_intact: bool,
+    pub recorded: bool,
+}
+
+pub async fn snapshot_checks(pool: &PgPool) -> Result<Vec<SnapshotCheck>, sqlx::Error> {
+    sqlx::query_as!(
+        SnapshotCheck,
+        r#"SELECT k.kecamatan_kode, k.tahun,
+                  (encode(sha256(convert_to(k.snapshot::text, 'UTF8')), 'hex') = k.snapshot_sha256) AS "snapshot_intact!",
+                  EXISTS (SELECT 1 FROM audit_event a
+                           WHERE a.action = 'kirim.send' AND a.entity = 'kecamatan'
+                             AND a.entity_id = k.kecamatan_kode || '/' || k.tahun::text
+                             AND a.after->>'snapshot_sha256' = k.snapshot_sha256) AS "recorded!"
+             FROM kirim k ORDER BY k.id"#
+    )
+    .fetch_all(pool)
     .await
 }
 

@@ -48,7 +48,8 @@ pub struct UpsertedRow {
 }
 
 /// Inserts new proposals and updates changed ones (by year and natural key), each change at the
-/// next version; returns what changed. An unchanged proposal is not touched.
+/// next version and undecided again (the camat decided on other values); returns what changed. An
+/// unchanged proposal is not touched.
 pub async fn upsert(
     conn: &mut PgConnection,
     tahun: i32,
@@ -67,7 +68,8 @@ pub async fn upsert(
                         satuan_raw, unit, anggaran, skpd_tujuan, status, activity_code, lon, lat, source_row)
            ), old AS (
                SELECT p.natural_key,
-                      jsonb_build_object('version', p.version, 'permasalahan', p.permasalahan, 'program', p.program,
+                      jsonb_build_object('version', p.version, 'decision', p.decision_status,
+                                         'decided_volume', p.decided_volume, 'permasalahan', p.permasalahan, 'program', p.program,
                                          'volume', p.volume, 'satuan', p.satuan_raw, 'unit', p.unit,
                                          'anggaran', p.anggaran, 'skpd_tujuan', p.skpd_tujuan, 'status', p.status,
                                          'activity', p.activity_code, 'pin', ST_AsText(p.pin)) AS before
@@ -84,7 +86,10 @@ pub async fn upsert(
                       satuan_raw = excluded.satuan_raw, unit = excluded.unit, anggaran = excluded.anggaran,
                       skpd_tujuan = excluded.skpd_tujuan, status = excluded.status, activity_code = excluded.activity_code,
                       pin = excluded.pin, source = excluded.source, source_row = excluded.source_row, updated_at = now(),
-                      version = proposal.version + 1
+                      version = proposal.version + 1,
+                      -- A decision was made on the values this import replaces: it no longer stands.
+                      decision_status = 'undecided', decision_id = NULL, decided_volume = NULL,
+                      decided_satuan = NULL, decided_unit = NULL, decided_anggaran = NULL
                 WHERE (proposal.permasalahan, proposal.program, proposal.volume, proposal.satuan_raw, proposal.unit,
                        proposal.anggaran, proposal.skpd_tujuan, proposal.status, proposal.activity_code)
                       IS DISTINCT FROM
@@ -92,7 +97,8 @@ pub async fn upsert(
                        excluded.anggaran, excluded.skpd_tujuan, excluded.status, excluded.activity_code)
                    OR NOT (proposal.pin IS NOT DISTINCT FROM excluded.pin)
                RETURNING proposal.id, proposal.natural_key, proposal.kecamatan_kode, (xmax = 0) AS inserted,
-                         jsonb_build_object('version', proposal.version, 'kelurahan', proposal.kelurahan_kode,
+                         jsonb_build_object('version', proposal.version, 'decision', proposal.decision_status,
+                                            'kelurahan', proposal.kelurahan_kode,
                                             'rw', proposal.rw, 'rt', proposal.rt, 'nomor', proposal.nomor,
                                             'usulan', proposal.usulan, 'lokasi', proposal.lokasi,
                                             'permasalahan', proposal.permasalahan, 'program', proposal.program,

@@ -413,9 +413,12 @@ pub async fn same_surveyor_neighbours(
 }
 
 /// Marks a proposal changed (its assignment status moved), for the phones' sync.
+/// Marks a proposal changed: its sync cursor moves (trigger) and its version too, since the evidence a
+/// decision rests on changed (a survey arrived, or its checks ran): a decision made on the earlier
+/// evidence is then refused as stale.
 pub async fn touch_proposal(conn: &mut PgConnection, proposal_id: i64) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        "UPDATE proposal SET updated_at = now() WHERE id = $1",
+        "UPDATE proposal SET updated_at = now(), version = version + 1 WHERE id = $1",
         proposal_id
     )
     .execute(conn)

@@ -4,6 +4,16 @@
 
 use super::{Form3Row, Form4Row};
 
+/// Text as a spreadsheet will not run it: a cell starting with `=`, `+`, `-`, `@` (or a tab or
+/// carriage return) is a formula to Excel and LibreOffice, so it gets a leading `'`.
+fn text(value: &str) -> String {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    }
+}
+
 pub const FORM3_HEADER: [&str; 9] = [
     "No",
     "Permasalahan",
@@ -31,14 +41,14 @@ pub fn lampiran2(rows: &[Form3Row]) -> Result<Vec<u8>, csv::Error> {
     for r in rows {
         w.write_record([
             r.no.to_string(),
-            r.permasalahan.clone(),
-            r.program.clone(),
-            r.usulan.clone(),
-            r.lokasi.clone(),
+            text(&r.permasalahan),
+            text(&r.program),
+            text(&r.usulan),
+            text(&r.lokasi),
             r.volume.normalize().to_string(),
-            r.satuan.clone(),
+            text(&r.satuan),
             r.anggaran.to_string(),
-            r.skpd.clone(),
+            text(&r.skpd),
         ])?;
     }
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
@@ -50,12 +60,27 @@ pub fn lampiran3(rows: &[Form4Row]) -> Result<Vec<u8>, csv::Error> {
     for r in rows {
         w.write_record([
             r.no.to_string(),
-            r.usulan.clone(),
-            r.lokasi.clone(),
+            text(&r.usulan),
+            text(&r.lokasi),
             r.volume.normalize().to_string(),
-            r.satuan.clone(),
-            r.alasan.clone(),
+            text(&r.satuan),
+            text(&r.alasan),
         ])?;
     }
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_that_a_spreadsheet_would_run_is_quoted() {
+        assert_eq!(
+            text("=HYPERLINK(\"http://x\")"),
+            "'=HYPERLINK(\"http://x\")"
+        );
+        assert_eq!(text("-5 m"), "'-5 m");
+        assert_eq!(text("Jl. Cideng"), "Jl. Cideng");
+    }
 }

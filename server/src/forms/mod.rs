@@ -105,28 +105,42 @@ pub fn lokasi(item: &ReviewItem) -> String {
 fn skpd_of(item: &ReviewItem) -> String {
     item.skpd_tujuan
         .as_deref()
-        .map(str::trim)
+        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|s| !s.is_empty())
-        .map_or_else(|| NO_SKPD.to_owned(), str::to_owned)
+        .unwrap_or_else(|| NO_SKPD.to_owned())
+}
+
+/// The key two spellings of one SKPD share (`Dinas X`, `DINAS  X`).
+fn skpd_key(name: &str) -> String {
+    name.to_lowercase()
 }
 
 /// Lampiran II: the agreed proposals (as decided: corrected volumes and budgets), grouped by
-/// SKPD/UKPD tujuan in alphabetical order, numbered within each group; within a group, the review
-/// list's order (most serious first, then budget).
+/// SKPD/UKPD tujuan in alphabetical order (spellings that differ only in case or spacing are one
+/// group, shown as first written), numbered within each group; within a group, the review list's
+/// order (most serious first, then budget).
 pub fn lampiran2(items: &[ReviewItem]) -> Vec<Form3Row> {
-    let mut agreed: Vec<&ReviewItem> = items.iter().filter(|i| i.decision.is_agreed()).collect();
-    // Stable: the list's order stays within a group.
-    agreed.sort_by_key(|i| {
-        let s = skpd_of(i);
-        (s == NO_SKPD, s.to_lowercase())
+    let agreed: Vec<&ReviewItem> = items.iter().filter(|i| i.decision.is_agreed()).collect();
+    let mut shown: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for i in &agreed {
+        let name = skpd_of(i);
+        shown.entry(skpd_key(&name)).or_insert(name);
+    }
+    let mut keyed: Vec<(String, &ReviewItem)> = agreed
+        .into_iter()
+        .map(|i| (skpd_key(&skpd_of(i)), i))
+        .collect();
+    // Stable: the list's order stays within a group; the group without an SKPD comes last.
+    keyed.sort_by(|(a, _), (b, _)| {
+        let none = skpd_key(NO_SKPD);
+        ((*a == none), a).cmp(&((*b == none), b))
     });
-    let mut rows = Vec::with_capacity(agreed.len());
+    let mut rows = Vec::with_capacity(keyed.len());
     let mut group = String::new();
     let mut no = 0;
-    for i in agreed {
-        let skpd = skpd_of(i);
-        if skpd != group {
-            group.clone_from(&skpd);
+    for (key, i) in keyed {
+        if key != group {
+            group.clone_from(&key);
             no = 0;
         }
         no += 1;
@@ -139,7 +153,7 @@ pub fn lampiran2(items: &[ReviewItem]) -> Vec<Form3Row> {
             volume: i.decided.volume,
             satuan: i.decided.satuan.clone(),
             anggaran: i.decided.anggaran,
-            skpd,
+            skpd: shown.get(&key).cloned().unwrap_or_default(),
         });
     }
     rows
@@ -268,6 +282,55 @@ pub fn tanggal(at: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn agreed(id: i64, skpd: Option<&str>, anggaran: i64) -> ReviewItem {
+        let mut item: ReviewItem = serde_json::from_value(serde_json::json!({
+            "id": id, "tahun": 2026, "nomor": null, "kelurahan": "31.71.01.1002", "kelurahan_nama": "Cideng",
+            "rw": null, "rt": null, "permasalahan": null, "program": null, "usulan": format!("Usulan {id}"),
+            "lokasi": null, "volume": "10", "satuan": "m2", "unit": "m2", "anggaran": anggaran,
+            "skpd_tujuan": skpd, "pin": null, "survey_status": "not_surveyed", "superseded_surveys": 0,
+            "late_surveys": 0, "survey": null, "anomalies": [], "max_severity": null, "decision": "approved",
+            "decided": {"status": "approved", "volume": "10", "satuan": "m2", "unit": "m2", "anggaran": anggaran},
+            "reason": null, "note": null, "decided_by": null, "decided_at": null, "version": 1, "suggestion": null
+        }))
+        .unwrap();
+        item.decision = DecisionStatus::Approved;
+        item
+    }
+
+    #[test]
+    fn spellings_of_one_skpd_are_one_group_with_one_subtotal() {
+        let items = [
+            agreed(1, Some("Dinas X"), 100),
+            agreed(2, None, 5),
+            agreed(3, Some("DINAS  X "), 20),
+            agreed(4, Some("Dinas A"), 7),
+            agreed(5, Some("dinas x"), 3),
+        ];
+        let rows = lampiran2(&items);
+        let groups: Vec<(&str, usize)> = rows.iter().map(|r| (r.skpd.as_str(), r.no)).collect();
+        assert_eq!(
+            groups,
+            [
+                ("Dinas A", 1),
+                ("Dinas X", 1),
+                ("Dinas X", 2),
+                ("Dinas X", 3),
+                (NO_SKPD, 1)
+            ]
+        );
+        let (subtotals, total) = totals(&rows);
+        assert_eq!(
+            subtotals,
+            [
+                ("Dinas A".to_owned(), 7),
+                ("Dinas X".to_owned(), 123),
+                (NO_SKPD.to_owned(), 5)
+            ]
+        );
+        assert_eq!(total, 135);
+        assert!(lampiran2(&[]).is_empty() && lampiran3(&[]).is_empty());
+    }
 
     #[test]
     fn grounds_are_written_out_with_the_note() {

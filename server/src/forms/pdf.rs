@@ -85,17 +85,22 @@ fn rp(amount: i64) -> String {
 
 fn data(src: &FormSource) -> Data {
     let rows2 = lampiran2(&src.items);
-    let (subtotals, total) = totals(&rows2);
-    let mut groups: Vec<Group> = subtotals
-        .into_iter()
-        .map(|(skpd, sum)| Group {
-            skpd,
-            rows: Vec::new(),
-            subtotal: rp(sum),
-        })
-        .collect();
+    let (_, total) = totals(&rows2);
+    // Rows come grouped (lampiran2 sorts them): one group per run of the same SKPD.
+    let mut groups: Vec<(Group, i64)> = Vec::new();
     for r in rows2 {
-        if let Some(g) = groups.iter_mut().find(|g| g.skpd == r.skpd) {
+        if groups.last().is_none_or(|(g, _)| g.skpd != r.skpd) {
+            groups.push((
+                Group {
+                    skpd: r.skpd.clone(),
+                    rows: Vec::new(),
+                    subtotal: String::new(),
+                },
+                0,
+            ));
+        }
+        if let Some((g, sum)) = groups.last_mut() {
+            *sum += r.anggaran;
             g.rows.push(Row2 {
                 no: r.no,
                 permasalahan: r.permasalahan,
@@ -109,6 +114,13 @@ fn data(src: &FormSource) -> Data {
             });
         }
     }
+    let groups: Vec<Group> = groups
+        .into_iter()
+        .map(|(mut g, sum)| {
+            g.subtotal = rp(sum);
+            g
+        })
+        .collect();
     let rows3 = lampiran3(&src.items)
         .into_iter()
         .map(|r| Row3 {

@@ -27,6 +27,7 @@ struct Formats {
     header: Format,
     text: Format,
     number: Format,
+    volume: Format,
     money: Format,
     group: Format,
     subtotal: Format,
@@ -48,7 +49,9 @@ fn formats() -> Formats {
             .set_align(FormatAlign::Center)
             .set_background_color(Color::RGB(0x00DD_EBF7)),
         text: cell.clone().set_text_wrap(),
-        number: cell.clone().set_num_format("#,##0.###"),
+        number: cell.clone().set_num_format("0"),
+        // "General": whole volumes without a trailing decimal point, fractions as they are.
+        volume: cell.clone().set_num_format("General"),
         money: cell.clone().set_num_format(money),
         group: cell
             .clone()
@@ -189,9 +192,10 @@ impl Form3Writer {
             self.group = Some((r.skpd.clone(), 0));
         }
         let row = self.row;
-        let (text, number, money) = (
+        let (text, number, volume, money) = (
             self.formats.text.clone(),
             self.formats.number.clone(),
+            self.formats.volume.clone(),
             self.formats.money.clone(),
         );
         let ws = self.sheet()?;
@@ -200,7 +204,7 @@ impl Form3Writer {
         ws.write_string_with_format(row, 2, &r.program, &text)?;
         ws.write_string_with_format(row, 3, &r.usulan, &text)?;
         ws.write_string_with_format(row, 4, &r.lokasi, &text)?;
-        ws.write_number_with_format(row, 5, r.volume.to_f64().unwrap_or(0.0), &number)?;
+        ws.write_number_with_format(row, 5, r.volume.to_f64().unwrap_or(0.0), &volume)?;
         ws.write_string_with_format(row, 6, &r.satuan, &text)?;
         ws.write_number_with_format(row, 7, r.anggaran as f64, &money)?;
         ws.write_string_with_format(row, 8, &r.skpd, &text)?;
@@ -273,7 +277,7 @@ pub fn lampiran3(title: &Title, rows: &[Form4Row]) -> Result<Vec<u8>, XlsxError>
         ws.write_number_with_format(row, 0, r.no as f64, &f.number)?;
         ws.write_string_with_format(row, 1, &r.usulan, &f.text)?;
         ws.write_string_with_format(row, 2, &r.lokasi, &f.text)?;
-        ws.write_number_with_format(row, 3, r.volume.to_f64().unwrap_or(0.0), &f.number)?;
+        ws.write_number_with_format(row, 3, r.volume.to_f64().unwrap_or(0.0), &f.volume)?;
         ws.write_string_with_format(row, 4, &r.satuan, &f.text)?;
         ws.write_string_with_format(row, 5, &r.alasan, &f.text)?;
     }

@@ -262,6 +262,14 @@ pub async fn import_file(
         db::proposal::upsert(&mut tx, options.tahun, &file.source(), &batch).await?
     };
     let changed_ids: Vec<i64> = changed.iter().map(|r| r.id).collect();
+    // A Kirim of one of these kecamatan may be under way: wait for it (in a fixed order, after the
+    // rows, as decisions do), then see whether the list is sent.
+    let mut kecamatan: Vec<&str> = changed.iter().map(|r| r.kecamatan_kode.as_str()).collect();
+    kecamatan.sort_unstable();
+    kecamatan.dedup();
+    for k in kecamatan {
+        db::kirim::lock_kecamatan(&mut tx, k, options.tahun).await?;
+    }
     let locked = db::kirim::locked_among(&mut tx, &changed_ids).await?;
     if !locked.is_empty() {
         let list: Vec<String> = locked.iter().map(|(k, t)| format!("{k} ({t})")).collect();

@@ -19,7 +19,30 @@ use crate::db::decision::{AppliedState, DecisionRow, ProposalState};
 use crate::refusal::{Refusal, RefusalKind, WorkflowError, refuse};
 
 /// The longest note kept.
-const MAX_NOTE_CHARS: usize = 2000;
+pub const MAX_NOTE_CHARS: usize = 2000;
+
+/// Refuses text a person could not have meant: control characters (NUL is refused by PostgreSQL
+/// too) other than line breaks and tabs, or more than `max` characters.
+pub fn check_text(field: &str, value: &str, max: usize) -> Result<(), WorkflowError> {
+    if value.chars().count() > max {
+        return Err(unprocessable(
+            "text_too_long",
+            format!("{field} has more than {max} characters."),
+            format!("{field} lebih dari {max} karakter."),
+        ));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(unprocessable(
+            "invalid_text",
+            format!("{field} contains control characters."),
+            format!("{field} mengandung karakter kendali."),
+        ));
+    }
+    Ok(())
+}
 
 /// What `decide` did.
 #[derive(Debug, Clone)]
@@ -36,11 +59,17 @@ pub fn etag(version: i32) -> String {
     format!("\"{version}\"")
 }
 
-/// The version an `If-Match` names; `None` when it names none (or `*`, which would skip the check).
-pub fn parse_if_match(value: &str) -> Option<i32> {
-    let v = value.trim();
-    let v = v.strip_prefix("W/").unwrap_or(v);
-    v.trim_matches('"').parse().ok()
+/// The versions an `If-Match` names (`"3"`, `W/"3"`, or a list `"3", "4"`); empty when it names
+/// none (`*` too: it would skip the check a decision needs).
+pub fn parse_if_match(value: &str) -> Vec<i32> {
+    value
+        .split(',')
+        .filter_map(|tag| {
+            let v = tag.trim();
+            let v = v.strip_prefix("W/").unwrap_or(v);
+            v.trim_matches('"').parse().ok()
+        })
+        .collect()
 }
 
 /// Applies a decision to a proposal.
@@ -187,7 +216,8 @@ async fn check_version(
             ),
         );
     };
-    let Some(seen) = parse_if_match(raw) else {
+    let named = parse_if_match(raw);
+    let Some(&seen) = named.first() else {
         return refuse(
             RefusalKind::PreconditionRequired,
             "if_match_required",
@@ -201,7 +231,7 @@ async fn check_version(
             ),
         );
     };
-    if seen != peek.version {
+    if !named.contains(&peek.version) {
         let latest = match peek.decision_id {
             Some(id) => db::decision::get(conn, id)
                 .await?
@@ -303,14 +333,24 @@ fn outcome(
     request: &DecisionRequest,
     suggestion: Option<&Suggestion>,
 ) -> Result<Outcome, WorkflowError> {
-    if let Some(note) = request.note()
-        && note.chars().count() > MAX_NOTE_CHARS
-    {
-        return Err(unprocessable(
-            "note_too_long",
-            format!("The note has more than {MAX_NOTE_CHARS} characters."),
-            format!("Catatan lebih dari {MAX_NOTE_CHARS} karakter."),
-        ));
+    if let Some(note) = request.note() {
+        check_text("note", note, MAX_NOTE_CHARS)?;
+    }
+    if let DecisionRequest::SetVolume { satuan, .. } = request {
+        check_text("satuan", satuan, 40)?;
+    }
+    // Agreeing to work the evidence says to reject (done before, infeasible) needs the camat's words.
+    let against_a_reject = suggestion.is_some_and(|s| s.action == "reject")
+        && !matches!(request, DecisionRequest::Reject { .. });
+    if against_a_reject && request.note().is_none() {
+        return Err(Refusal::new(
+            RefusalKind::Unprocessable,
+            "note_required",
+            "A note is required: the review suggests rejecting this proposal.",
+            "Catatan wajib diisi: tinjauan menyarankan usulan ini ditolak.",
+        )
+        .with_details(json!({"suggestion": suggestion}))
+        .into());
     }
     let current = current_values(p);
     let corrected = p.decided_volume.is_some();
@@ -420,6 +460,19 @@ fn outcome(
                     })?
                 }
             };
+            // Back to the proposed values: no correction stands.
+            if volume == p.volume.normalize() && anggaran == p.anggaran {
+                return Ok(Outcome {
+                    values: DecidedValues {
+                        status: DecisionStatus::Approved,
+                        volume,
+                        satuan: p.satuan_raw.clone(),
+                        unit: proposed,
+                        anggaran,
+                    },
+                    corrected: false,
+                });
+            }
             Ok(Outcome {
                 values: DecidedValues {
                     status: DecisionStatus::Corrected,

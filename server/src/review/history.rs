@@ -1,7 +1,7 @@
 //! A proposal's whole story from the audit trail: imports, surveys, photos, decisions, Kirim.
 
 use sqlx::PgPool;
-use survey_schema::{HistoryEvent, ProposalHistory, WilayahKode};
+use survey_schema::{HistoryEvent, ProposalHistory, Role, WilayahKode};
 
 use crate::auth::CurrentUser;
 use crate::db;
@@ -21,6 +21,8 @@ pub async fn of_proposal(
             format!("Usulan {proposal_id} tidak ditemukan."),
         );
     };
+    // The story names people and holds the camat's notes: the reviewing roles only, not surveyors.
+    user.require_role(&[Role::Camat, Role::Lurah, Role::Opd, Role::Admin])?;
     user.require_covers(&WilayahKode::parse(&kelurahan).map_err(anyhow::Error::from)?)?;
     let events = db::audit::for_proposal(pool, proposal_id)
         .await?

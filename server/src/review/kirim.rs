@@ -5,7 +5,6 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use survey_schema::{DecisionStatus, KirimView, ReviewItem, Role, WilayahKode};
 
@@ -17,6 +16,9 @@ use crate::refusal::{Refusal, RefusalKind, WorkflowError, refuse};
 /// The list as it was sent: what the forms are made from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
+    /// The snapshot's format: a later format keeps reading the earlier ones (new fields optional).
+    #[serde(default = "first_schema")]
+    pub schema: u32,
     pub kecamatan: WilayahKode,
     pub kecamatan_nama: String,
     pub kota: WilayahKode,
@@ -33,6 +35,10 @@ pub struct SnapshotCounts {
     pub agreed: i64,
     pub not_agreed: i64,
     pub total: i64,
+}
+
+fn first_schema() -> u32 {
+    1
 }
 
 pub fn view(k: db::kirim::KirimRow) -> Result<KirimView, WorkflowError> {
@@ -79,6 +85,7 @@ pub async fn standing(
     kecamatan: &WilayahKode,
     tahun: i32,
 ) -> Result<Option<KirimView>, WorkflowError> {
+    user.require_role(&[Role::Camat, Role::Lurah, Role::Opd, Role::Admin])?;
     user.require_covers(kecamatan).or_else(|e| {
         // A lurah follows whether its kecamatan's list was sent.
         match &user.scope {
@@ -164,6 +171,7 @@ pub async fn send(
     let total = items.len();
     let as_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
     let snapshot = Snapshot {
+        schema: 1,
         kecamatan: kecamatan.clone(),
         kecamatan_nama,
         kota: WilayahKode::parse(kecamatan.as_str().get(..5).unwrap_or_default())
@@ -180,9 +188,18 @@ pub async fn send(
         items,
     };
     let value = serde_json::to_value(&snapshot).map_err(anyhow::Error::from)?;
-    let digest = hex::encode(Sha256::digest(
-        serde_json::to_vec(&value).map_err(anyhow::Error::from)?,
-    ));
+    let (id, digest) = db::kirim::insert(
+        &mut tx,
+        &db::kirim::NewKirim {
+            kecamatan_kode: kecamatan.as_str(),
+            tahun,
+            sent_at: snapshot.sent_at,
+            sent_by: user.id,
+            sent_by_name: &user.name,
+            snapshot: &value,
+        },
+    )
+    .await?;
     let mut changes = vec![
         Change::new(format!("{kecamatan}/{tahun}"))
             .after(json!({"snapshot_sha256": digest, "counts": snapshot.counts})),
@@ -199,21 +216,7 @@ pub async fn send(
     // to everything recorded up to the Kirim.
     let (head_seq, head_hash) =
         crate::audit::record(&mut tx, &user.actor(), "kirim.send", "kecamatan", changes).await?;
-    let id = db::kirim::insert(
-        &mut tx,
-        &db::kirim::NewKirim {
-            kecamatan_kode: kecamatan.as_str(),
-            tahun,
-            sent_at: snapshot.sent_at,
-            sent_by: user.id,
-            sent_by_name: &user.name,
-            snapshot: &value,
-            snapshot_sha256: &digest,
-            audit_seq: head_seq,
-            audit_hash: &head_hash,
-        },
-    )
-    .await?;
+    db::kirim::set_audit_head(&mut tx, id, head_seq, &head_hash).await?;
     tx.commit().await?;
     Ok(KirimView {
         id,
@@ -241,6 +244,7 @@ pub async fn reopen(
 ) -> Result<KirimView, WorkflowError> {
     user.require_role(&[Role::Admin])?;
     let reason = reason.trim();
+    super::decision::check_text("reason", reason, super::decision::MAX_NOTE_CHARS)?;
     if reason.is_empty() {
         return refuse(
             RefusalKind::Unprocessable,
