@@ -626,6 +626,17 @@ async fn kirim_waits_for_every_decision_then_locks_the_list_until_an_admin_reope
         (Some(2), Some(1))
     );
     assert_eq!(sent["audit_hash"].as_str().unwrap().len(), 64);
+    let (status, standing) = json_of(
+        r.app
+            .get_as("/api/v1/kecamatan/31.71.01/kirim?tahun=2026", &r.camat)
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, &standing),
+        (StatusCode::OK, &sent),
+        "the stored Kirim is what was answered"
+    );
     let (status, again) = post_kirim(&r, &r.camat).await;
     assert_eq!(
         (status, again["code"].as_str()),

@@ -178,7 +178,8 @@ pub async fn send(
             .map_err(anyhow::Error::from)?,
         kota_nama,
         tahun,
-        sent_at: Utc::now(),
+        // As PostgreSQL keeps it (microseconds): the answer and later reads agree.
+        sent_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
         sent_by: user.name.clone(),
         counts: SnapshotCounts {
             agreed: as_i64(agreed),
