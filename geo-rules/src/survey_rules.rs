@@ -17,6 +17,7 @@ use crate::proposal_rules::position_anomaly;
 /// The survey codes.
 pub mod codes {
     pub const SURVEY_LOW_ACCURACY: &str = "SURVEY_LOW_ACCURACY";
+    pub const SURVEY_MOCK_LOCATION: &str = "SURVEY_MOCK_LOCATION";
     pub const VOLUME_DEVIATION: &str = "VOLUME_DEVIATION";
     pub const TRACE_MISMATCH: &str = "TRACE_MISMATCH";
     pub const PHOTO_MISSING: &str = "PHOTO_MISSING";
@@ -151,6 +152,7 @@ pub fn check_survey(
             json!({ "accuracy_m": s.accuracy_m, "limit_m": config.max_accuracy_m }),
         ));
     }
+    out.extend(mock_location(s));
     out.extend(volume_deviation(s, config));
     out.extend(trace_mismatch(s, config));
     out.extend(photo_checks(s, others_photos, config));
@@ -161,6 +163,30 @@ pub fn check_survey(
             .then_with(|| a.code.cmp(&b.code))
     });
     out
+}
+
+/// `SURVEY_MOCK_LOCATION`: an accuracy of exactly 0 m. No receiver measures that; ODK Collect
+/// writes it for a mock-location app and for a point placed by hand on the map.
+///
+/// ```
+/// # use geo_rules::survey_rules::is_mock_accuracy;
+/// assert!(is_mock_accuracy(0.0));
+/// assert!(!is_mock_accuracy(3.9)); // metres: a good fix
+/// ```
+pub fn is_mock_accuracy(accuracy_m: f64) -> bool {
+    accuracy_m == 0.0
+}
+
+fn mock_location(s: &SurveyFacts) -> Option<Anomaly> {
+    is_mock_accuracy(s.accuracy_m).then(|| {
+        Anomaly::new(
+            codes::SURVEY_MOCK_LOCATION,
+            Severity::Warning,
+            "Posisi GPS dengan akurasi 0 m: berasal dari aplikasi lokasi palsu (mock) atau titik yang ditempatkan manual di peta, bukan diukur di lokasi.".into(),
+            "GPS fix with an accuracy of 0 m: from a mock-location app or a point placed by hand on the map, not measured on site.".into(),
+            json!({ "accuracy_m": s.accuracy_m }),
+        )
+    })
 }
 
 fn volume_deviation(s: &SurveyFacts, config: &SurveyConfig) -> Option<Anomaly> {
@@ -494,6 +520,15 @@ mod tests {
         );
         let high = check_survey(&s, None, &[], &[], &SurveyConfig::default());
         assert_eq!(high[0].severity, Severity::High, "60% is over the 50% line");
+    }
+
+    #[test]
+    fn a_fix_of_zero_accuracy_is_flagged_as_a_mock_location() {
+        let mut s = facts();
+        s.accuracy_m = 0.0;
+        assert_eq!(run(&s, &[], &[]), ["SURVEY_MOCK_LOCATION"]);
+        s.accuracy_m = 0.5;
+        assert_eq!(run(&s, &[], &[]), Vec::<String>::new());
     }
 
     #[test]

@@ -140,43 +140,59 @@ impl FromRequestParts<AppState> for CurrentUser {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(unauthorized)?;
-        let digest = Sha256::digest(token.as_bytes());
-        if let Some(admin) = &state.admin_token_sha256
-            && digest
-                .iter()
-                .zip(admin.iter())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
-        {
-            return Ok(Self {
-                id: None,
-                name: "admin-token".into(),
-                role: Role::Admin,
-                scope: None,
-                request_id,
-            });
-        }
-        let row = db::user::by_token(&state.pool, &hex::encode(digest))
+        user_for_token(state, token, request_id)
             .await?
-            .ok_or_else(unauthorized)?;
-        let role = row
-            .role
-            .parse::<Role>()
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("user {}: {e}", row.name)))?;
-        let scope = row
-            .wilayah_kode
-            .as_deref()
-            .map(WilayahKode::parse)
-            .transpose()
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("user {}: {e}", row.name)))?;
-        Ok(Self {
-            id: Some(row.id),
-            name: row.name,
-            role,
-            scope,
-            request_id,
-        })
+            .ok_or_else(unauthorized)
     }
+}
+
+/// The user a device token (or the admin token) belongs to; `None` for an unknown or revoked one.
+/// The bearer header and the OpenRosa path (`/v1/key/{token}/...`) both come here.
+pub async fn user_for_token(
+    state: &AppState,
+    token: &str,
+    request_id: Option<String>,
+) -> Result<Option<CurrentUser>, AppError> {
+    let token = token.trim();
+    if token.is_empty() {
+        return Ok(None);
+    }
+    let digest = Sha256::digest(token.as_bytes());
+    if let Some(admin) = &state.admin_token_sha256
+        && digest
+            .iter()
+            .zip(admin.iter())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+    {
+        return Ok(Some(CurrentUser {
+            id: None,
+            name: "admin-token".into(),
+            role: Role::Admin,
+            scope: None,
+            request_id,
+        }));
+    }
+    let Some(row) = db::user::by_token(&state.pool, &hex::encode(digest)).await? else {
+        return Ok(None);
+    };
+    let role = row
+        .role
+        .parse::<Role>()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("user {}: {e}", row.name)))?;
+    let scope = row
+        .wilayah_kode
+        .as_deref()
+        .map(WilayahKode::parse)
+        .transpose()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("user {}: {e}", row.name)))?;
+    Ok(Some(CurrentUser {
+        id: Some(row.id),
+        name: row.name,
+        role,
+        scope,
+        request_id,
+    }))
 }
 
 #[cfg(test)]

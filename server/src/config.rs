@@ -31,6 +31,9 @@ pub struct Settings {
     pub s3: Option<crate::storage::S3Settings>,
     /// Background workers that decode received photos (thumbnail, perceptual hash).
     pub photo_workers: usize,
+    /// What the OpenRosa HEAD announces as `X-OpenRosa-Accept-Content-Length`: ODK Collect splits a
+    /// submission into POSTs of at most this many bytes (a single larger photo goes alone).
+    pub openrosa_accept_bytes: u64,
 }
 
 impl Settings {
@@ -48,6 +51,7 @@ impl Settings {
             admin_token: None,
             s3: None,
             photo_workers: 1,
+            openrosa_accept_bytes: crate::routes::openrosa::DEFAULT_ACCEPT_BYTES,
         }
     }
 }

@@ -72,7 +72,8 @@ impl AppError {
         Self::client(StatusCode::BAD_REQUEST, code, en, id)
     }
 
-    fn parts(&self) -> (StatusCode, &'static str, String, String) {
+    /// The status, code and messages (English, Indonesian) this error is answered with.
+    pub fn parts(&self) -> (StatusCode, &'static str, String, String) {
         match self {
             Self::Client {
                 status,
@@ -139,6 +140,8 @@ impl From<crate::refusal::Refusal> for AppError {
             K::NotFound => StatusCode::NOT_FOUND,
             K::Conflict => StatusCode::CONFLICT,
             K::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            K::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            K::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             K::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
             K::Locked => StatusCode::LOCKED,
             K::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,

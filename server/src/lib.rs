@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod analysis;
+pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod bench;
@@ -16,6 +17,7 @@ pub mod error;
 pub mod extract;
 pub mod forms;
 pub mod import;
+pub mod ingest;
 pub mod load;
 pub mod locator;
 pub mod photo;

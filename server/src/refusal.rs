@@ -17,6 +17,10 @@ pub enum RefusalKind {
     Conflict,
     /// A precondition header is stale (412).
     PreconditionFailed,
+    /// Larger than allowed (413).
+    TooLarge,
+    /// Not a kind of content taken here (415).
+    UnsupportedMediaType,
     /// Well-formed but not acceptable (422).
     Unprocessable,
     /// Locked: sent up with Kirim (423).

@@ -1,7 +1,6 @@
 //! Building and running the HTTP service.
 
 use std::future::Future;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,7 +12,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use sha2::Digest as _;
-use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -27,20 +25,7 @@ use crate::{db, routes};
 /// Largest request body accepted by default (JSON bodies); photo uploads set their own limit.
 pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
 
-/// What every handler can reach. Cheap to clone.
-#[derive(Debug, Clone)]
-pub struct AppState {
-    pub pool: PgPool,
-    pub storage_dir: Arc<PathBuf>,
-    /// Photos and thumbnails.
-    pub storage: crate::storage::Storage,
-    /// Kelurahan boundaries for location verdicts, kept current by [`crate::locator`].
-    pub index: Arc<SharedIndex>,
-    /// SHA-256 of the admin token; `None` disables the admin API.
-    pub admin_token_sha256: Option<Arc<[u8; 32]>>,
-    /// Wakes the background photo workers when a photo arrives.
-    pub photo_queue: crate::processing::PhotoQueue,
-}
+pub use crate::app::AppState;
 
 /// A bound, ready-to-run server.
 #[derive(Debug)]
@@ -132,6 +117,7 @@ fn build_router(state: AppState, settings: &Settings) -> anyhow::Result<Router> 
                 }
             }),
         )
+        .merge(routes::openrosa::router(settings.openrosa_accept_bytes))
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state)
@@ -148,7 +134,7 @@ fn build_router(state: AppState, settings: &Settings) -> anyhow::Result<Router> 
         .layer(CatchPanicLayer::custom(|_| {
             crate::AppError::Internal(anyhow::anyhow!("a handler panicked")).into_response()
         }))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(crate::telemetry::request_span))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
     Ok(router)
@@ -180,17 +166,21 @@ struct Deadlines {
 }
 
 /// Answers 408 when a request outlives its deadline: the request timeout, or for photo uploads
-/// (a PUT or tus PATCH of `/photos/`) the much longer upload timeout, as a phone on a weak
+/// (a PUT or tus PATCH of `/photos/`, an OpenRosa submission) the much longer upload timeout, as a phone on a weak
 /// network needs minutes for one photo.
 async fn deadline(
     axum::extract::State(limits): axum::extract::State<Deadlines>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let upload = matches!(
+    let path = request.uri().path();
+    let upload = (matches!(
         *request.method(),
         axum::http::Method::PUT | axum::http::Method::PATCH
-    ) && request.uri().path().contains("/photos/");
+    ) && path.contains("/photos/"))
+        || (request.method() == axum::http::Method::POST
+            && path.starts_with("/v1/key/")
+            && path.ends_with("/submission"));
     let limit = if upload {
         limits.upload
     } else {

@@ -96,6 +96,9 @@ pub struct SurveyRecord {
     pub photos: Vec<PhotoManifestEntry>,
     /// The survey this one corrects, if any (a correction is a new survey; history is kept).
     pub supersedes: Option<Uuid>,
+    /// The surveyor's note on the visit as a whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// A field that does not hold.
@@ -144,6 +147,7 @@ impl SurveyRecord {
             ("address_note", &self.address_note),
             ("technical.note", &self.technical.note),
             ("administrative.note", &self.administrative.note),
+            ("note", &self.note),
         ] {
             if text.as_ref().is_some_and(|t| t.chars().count() > MAX_TEXT) {
                 bad(

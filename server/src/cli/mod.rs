@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use survey_schema::WilayahLevel;
 
@@ -34,6 +34,7 @@ pub(crate) fn write_line(args: std::fmt::Arguments<'_>) {
 }
 use crate::analysis::SurveyRecheck;
 use crate::import;
+use crate::ingest::openrosa::settings as odk_settings;
 use crate::startup::{Application, shutdown_signal};
 
 #[derive(Debug, Parser)]
@@ -152,6 +153,22 @@ enum TokenCommand {
         /// Print the token only (for scripts)
         #[arg(long)]
         no_qr: bool,
+        /// Print the ODK Collect / KoboCollect settings QR code instead (and write it as a PNG)
+        #[arg(long)]
+        odk: bool,
+        /// With --odk: the server's address as phones reach it
+        #[arg(
+            long,
+            env = "TINJAU_PUBLIC_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        url: String,
+        /// With --odk: the kecamatan (project) code; by default the user's own kecamatan
+        #[arg(long)]
+        kecamatan: Option<String>,
+        /// With --odk: where to write the PNG (default: odk-USER.png)
+        #[arg(long)]
+        png: Option<PathBuf>,
     },
     /// Revoke a user's tokens (all of them, or the one with --id)
     Revoke {
@@ -692,9 +709,36 @@ fn read_password_hash() -> anyhow::Result<String> {
         .to_string())
 }
 
+/// The kecamatan a phone is set up for: `explicit`, else the user's own (its scope, or the
+/// kecamatan around its kelurahan).
+fn odk_project(
+    user: &crate::db::user::UserRow,
+    explicit: Option<&str>,
+) -> anyhow::Result<survey_schema::WilayahKode> {
+    use survey_schema::WilayahKode;
+    let raw = match (explicit, user.wilayah_kode.as_deref()) {
+        (Some(k), _) => k.to_owned(),
+        (None, Some(scope)) => scope.get(..8).unwrap_or(scope).to_owned(),
+        (None, None) => bail!("{} has no wilayah: give --kecamatan", user.name),
+    };
+    let kode = WilayahKode::parse(&raw)?;
+    if kode.level() != WilayahLevel::Kecamatan {
+        bail!("{kode} is not a kecamatan code (such as 31.71.01): give --kecamatan");
+    }
+    Ok(kode)
+}
+
 async fn token(pool: &sqlx::PgPool, cmd: TokenCommand) -> anyhow::Result<()> {
     match cmd {
-        TokenCommand::Issue { user, label, no_qr } => {
+        TokenCommand::Issue {
+            user,
+            label,
+            no_qr,
+            odk,
+            url,
+            kecamatan,
+            png,
+        } => {
             let found = crate::db::user::by_name(pool, &user)
                 .await?
                 .with_context(|| format!("no active user named '{user}'"))?;
@@ -707,7 +751,30 @@ async fn token(pool: &sqlx::PgPool, cmd: TokenCommand) -> anyhow::Result<()> {
                 &label,
             )
             .await?;
-            if no_qr {
+            if odk {
+                let project = odk_project(&found, kecamatan.as_deref())?;
+                let nama = crate::db::wilayah::find(pool, &project)
+                    .await?
+                    .map_or_else(|| project.to_string(), |w| w.nama);
+                let project_name = format!("Tinjau Kec. {nama}");
+                let server_url = odk_settings::server_url(&url, &token, &project.to_string());
+                let settings = odk_settings::collect_settings(&server_url, &project_name, &user);
+                let payload = odk_settings::encode(&settings)?;
+                let png = png.unwrap_or_else(|| format!("odk-{user}.png").into());
+                std::fs::write(&png, odk_settings::png_qr(&payload)?)
+                    .with_context(|| format!("writing {}", png.display()))?;
+                say!("{}", odk_settings::terminal_qr(&payload)?);
+                say!(
+                    "ODK Collect settings for {user} ({}), project {project_name} ({project}); token {id}.",
+                    found.role
+                );
+                say!("server_url: {server_url}");
+                say!("payload: {payload}");
+                say!("png: {}", png.display());
+                say!(
+                    "In ODK Collect or KoboCollect: Add project > Configure with QR code, and scan it. The key in the URL is shown only now; revoke it with `tinjau token revoke --user {user} --id {id}`."
+                );
+            } else if no_qr {
                 say!("{token}");
             } else {
                 let code = qrcode::QrCode::new(token.as_bytes())?;

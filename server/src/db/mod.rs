@@ -7,6 +7,7 @@ pub mod boundary;
 pub mod decision;
 pub mod import_log;
 pub mod kirim;
+pub mod openrosa;
 pub mod price;
 pub mod proposal;
 pub mod review;

@@ -176,7 +176,7 @@ pub async fn declared_photo(
 }
 
 /// What was read from a received photo as it arrived.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ReceivedPhoto {
     pub exif: Option<serde_json::Value>,
     pub exif_error: Option<String>,

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod forms;
 pub mod health;
 pub mod locate;
+pub mod openrosa;
 pub mod photos;
 pub mod proposals;
 pub mod review;
@@ -82,8 +83,13 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     router().split_for_parts().1
 }
 
-pub async fn not_found() -> AppError {
-    AppError::not_found("No such endpoint.", "Endpoint tidak ditemukan.")
+pub async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    // Under the OpenRosa prefix, ODK Collect reads only an OpenRosaResponse.
+    if uri.path().starts_with("/v1/key/") {
+        return openrosa::not_found();
+    }
+    AppError::not_found("No such endpoint.", "Endpoint tidak ditemukan.").into_response()
 }
 
 pub async fn method_not_allowed() -> AppError {

@@ -1,0 +1,222 @@
+//! What ODK Collect downloads: the form list, the form (the XForm pyxform made of the repository's
+//! XLSForm, `odk/tinjau_survei.md`), its manifest and the surveyor's own `proposals.csv`. The XML
+//! shapes are Central's (`lib/formats/openrosa.js`), which Collect parses strictly.
+
+use std::fmt::Write as _;
+use std::sync::LazyLock;
+
+use md5::{Digest, Md5};
+
+use crate::db::survey::AssignmentRow;
+
+/// The form's id (its `form_id` setting and the instance's root `id`).
+pub const FORM_ID: &str = "tinjau_survei";
+/// The media file with the surveyor's assignments.
+pub const PROPOSALS_CSV: &str = "proposals.csv";
+/// The XForm as served; `scripts/odk check` proves it is what pyxform makes of the XLSForm.
+pub static FORM_XML: &[u8] = include_bytes!("../../../../odk/tinjau_survei.xml");
+
+/// The form's version and title as the XForm states them.
+pub static FORM_VERSION: LazyLock<String> = LazyLock::new(|| {
+    attribute_after(FORM_XML, &format!("<data id=\"{FORM_ID}\""), "version").unwrap_or_default()
+});
+pub static FORM_TITLE: LazyLock<String> = LazyLock::new(|| {
+    let text = String::from_utf8_lossy(FORM_XML);
+    text.split_once("<h:title>")
+        .and_then(|(_, rest)| rest.split_once("</h:title>"))
+        .map_or_else(|| FORM_ID.to_owned(), |(title, _)| title.to_owned())
+});
+/// MD5 of the served bytes: Collect compares it with its copy to see an update.
+pub static FORM_MD5: LazyLock<String> = LazyLock::new(|| md5_hex(FORM_XML));
+
+fn attribute_after(xml: &[u8], start: &str, attribute: &str) -> Option<String> {
+    let text = std::str::from_utf8(xml).ok()?;
+    let (_, rest) = text.split_once(start)?;
+    let tag = rest.split_once('>')?.0;
+    let (_, value) = tag.split_once(&format!("{attribute}=\""))?;
+    Some(value.split_once('"')?.0.to_owned())
+}
+
+/// Lower-case hex MD5.
+pub fn md5_hex(bytes: &[u8]) -> String {
+    hex::encode(Md5::digest(bytes))
+}
+
+/// Escapes text for an XML element or attribute.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The OpenRosa Form List (`GET {base}/formList`): one form, with its manifest.
+pub fn form_list(base: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<xforms xmlns="http://openrosa.org/xforms/xformsList">
+<xform>
+  <formID>{id}</formID>
+  <name>{name}</name>
+  <version>{version}</version>
+  <hash>md5:{hash}</hash>
+  <downloadUrl>{base}/forms/{id}.xml</downloadUrl>
+  <manifestUrl>{base}/forms/{id}/manifest</manifestUrl>
+</xform>
+</xforms>
+"#,
+        id = FORM_ID,
+        name = escape(&FORM_TITLE),
+        version = escape(&FORM_VERSION),
+        hash = *FORM_MD5,
+        base = escape(base),
+    )
+}
+
+/// The form's manifest: the surveyor's `proposals.csv`, whose hash changes with the assignments.
+pub fn manifest(base: &str, csv_md5: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<manifest xmlns="http://openrosa.org/xforms/xformsManifest">
+<mediaFile>
+  <filename>{file}</filename>
+  <hash>md5:{csv_md5}</hash>
+  <downloadUrl>{base}/forms/{id}/attachments/{file}</downloadUrl>
+</mediaFile>
+</manifest>
+"#,
+        file = PROPOSALS_CSV,
+        id = FORM_ID,
+        base = escape(base),
+    )
+}
+
+/// An OpenRosa response (`nature` is `submit_success` or `error`): the message Collect shows.
+pub fn response(nature: &str, message: &str) -> String {
+    format!(
+        r#"<OpenRosaResponse xmlns="http://openrosa.org/http/response" items="0">
+  <message nature="{nature}">{}</message>
+</OpenRosaResponse>
+"#,
+        escape(message)
+    )
+}
+
+/// A surveyor's assignments as the form's choice list: `name` (the proposal's id), `label`,
+/// `geometry` (the map pin in ODK's `lat lon altitude accuracy`, for select-from-map and the
+/// distance computed on the phone), the proposed `volume` and `satuan` (normalised), `kelurahan`.
+pub fn proposals_csv(rows: &[AssignmentRow]) -> Vec<u8> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let header = ["name", "label", "geometry", "volume", "satuan", "kelurahan"];
+    // Writing to a Vec cannot fail.
+    let _ = out.write_record(header);
+    for r in rows {
+        let mut label = format!("#{} {}", r.id, r.usulan.trim());
+        if let Some(lokasi) = r.lokasi.as_deref().filter(|l| !l.trim().is_empty()) {
+            let _ = write!(label, " ({})", lokasi.trim());
+        }
+        if let (Some(rt), Some(rw)) = (&r.rt, &r.rw) {
+            let _ = write!(label, ", RT {rt}/RW {rw}");
+        }
+        let geometry = r
+            .lat
+            .zip(r.lon)
+            .map(|(lat, lon)| format!("{lat} {lon} 0 0"))
+            .unwrap_or_default();
+        let satuan = geo_rules::units::normalize_unit(&r.satuan_raw)
+            .map_or_else(|| r.satuan_raw.clone(), |u| u.as_str().to_owned());
+        let _ = out.write_record([
+            r.id.to_string(),
+            label,
+            geometry,
+            r.volume.normalize().to_string(),
+            satuan,
+            r.kelurahan_kode.clone(),
+        ]);
+    }
+    out.into_inner().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_served_form_states_its_id_version_and_title() {
+        assert!(FORM_VERSION.len() >= 8, "{}", *FORM_VERSION);
+        assert!(FORM_VERSION.bytes().all(|b| b.is_ascii_digit()));
+        assert_eq!(*FORM_TITLE, "Tinjau: survei lapangan");
+        assert_eq!(FORM_MD5.len(), 32);
+    }
+
+    #[test]
+    fn the_form_list_has_what_collect_requires_of_every_form() {
+        let list = form_list("https://tinjau.example/v1/key/T/projects/31.71.01");
+        let doc = roxmltree::Document::parse(&list).unwrap();
+        let xform = doc.descendants().find(|n| n.has_tag_name("xform")).unwrap();
+        let text = |name: &str| {
+            xform
+                .children()
+                .find(|c| c.has_tag_name(name))
+                .and_then(|c| c.text())
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(text("formID"), FORM_ID);
+        assert!(text("hash").starts_with("md5:"));
+        assert_eq!(
+            text("downloadUrl"),
+            "https://tinjau.example/v1/key/T/projects/31.71.01/forms/tinjau_survei.xml"
+        );
+        assert_eq!(
+            doc.root_element().tag_name().namespace(),
+            Some("http://openrosa.org/xforms/xformsList")
+        );
+    }
+
+    #[test]
+    fn messages_are_escaped() {
+        let r = response("error", "a <b> & \"c\"");
+        assert!(r.contains("a &lt;b&gt; &amp; &quot;c&quot;"));
+        assert!(roxmltree::Document::parse(&r).is_ok());
+    }
+
+    #[test]
+    fn the_csv_carries_the_pin_as_an_odk_geopoint_and_the_unit_normalised() {
+        let row = AssignmentRow {
+            id: 7,
+            tahun: 2027,
+            kelurahan_kode: "31.71.01.1001".into(),
+            rw: Some("02".into()),
+            rt: Some("01".into()),
+            usulan: "Perbaikan jalan lingkungan, \"gang\" buntu".into(),
+            lokasi: Some("Jl. Kebon Kelapa".into()),
+            volume: rust_decimal::Decimal::new(12050, 2),
+            satuan_raw: "M2".into(),
+            activity_code: Some("JALAN".into()),
+            lon: Some(106.8272),
+            lat: Some(-6.1754),
+            change_seq: 1,
+            needs_survey: true,
+        };
+        let csv = String::from_utf8(proposals_csv(&[row])).unwrap();
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        let record = reader.records().next().unwrap().unwrap();
+        assert_eq!(&record[0], "7");
+        assert_eq!(
+            &record[1],
+            "#7 Perbaikan jalan lingkungan, \"gang\" buntu (Jl. Kebon Kelapa), RT 01/RW 02"
+        );
+        assert_eq!(&record[2], "-6.1754 106.8272 0 0");
+        assert_eq!(&record[3], "120.5");
+        assert_eq!(&record[4], "m2");
+    }
+}

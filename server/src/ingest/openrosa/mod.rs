@@ -1,0 +1,307 @@
+//! Survey intake from ODK Collect and KoboCollect (OpenRosa). A submission is one survey: its XML
+//! is read into the same [`SurveyRecord`] the JSON API takes, and its photo parts go through the same
+//! sink (streamed, hashed, checked, read for EXIF); the record is stored by
+//! [`super::survey::store`] under the instanceID, so it is checked, listed and reviewed like any
+//! other survey.
+//!
+//! Collect may split one submission across several POSTs, each repeating the same XML, and retries
+//! any POST it did not see answered. So every POST is idempotent per instanceID: the XML and the
+//! photo parts are kept as they arrive, a POST with another XML under the same instanceID is a
+//! conflict, and the survey is stored once every photo the XML names is in.
+
+pub mod form;
+pub mod settings;
+pub mod xml;
+
+use std::collections::HashMap;
+
+use sha2::{Digest, Sha256};
+use survey_schema::survey::PhotoManifestEntry;
+use survey_schema::{Role, WilayahKode};
+use uuid::Uuid;
+
+use super::photo::{self, StagedPhoto};
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::db;
+use crate::refusal::{Refusal, RefusalKind, WorkflowError, refuse};
+
+/// What a POST did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Received {
+    /// The survey is stored (`new`: by this POST).
+    Complete { survey: Uuid, new: bool },
+    /// Kept; the survey waits for these photo files (sent in a later POST).
+    Waiting { missing: Vec<String> },
+}
+
+impl From<xml::XmlProblem> for WorkflowError {
+    fn from(p: xml::XmlProblem) -> Self {
+        let kind = if p.code == "invalid_survey" {
+            RefusalKind::Unprocessable
+        } else {
+            RefusalKind::BadRequest
+        };
+        Refusal::new(kind, p.code, p.en, p.id).into()
+    }
+}
+
+/// Whether `user` works in `kecamatan`; returns the area its assignments come from (the narrower
+/// of the two).
+pub fn project_area(user: &CurrentUser, kecamatan: &WilayahKode) -> Result<WilayahKode, Refusal> {
+    user.require_role(&[Role::Surveyor, Role::Camat, Role::Admin])?;
+    match &user.scope {
+        None => Ok(kecamatan.clone()),
+        Some(scope) if scope == kecamatan || scope.contains(kecamatan) => Ok(kecamatan.clone()),
+        Some(scope) if kecamatan.contains(scope) => Ok(scope.clone()),
+        Some(_) => Err(crate::auth::out_of_scope(kecamatan)),
+    }
+}
+
+/// The surveyor's `proposals.csv`: the proposals in their area that still need a survey.
+pub async fn proposals_csv(
+    state: &AppState,
+    user: &CurrentUser,
+    kecamatan: &WilayahKode,
+) -> Result<Vec<u8>, WorkflowError> {
+    let area = project_area(user, kecamatan)?;
+    let rows = db::survey::assignments(&state.pool, &area.to_string(), 0, i64::MAX).await?;
+    let mut open: Vec<_> = rows.into_iter().filter(|r| r.needs_survey).collect();
+    open.sort_by_key(|r| r.id);
+    Ok(form::proposals_csv(&open))
+}
+
+/// Receives one POST of a submission: its XML and the photo parts it carries (already staged by
+/// the adapter, named by their part names). On a refusal nothing of this POST is kept.
+pub async fn receive(
+    state: &AppState,
+    user: &CurrentUser,
+    kecamatan: &WilayahKode,
+    raw_xml: &[u8],
+    staged: Vec<(String, StagedPhoto)>,
+) -> Result<Received, WorkflowError> {
+    match admit(state, user, kecamatan, raw_xml, &staged).await {
+        Ok(admitted) => keep(state, user, kecamatan, raw_xml, admitted, staged).await,
+        Err(e) => {
+            for (_, s) in staged {
+                photo::discard(state, s).await;
+            }
+            Err(e)
+        }
+    }
+}
+
+/// A submission that may be kept.
+struct Admitted {
+    submission: xml::Submission,
+    attachments: Vec<(&'static str, String)>,
+    supersedes: Option<Uuid>,
+}
+
+/// Everything that can refuse a POST, checked before anything of it is kept.
+async fn admit(
+    state: &AppState,
+    user: &CurrentUser,
+    kecamatan: &WilayahKode,
+    raw_xml: &[u8],
+    staged: &[(String, StagedPhoto)],
+) -> Result<Admitted, WorkflowError> {
+    project_area(user, kecamatan)?;
+    let submission = xml::Submission::parse(raw_xml)?;
+    if submission.form_id != form::FORM_ID {
+        return refuse(
+            RefusalKind::Unprocessable,
+            "unknown_form",
+            format!(
+                "This server takes the form {}; this is {:?}. Get the current form (Get blank form).",
+                form::FORM_ID,
+                submission.form_id
+            ),
+            format!(
+                "Server ini menerima formulir {}; kiriman ini {:?}. Unduh formulir terbaru (Ambil formulir kosong).",
+                form::FORM_ID,
+                submission.form_id
+            ),
+        );
+    }
+    let attachments = submission.attachments()?;
+    let mut seen = std::collections::HashSet::new();
+    for (name, _) in staged {
+        if !attachments.iter().any(|(_, file)| file == name) {
+            return refuse(
+                RefusalKind::BadRequest,
+                "unnamed_attachment",
+                format!("The part {name:?} is not a photo the form names."),
+                format!("Bagian {name:?} bukan foto yang disebut formulir."),
+            );
+        }
+        if !seen.insert(name) {
+            return refuse(
+                RefusalKind::BadRequest,
+                "repeated_attachment",
+                format!("The photo {name:?} is sent twice in one request."),
+                format!("Foto {name:?} terkirim dua kali dalam satu permintaan."),
+            );
+        }
+    }
+    // The edited form corrects the survey of the instance it replaces, when that survey is here.
+    let supersedes = match submission.deprecated_id {
+        Some(old) if old != submission.instance_id => {
+            let mut conn = state.pool.acquire().await?;
+            db::survey::get(&mut conn, old).await?.map(|_| old)
+        }
+        _ => None,
+    };
+    // The record without its photos must already stand: the proposal, its area, every value.
+    let draft = submission.to_record(Vec::new(), supersedes)?;
+    let context = super::survey::admissible(state, user, &draft).await?;
+    let kelurahan = WilayahKode::parse(&context.kelurahan_kode).map_err(anyhow::Error::from)?;
+    if !kecamatan.contains(&kelurahan) {
+        return refuse(
+            RefusalKind::Unprocessable,
+            "other_project",
+            format!(
+                "Proposal {} is in {kelurahan}, not in this project's kecamatan {kecamatan}.",
+                draft.proposal_id
+            ),
+            format!(
+                "Usulan {} berada di {kelurahan}, bukan di kecamatan proyek ini ({kecamatan}).",
+                draft.proposal_id
+            ),
+        );
+    }
+    Ok(Admitted {
+        submission,
+        attachments,
+        supersedes,
+    })
+}
+
+/// Keeps the POST's photos and XML, and stores the survey once every photo is in.
+async fn keep(
+    state: &AppState,
+    user: &CurrentUser,
+    kecamatan: &WilayahKode,
+    raw_xml: &[u8],
+    admitted: Admitted,
+    staged: Vec<(String, StagedPhoto)>,
+) -> Result<Received, WorkflowError> {
+    let Admitted {
+        submission,
+        attachments,
+        supersedes,
+    } = admitted;
+    let id = submission.instance_id;
+    let xml_sha256 = hex::encode(Sha256::digest(raw_xml));
+    let xml_text = String::from_utf8_lossy(raw_xml);
+
+    // The bytes first: content-addressed, so an object kept twice (or kept for a POST that then
+    // fails) is harmless; the database then says what this submission has.
+    let mut parts = Vec::with_capacity(staged.len());
+    let mut staged = staged.into_iter();
+    while let Some((name, s)) = staged.next() {
+        let row = db::openrosa::AttachmentRow {
+            filename: name,
+            sha256: s.sha256.clone(),
+            bytes: i64::try_from(s.bytes).unwrap_or(i64::MAX),
+            content_type: s.content_type.to_owned(),
+            inspection: serde_json::to_value(&s.inspection).map_err(anyhow::Error::from)?,
+        };
+        if let Err(e) = photo::keep(state, s).await {
+            for (_, rest) in staged {
+                photo::discard(state, rest).await;
+            }
+            return Err(e);
+        }
+        parts.push(row);
+    }
+
+    let expected: Vec<String> = attachments.iter().map(|(_, f)| f.clone()).collect();
+    let mut tx = state.pool.begin().await?;
+    db::openrosa::insert(
+        &mut tx,
+        &db::openrosa::NewSubmission {
+            instance_id: id,
+            surveyor_id: user.id,
+            kecamatan_kode: &kecamatan.to_string(),
+            form_id: &submission.form_id,
+            form_version: submission.form_version.as_deref(),
+            xml: &xml_text,
+            xml_sha256: &xml_sha256,
+            deprecated_id: submission.deprecated_id,
+            attachments_expected: &expected,
+        },
+    )
+    .await?;
+    let Some(existing) = db::openrosa::lock(&mut tx, id).await? else {
+        return Err(anyhow::anyhow!("submission {id} vanished").into());
+    };
+    if existing.xml_sha256 != xml_sha256 || existing.surveyor_id != user.id {
+        return refuse(
+            RefusalKind::Conflict,
+            "xml_conflict",
+            format!(
+                "A different form was already sent as {id}. An edited form is sent with a new instanceID and deprecatedID."
+            ),
+            format!(
+                "Formulir lain sudah terkirim dengan instanceID {id}. Formulir yang diedit dikirim dengan instanceID baru dan deprecatedID."
+            ),
+        );
+    }
+    for part in &parts {
+        db::openrosa::insert_attachment(&mut tx, id, part).await?;
+    }
+    let present = db::openrosa::attachments(&mut tx, id).await?;
+    tx.commit().await?;
+
+    let by_name: HashMap<&str, &db::openrosa::AttachmentRow> =
+        present.iter().map(|a| (a.filename.as_str(), a)).collect();
+    let mut missing: Vec<String> = existing
+        .attachments_expected
+        .iter()
+        .filter(|f| !by_name.contains_key(f.as_str()))
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        missing.sort();
+        return Ok(Received::Waiting { missing });
+    }
+
+    // Every photo is in: the survey, with its photos in the form's order (one file sent for two
+    // questions is one photo).
+    let mut photos: Vec<PhotoManifestEntry> = Vec::new();
+    for (field, file) in &attachments {
+        let a = by_name[file.as_str()];
+        if photos.iter().any(|p| p.sha256 == a.sha256) {
+            continue;
+        }
+        photos.push(PhotoManifestEntry {
+            sha256: a.sha256.clone(),
+            bytes: u64::try_from(a.bytes).unwrap_or(0),
+            content_type: a.content_type.clone(),
+            caption: Some((*field).to_owned()),
+        });
+    }
+    let record = submission.to_record(photos, supersedes)?;
+    let new = match super::survey::store(state, user, id, record).await? {
+        super::survey::Stored::Created(_) => true,
+        super::survey::Stored::Repeat(_) => false,
+    };
+    // Attaching is idempotent, so a POST after a crash between the two steps completes it.
+    let mut attached = std::collections::HashSet::new();
+    for a in &present {
+        if !attached.insert(a.sha256.as_str()) {
+            continue;
+        }
+        let inspection: db::survey::ReceivedPhoto =
+            serde_json::from_value(a.inspection.clone()).map_err(anyhow::Error::from)?;
+        photo::attach_kept(state, &user.actor(), id, &a.sha256, &inspection).await?;
+    }
+    let mut conn = state.pool.acquire().await?;
+    db::openrosa::mark_stored(&mut conn, id).await?;
+    drop(conn);
+    if new {
+        tracing::info!(survey = %id, photos = attached.len(), "OpenRosa submission stored");
+    }
+    Ok(Received::Complete { survey: id, new })
+}

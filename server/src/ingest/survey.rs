@@ -1,0 +1,272 @@
+//! Storing one survey record: validated, scoped, idempotent by the phone's UUID (the same body again
+//! is a repeat, another body a conflict), a correction superseding an earlier survey, and, for a
+//! survey without photos, its checks, all in one transaction with its audit record.
+
+use sha2::{Digest, Sha256};
+use survey_schema::{Anomaly, Role, SurveyRecord, SurveyView, WilayahKode};
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::db;
+use crate::refusal::{Refusal, RefusalKind, WorkflowError, refuse};
+
+/// What storing a survey did.
+#[derive(Debug, Clone)]
+pub enum Stored {
+    /// New: stored now.
+    Created(SurveyView),
+    /// This UUID was stored before with this very body (a retry); nothing changed.
+    Repeat(SurveyView),
+}
+
+fn unprocessable(code: &'static str, en: String, id: String) -> WorkflowError {
+    Refusal::new(RefusalKind::Unprocessable, code, en, id).into()
+}
+
+/// Stores a survey sent by `user` under the phone's UUID `id`.
+pub async fn store(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    record: SurveyRecord,
+) -> Result<Stored, WorkflowError> {
+    let mut context = admissible(state, user, &record).await?;
+    context.surveyor_id = user.id;
+
+    let body = serde_json::to_value(&record).map_err(anyhow::Error::from)?;
+    let body_sha256 = hex::encode(Sha256::digest(
+        serde_json::to_vec(&record).map_err(anyhow::Error::from)?,
+    ));
+    // One transaction, one commit: the survey, its declared photos, the proposal's sync cursor and,
+    // for a survey without photos, its checks are stored together or not at all.
+    let mut tx = state.pool.begin().await?;
+    if let Some(previous) = record.supersedes {
+        check_supersedes(&mut tx, id, previous, record.proposal_id).await?;
+    }
+    let new = db::survey::NewSurvey {
+        id,
+        proposal_id: record.proposal_id,
+        surveyor_id: user.id,
+        body: &body,
+        body_sha256: &body_sha256,
+        captured_at: record.captured_at,
+        lon: record.fix.lon,
+        lat: record.fix.lat,
+        accuracy_m: record.fix.accuracy_m,
+        supersedes: record.supersedes,
+    };
+    let Some(received_at) = db::survey::insert_if_new(&mut tx, &new).await? else {
+        // Stored before (a retry, or a concurrent request with this UUID): answer as a repeat.
+        drop(tx);
+        let mut conn = state.pool.acquire().await?;
+        let existing = db::survey::get(&mut conn, id)
+            .await?
+            .ok_or_else(|| WorkflowError::Internal(anyhow::anyhow!("survey {id} vanished")))?;
+        drop(conn);
+        return repeat(state, existing, &body_sha256).await;
+    };
+    let photos = &record.photos;
+    if !photos.is_empty() {
+        db::survey::insert_photos(
+            &mut tx,
+            id,
+            &photos.iter().map(|p| p.sha256.clone()).collect::<Vec<_>>(),
+            &photos
+                .iter()
+                .map(|p| i64::try_from(p.bytes).unwrap_or(i64::MAX))
+                .collect::<Vec<_>>(),
+            &photos
+                .iter()
+                .map(|p| p.content_type.clone())
+                .collect::<Vec<_>>(),
+            &photos.iter().map(|p| p.caption.clone()).collect::<Vec<_>>(),
+        )
+        .await?;
+    }
+    // The proposal leaves the phones' to-do lists: bump its sync cursor (and its version).
+    db::survey::touch_proposal(&mut tx, record.proposal_id).await?;
+    if let Some(previous) = record.supersedes {
+        // The corrected survey's findings no longer stand for the proposal; the survey itself stays.
+        db::anomaly::delete_for_survey(&mut tx, previous).await?;
+    }
+    // A survey without photos is complete as it arrives: check it now and answer with the findings.
+    let checks = if photos.is_empty() {
+        let found =
+            crate::survey_checks::check(&mut tx, &state.index.get(), id, &context, &record, &[])
+                .await?;
+        db::anomaly::insert_for_survey(&mut tx, id, record.proposal_id, &found).await?;
+        found
+    } else {
+        Vec::new()
+    };
+    let change = crate::audit::Change::new(id.to_string())
+        .of_proposal(record.proposal_id, context.kelurahan_kode.get(..8))
+        .after(serde_json::json!({"record": &record, "body_sha256": &body_sha256}));
+    crate::audit::record(
+        &mut tx,
+        &user.actor(),
+        "survey.store",
+        "survey",
+        vec![change],
+    )
+    .await?;
+    tx.commit().await?;
+    let mut missing_photos: Vec<String> = photos.iter().map(|p| p.sha256.clone()).collect();
+    missing_photos.sort();
+    missing_photos.dedup();
+    Ok(Stored::Created(SurveyView {
+        id,
+        received_at,
+        surveyor: Some(user.name.clone()),
+        record,
+        missing_photos,
+        processing_photos: Vec::new(),
+        superseded_by: None,
+        checks,
+    }))
+}
+
+/// Whether `user` may store `record`: the role, every value, the proposal and its area. Returns
+/// the proposal's context. Every adapter asks this before it keeps anything of a survey.
+pub async fn admissible(
+    state: &AppState,
+    user: &CurrentUser,
+    record: &SurveyRecord,
+) -> Result<db::survey::SurveyContext, WorkflowError> {
+    user.require_role(&[Role::Surveyor, Role::Camat, Role::Admin])?;
+    let problems = record.problems();
+    if !problems.is_empty() {
+        let list = problems
+            .iter()
+            .map(|p| format!("{}: {}", p.field, p.problem))
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(unprocessable(
+            "invalid_survey",
+            format!("Invalid survey: {list}."),
+            format!("Survei tidak valid: {list}."),
+        ));
+    }
+    if record.captured_at > chrono::Utc::now() + chrono::Duration::hours(24) {
+        return Err(unprocessable(
+            "invalid_survey",
+            "captured_at is more than a day in the future: check the phone's clock.".into(),
+            "captured_at lebih dari sehari di masa depan: periksa jam ponsel.".into(),
+        ));
+    }
+    let context = db::survey::proposal_context(&state.pool, record.proposal_id)
+        .await?
+        .ok_or_else(|| {
+            unprocessable(
+                "unknown_proposal",
+                format!("There is no proposal {}.", record.proposal_id),
+                format!("Usulan {} tidak ada.", record.proposal_id),
+            )
+        })?;
+    user.require_covers(
+        &WilayahKode::parse(&context.kelurahan_kode).map_err(anyhow::Error::from)?,
+    )?;
+
+    Ok(context)
+}
+
+/// A correction must name an existing survey of the same proposal that no other survey corrects yet.
+async fn check_supersedes(
+    conn: &mut sqlx::PgConnection,
+    id: Uuid,
+    previous: Uuid,
+    proposal_id: i64,
+) -> Result<(), WorkflowError> {
+    match db::survey::supersede_target(conn, previous).await? {
+        None => Err(unprocessable(
+            "unknown_survey",
+            format!("supersedes: there is no survey {previous}."),
+            format!("supersedes: survei {previous} tidak ada."),
+        )),
+        Some((proposal, _)) if proposal != proposal_id => Err(unprocessable(
+            "invalid_survey",
+            format!("supersedes: survey {previous} is of another proposal ({proposal})."),
+            format!("supersedes: survei {previous} untuk usulan lain ({proposal})."),
+        )),
+        // Taken by this very survey: a retry, answered as a repeat once the insert finds it.
+        Some((_, Some(taker))) if taker != id => refuse(
+            RefusalKind::Conflict,
+            "already_superseded",
+            format!("Survey {previous} has already been corrected by another survey."),
+            format!("Survei {previous} sudah dikoreksi oleh survei lain."),
+        ),
+        Some(_) => Ok(()),
+    }
+}
+
+async fn repeat(
+    state: &AppState,
+    existing: db::survey::SurveyRow,
+    body_sha256: &str,
+) -> Result<Stored, WorkflowError> {
+    if existing.body_sha256 == body_sha256 {
+        Ok(Stored::Repeat(view(state, existing).await?))
+    } else {
+        refuse(
+            RefusalKind::Conflict,
+            "conflict",
+            format!(
+                "Survey {} exists with another body; a correction is a new survey that names it in `supersedes`.",
+                existing.id
+            ),
+            format!(
+                "Survei {} sudah ada dengan isi lain; koreksi dikirim sebagai survei baru yang menyebutnya di `supersedes`.",
+                existing.id
+            ),
+        )
+    }
+}
+
+/// A stored survey as `user` may see it: the photos still missing and its checks.
+pub async fn get(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+) -> Result<SurveyView, WorkflowError> {
+    let mut conn = state.pool.acquire().await?;
+    let Some(row) = db::survey::get(&mut conn, id).await? else {
+        return refuse(
+            RefusalKind::NotFound,
+            "not_found",
+            format!("No survey {id}."),
+            format!("Survei {id} tidak ditemukan."),
+        );
+    };
+    drop(conn);
+    user.require_covers(&WilayahKode::parse(&row.kelurahan_kode).map_err(anyhow::Error::from)?)?;
+    view(state, row).await
+}
+
+async fn view(state: &AppState, row: db::survey::SurveyRow) -> Result<SurveyView, WorkflowError> {
+    let checks = db::anomaly::for_survey(&state.pool, row.id)
+        .await?
+        .into_iter()
+        .map(Anomaly::from)
+        .collect();
+    let record: SurveyRecord = serde_json::from_value(row.body).map_err(anyhow::Error::from)?;
+    Ok(SurveyView {
+        id: row.id,
+        received_at: row.received_at,
+        surveyor: row.surveyor,
+        record,
+        missing_photos: row.missing_photos,
+        processing_photos: row.processing_photos,
+        superseded_by: row.superseded_by,
+        checks,
+    })
+}
+
+/// Runs the survey checks once every declared photo is in and read; a failure is logged, not
+/// returned: the survey and its photos are safely stored and the checks can run again.
+pub async fn check_if_complete(state: &AppState, id: Uuid) {
+    let index = state.index.get();
+    if let Err(e) = crate::survey_checks::run_if_complete(&state.pool, &index, id).await {
+        tracing::error!(survey = %id, error = %format!("{e:#}"), "survey checks failed");
+    }
+}
