@@ -46,13 +46,84 @@ pub struct ExifSummary {
 
 /// Reads the EXIF of a file; `Err` carries why it could not (the photo is kept all the same).
 pub fn read_exif(path: &Path) -> Result<Option<ExifSummary>, String> {
+    let summary = read_container_exif(path);
+    if summary
+        .as_ref()
+        .is_ok_and(|s| s.as_ref().is_some_and(|s| s.gps_lat.is_some()))
+    {
+        return summary;
+    }
+    // A HEIC may hold several images, each with its EXIF (a stereo pair, a burst), and the reader
+    // takes the first it meets, not necessarily the primary image's; and it refuses an EXIF item
+    // over 64 kB, which some phones write (Xiaomi: 190 kB). Of all the EXIF blocks in the file,
+    // the first that has a position is taken: the pictures of one file were taken together.
+    let mut head = [0u8; 16];
+    let is_heic = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok()
+        && sniff(&head) == Some("image/heic");
+    if is_heic {
+        let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+        if let Some(found) = embedded_exif_blocks(&bytes)
+            .filter_map(|tiff| {
+                let exif = exif::Reader::new()
+                    .continue_on_error(true)
+                    .read_raw(tiff.to_vec())
+                    .or_else(|e| e.distill_partial_result(|_| {}))
+                    .ok()?;
+                Some(summarize(&exif))
+            })
+            .find(|s| s.gps_lat.is_some() && s.gps_lon.is_some())
+        {
+            return Ok(Some(found));
+        }
+    }
+    summary
+}
+
+/// The TIFF data of every `Exif\0\0` block in a file (big- or little-endian).
+fn embedded_exif_blocks(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    const MARK: &[u8] = b"Exif\0\0";
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        while let Some(at) = bytes
+            .get(from..)?
+            .windows(MARK.len())
+            .position(|w| w == MARK)
+        {
+            let start = from + at + MARK.len();
+            from = start;
+            let tiff = &bytes[start..];
+            if tiff.starts_with(b"MM\0*") || tiff.starts_with(b"II*\0") {
+                return Some(tiff);
+            }
+        }
+        None
+    })
+}
+
+/// The EXIF of a file as its container (JPEG, PNG, WebP, HEIF, TIFF) places it.
+fn read_container_exif(path: &Path) -> Result<Option<ExifSummary>, String> {
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let mut reader = std::io::BufReader::new(file);
-    let exif = match exif::Reader::new().read_from_container(&mut reader) {
+    // Phones write EXIF with flaws (a maker note pointing past the block, a bad count); what can
+    // be read around them is kept, as other readers do.
+    let exif = match exif::Reader::new()
+        .continue_on_error(true)
+        .read_from_container(&mut reader)
+        .or_else(|e| {
+            e.distill_partial_result(|errors| {
+                tracing::debug!(?errors, "EXIF read in part");
+            })
+        }) {
         Ok(exif) => exif,
         Err(exif::Error::NotFound(_)) => return Ok(None),
         Err(e) => return Err(e.to_string()),
     };
+    Ok(Some(summarize(&exif)))
+}
+
+fn summarize(exif: &exif::Exif) -> ExifSummary {
     let text = |tag| {
         exif.get_field(tag, exif::In::PRIMARY)
             .map(|f| {
@@ -74,7 +145,7 @@ pub fn read_exif(path: &Path) -> Result<Option<ExifSummary>, String> {
             });
         gps_degrees(&field.value, reference)
     };
-    Ok(Some(ExifSummary {
+    ExifSummary {
         gps_lat: coordinate(exif::Tag::GPSLatitude, exif::Tag::GPSLatitudeRef),
         gps_lon: coordinate(exif::Tag::GPSLongitude, exif::Tag::GPSLongitudeRef),
         taken_at: exif
@@ -91,7 +162,7 @@ pub fn read_exif(path: &Path) -> Result<Option<ExifSummary>, String> {
         orientation: exif
             .get_field(exif::Tag::Orientation, exif::In::PRIMARY)
             .and_then(|f| f.value.get_uint(0)),
-    }))
+    }
 }
 
 /// Decimal degrees from an EXIF GPS coordinate: degrees, minutes and seconds as RATIONAL (what the
@@ -205,6 +276,115 @@ pub fn decode_file(path: &Path) -> Result<DynamicImage, DecodeError> {
     limited(reader)?.decode().map_err(classify)
 }
 
+/// How long libheif may take over one HEIC before it is stopped.
+const HEIC_TIMEOUT: std::time::Duration = std::time::Duration::from_mins(1);
+
+/// The pixels of a HEIC (what iPhones and many Android phones write), for the thumbnail and the
+/// perceptual hash. The image crate has no HEVC decoder, so libheif does it, as Debian's
+/// `heif-info` and `heif-convert` (package libheif-examples, installed by `scripts/setup`): the
+/// size is read from the header first and more than 50 megapixels is refused before any pixel is
+/// decoded; the primary image is then converted to a JPEG in a temporary directory, under a
+/// timeout, and read like any JPEG. libheif applies the HEIF rotation itself, so the EXIF
+/// orientation must not be applied again. Without the tools, an honest error: the photo is kept
+/// with its EXIF and flagged unreadable.
+pub fn decode_heic_preview(path: &Path) -> Result<DynamicImage, DecodeError> {
+    let corrupt = DecodeError::Corrupt;
+    let info = run_bounded(std::process::Command::new("heif-info").arg(path))
+        .map_err(|e| corrupt(format!("HEIC is not decoded on this server ({e})")))?;
+    if !info.status.success() {
+        return Err(corrupt(format!(
+            "libheif cannot read this HEIC: {}",
+            String::from_utf8_lossy(&info.stderr).trim()
+        )));
+    }
+    let text = String::from_utf8_lossy(&info.stdout);
+    let (width, height) = heic_primary_size(&text)
+        .ok_or_else(|| corrupt("libheif finds no primary image in this HEIC".into()))?;
+    within_limits(width, height)?;
+    let dir = tempfile::tempdir().map_err(|e| corrupt(e.to_string()))?;
+    let out = dir.path().join("primary.jpg");
+    let converted = run_bounded(
+        std::process::Command::new("heif-convert")
+            .args(["-q", "90"])
+            .arg(path)
+            .arg(&out),
+    )
+    .map_err(|e| corrupt(format!("HEIC is not decoded on this server ({e})")))?;
+    // With several top-level images (a burst), heif-convert numbers its outputs.
+    let written = std::fs::read_dir(dir.path())
+        .map_err(|e| corrupt(e.to_string()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jpg"))
+        .min();
+    match written {
+        Some(jpeg) if converted.status.success() || jpeg.is_file() => decode_preview(&jpeg),
+        _ => Err(corrupt(format!(
+            "libheif cannot decode this HEIC: {}",
+            String::from_utf8_lossy(&converted.stderr).trim()
+        ))),
+    }
+}
+
+/// `image: 4032x3024 (id=1), primary` as `heif-info` prints the primary image.
+fn heic_primary_size(info: &str) -> Option<(u32, u32)> {
+    info.lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("image: ") && l.ends_with("primary"))
+        .find_map(|l| {
+            let size = l.strip_prefix("image: ")?.split_whitespace().next()?;
+            let (w, h) = size.split_once('x')?;
+            Some((w.parse().ok()?, h.parse().ok()?))
+        })
+}
+
+/// Runs a tool with its output captured, killed after [`HEIC_TIMEOUT`].
+fn run_bounded(command: &mut std::process::Command) -> Result<std::process::Output, String> {
+    use std::io::Read as _;
+    let mut child = command
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            format!(
+                "{} could not run: {e}; install Debian's libheif-examples",
+                command.get_program().to_string_lossy()
+            )
+        })?;
+    let deadline = std::time::Instant::now() + HEIC_TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!(
+                "{} took longer than {} s",
+                command.get_program().to_string_lossy(),
+                HEIC_TIMEOUT.as_secs()
+            ));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    // The tools print a few lines, which the pipes hold; one printing more would wait, and be
+    // stopped by the deadline.
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    if let Some(mut out) = child.stdout.take() {
+        let _ = out.read_to_end(&mut stdout);
+    }
+    if let Some(mut err) = child.stderr.take() {
+        let _ = err.read_to_end(&mut stderr);
+    }
+    Ok(std::process::Output {
+        status,
+        stdout,
+        stderr,
+    })
+}
+
 /// The shorter side a preview decode asks for: enough for the 320-pixel thumbnail.
 const PREVIEW_SIDE: u16 = 320;
 
@@ -289,6 +469,23 @@ pub fn dhash(image: &DynamicImage) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_primary_size_is_read_from_heif_info() {
+        let info = "MIME type: image/heic\nimage: 2560x2560 (id=26), primary\n  alpha channel: no\nimage: 640x480 (id=52)\n";
+        assert_eq!(heic_primary_size(info), Some((2560, 2560)));
+        assert_eq!(heic_primary_size("image: 640x480 (id=52)\n"), None);
+    }
+
+    #[test]
+    fn every_exif_block_of_a_file_is_found() {
+        let mut bytes = b"ftypheic....Exif\0\0MM\0*AAAA....Exif\0\0junk..Exif\0\0II*\0BB".to_vec();
+        bytes.extend_from_slice(b"tail");
+        let blocks: Vec<&[u8]> = embedded_exif_blocks(&bytes).collect();
+        assert_eq!(blocks.len(), 2);
+        assert!(blocks[0].starts_with(b"MM\0*AAAA"));
+        assert!(blocks[1].starts_with(b"II*\0BB"));
+    }
 
     #[test]
     fn sniffs_real_image_signatures_only() {

@@ -158,10 +158,23 @@ async fn run_at_low_priority<T: Send + 'static>(
 
 /// Decodes a photo under the pixel limits, turns it upright, and makes its thumbnail and
 /// perceptual hash; a picture that cannot be decoded is described, not refused (it is stored).
-fn render(path: &std::path::Path, orientation: Option<u32>) -> (ProcessedPhoto, Option<Vec<u8>>) {
-    match photo::decode_preview(path) {
+pub fn render(
+    path: &std::path::Path,
+    orientation: Option<u32>,
+) -> (ProcessedPhoto, Option<Vec<u8>>) {
+    let mut head = [0u8; 16];
+    let is_heic = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok()
+        && photo::sniff(&head) == Some("image/heic");
+    let decoded = if is_heic {
+        // libheif turns the picture by the HEIF's own rotation; the EXIF one is not applied again.
+        photo::decode_heic_preview(path)
+    } else {
+        photo::decode_preview(path).map(|p| photo::upright(p, orientation))
+    };
+    match decoded {
         Ok(picture) => {
-            let picture = photo::upright(picture, orientation);
             #[allow(clippy::cast_possible_wrap)]
             let phash = Some(photo::dhash(&picture) as i64);
             (

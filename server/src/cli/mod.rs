@@ -334,6 +334,11 @@ struct ServeArgs {
     /// Use virtual-host-style URLs (AWS) instead of path-style (most S3-compatible servers)
     #[arg(long)]
     s3_virtual_host: bool,
+    /// What the OpenRosa HEAD announces as X-OpenRosa-Accept-Content-Length: ODK Collect splits a
+    /// submission into POSTs of at most this many bytes
+    #[arg(long, env = "TINJAU_OPENROSA_ACCEPT_BYTES", default_value_t = crate::routes::openrosa::DEFAULT_ACCEPT_BYTES,
+          value_parser = clap::value_parser!(u64).range(100_000..))]
+    openrosa_accept_bytes: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -671,6 +676,7 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
     settings.photo_workers = args.photo_workers;
     settings.migrate = !args.no_migrate;
     settings.admin_token = args.admin_token;
+    settings.openrosa_accept_bytes = args.openrosa_accept_bytes;
     settings.s3 = args.s3_bucket.map(|bucket| crate::storage::S3Settings {
         bucket,
         endpoint: args.s3_endpoint,

@@ -582,14 +582,15 @@ fn inspect(
         Ok(summary) => (summary.and_then(|s| serde_json::to_value(s).ok()), None),
         Err(e) => (None, Some(e)),
     };
-    // The image crate has no HEIC decoder: such photos are kept with their EXIF, without pixels.
+    // A HEIC's pixels are decoded by libheif in the photo workers (a bomb is refused there, by
+    // its header); here only its EXIF is read.
     if content_type == "image/heic" {
         return Ok(db::survey::ReceivedPhoto {
             exif,
             exif_error,
             width: None,
             height: None,
-            processed: true,
+            processed: false,
         });
     }
     let (mut width, mut height) = photo::dimensions(path)?;
