@@ -21,4 +21,6 @@ pub struct AppState {
     pub admin_token_sha256: Option<Arc<[u8; 32]>>,
     /// Wakes the background photo workers when a photo arrives.
     pub photo_queue: crate::processing::PhotoQueue,
+    /// The address phones reach the server at (OpenRosa download URLs); `None`: from each request.
+    pub public_url: Option<Arc<str>>,
 }

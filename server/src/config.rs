@@ -34,6 +34,9 @@ pub struct Settings {
     /// What the OpenRosa HEAD announces as `X-OpenRosa-Accept-Content-Length`: ODK Collect splits a
     /// submission into POSTs of at most this many bytes (a single larger photo goes alone).
     pub openrosa_accept_bytes: u64,
+    /// The address phones reach the server at, e.g. `https://tinjau.example.go.id` (OpenRosa
+    /// download URLs are built on it); `None`: from each request's Host header.
+    pub public_url: Option<String>,
 }
 
 impl Settings {
@@ -52,6 +55,7 @@ impl Settings {
             s3: None,
             photo_workers: 1,
             openrosa_accept_bytes: crate::routes::openrosa::DEFAULT_ACCEPT_BYTES,
+            public_url: None,
         }
     }
 }

@@ -81,11 +81,17 @@ pub fn read_exif(path: &Path) -> Result<Option<ExifSummary>, String> {
     summary
 }
 
-/// The TIFF data of every `Exif\0\0` block in a file (big- or little-endian).
+/// At most this many EXIF blocks of a file are read, each at most this long: a crafted file full
+/// of marks costs no more than a few real ones.
+const MAX_EXIF_BLOCKS: usize = 16;
+const MAX_EXIF_BLOCK_BYTES: usize = 1 << 20;
+
+/// The TIFF data of the `Exif\0\0` blocks in a file (big- or little-endian), the first
+/// [`MAX_EXIF_BLOCKS`], each cut at [`MAX_EXIF_BLOCK_BYTES`].
 fn embedded_exif_blocks(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     const MARK: &[u8] = b"Exif\0\0";
     let mut from = 0;
-    std::iter::from_fn(move || {
+    let blocks = std::iter::from_fn(move || {
         while let Some(at) = bytes
             .get(from..)?
             .windows(MARK.len())
@@ -93,13 +99,14 @@ fn embedded_exif_blocks(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
         {
             let start = from + at + MARK.len();
             from = start;
-            let tiff = &bytes[start..];
+            let tiff = &bytes[start..bytes.len().min(start + MAX_EXIF_BLOCK_BYTES)];
             if tiff.starts_with(b"MM\0*") || tiff.starts_with(b"II*\0") {
                 return Some(tiff);
             }
         }
         None
-    })
+    });
+    blocks.take(MAX_EXIF_BLOCKS)
 }
 
 /// The EXIF of a file as its container (JPEG, PNG, WebP, HEIF, TIFF) places it.
@@ -289,69 +296,118 @@ const HEIC_TIMEOUT: std::time::Duration = std::time::Duration::from_mins(1);
 /// with its EXIF and flagged unreadable.
 pub fn decode_heic_preview(path: &Path) -> Result<DynamicImage, DecodeError> {
     let corrupt = DecodeError::Corrupt;
-    let info = run_bounded(std::process::Command::new("heif-info").arg(path))
+    let dir = tempfile::tempdir().map_err(|e| corrupt(e.to_string()))?;
+    let info = run_bounded(dir.path(), "heif-info", &[path.as_os_str()])
         .map_err(|e| corrupt(format!("HEIC is not decoded on this server ({e})")))?;
-    if !info.status.success() {
+    if !info.success {
         return Err(corrupt(format!(
             "libheif cannot read this HEIC: {}",
-            String::from_utf8_lossy(&info.stderr).trim()
+            info.stderr.trim()
         )));
     }
-    let text = String::from_utf8_lossy(&info.stdout);
-    let (width, height) = heic_primary_size(&text)
-        .ok_or_else(|| corrupt("libheif finds no primary image in this HEIC".into()))?;
-    within_limits(width, height)?;
-    let dir = tempfile::tempdir().map_err(|e| corrupt(e.to_string()))?;
+    let images = heic_images(&info.stdout);
+    let Some(primary) = images.iter().position(|i| i.primary) else {
+        return Err(corrupt(
+            "libheif finds no primary image in this HEIC".into(),
+        ));
+    };
+    // heif-convert decodes every top-level image (a stereo pair, a burst): each must be within
+    // the limits, and at most a few of them.
+    for image in &images {
+        within_limits(image.width, image.height)?;
+    }
+    if images.len() > 4 {
+        return Err(corrupt(format!(
+            "this HEIC holds {} images (a burst); at most 4 are decoded",
+            images.len()
+        )));
+    }
     let out = dir.path().join("primary.jpg");
     let converted = run_bounded(
-        std::process::Command::new("heif-convert")
-            .args(["-q", "90"])
-            .arg(path)
-            .arg(&out),
+        dir.path(),
+        "heif-convert",
+        &[
+            "-q".as_ref(),
+            "90".as_ref(),
+            path.as_os_str(),
+            out.as_os_str(),
+        ],
     )
     .map_err(|e| corrupt(format!("HEIC is not decoded on this server ({e})")))?;
-    // With several top-level images (a burst), heif-convert numbers its outputs.
-    let written = std::fs::read_dir(dir.path())
-        .map_err(|e| corrupt(e.to_string()))?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "jpg"))
-        .min();
-    match written {
-        Some(jpeg) if converted.status.success() || jpeg.is_file() => decode_preview(&jpeg),
-        _ => Err(corrupt(format!(
+    // With several images heif-convert numbers its outputs in the order heif-info lists them.
+    let written = if images.len() > 1 {
+        dir.path().join(format!("primary-{}.jpg", primary + 1))
+    } else {
+        out
+    };
+    if !converted.success || !written.is_file() {
+        return Err(corrupt(format!(
             "libheif cannot decode this HEIC: {}",
-            String::from_utf8_lossy(&converted.stderr).trim()
-        ))),
+            converted.stderr.trim()
+        )));
     }
+    decode_preview(&written)
 }
 
-/// `image: 4032x3024 (id=1), primary` as `heif-info` prints the primary image.
-fn heic_primary_size(info: &str) -> Option<(u32, u32)> {
+/// A top-level image of a HEIC, as `heif-info` lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct HeicImage {
+    width: u32,
+    height: u32,
+    primary: bool,
+}
+
+/// `image: 4032x3024 (id=1), primary` lines, as `heif-info` prints them.
+fn heic_images(info: &str) -> Vec<HeicImage> {
     info.lines()
         .map(str::trim)
-        .filter(|l| l.starts_with("image: ") && l.ends_with("primary"))
-        .find_map(|l| {
-            let size = l.strip_prefix("image: ")?.split_whitespace().next()?;
-            let (w, h) = size.split_once('x')?;
-            Some((w.parse().ok()?, h.parse().ok()?))
+        .filter_map(|l| {
+            let rest = l.strip_prefix("image: ")?;
+            let (w, h) = rest.split_whitespace().next()?.split_once('x')?;
+            Some(HeicImage {
+                width: w.parse().ok()?,
+                height: h.parse().ok()?,
+                primary: rest.ends_with("primary"),
+            })
         })
+        .collect()
 }
 
-/// Runs a tool with its output captured, killed after [`HEIC_TIMEOUT`].
-fn run_bounded(command: &mut std::process::Command) -> Result<std::process::Output, String> {
-    use std::io::Read as _;
-    let mut child = command
+/// What a tool did: whether it succeeded, and what it printed (at most 64 kB of each).
+#[derive(Debug)]
+struct ToolRun {
+    success: bool,
+    stdout: String,
+    stderr: String,
+}
+
+/// Memory a decoding tool may map: a 50-megapixel picture decodes in well under this.
+const HEIC_TOOL_ADDRESS_SPACE: &str = "--as=3221225472";
+
+/// Runs a libheif tool on an untrusted file: under `prlimit` (its address space bounded), its
+/// output into files of `dir` (so a tool printing much never blocks on a pipe), killed after
+/// [`HEIC_TIMEOUT`].
+fn run_bounded(dir: &Path, tool: &str, args: &[&std::ffi::OsStr]) -> Result<ToolRun, String> {
+    let out_path = dir.join(format!("{tool}.out"));
+    let err_path = dir.join(format!("{tool}.err"));
+    let out = std::fs::File::create(&out_path).map_err(|e| e.to_string())?;
+    let err = std::fs::File::create(&err_path).map_err(|e| e.to_string())?;
+    let mut command = std::process::Command::new("prlimit");
+    command
+        .args([HEIC_TOOL_ADDRESS_SPACE, "--"])
+        .arg(tool)
+        .args(args)
         .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
+        .stdout(out)
+        .stderr(err);
+    if which(tool).is_none() {
+        return Err(format!(
+            "{tool} is not installed; it comes with Debian's libheif-examples"
+        ));
+    }
+    let mut child = command
         .spawn()
-        .map_err(|e| {
-            format!(
-                "{} could not run: {e}; install Debian's libheif-examples",
-                command.get_program().to_string_lossy()
-            )
-        })?;
+        .map_err(|e| format!("{tool} could not run: {e}"))?;
     let deadline = std::time::Instant::now() + HEIC_TIMEOUT;
     let status = loop {
         if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
@@ -361,27 +417,30 @@ fn run_bounded(command: &mut std::process::Command) -> Result<std::process::Outp
             let _ = child.kill();
             let _ = child.wait();
             return Err(format!(
-                "{} took longer than {} s",
-                command.get_program().to_string_lossy(),
+                "{tool} took longer than {} s",
                 HEIC_TIMEOUT.as_secs()
             ));
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
-    // The tools print a few lines, which the pipes hold; one printing more would wait, and be
-    // stopped by the deadline.
-    let mut stdout = Vec::new();
-    let mut stderr = Vec::new();
-    if let Some(mut out) = child.stdout.take() {
-        let _ = out.read_to_end(&mut stdout);
-    }
-    if let Some(mut err) = child.stderr.take() {
-        let _ = err.read_to_end(&mut stderr);
-    }
-    Ok(std::process::Output {
-        status,
-        stdout,
-        stderr,
+    let head = |path: &Path| {
+        let mut bytes = std::fs::read(path).unwrap_or_default();
+        bytes.truncate(64 * 1024);
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    Ok(ToolRun {
+        success: status.success(),
+        stdout: head(&out_path),
+        stderr: head(&err_path),
+    })
+}
+
+/// The path of a program on `PATH`, if there is one.
+fn which(program: &str) -> Option<std::path::PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(program))
+            .find(|p| p.is_file())
     })
 }
 
@@ -473,8 +532,23 @@ mod tests {
     #[test]
     fn the_primary_size_is_read_from_heif_info() {
         let info = "MIME type: image/heic\nimage: 2560x2560 (id=26), primary\n  alpha channel: no\nimage: 640x480 (id=52)\n";
-        assert_eq!(heic_primary_size(info), Some((2560, 2560)));
-        assert_eq!(heic_primary_size("image: 640x480 (id=52)\n"), None);
+        let images = heic_images(info);
+        assert_eq!(
+            images,
+            [
+                HeicImage {
+                    width: 2560,
+                    height: 2560,
+                    primary: true
+                },
+                HeicImage {
+                    width: 640,
+                    height: 480,
+                    primary: false
+                },
+            ]
+        );
+        assert!(heic_images("MIME type: image/heic\n").is_empty());
     }
 
     #[test]
@@ -483,6 +557,12 @@ mod tests {
         bytes.extend_from_slice(b"tail");
         let blocks: Vec<&[u8]> = embedded_exif_blocks(&bytes).collect();
         assert_eq!(blocks.len(), 2);
+        let crafted = b"Exif\0\0MM\0*".repeat(1000);
+        assert_eq!(
+            embedded_exif_blocks(&crafted).count(),
+            MAX_EXIF_BLOCKS,
+            "bounded"
+        );
         assert!(blocks[0].starts_with(b"MM\0*AAAA"));
         assert!(blocks[1].starts_with(b"II*\0BB"));
     }

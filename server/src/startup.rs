@@ -67,6 +67,10 @@ impl Application {
                 .filter(|t| !t.trim().is_empty())
                 .map(|t| Arc::new(<[u8; 32]>::from(sha2::Sha256::digest(t.trim().as_bytes())))),
             photo_queue: crate::processing::PhotoQueue::default(),
+            public_url: settings
+                .public_url
+                .as_deref()
+                .map(|u| Arc::from(u.trim_end_matches('/'))),
         };
         crate::processing::spawn_workers(&state, settings.photo_workers);
         let router = build_router(state, settings)?;
@@ -186,16 +190,21 @@ async fn deadline(
     } else {
         limits.request
     };
-    match tokio::time::timeout(limit, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => crate::AppError::client(
+    let openrosa = path.starts_with("/v1/key/");
+    let Ok(response) = tokio::time::timeout(limit, next.run(request)).await else {
+        let error = crate::AppError::client(
             StatusCode::REQUEST_TIMEOUT,
             "timeout",
             format!("The request took longer than {} s.", limit.as_secs()),
             format!("Permintaan melebihi {} detik.", limit.as_secs()),
-        )
-        .into_response(),
-    }
+        );
+        return if openrosa {
+            routes::openrosa::OpenRosaError::from(error).into_response()
+        } else {
+            error.into_response()
+        };
+    };
+    response
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

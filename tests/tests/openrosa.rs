@@ -803,3 +803,102 @@ async fn the_device_token_in_the_path_never_reaches_the_log() {
         "part of the token is in the log"
     );
 }
+
+#[tokio::test]
+async fn retries_lost_photos_other_roles_and_other_surveyors_are_handled_as_collect_needs() {
+    let f = field().await;
+    let paving = f.ids[0];
+    let a = ("a.jpg".to_owned(), photo("DSCN0010.jpg"));
+
+    // The last POST (no *isIncomplete*) still lacks a photo the XML names: the phone lost it.
+    // The survey is stored with what came, not held back for ever.
+    let id = uuid::Uuid::new_v4().to_string();
+    let xml = plain_xml(paving, &id, &["a.jpg", "lost.jpg"]);
+    let posted = f
+        .collect
+        .submit(
+            xml.as_bytes(),
+            "i.xml",
+            std::slice::from_ref(&a),
+            10_000_000,
+        )
+        .await;
+    assert_eq!(posted[0].status, StatusCode::CREATED, "{}", posted[0].body);
+    assert!(
+        posted[0].message().starts_with("Survei diterima"),
+        "{}",
+        posted[0].message()
+    );
+    let (status, view) = survey_json(&f.app, &f.surveyor, &id).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    assert_eq!(view["record"]["photos"].as_array().unwrap().len(), 1);
+
+    // Its 201 was lost and Collect sends it again after the surveyor moved to another area: the
+    // survey is stored already, so the answer is the same 201, not a refusal.
+    sqlx::query("UPDATE app_user SET wilayah_kode = '31.71.02' WHERE role = 'surveyor'")
+        .execute(&f.app.pool)
+        .await
+        .unwrap();
+    let again = f
+        .collect
+        .submit(
+            xml.as_bytes(),
+            "i.xml",
+            std::slice::from_ref(&a),
+            10_000_000,
+        )
+        .await;
+    assert_eq!(again[0].status, StatusCode::CREATED, "{}", again[0].body);
+    sqlx::query("UPDATE app_user SET wilayah_kode = '31.71.01' WHERE role = 'surveyor'")
+        .execute(&f.app.pool)
+        .await
+        .unwrap();
+
+    // Another surveyor's edited form cannot supersede this surveyor's survey: it stands alone.
+    let other = f.app.token_for(Role::Surveyor, Some("31.71.01")).await;
+    let other_collect = Collect::new(&f.app.url(&format!("/v1/key/{other}/projects/31.71.01")));
+    let edit_id = uuid::Uuid::new_v4().to_string();
+    let edited = plain_xml(paving, &edit_id, &["a.jpg"]).replace(
+        "</instanceID>",
+        &format!("</instanceID><deprecatedID>uuid:{id}</deprecatedID>"),
+    );
+    let posted = other_collect
+        .submit(
+            edited.as_bytes(),
+            "i.xml",
+            std::slice::from_ref(&a),
+            10_000_000,
+        )
+        .await;
+    assert_eq!(posted[0].status, StatusCode::CREATED, "{}", posted[0].body);
+    let (_, first) = survey_json(&f.app, &f.surveyor, &id).await;
+    assert_eq!(first["superseded_by"], Value::Null, "{first}");
+    let (_, second) = survey_json(&f.app, &other, &edit_id).await;
+    assert_eq!(second["record"]["supersedes"], Value::Null);
+
+    // A camat's key (or the admin's) is not for URLs: 403 on every OpenRosa request.
+    let camat = f.app.token_for(Role::Camat, Some("31.71.01")).await;
+    let camat_collect = Collect::new(&f.app.url(&format!("/v1/key/{camat}/projects/31.71.01")));
+    let r = camat_collect
+        .get(&format!("{}/formList", camat_collect.server_url))
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(openrosa_message(&r.text().await.unwrap()).contains("hanya untuk akun surveyor"));
+}
+
+#[tokio::test]
+async fn download_urls_are_built_on_the_configured_public_address() {
+    let app = spawn_app_with_settings(Fixture::Reference, |s| {
+        s.public_url = Some("https://tinjau.example.go.id/".into());
+    })
+    .await;
+    let token = app.token_for(Role::Surveyor, Some("31.71.01")).await;
+    let collect = Collect::new(&app.url(&format!("/v1/key/{token}/projects/31.71.01")));
+    let forms = collect.form_list().await;
+    assert_eq!(
+        forms[0].download_url,
+        format!(
+            "https://tinjau.example.go.id/v1/key/{token}/projects/31.71.01/forms/tinjau_survei.xml"
+        )
+    );
+}

@@ -339,6 +339,10 @@ struct ServeArgs {
     #[arg(long, env = "TINJAU_OPENROSA_ACCEPT_BYTES", default_value_t = crate::routes::openrosa::DEFAULT_ACCEPT_BYTES,
           value_parser = clap::value_parser!(u64).range(100_000..))]
     openrosa_accept_bytes: u64,
+    /// The address phones reach this server at, e.g. https://tinjau.example.go.id: the OpenRosa
+    /// download URLs are built on it [default: each request's Host]
+    #[arg(long, env = "TINJAU_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -677,6 +681,7 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
     settings.migrate = !args.no_migrate;
     settings.admin_token = args.admin_token;
     settings.openrosa_accept_bytes = args.openrosa_accept_bytes;
+    settings.public_url = args.public_url;
     settings.s3 = args.s3_bucket.map(|bucket| crate::storage::S3Settings {
         bucket,
         endpoint: args.s3_endpoint,
@@ -748,6 +753,12 @@ async fn token(pool: &sqlx::PgPool, cmd: TokenCommand) -> anyhow::Result<()> {
             let found = crate::db::user::by_name(pool, &user)
                 .await?
                 .with_context(|| format!("no active user named '{user}'"))?;
+            if odk && found.role != "surveyor" {
+                bail!(
+                    "{user} is a {}: ODK Collect keys are for surveyor accounts only (the key travels in URLs)",
+                    found.role
+                );
+            }
             let token = crate::auth::new_token();
             let id = crate::accounts::issue_token(
                 pool,

@@ -28,6 +28,28 @@ pub async fn lock(
     .await
 }
 
+/// A submission as first received, found by its instance.
+#[derive(Debug, Clone)]
+pub struct Earlier {
+    pub instance_id: Uuid,
+    pub surveyor_id: Option<i64>,
+    pub xml_sha256: String,
+    pub survey_stored: bool,
+}
+
+/// The submission of `instance`, if one was received.
+pub async fn find(conn: &mut PgConnection, instance: Uuid) -> Result<Option<Earlier>, sqlx::Error> {
+    sqlx::query_as!(
+        Earlier,
+        r#"SELECT instance_id, surveyor_id, xml_sha256,
+                  survey_stored_at IS NOT NULL AS "survey_stored!"
+             FROM openrosa_submission WHERE instance_id = $1"#,
+        instance
+    )
+    .fetch_optional(conn)
+    .await
+}
+
 /// What a new submission row holds.
 #[derive(Debug)]
 pub struct NewSubmission<'a> {

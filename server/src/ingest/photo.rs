@@ -465,7 +465,10 @@ where
         state.storage.abort(upload).await;
         return Err(not_an_image());
     };
-    upload.file.flush().await.map_err(anyhow::Error::from)?;
+    if let Err(e) = upload.file.flush().await {
+        state.storage.abort(upload).await;
+        return Err(anyhow::Error::from(e).into());
+    }
     let inspection = match inspect_upload(&upload, content_type).await {
         Ok(done) => done,
         Err(e) => {

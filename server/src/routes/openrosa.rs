@@ -86,22 +86,24 @@ impl IntoResponse for OpenRosaError {
             tracing::debug!(error = %self.0, "OpenRosa request refused");
         }
         let body = form::response("error", &format!("{id} ({en}) [{code}]"));
-        xml_response(status, body)
+        // Set here too, for the answers made outside the routes' header layer (a fallback 404, a
+        // deadline's 408): Collect reads none without it.
+        let mut response = xml_response(status, body);
+        response
+            .headers_mut()
+            .insert("x-openrosa-version", HeaderValue::from_static("1.0"));
+        response
     }
 }
 
 /// An OpenRosa 404 for any other path under `/v1/key/` (answered by the fallback, outside the
 /// routes' header layer).
 pub fn not_found() -> Response {
-    let mut response = OpenRosaError(AppError::not_found(
+    OpenRosaError(AppError::not_found(
         "No such OpenRosa endpoint.",
         "Alamat OpenRosa tidak dikenal.",
     ))
-    .into_response();
-    response
-        .headers_mut()
-        .insert("x-openrosa-version", HeaderValue::from_static("1.0"));
-    response
+    .into_response()
 }
 
 fn xml_response(status: StatusCode, body: String) -> Response {
@@ -169,8 +171,17 @@ async fn project(
     Ok((user, kecamatan))
 }
 
-/// The absolute URL of the project, as Collect must be given download URLs.
-fn base_url(headers: &HeaderMap, token: &str, kecamatan: &WilayahKode) -> String {
+/// The absolute URL of the project, as Collect must be given download URLs: from the configured
+/// public address (`--public-url`), else from the request (Host, X-Forwarded-Proto), so that behind
+/// a TLS proxy the key never travels in clear text when the address is configured.
+fn base_url(state: &AppState, headers: &HeaderMap, token: &str, kecamatan: &WilayahKode) -> String {
+    if let Some(public) = &state.public_url {
+        return crate::ingest::openrosa::settings::server_url(
+            public,
+            token,
+            &kecamatan.to_string(),
+        );
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
@@ -191,7 +202,7 @@ async fn form_list(
     let (_, kecamatan) = project(&state, &token, &raw_kecamatan, &headers).await?;
     Ok(xml_response(
         StatusCode::OK,
-        form::form_list(&base_url(&headers, &token, &kecamatan)),
+        form::form_list(&base_url(&state, &headers, &token, &kecamatan)),
     ))
 }
 
@@ -260,7 +271,7 @@ async fn manifest(
     let mut response = xml_response(
         StatusCode::OK,
         form::manifest(
-            &base_url(&headers, &token, &kecamatan),
+            &base_url(&state, &headers, &token, &kecamatan),
             &form::md5_hex(&csv),
         ),
     );
@@ -327,7 +338,11 @@ async fn submit(
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, OpenRosaError> {
-    let (user, kecamatan) = project(&state, &token, &raw_kecamatan, &headers).await?;
+    // The area is checked by the workflow, after a retry of a stored submission has been answered
+    // (a surveyor moved to another kecamatan still gets the 201 a lost answer owed them).
+    let user = surveyor(&state, &token, &headers).await?;
+    let kecamatan = kecamatan(&raw_kecamatan)?;
+    intake::require_surveyor(&user)?;
     let mut multipart = multipart.map_err(|_| {
         refused(
             StatusCode::BAD_REQUEST,
@@ -338,7 +353,15 @@ async fn submit(
     })?;
     let mut xml = None;
     let mut staged: Vec<(String, StagedPhoto)> = Vec::new();
-    let read = read_parts(&state, &mut multipart, &mut xml, &mut staged).await;
+    let mut incomplete = false;
+    let read = read_parts(
+        &state,
+        &mut multipart,
+        &mut xml,
+        &mut staged,
+        &mut incomplete,
+    )
+    .await;
     let Some(xml) = xml.filter(|_| read.is_ok()) else {
         for (_, s) in staged {
             sink::discard(&state, s).await;
@@ -352,7 +375,12 @@ async fn submit(
             )
         }));
     };
-    match intake::receive(&state, &user, &kecamatan, &xml, staged).await? {
+    let post = intake::Post {
+        xml: &xml,
+        photos: staged,
+        incomplete,
+    };
+    match intake::receive(&state, &user, &kecamatan, post).await? {
         Received::Complete { .. } => Ok(xml_response(
             StatusCode::CREATED,
             form::response(
@@ -379,6 +407,7 @@ async fn read_parts(
     multipart: &mut Multipart,
     xml_out: &mut Option<Vec<u8>>,
     staged: &mut Vec<(String, StagedPhoto)>,
+    incomplete: &mut bool,
 ) -> Result<(), OpenRosaError> {
     while let Some(mut field) = multipart
         .next_field()
@@ -401,11 +430,11 @@ async fn read_parts(
             }
             *xml_out = Some(buf);
         } else if field.file_name().is_none() {
-            // Plain fields (`*isIncomplete*`, a deviceID): read and let go, a little at most.
-            let mut seen = 0usize;
+            // Plain fields (`*isIncomplete*`, a deviceID): read, a little at most.
+            let mut value = Vec::new();
             while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(&e))? {
-                seen += chunk.len();
-                if seen > 4096 {
+                value.extend_from_slice(&chunk);
+                if value.len() > 4096 {
                     return Err(refused(
                         StatusCode::BAD_REQUEST,
                         "unexpected_field",
@@ -413,6 +442,9 @@ async fn read_parts(
                         "Sebuah isian kiriman terlalu panjang.",
                     ));
                 }
+            }
+            if name == "*isIncomplete*" && value.trim_ascii().eq_ignore_ascii_case(b"yes") {
+                *incomplete = true;
             }
         } else {
             // Collect names a photo's part by its file name; a body cut by the limit is a 413.

@@ -47,15 +47,35 @@ impl From<xml::XmlProblem> for WorkflowError {
 }
 
 /// Whether `user` works in `kecamatan`; returns the area its assignments come from (the narrower
-/// of the two).
+/// of the two). Only surveyors: the key travels in URLs (and so in proxies' logs), so a camat's or
+/// an admin's powers must never ride on one.
 pub fn project_area(user: &CurrentUser, kecamatan: &WilayahKode) -> Result<WilayahKode, Refusal> {
-    user.require_role(&[Role::Surveyor, Role::Camat, Role::Admin])?;
+    require_surveyor(user)?;
     match &user.scope {
         None => Ok(kecamatan.clone()),
         Some(scope) if scope == kecamatan || scope.contains(kecamatan) => Ok(kecamatan.clone()),
         Some(scope) if kecamatan.contains(scope) => Ok(scope.clone()),
         Some(_) => Err(crate::auth::out_of_scope(kecamatan)),
     }
+}
+
+/// 403 unless `user` is a surveyor.
+pub fn require_surveyor(user: &CurrentUser) -> Result<(), Refusal> {
+    if user.role != Role::Surveyor {
+        return Err(Refusal::new(
+            RefusalKind::Forbidden,
+            "surveyors_only",
+            format!(
+                "ODK Collect is for surveyor accounts; this key is of a {}.",
+                user.role
+            ),
+            format!(
+                "ODK Collect hanya untuk akun surveyor; kunci ini milik akun {}.",
+                user.role
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The surveyor's `proposals.csv`: the proposals in their area that still need a survey.
@@ -71,17 +91,68 @@ pub async fn proposals_csv(
     Ok(form::proposals_csv(&open))
 }
 
-/// Receives one POST of a submission: its XML and the photo parts it carries (already staged by
-/// the adapter, named by their part names). On a refusal nothing of this POST is kept.
+/// One POST of a submission: its XML, the photo parts it carries (already staged by the adapter,
+/// named by their part names), and whether Collect marked it `*isIncomplete*` (more POSTs follow).
+#[derive(Debug)]
+pub struct Post<'a> {
+    pub xml: &'a [u8],
+    pub photos: Vec<(String, StagedPhoto)>,
+    pub incomplete: bool,
+}
+
+/// Receives one POST of a submission. On a refusal nothing of this POST is kept.
 pub async fn receive(
     state: &AppState,
     user: &CurrentUser,
     kecamatan: &WilayahKode,
-    raw_xml: &[u8],
-    staged: Vec<(String, StagedPhoto)>,
+    post: Post<'_>,
 ) -> Result<Received, WorkflowError> {
+    let Post {
+        xml: raw_xml,
+        photos: staged,
+        incomplete,
+    } = post;
+    let xml_sha256 = hex::encode(Sha256::digest(raw_xml));
+    // A retry of a submission whose survey is stored (its 201 was lost) is answered at once, as it
+    // was then: what changed since (the surveyor's area, the clock) must not refuse it now.
+    let earlier = match xml::Submission::parse(raw_xml) {
+        Ok(s) => {
+            let mut conn = state.pool.acquire().await?;
+            db::openrosa::find(&mut conn, s.instance_id).await?
+        }
+        Err(_) => None,
+    };
+    if let Some(earlier) = earlier {
+        if earlier.xml_sha256 == xml_sha256 && earlier.surveyor_id == user.id {
+            if earlier.survey_stored {
+                for (_, s) in staged {
+                    photo::discard(state, s).await;
+                }
+                return Ok(Received::Complete {
+                    survey: earlier.instance_id,
+                    new: false,
+                });
+            }
+        } else {
+            for (_, s) in staged {
+                photo::discard(state, s).await;
+            }
+            return Err(xml_conflict(earlier.instance_id));
+        }
+    }
     match admit(state, user, kecamatan, raw_xml, &staged).await {
-        Ok(admitted) => keep(state, user, kecamatan, raw_xml, admitted, staged).await,
+        Ok(admitted) => {
+            keep(
+                state,
+                user,
+                kecamatan,
+                (raw_xml, &xml_sha256),
+                admitted,
+                staged,
+                incomplete,
+            )
+            .await
+        }
         Err(e) => {
             for (_, s) in staged {
                 photo::discard(state, s).await;
@@ -144,11 +215,18 @@ async fn admit(
             );
         }
     }
-    // The edited form corrects the survey of the instance it replaces, when that survey is here.
+    // The edited form corrects the survey of the instance it replaces, when that survey is here,
+    // is this surveyor's and of the same proposal (else it stands as a survey of its own).
+    let proposal_id = submission.proposal_id()?;
     let supersedes = match submission.deprecated_id {
         Some(old) if old != submission.instance_id => {
             let mut conn = state.pool.acquire().await?;
-            db::survey::get(&mut conn, old).await?.map(|_| old)
+            db::survey::get(&mut conn, old)
+                .await?
+                .filter(|s| {
+                    s.proposal_id == proposal_id && s.surveyor.as_deref() == Some(&user.name)
+                })
+                .map(|_| old)
         }
         _ => None,
     };
@@ -177,14 +255,31 @@ async fn admit(
     })
 }
 
-/// Keeps the POST's photos and XML, and stores the survey once every photo is in.
+fn xml_conflict(id: Uuid) -> WorkflowError {
+    Refusal::new(
+        RefusalKind::Conflict,
+        "xml_conflict",
+        format!(
+            "A different form was already sent as {id}. An edited form is sent with a new instanceID and deprecatedID."
+        ),
+        format!(
+            "Formulir lain sudah terkirim dengan instanceID {id}. Formulir yang diedit dikirim dengan instanceID baru dan deprecatedID."
+        ),
+    )
+    .into()
+}
+
+/// Keeps the POST's photos and XML, and stores the survey once every photo is in, or with the
+/// photos that came when the last POST leaves some missing (the phone no longer has them: a
+/// survey held back for them would never be stored, yet Collect counts it sent).
 async fn keep(
     state: &AppState,
     user: &CurrentUser,
     kecamatan: &WilayahKode,
-    raw_xml: &[u8],
+    (raw_xml, xml_sha256): (&[u8], &str),
     admitted: Admitted,
     staged: Vec<(String, StagedPhoto)>,
+    incomplete: bool,
 ) -> Result<Received, WorkflowError> {
     let Admitted {
         submission,
@@ -192,7 +287,6 @@ async fn keep(
         supersedes,
     } = admitted;
     let id = submission.instance_id;
-    let xml_sha256 = hex::encode(Sha256::digest(raw_xml));
     let xml_text = String::from_utf8_lossy(raw_xml);
 
     // The bytes first: content-addressed, so an object kept twice (or kept for a POST that then
@@ -205,7 +299,7 @@ async fn keep(
             sha256: s.sha256.clone(),
             bytes: i64::try_from(s.bytes).unwrap_or(i64::MAX),
             content_type: s.content_type.to_owned(),
-            inspection: serde_json::to_value(&s.inspection).map_err(anyhow::Error::from)?,
+            inspection: serde_json::to_value(&s.inspection).unwrap_or_default(),
         };
         if let Err(e) = photo::keep(state, s).await {
             for (_, rest) in staged {
@@ -227,7 +321,7 @@ async fn keep(
             form_id: &submission.form_id,
             form_version: submission.form_version.as_deref(),
             xml: &xml_text,
-            xml_sha256: &xml_sha256,
+            xml_sha256,
             deprecated_id: submission.deprecated_id,
             attachments_expected: &expected,
         },
@@ -237,16 +331,8 @@ async fn keep(
         return Err(anyhow::anyhow!("submission {id} vanished").into());
     };
     if existing.xml_sha256 != xml_sha256 || existing.surveyor_id != user.id {
-        return refuse(
-            RefusalKind::Conflict,
-            "xml_conflict",
-            format!(
-                "A different form was already sent as {id}. An edited form is sent with a new instanceID and deprecatedID."
-            ),
-            format!(
-                "Formulir lain sudah terkirim dengan instanceID {id}. Formulir yang diedit dikirim dengan instanceID baru dan deprecatedID."
-            ),
-        );
+        // Another POST got in first with another form (between the check above and now).
+        return Err(xml_conflict(id));
     }
     for part in &parts {
         db::openrosa::insert_attachment(&mut tx, id, part).await?;
@@ -264,14 +350,19 @@ async fn keep(
         .collect();
     if !missing.is_empty() {
         missing.sort();
-        return Ok(Received::Waiting { missing });
+        if incomplete {
+            return Ok(Received::Waiting { missing });
+        }
+        tracing::warn!(survey = %id, ?missing, "OpenRosa submission ended without some photos; stored with the others");
     }
 
-    // Every photo is in: the survey, with its photos in the form's order (one file sent for two
-    // questions is one photo).
+    // The survey, with its photos in the form's order (one file sent for two questions is one
+    // photo).
     let mut photos: Vec<PhotoManifestEntry> = Vec::new();
     for (field, file) in &attachments {
-        let a = by_name[file.as_str()];
+        let Some(a) = by_name.get(file.as_str()) else {
+            continue;
+        };
         if photos.iter().any(|p| p.sha256 == a.sha256) {
             continue;
         }
@@ -282,7 +373,7 @@ async fn keep(
             caption: Some((*field).to_owned()),
         });
     }
-    let record = submission.to_record(photos, supersedes)?;
+    let record = submission.to_record(photos.clone(), supersedes)?;
     let new = match super::survey::store(state, user, id, record).await? {
         super::survey::Stored::Created(_) => true,
         super::survey::Stored::Repeat(_) => false,
@@ -290,7 +381,7 @@ async fn keep(
     // Attaching is idempotent, so a POST after a crash between the two steps completes it.
     let mut attached = std::collections::HashSet::new();
     for a in &present {
-        if !attached.insert(a.sha256.as_str()) {
+        if !photos.iter().any(|p| p.sha256 == a.sha256) || !attached.insert(a.sha256.as_str()) {
             continue;
         }
         let inspection: db::survey::ReceivedPhoto =
