@@ -28,6 +28,21 @@ pub async fn create_user(
     Ok(id)
 }
 
+/// Replaces an account's password (its argon2id hash); recorded, the hash itself is not.
+pub async fn set_password(
+    pool: &PgPool,
+    actor: &Actor,
+    user_id: i64,
+    password_hash: &str,
+) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    db::user::set_password(&mut *tx, user_id, password_hash).await?;
+    let change = Change::new(user_id.to_string()).after(json!({"password": true}));
+    crate::audit::record(&mut tx, actor, "user.password", "user", vec![change]).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Stores a new device token's hash; returns the token row's id. The token itself is never stored
 /// or recorded.
 pub async fn issue_token(

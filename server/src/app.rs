@@ -23,4 +23,7 @@ pub struct AppState {
     pub photo_queue: crate::processing::PhotoQueue,
     /// The address phones reach the server at (OpenRosa download URLs); `None`: from each request.
     pub public_url: Option<Arc<str>>,
+    /// A basemap tile URL for the pages' maps (`https://.../{z}/{x}/{y}.png`); `None`: no basemap,
+    /// the polygons on a plain background, which works without internet.
+    pub basemap_url: Option<Arc<str>>,
 }

@@ -37,6 +37,8 @@ pub struct Settings {
     /// The address phones reach the server at, e.g. `https://tinjau.example.go.id` (OpenRosa
     /// download URLs are built on it); `None`: from each request's Host header.
     pub public_url: Option<String>,
+    /// A basemap tile URL for the web maps; `None` (the default): no basemap.
+    pub basemap_url: Option<String>,
 }
 
 impl Settings {
@@ -56,6 +58,7 @@ impl Settings {
             photo_workers: 1,
             openrosa_accept_bytes: crate::routes::openrosa::DEFAULT_ACCEPT_BYTES,
             public_url: None,
+            basemap_url: None,
         }
     }
 }

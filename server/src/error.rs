@@ -141,6 +141,7 @@ impl From<crate::refusal::Refusal> for AppError {
             K::Conflict => StatusCode::CONFLICT,
             K::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             K::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            K::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             K::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             K::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
             K::Locked => StatusCode::LOCKED,

@@ -19,6 +19,8 @@ pub enum RefusalKind {
     PreconditionFailed,
     /// Larger than allowed (413).
     TooLarge,
+    /// Too many attempts; wait (429).
+    TooManyRequests,
     /// Not a kind of content taken here (415).
     UnsupportedMediaType,
     /// Well-formed but not acceptable (422).

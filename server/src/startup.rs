@@ -67,6 +67,7 @@ impl Application {
                 .filter(|t| !t.trim().is_empty())
                 .map(|t| Arc::new(<[u8; 32]>::from(sha2::Sha256::digest(t.trim().as_bytes())))),
             photo_queue: crate::processing::PhotoQueue::default(),
+            basemap_url: settings.basemap_url.as_deref().map(Arc::from),
             public_url: settings
                 .public_url
                 .as_deref()
@@ -122,6 +123,7 @@ fn build_router(state: AppState, settings: &Settings) -> anyhow::Result<Router> 
             }),
         )
         .merge(routes::openrosa::router(settings.openrosa_accept_bytes))
+        .merge(crate::web::router())
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state)

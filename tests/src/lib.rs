@@ -24,6 +24,7 @@ use tinjau_server::Application;
 use tinjau_server::config::Settings;
 use tokio::sync::OnceCell;
 
+pub mod browser;
 pub mod collect;
 pub mod review;
 

@@ -139,6 +139,11 @@ enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Set a user's password for the web pages, read from the first line of standard input
+    Password {
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -343,6 +348,10 @@ struct ServeArgs {
     /// download URLs are built on it [default: each request's Host]
     #[arg(long, env = "TINJAU_PUBLIC_URL")]
     public_url: Option<String>,
+    /// A basemap tile URL for the web maps, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png
+    /// [default: none, the kelurahan polygons on a plain background, which needs no internet]
+    #[arg(long, env = "TINJAU_BASEMAP_URL")]
+    basemap_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -468,6 +477,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(cmd) => {
             let pool = crate::db::migrated_pool(&database_url()?, 2).await?;
             demo(&pool, cmd).await
+        }
+        Command::User(UserCommand::Password { name }) => {
+            let pool = crate::db::migrated_pool(&database_url()?, 2).await?;
+            let found = crate::db::user::by_name(&pool, &name)
+                .await?
+                .with_context(|| format!("no active user named '{name}'"))?;
+            let hash = read_password_hash()?;
+            crate::accounts::set_password(&pool, &crate::audit::Actor::cli(), found.id, &hash)
+                .await?;
+            say!("password of {name} set");
+            Ok(())
         }
         Command::User(UserCommand::Add {
             name,
@@ -682,6 +702,7 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
     settings.admin_token = args.admin_token;
     settings.openrosa_accept_bytes = args.openrosa_accept_bytes;
     settings.public_url = args.public_url;
+    settings.basemap_url = args.basemap_url;
     settings.s3 = args.s3_bucket.map(|bucket| crate::storage::S3Settings {
         bucket,
         endpoint: args.s3_endpoint,

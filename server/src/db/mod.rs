@@ -11,6 +11,7 @@ pub mod openrosa;
 pub mod price;
 pub mod proposal;
 pub mod review;
+pub mod session;
 pub mod survey;
 pub mod user;
 pub mod wilayah;

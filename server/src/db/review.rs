@@ -204,6 +204,17 @@ pub async fn wilayah_nama(
         .await
 }
 
+/// The latest year with proposals in the area (a kecamatan or kelurahan code), if any.
+pub async fn latest_tahun(pool: &sqlx::PgPool, kode: &str) -> Result<Option<i32>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT max(tahun) FROM proposal
+          WHERE kelurahan_kode = $1 OR (kelurahan_kode >= ($1 || '.') AND kelurahan_kode < ($1 || '/'))",
+        kode
+    )
+    .fetch_one(pool)
+    .await
+}
+
 /// Ids of the physical proposals of a kelurahan and year, for the public page.
 pub async fn kelurahan_proposal_ids(
     conn: &mut PgConnection,

@@ -39,6 +39,21 @@ pub async fn by_name(pool: &PgPool, name: &str) -> Result<Option<UserRow>, sqlx:
     .await
 }
 
+pub async fn set_password(
+    pool: impl PgExecutor<'_>,
+    user_id: i64,
+    password_hash: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE app_user SET password_hash = $2 WHERE id = $1",
+        user_id,
+        password_hash
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// Stores a new token's hash for a user; returns the token row's id.
 pub async fn add_token(
     pool: impl PgExecutor<'_>,

@@ -1,0 +1,91 @@
+//! The page shell: head, the bar with the kecamatan's sections, the language switch, sign-out.
+
+use axum::response::{Html, IntoResponse, Response};
+use maud::{DOCTYPE, Markup, html};
+
+use super::Ctx;
+use super::i18n::Lang;
+
+fn head(lang: Lang, title: &str, map: bool) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) " · Tinjau" }
+            link rel="stylesheet" href="/aset/app.css";
+            @if map {
+                link rel="stylesheet" href="/aset/leaflet.css";
+                script src="/aset/leaflet.js" {}
+            }
+            script src="/aset/app.js" defer {}
+            meta name="lang" content=(lang.code());
+        }
+    }
+}
+
+/// A page without the bar (errors, sign-in).
+pub fn bare(lang: Lang, title: &str, body: &Markup) -> Response {
+    Html(
+        html! {
+            (DOCTYPE)
+            html lang=(lang.code()) {
+                (head(lang, title, false))
+                body.bare {
+                    header.bar { a.brand href="/" { "Tinjau" } (language_switch(lang, "/")) }
+                    main { (body) }
+                }
+            }
+        }
+        .into_string(),
+    )
+    .into_response()
+}
+
+fn language_switch(lang: Lang, back: &str) -> Markup {
+    let back = super::urlencode(back);
+    html! {
+        nav.lang {
+            @if lang == Lang::Id {
+                strong { "ID" } " · " a href={ "/bahasa/en?kembali=" (back) } hreflang="en" { "EN" }
+            } @else {
+                a href={ "/bahasa/id?kembali=" (back) } hreflang="id" { "ID" } " · " strong { "EN" }
+            }
+        }
+    }
+}
+
+/// A signed-in page, with the bar of `kecamatan`'s sections when it has one.
+pub fn page(ctx: &Ctx, title: &str, kecamatan: Option<&str>, map: bool, body: &Markup) -> Response {
+    let lang = ctx.lang;
+    Html(
+        html! {
+            (DOCTYPE)
+            html lang=(lang.code()) data-tiles=[ctx.tiles.as_deref()] {
+                (head(lang, title, map))
+                body {
+                    header.bar {
+                        a.brand href="/" { "Tinjau" }
+                        @if let Some(k) = kecamatan {
+                            nav.sections {
+                                a href={ "/kecamatan/" (k) } { (lang.t("Tinjauan", "Review")) }
+                                a href={ "/kecamatan/" (k) "/peta" } { (lang.t("Peta", "Map")) }
+                                a href={ "/kecamatan/" (k) "/kirim" } { (lang.t("Kirim & formulir", "Kirim & forms")) }
+                            }
+                        }
+                        (language_switch(lang, &ctx.path))
+                        @if let Some(session) = &ctx.session {
+                            form.signout method="post" action="/keluar" {
+                                input type="hidden" name="csrf" value=(session.csrf);
+                                span.who { (session.user.name) " (" (session.user.role) ")" }
+                                button type="submit" { (lang.t("Keluar", "Sign out")) }
+                            }
+                        }
+                    }
+                    main { (body) }
+                }
+            }
+        }
+        .into_string(),
+    )
+    .into_response()
+}

@@ -1,0 +1,687 @@
+//! The web pages in a real browser (Debian's Chromium through ChromeDriver) against the real
+//! server: a camat signs in, filters the list, opens a proposal and sees its map drawn, rejects
+//! with a reason, meets a decision made meanwhile by a second session and resolves it, sends
+//! Kirim and downloads the Berita Acara; a lurah cannot reach another kelurahan's pages; a POST
+//! without the CSRF token is refused; the public page shows nothing personal. Screenshots of
+//! each page go to `target/web-screenshots/`.
+
+// Test code: helpers here fail the test loudly, like the tests themselves.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+// One story per test reads better than helpers split for length.
+#![allow(clippy::too_many_lines)]
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use fantoccini::Locator;
+use reqwest::StatusCode;
+use serde_json::json;
+use tinjau_tests::browser::Browser;
+use tinjau_tests::review::{self, Review};
+
+/// Creates an account with a password through the real `tinjau user add`.
+fn account(r: &Review, name: &str, role: &str, wilayah: &str, password: &str) {
+    let mut child = Command::new(tinjau_tests::tinjau_binary().unwrap())
+        .args([
+            "user",
+            "add",
+            "--name",
+            name,
+            "--role",
+            role,
+            "--wilayah",
+            wilayah,
+            "--password-stdin",
+        ])
+        .env("DATABASE_URL", &r.app.database_url)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+const PASSWORD: &str = "kata sandi camat yang panjang";
+
+/// A survey of `proposal` with one real phone photo (its EXIF position in Cideng, beside the fix),
+/// stored and read; returns the survey's id and the photo's SHA-256.
+async fn survey_with_photo(r: &Review, proposal: i64) -> (String, String) {
+    use sha2::Digest as _;
+    let token = r
+        .app
+        .token_for(survey_schema::Role::Surveyor, Some("31.71.01"))
+        .await;
+    let bytes = std::fs::read(tinjau_tests::data("photos/phone_srational_a.jpg")).unwrap();
+    let sha = hex::encode(sha2::Sha256::digest(&bytes));
+    let id = uuid::Uuid::new_v4().to_string();
+    let body = json!({
+        "proposal_id": proposal,
+        "captured_at": "2026-02-10T03:15:00Z",
+        "fix": {"lat": -6.1756, "lon": 106.8095, "accuracy_m": 5.0, "altitude_m": null, "fix_time": "2026-02-10T03:14:58Z"},
+        "trace": {"type": "LineString", "coordinates": [[106.8095, -6.1756], [106.8102, -6.1756]]},
+        "address_confirmed": true, "address_note": null,
+        "technical": {"ok": true, "note": null}, "administrative": {"ok": true, "note": null},
+        "volume": {"value": "180", "satuan": "m2"},
+        "photos": [{"sha256": sha, "bytes": bytes.len(), "content_type": "image/jpeg", "caption": "depan"}],
+        "supersedes": null
+    });
+    let put = r
+        .app
+        .client
+        .put(r.app.url(&format!("/api/v1/surveys/{id}")))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), StatusCode::CREATED);
+    let photo = r
+        .app
+        .client
+        .put(r.app.url(&format!("/api/v1/surveys/{id}/photos/{sha}")))
+        .bearer_auth(&token)
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(photo.status(), StatusCode::CREATED);
+    r.app.survey_when_read(&token, &id).await;
+    (id, sha)
+}
+
+#[tokio::test]
+async fn a_camat_goes_from_sign_in_to_the_berita_acara_in_the_browser() {
+    let r = review::setup().await;
+    let [paving, drainage, beton, _, _] = r.ids[..] else {
+        panic!()
+    };
+    let (survey, sha) = survey_with_photo(&r, paving).await;
+    account(&r, "camat.web", "camat", "31.71.01", PASSWORD);
+    let base = r.app.address.clone();
+    let browser = Browser::start().await;
+
+    // Not signed in: the review sends the browser to sign in, and back after it.
+    browser
+        .goto(&format!("{base}/kecamatan/31.71.01?tahun=2026"))
+        .await;
+    assert!(
+        browser
+            .client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/masuk")
+    );
+    browser.shot("01-sign-in").await;
+    // A wrong password is refused with a message, in Indonesian.
+    browser.sign_in(&base, "camat.web", "salah").await;
+    assert!(
+        browser
+            .text("p.alert.error")
+            .await
+            .contains("Nama atau kata sandi salah")
+    );
+    browser
+        .goto(&format!(
+            "{base}/masuk?lanjut=%2Fkecamatan%2F31.71.01%3Ftahun%3D2026"
+        ))
+        .await;
+    let form = browser
+        .client
+        .form(Locator::Css("section.signin form"))
+        .await
+        .unwrap();
+    form.set_by_name("name", "camat.web").await.unwrap();
+    form.set_by_name("password", PASSWORD).await.unwrap();
+    form.submit().await.unwrap();
+    browser.wait_for("table.review").await;
+    assert!(
+        browser
+            .text("h1")
+            .await
+            .contains("Tinjauan Kecamatan Gambir 2026"),
+        "{}",
+        browser.text("h1").await
+    );
+    let cookies = browser.client.get_all_cookies().await.unwrap();
+    let session = cookies
+        .iter()
+        .find(|c| c.name() == "tinjau_sesi")
+        .expect("a session cookie");
+    assert_eq!(session.http_only(), Some(true));
+    assert_eq!(
+        session.same_site().map(|s| format!("{s:?}")).as_deref(),
+        Some("Strict")
+    );
+    browser.shot("02-review-list").await;
+    // Rows say in one line what is wrong, money as Rupiah.
+    let text = browser.body_text().await;
+    assert!(text.contains("Rp 32.000.000"), "{text}");
+    assert!(browser.count("table.review tbody tr").await >= 3);
+
+    // Filter: the undecided drainage only, by the decision and the finding's severity.
+    let filters = browser
+        .client
+        .form(Locator::Css("form.filters"))
+        .await
+        .unwrap();
+    browser
+        .client
+        .find(Locator::Css("select[name=decision]"))
+        .await
+        .unwrap()
+        .select_by_value("undecided")
+        .await
+        .unwrap();
+    filters.submit().await.unwrap();
+    browser.wait_for("table.review").await;
+    assert!(
+        browser
+            .client
+            .current_url()
+            .await
+            .unwrap()
+            .query()
+            .unwrap()
+            .contains("decision=undecided")
+    );
+    let rows = browser.count("table.review tbody tr").await;
+    assert!(
+        rows >= 3,
+        "every physical proposal is undecided yet: {rows}"
+    );
+
+    // English by the switch, and back.
+    browser
+        .client
+        .find(Locator::Css("nav.lang a[hreflang=en]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for("table.review").await;
+    assert!(browser.text("h1").await.starts_with("Review of Kecamatan"));
+    browser.shot("03-review-list-english").await;
+    browser
+        .client
+        .find(Locator::Css("nav.lang a[hreflang=id]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for("table.review").await;
+
+    // The proposal's page: its map draws the kelurahan and the survey's fix with its accuracy.
+    browser.goto(&format!("{base}/usulan/{paving}")).await;
+    browser.wait_for("#map[data-ready='1']").await;
+    assert!(
+        browser.count("path.feature-kelurahan").await >= 1,
+        "the kelurahan polygon is drawn"
+    );
+    assert_eq!(
+        browser.count("path.feature-fix").await,
+        1,
+        "the survey's fix is drawn"
+    );
+    assert_eq!(
+        browser.count("path.feature-accuracy").await,
+        1,
+        "with its accuracy circle"
+    );
+    assert_eq!(
+        browser.count("path.feature-trace").await,
+        1,
+        "the traced line"
+    );
+    assert_eq!(
+        browser.count("path.feature-photo").await,
+        1,
+        "the photo's EXIF position"
+    );
+    assert_eq!(
+        browser.count("path.feature-photo-link").await,
+        1,
+        "joined to the fix"
+    );
+    // The photo as a thumbnail, opening to the full photo.
+    browser.wait_for("div.thumbs img").await;
+    // Thumbnails load lazily: scrolled into view, it shows.
+    let mut loaded = serde_json::Value::Null;
+    for _ in 0..50 {
+        loaded = browser
+            .client
+            .execute(
+                "const i = document.querySelector('div.thumbs img'); i.scrollIntoView(); return i.complete ? i.naturalWidth : 0;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if loaded.as_u64().unwrap_or(0) > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        loaded.as_u64().unwrap_or(0) > 100,
+        "the thumbnail shows: {loaded}"
+    );
+    browser.shot("04b-proposal-photos").await;
+    let full = browser
+        .client
+        .find(Locator::Css("div.thumbs a"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(full, format!("/foto/{survey}/{sha}"));
+    // Every finding with its explanation and numbers: one photo where two are needed.
+    let findings = browser.text("section.anomalies").await;
+    assert!(
+        findings.contains("PHOTO_MISSING") && findings.contains("Hanya 1 foto; minimal 2"),
+        "{findings}"
+    );
+    browser.shot("04-proposal").await;
+
+    // Reject the beton (done in 2025) with ground (f).
+    browser.goto(&format!("{base}/usulan/{beton}")).await;
+    browser.wait_for("form.decision").await;
+    browser
+        .client
+        .find(Locator::Css("input[name=action][value=reject]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .client
+        .find(Locator::Css("select[name=reason]"))
+        .await
+        .unwrap()
+        .select_by_value("f")
+        .await
+        .unwrap();
+    browser
+        .client
+        .find(Locator::Css("textarea[name=note]"))
+        .await
+        .unwrap()
+        .send_keys("Sudah dikerjakan 2025")
+        .await
+        .unwrap();
+    browser
+        .client
+        .find(Locator::Css("form.decision button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for("p.alert.saved").await;
+    assert!(browser.text("dd.decision").await.contains("Ditolak"));
+    browser.shot("05-rejected").await;
+
+    // A second session decides the drainage while this one has its form open: the stale form is
+    // shown as such, with what changed, and deciding again works.
+    browser.goto(&format!("{base}/usulan/{drainage}")).await;
+    browser.wait_for("form.decision").await;
+    let (_, list) = review::list(&r, &r.camat, "").await;
+    let version = format!("\"{}\"", review::item(&list, drainage)["version"]);
+    let (status, _, _) = review::decide(
+        &r,
+        &r.camat,
+        drainage,
+        &uuid::Uuid::new_v4().to_string(),
+        Some(&version),
+        &json!({"action": "reject", "reason": "c", "note": "sasaran tidak jelas"}),
+    )
+    .await;
+    assert!(status.is_success(), "{status}");
+    browser
+        .client
+        .find(Locator::Css("input[name=action][value=approve]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .client
+        .find(Locator::Css("form.decision button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for("div.alert.stale").await;
+    let stale = browser.text("div.alert.stale").await;
+    assert!(stale.contains("diputuskan orang lain"), "{stale}");
+    assert!(
+        stale.contains("ditolak") && stale.contains("sasaran tidak jelas"),
+        "what changed: {stale}"
+    );
+    browser.shot("06-stale-decision").await;
+    browser
+        .client
+        .find(Locator::Css("input[name=action][value=approve]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .client
+        .find(Locator::Css("form.decision button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for("p.alert.saved").await;
+    assert!(browser.text("dd.decision").await.contains("Disetujui"));
+
+    // A POST without the CSRF token is refused, even with the session cookie.
+    let cookie = browser.cookie_header().await;
+    let forged = r
+        .app
+        .client
+        .post(format!("{base}/usulan/{paving}/keputusan"))
+        .header("Cookie", &cookie)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "version=1&decision_id={}&action=approve",
+            uuid::Uuid::new_v4()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert!(forged.text().await.unwrap().contains("CSRF"));
+    let photo = r
+        .app
+        .client
+        .get(format!("{base}/foto/{survey}/{sha}"))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(photo.status(), StatusCode::OK);
+    assert_eq!(photo.headers()["content-type"], "image/jpeg");
+
+    // Kirim: first the list of what is undecided, then the confirmation; afterwards locked, with
+    // the forms to download.
+    browser
+        .goto(&format!("{base}/kecamatan/31.71.01/kirim?tahun=2026"))
+        .await;
+    assert!(browser.body_text().await.contains("belum diputuskan"));
+    assert!(browser.count("ul.undecided li").await >= 1);
+    browser.shot("07-kirim-undecided").await;
+    browser.goto(&format!("{base}/usulan/{paving}")).await;
+    browser.wait_for("form.decision").await;
+    browser
+        .client
+        .find(Locator::Css("input[name=action][value=approve]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .client
+        .find(Locator::Css("form.decision button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for("p.alert.saved").await;
+    browser
+        .goto(&format!("{base}/kecamatan/31.71.01/kirim?tahun=2026"))
+        .await;
+    browser.wait_for("form.kirim").await;
+    browser
+        .client
+        .find(Locator::Css("form.kirim input[name=yakin]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .client
+        .find(Locator::Css("form.kirim button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for("ul.downloads").await;
+    assert!(browser.text("p.alert.locked").await.contains("Terkirim"));
+    browser.shot("08-kirim-sent").await;
+    let href = browser
+        .client
+        .find(Locator::Css("ul.downloads a[href*='berita-acara.pdf']"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let pdf = r
+        .app
+        .client
+        .get(format!("{base}{href}"))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.status(), StatusCode::OK);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let bytes = pdf.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ba.pdf");
+    std::fs::write(&path, &bytes).unwrap();
+    let text = Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.to_uppercase().contains("BERITA ACARA"), "{text}");
+
+    // The kecamatan map: every proposal with a position, clickable to its page.
+    browser
+        .goto(&format!("{base}/kecamatan/31.71.01/peta?tahun=2026"))
+        .await;
+    browser.wait_for("#map[data-ready='1']").await;
+    assert!(
+        browser.count("path.feature-kelurahan").await >= 6,
+        "Gambir's six kelurahan"
+    );
+    assert!(browser.count("path.feature-proposal").await >= 1);
+    browser.shot("09-kecamatan-map").await;
+
+    // Sign-out revokes the session on the server: the old cookie opens nothing.
+    browser
+        .goto(&format!("{base}/kecamatan/31.71.01?tahun=2026"))
+        .await;
+    browser
+        .client
+        .find(Locator::Css("form.signout button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for("section.signin").await;
+    let replay = r
+        .app
+        .client
+        .get(format!("{base}/kecamatan/31.71.01"))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert!(replay.url().path().ends_with("/masuk"), "{}", replay.url());
+}
+
+#[tokio::test]
+async fn a_lurah_sees_only_its_kelurahan_and_the_public_page_nothing_personal() {
+    let r = review::setup().await;
+    let [paving, drainage, ..] = r.ids[..] else {
+        panic!()
+    };
+    review::survey(&r, paving, "180").await;
+    // The lurah of Kebon Kelapa (31.71.01.1003), where the drainage is; the paving is in Cideng.
+    account(&r, "lurah.kebonkelapa", "lurah", "31.71.01.1003", PASSWORD);
+    let base = r.app.address.clone();
+    let browser = Browser::start().await;
+    browser.sign_in(&base, "lurah.kebonkelapa", PASSWORD).await;
+    browser.wait_for("table.review").await;
+    let text = browser.body_text().await;
+    assert!(text.contains("Pembangunan saluran drainase"), "{text}");
+    assert!(
+        !text.contains("Pemasangan paving block"),
+        "another kelurahan's proposal is listed: {text}"
+    );
+    browser.goto(&format!("{base}/usulan/{drainage}")).await;
+    browser.wait_for("section.facts").await;
+    browser.goto(&format!("{base}/usulan/{paving}")).await;
+    browser.wait_for("section.error").await;
+    assert!(
+        browser
+            .text("section.error")
+            .await
+            .contains("di luar wilayah")
+    );
+    browser.shot("10-lurah-refused").await;
+    let cookie = browser.cookie_header().await;
+    let r2 = r
+        .app
+        .client
+        .get(format!("{base}/kecamatan/31.71.01?kelurahan=31.71.01.1002"))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r2.status(), StatusCode::FORBIDDEN);
+
+    // The public page of Cideng, on a phone-sized window, signed out.
+    browser.client.set_window_size(412, 900).await.unwrap();
+    let anonymous = Browser::start().await;
+    anonymous.client.set_window_size(412, 900).await.unwrap();
+    anonymous
+        .goto(&format!("{base}/publik/kelurahan/31.71.01.1002?tahun=2026"))
+        .await;
+    anonymous.wait_for("table.public").await;
+    let text = anonymous.body_text().await;
+    assert!(text.contains("Pemasangan paving block"), "{text}");
+    for personal in ["surveyor", "camat", "tjau_", "Keluar", "Sign out"] {
+        assert!(
+            !text.contains(personal),
+            "{personal} on the public page: {text}"
+        );
+    }
+    anonymous.shot("11-public-phone").await;
+}
+
+/// The sign-in form's CSRF token and its cookie, as a browser gets them.
+async fn sign_in_form(r: &Review, proto: &str) -> (String, String) {
+    let page = r
+        .app
+        .client
+        .get(r.app.url("/masuk"))
+        .header("X-Forwarded-Proto", proto)
+        .send()
+        .await
+        .unwrap();
+    let cookie = page.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let html = page.text().await.unwrap();
+    let token = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    (cookie.split(';').next().unwrap().to_owned(), token)
+}
+
+#[tokio::test]
+async fn repeated_wrong_passwords_delay_the_next_attempt_and_cookies_are_secure_behind_tls() {
+    let r = review::setup().await;
+    account(&r, "camat.lock", "camat", "31.71.01", PASSWORD);
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let attempt = |password: &'static str| {
+        let r = &r;
+        let client = no_redirects.clone();
+        async move {
+            let (cookie, token) = sign_in_form(r, "https").await;
+            client
+                .post(r.app.url("/masuk"))
+                .header("Cookie", cookie)
+                .header("X-Forwarded-Proto", "https")
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body(format!(
+                    "name=camat.lock&password={}&csrf={token}&lanjut=%2F",
+                    password.replace(' ', "+")
+                ))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Behind TLS the session cookie is Secure, HttpOnly and SameSite=Strict.
+    let ok = attempt(PASSWORD).await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    let set = ok
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("tinjau_sesi="))
+        .unwrap();
+    for flag in ["HttpOnly", "SameSite=Strict", "Secure", "Max-Age=43200"] {
+        assert!(set.contains(flag), "{flag} missing: {set}");
+    }
+    // Five wrong passwords are answered as wrong; then even the right one waits.
+    for _ in 0..5 {
+        let wrong = attempt("salah sekali").await;
+        assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+        assert!(
+            wrong
+                .text()
+                .await
+                .unwrap()
+                .contains("Nama atau kata sandi salah")
+        );
+    }
+    let locked = attempt(PASSWORD).await;
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(locked.text().await.unwrap().contains("coba lagi dalam"));
+    // A sign-in form without its own CSRF cookie is refused.
+    let forged = no_redirects
+        .post(r.app.url("/masuk"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("name=camat.lock&password=x&csrf=abc")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+}
