@@ -675,6 +675,19 @@ async fn repeated_wrong_passwords_delay_the_next_attempt_and_cookies_are_secure_
     let locked = attempt(PASSWORD).await;
     assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(locked.text().await.unwrap().contains("coba lagi dalam"));
+    // Only this site's paths are where a page sends the browser back to (a tab would make `//`).
+    for evil in [
+        "%2F%2Fevil.example",
+        "%2F%09%2Fevil.example",
+        "https%3A%2F%2Fevil.example",
+    ] {
+        let back = no_redirects
+            .get(r.app.url(&format!("/bahasa/en?kembali={evil}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(back.headers()["location"], "/", "{evil}");
+    }
     // A sign-in form without its own CSRF cookie is refused.
     let forged = no_redirects
         .post(r.app.url("/masuk"))

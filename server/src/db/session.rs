@@ -88,13 +88,15 @@ pub async fn revoke(pool: &PgPool, id_sha256: &str) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// The run of wrong passwords for a login name: how many, and when the last was.
+/// The run of wrong passwords for a login name: how many, and when the last was. A run ends an
+/// hour after its last wrong password, so an old run does not keep a person waiting.
 pub async fn failures(
     pool: &PgPool,
     name: &str,
 ) -> Result<Option<(i32, DateTime<Utc>)>, sqlx::Error> {
     let row = sqlx::query!(
-        "SELECT failures, last_at FROM sign_in_failure WHERE name = $1",
+        "SELECT failures, last_at FROM sign_in_failure
+          WHERE name = $1 AND last_at > now() - interval '1 hour'",
         name
     )
     .fetch_optional(pool)
@@ -105,7 +107,10 @@ pub async fn failures(
 pub async fn record_failure(pool: &PgPool, name: &str) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "INSERT INTO sign_in_failure (name, failures, last_at) VALUES ($1, 1, now())
-         ON CONFLICT (name) DO UPDATE SET failures = sign_in_failure.failures + 1, last_at = now()",
+         ON CONFLICT (name) DO UPDATE
+            SET failures = CASE WHEN sign_in_failure.last_at > now() - interval '1 hour'
+                                THEN sign_in_failure.failures + 1 ELSE 1 END,
+                last_at = now()",
         name
     )
     .execute(pool)

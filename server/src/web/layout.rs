@@ -69,7 +69,9 @@ pub fn page(ctx: &Ctx, title: &str, kecamatan: Option<&str>, map: bool, body: &M
                             nav.sections {
                                 a href={ "/kecamatan/" (k) } { (lang.t("Tinjauan", "Review")) }
                                 a href={ "/kecamatan/" (k) "/peta" } { (lang.t("Peta", "Map")) }
-                                a href={ "/kecamatan/" (k) "/kirim" } { (lang.t("Kirim & formulir", "Kirim & forms")) }
+                                @if ctx.session.as_ref().is_some_and(|s| s.user.role != survey_schema::Role::Lurah) {
+                                    a href={ "/kecamatan/" (k) "/kirim" } { (lang.t("Kirim & formulir", "Kirim & forms")) }
+                                }
                             }
                         }
                         (language_switch(lang, &ctx.path))

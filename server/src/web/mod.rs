@@ -139,7 +139,14 @@ impl FromRequestParts<AppState> for SignedIn {
         if let Some(session) = ctx.session.clone() {
             Ok(Self { ctx, session })
         } else {
-            let back = urlencode(&ctx.path);
+            // After signing in again the browser GETs this path: a form's action goes back to the
+            // page that holds the form.
+            let page = if parts.method == axum::http::Method::GET {
+                ctx.path.as_str()
+            } else {
+                ctx.path.trim_end_matches("/keputusan")
+            };
+            let back = urlencode(local_path(Some(page)).as_str());
             Err(Redirect::to(&format!("/masuk?lanjut={back}")).into_response())
         }
     }
@@ -159,10 +166,24 @@ pub fn urlencode(value: &str) -> String {
 }
 
 /// Only a path of this site may be where a form sends the browser back to.
+///
+/// ```
+/// # use tinjau_server::web::local_path;
+/// assert_eq!(local_path(Some("/usulan/3?x=1")), "/usulan/3?x=1");
+/// for bad in ["//evil.example", "/\\evil", "/\t/evil.example", "https://evil.example", "/é"] {
+///     assert_eq!(local_path(Some(bad)), "/");
+/// }
+/// ```
 pub fn local_path(raw: Option<&str>) -> String {
-    raw.filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains('\\'))
-        .unwrap_or("/")
-        .to_owned()
+    raw.filter(|p| {
+        p.starts_with('/')
+            && !p.starts_with("//")
+            && !p.contains('\\')
+            // No control characters or spaces (browsers drop a tab: `/\t/x` would be `//x`).
+            && p.bytes().all(|b| b.is_ascii_graphic())
+    })
+    .unwrap_or("/")
+    .to_owned()
 }
 
 /// A refusal or failure, as a page in the reader's language (with the other language below).

@@ -560,6 +560,8 @@ fn details_list(details: &serde_json::Value) -> Markup {
 /// What is shown above the form when a decision was made meanwhile by someone else.
 struct Stale {
     latest: Option<serde_json::Value>,
+    seen: i32,
+    current: i64,
 }
 
 // One page, read top to bottom: splitting it would only scatter the markup.
@@ -615,7 +617,8 @@ async fn render_proposal(
         @if let Some(n) = notice { (n) }
         @if let Some(stale) = &stale {
             div.alert.stale role="alert" {
-                strong { (lang.t("Usulan ini diputuskan orang lain sementara Anda membacanya.", "Someone else decided this proposal while you were reading it.")) }
+                strong { (lang.t("Usulan ini berubah sementara Anda membacanya: diputuskan orang lain, atau ada survei atau temuan baru.", "This proposal changed while you were reading it: someone else decided it, or a survey or finding came in.")) }
+                p { (lang.t("Versi yang Anda lihat: ", "The version you saw: ")) (stale.seen) (lang.t("; kini: ", "; now: ")) (stale.current) "." }
                 @if let Some(latest) = &stale.latest {
                     p { (lang.t("Keputusan terbaru: ", "Latest decision: "))
                         (action_label(lang, latest["action"].as_str().unwrap_or_default())) " "
@@ -636,6 +639,10 @@ async fn render_proposal(
                 dt { (lang.t("Keputusan", "Decision")) } dd.decision { (decision_label(lang, item.decision))
                     @if let Some(r) = item.reason { " — " (reason_label(lang, r)) }
                     @if let Some(by) = &item.decided_by { " · " (by) } @if let Some(at) = item.decided_at { " · " (wib_time(at)) } }
+                @if item.decision == DecisionStatus::Corrected {
+                    dt { (lang.t("Volume disetujui", "Agreed volume")) } dd { (number(item.decided.volume)) " " (item.decided.satuan) " · " (rupiah(item.decided.anggaran)) }
+                }
+                @if let Some(n) = &item.note { dt { (lang.t("Catatan keputusan", "Decision note")) } dd { (n) } }
                 dt { (lang.t("Survei", "Survey")) } dd { (survey_label(lang, item.survey_status))
                     @if let Some(s) = &item.survey {
                         " · " (wib_time(s.captured_at)) @if let Some(by) = &s.surveyor { " · " (by) }
@@ -710,7 +717,7 @@ async fn render_proposal(
                         }
                     }
                     label.volume { (lang.t("Volume baru", "New volume")) " "
-                        input name="volume" inputmode="decimal" value=(suggestion.and_then(|s| s.volume).map(number).unwrap_or_default());
+                        input name="volume" inputmode="decimal" value=(suggestion.and_then(|s| s.volume).map(|v| v.normalize().to_string().replace('.', ",")).unwrap_or_default());
                         " " input name="satuan" size="6" value=(suggestion.and_then(|s| s.satuan.clone()).unwrap_or_else(|| item.satuan.clone()));
                     }
                     label.note { (lang.t("Catatan", "Note")) textarea name="note" rows="3" maxlength="2000" {} }
@@ -762,12 +769,29 @@ pub struct DecisionForm {
     pub satuan: String,
 }
 
-/// A decimal as a person types it here: `185,5` or `185.5`, dots between thousands allowed when
-/// there is a comma.
+/// A decimal as a person types it here: `185,5` or `185.5`; dots between thousands when there is
+/// a comma, or when every group after a dot has three digits (`1.250` is one thousand two hundred
+/// and fifty, as Indonesians write it).
+///
+/// ```text
+/// 185,5 → 185.5   185.5 → 185.5   1.250 → 1250   1.250,75 → 1250.75   12.5 → 12.5
+/// ```
 fn typed_decimal(raw: &str) -> Option<rust_decimal::Decimal> {
     let raw = raw.trim();
+    let thousands = {
+        let mut groups = raw.split('.');
+        let first = groups.next().unwrap_or_default();
+        let rest: Vec<&str> = groups.collect();
+        !rest.is_empty()
+            && (1..=3).contains(&first.len())
+            && rest
+                .iter()
+                .all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()))
+    };
     let normal = if raw.contains(',') {
         raw.replace('.', "").replace(',', ".")
+    } else if thousands {
+        raw.replace('.', "")
     } else {
         raw.to_owned()
     };
@@ -838,8 +862,24 @@ pub async fn decide(
                 .as_ref()
                 .map(|d| d["latest_decision"].clone())
                 .filter(|v| !v.is_null());
-            let mut response =
-                render_proposal(&state, &ctx, &session, id, None, Some(Stale { latest })).await?;
+            let current = r
+                .details
+                .as_ref()
+                .and_then(|d| d["current_version"].as_i64())
+                .unwrap_or_default();
+            let mut response = render_proposal(
+                &state,
+                &ctx,
+                &session,
+                id,
+                None,
+                Some(Stale {
+                    latest,
+                    seen: form.version,
+                    current,
+                }),
+            )
+            .await?;
             *response.status_mut() = StatusCode::CONFLICT;
             Ok(response)
         }
@@ -1065,6 +1105,10 @@ async fn photo_object(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, max-age=86400"),
     );
+    response.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     Ok(response)
 }
 
@@ -1262,5 +1306,26 @@ pub async fn public_page(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=300"),
     );
+    // The language is the reader's cookie.
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Cookie"));
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::typed_decimal;
+
+    #[test]
+    fn volumes_are_read_as_indonesians_write_them() {
+        let d = |s: &str| typed_decimal(s).map(|v| v.normalize().to_string());
+        assert_eq!(d("185,5").as_deref(), Some("185.5"));
+        assert_eq!(d("185.5").as_deref(), Some("185.5"));
+        assert_eq!(d("1.250").as_deref(), Some("1250"));
+        assert_eq!(d("1.250,75").as_deref(), Some("1250.75"));
+        assert_eq!(d("12.5").as_deref(), Some("12.5"));
+        assert_eq!(d(" 200 ").as_deref(), Some("200"));
+        assert_eq!(d("dua ratus"), None);
+    }
 }

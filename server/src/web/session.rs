@@ -154,8 +154,17 @@ pub async fn sign_in(
 /// An argon2id hash of nothing anyone types, for the timing of unknown names.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$J2DmgFbB8M3SMJzMSsGXs6UG1w1oY4r6cGpSh2XG5T0";
 
+/// At most this many password checks at once: each is an argon2 run of about 19 MiB, and a flood
+/// of sign-ins with invented names must not take the server's memory.
+static VERIFYING: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(4));
+
 async fn verify(password: String, hash: String) -> Result<bool, WorkflowError> {
     use argon2::PasswordVerifier as _;
+    let _permit = VERIFYING
+        .acquire()
+        .await
+        .map_err(|e| WorkflowError::Internal(anyhow::anyhow!("password checks closed: {e}")))?;
     tokio::task::spawn_blocking(move || {
         let Ok(parsed) = argon2::PasswordHash::new(&hash) else {
             return false;

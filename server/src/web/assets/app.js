@@ -11,6 +11,13 @@ function tinjauMap(element) {
   return map;
 }
 
+// Leaflet puts a tooltip's string in as HTML: text from data (a proposal's words) is escaped.
+function tinjauText(value) {
+  return String(value === undefined || value === null ? "" : value)
+    .replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+}
+
 function tinjauFetch(url) {
   return fetch(url, { credentials: "same-origin" }).then(function (r) {
     if (!r.ok) { throw new Error(url + " " + r.status); }
@@ -62,7 +69,7 @@ function tinjauKecamatanMap(id) {
   Promise.all([tinjauFetch(config.boundaries), tinjauFetch(config.points)]).then(function (both) {
     var polygons = L.geoJSON(both[0], {
       style: { color: "#37474f", weight: 1.5, fillColor: "#c8e6c9", fillOpacity: 0.3, className: "feature-kelurahan" },
-      onEachFeature: function (feature, layer) { layer.bindTooltip(feature.properties.nama || feature.properties.kode); }
+      onEachFeature: function (feature, layer) { layer.bindTooltip(tinjauText(feature.properties.nama || feature.properties.kode)); }
     }).addTo(map);
     L.geoJSON(both[1], {
       pointToLayer: function (feature, latlng) {
@@ -74,7 +81,7 @@ function tinjauKecamatanMap(id) {
       },
       onEachFeature: function (feature, layer) {
         var p = feature.properties;
-        layer.bindTooltip("#" + p.id + " " + p.usulan + " — " + p.decision_label);
+        layer.bindTooltip(tinjauText("#" + p.id + " " + p.usulan + " — " + p.decision_label));
         layer.on("click", function () { window.location.href = "/usulan/" + p.id; });
       }
     }).addTo(map);
