@@ -199,6 +199,31 @@ async fn a_camat_goes_from_sign_in_to_the_berita_acara_in_the_browser() {
         rows >= 3,
         "every physical proposal is undecided yet: {rows}"
     );
+    // And by kelurahan: Petojo Utara holds the drainage only.
+    browser
+        .client
+        .find(Locator::Css("select[name=kelurahan]"))
+        .await
+        .unwrap()
+        .select_by_value("31.71.01.1003")
+        .await
+        .unwrap();
+    browser
+        .client
+        .form(Locator::Css("form.filters"))
+        .await
+        .unwrap()
+        .submit()
+        .await
+        .unwrap();
+    browser.wait_for("table.review").await;
+    assert_eq!(browser.count("table.review tbody tr").await, 1);
+    assert!(
+        browser
+            .text("table.review tbody")
+            .await
+            .contains("saluran drainase")
+    );
 
     // English by the switch, and back.
     browser

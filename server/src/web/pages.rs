@@ -396,6 +396,14 @@ pub async fn review_page(
         .await
         .map_err(fail(lang))?;
     drop(conn);
+    // The kelurahan to filter by: those of the kecamatan the person may read (a lurah: its own).
+    let kelurahan: Vec<(String, String)> = crate::db::wilayah::children(&state.pool, &kecamatan)
+        .await
+        .map_err(db_fail(lang))?
+        .into_iter()
+        .filter(|w| WilayahKode::parse(&w.kode).is_ok_and(|k| session.user.covers(&k)))
+        .map(|w| (w.kode, w.nama))
+        .collect();
     let pages = (list.total + list.per_page - 1) / list.per_page.max(1);
     let selected = |field: &Option<String>, value: &str| non_empty(field.as_ref()) == Some(value);
     let title = format!(
@@ -427,6 +435,16 @@ pub async fn review_page(
         }
         form.filters method="get" {
             input type="hidden" name="tahun" value=(tahun);
+            @if kelurahan.len() > 1 {
+                label { (lang.t("Kelurahan", "Kelurahan")) " "
+                    select name="kelurahan" {
+                        option value="" { (lang.t("Semua", "All")) }
+                        @for (kode, nama) in &kelurahan {
+                            option value=(kode) selected[selected(&q.kelurahan, kode)] { (nama) }
+                        }
+                    }
+                }
+            }
             label { (lang.t("Tingkat", "Severity")) " "
                 select name="severity" {
                     option value="" { (lang.t("Semua", "All")) }
