@@ -669,3 +669,57 @@ async fn a_catalogue_edit_recognises_what_was_unknown_and_is_checked_again() {
         assert!(err.contains(expected), "{expected}: {err}");
     }
 }
+
+#[tokio::test]
+async fn a_loosely_spelled_kelurahan_is_taken_from_the_pin_its_polygon_holds() {
+    let app = spawn_app_with_reference_data().await;
+    let dir = tempfile::tempdir().unwrap();
+    // "Sideng" for Cideng (31.71.01.1002): too far for a name alone (similarity 0.89 < 0.92).
+    let header =
+        "No;Usulan Kegiatan;Kelurahan;Volume;Satuan;Perkiraan Anggaran;Latitude;Longitude\n";
+    let without_pin = write(
+        dir.path(),
+        "a.csv",
+        format!("{header}1;Pemasangan paving block;Sideng;200;m2;Rp 32.000.000;;\n").as_bytes(),
+    );
+    let err = import(&app.pool, &without_pin, &options(2026))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("Sideng"), "{err}");
+    assert_eq!(proposal_count(&app).await, 0);
+
+    // With a map pin inside Cideng the row is taken, and the summary says why.
+    let with_pin = write(
+        dir.path(),
+        "b.csv",
+        format!("{header}1;Pemasangan paving block;Sideng;200;m2;Rp 32.000.000;-6,1756;106,8095\n")
+            .as_bytes(),
+    );
+    let summary = import(&app.pool, &with_pin, &options(2026)).await.unwrap();
+    assert_eq!(
+        summary.fuzzy_matches.len(),
+        1,
+        "{:?}",
+        summary.fuzzy_matches
+    );
+    assert!(
+        summary.fuzzy_matches[0].contains(
+            "'Sideng' taken as 31.71.01.1002 Cideng: its polygon holds the row's map pin"
+        ),
+        "{:?}",
+        summary.fuzzy_matches
+    );
+    let kode: String = sqlx::query_scalar("SELECT kelurahan_kode FROM proposal")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(kode, "31.71.01.1002");
+
+    // A pin in a kelurahan of quite another name does not make a wrong name right.
+    let far = write(
+        dir.path(),
+        "c.csv",
+        format!("{header}1;Saluran;Atlantis;100;m;Rp 10.000.000;-6,1756;106,8095\n").as_bytes(),
+    );
+    assert!(import(&app.pool, &far, &options(2026)).await.is_err());
+}

@@ -401,6 +401,10 @@ fn parse_row(
         problems.push(("Usulan Kegiatan", "is empty".into()));
     }
 
+    let pin = parse_pin(&get(Field::Lat), &get(Field::Lon)).unwrap_or_else(|e| {
+        problems.push(("Latitude/Longitude", e));
+        None
+    });
     let kelurahan_text = text(&get(Field::Kelurahan)).unwrap_or_default();
     let kecamatan_text = text(&get(Field::Kecamatan)).unwrap_or_default();
     let kelurahan = if kelurahan_text.is_empty() {
@@ -408,14 +412,18 @@ fn parse_row(
         None
     } else {
         let key = (kelurahan_text.clone(), kecamatan_text.clone());
-        match cache
+        let by_name = cache
             .entry(key)
             .or_insert_with(|| resolver.resolve(&kelurahan_text, &kecamatan_text))
-        {
-            Ok(found) => Some(found.clone()),
+            .clone();
+        match by_name {
+            Ok(found) => Some(found),
             Err(e) => {
-                problems.push(("Kelurahan", e.clone()));
-                None
+                let found = pin.and_then(|p| resolver.by_pin(&kelurahan_text, p));
+                if found.is_none() {
+                    problems.push(("Kelurahan", e));
+                }
+                found
             }
         }
     };
@@ -475,11 +483,6 @@ fn parse_row(
             None
         }
     };
-
-    let pin = parse_pin(&get(Field::Lat), &get(Field::Lon)).unwrap_or_else(|e| {
-        problems.push(("Latitude/Longitude", e));
-        None
-    });
 
     let (mut rt, mut rw) = (text(&get(Field::Rt)), text(&get(Field::Rw)));
     if let Some(both) = text(&get(Field::RtRw))
@@ -611,6 +614,8 @@ struct KelurahanResolver {
     /// Level-3 codes and normalised names within the scope.
     kecamatan: Vec<(String, String)>,
     known_codes: HashSet<String>,
+    /// The kelurahan polygons, for a row's map pin as evidence of a name that matches only loosely.
+    index: Option<geo_rules::BoundaryIndex>,
 }
 
 /// `"Kel. Kebon  Kelapa"` → `"kebon kelapa"`.
@@ -642,10 +647,41 @@ impl KelurahanResolver {
             }
         }
         let known_codes = kelurahan.iter().map(|(k, _, _)| k.clone()).collect();
+        // Without polygons (a database with the code list only) names alone decide.
+        let index = crate::locator::load(pool)
+            .await
+            .ok()
+            .filter(|i| !i.is_empty());
         Ok(Self {
             kelurahan,
             kecamatan,
             known_codes,
+            index,
+        })
+    }
+
+    /// A name that matched no kelurahan well enough, taken from the row's map pin: the kelurahan
+    /// whose polygon holds the pin, when its name is still close (a vowel changed, a letter doubled
+    /// or dropped: Jaro-Winkler 0.80 or more). `None` keeps the refusal.
+    fn by_pin(&self, kelurahan: &str, pin: Wgs84Point) -> Option<(String, Option<String>)> {
+        let index = self.index.as_ref()?;
+        let wanted = normalise_name(kelurahan);
+        let holding = index.containing(pin.lon(), pin.lat());
+        let [region] = holding.as_slice() else {
+            return None;
+        };
+        let (kode, name, nama) = self
+            .kelurahan
+            .iter()
+            .find(|(k, _, _)| k == region.kode.as_str())?;
+        let similarity = strsim::jaro_winkler(&wanted, name);
+        (similarity >= 0.80).then(|| {
+            (
+                kode.clone(),
+                Some(format!(
+                    "'{kelurahan}' taken as {kode} {nama}: its polygon holds the row's map pin (similarity {similarity:.2})"
+                )),
+            )
         })
     }
 
@@ -754,6 +790,7 @@ mod tests {
                 ("32.73.01".into(), "sukajadi".into()),
             ],
             known_codes: kel.iter().map(|(k, _)| (*k).to_owned()).collect(),
+            index: None,
         }
     }
 
