@@ -163,6 +163,17 @@ async fn a_camat_goes_from_sign_in_to_the_berita_acara_in_the_browser() {
         Some("Strict")
     );
     browser.shot("02-review-list").await;
+    // The bar's sections keep the year.
+    let map_link = browser
+        .client
+        .find(Locator::Css("nav.sections a[href*='/peta']"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(map_link, "/kecamatan/31.71.01/peta?tahun=2026");
     // Rows say in one line what is wrong, money as Rupiah.
     let text = browser.body_text().await;
     assert!(text.contains("Rp 32.000.000"), "{text}");

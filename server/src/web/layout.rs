@@ -57,6 +57,14 @@ fn language_switch(lang: Lang, back: &str) -> Markup {
 /// A signed-in page, with the bar of `kecamatan`'s sections when it has one.
 pub fn page(ctx: &Ctx, title: &str, kecamatan: Option<&str>, map: bool, body: &Markup) -> Response {
     let lang = ctx.lang;
+    // The bar's sections keep the year being looked at.
+    let year = ctx
+        .path
+        .split_once('?')
+        .and_then(|(_, q)| q.split('&').find_map(|kv| kv.strip_prefix("tahun=")))
+        .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+        .map(|t| format!("?tahun={t}"))
+        .unwrap_or_default();
     Html(
         html! {
             (DOCTYPE)
@@ -67,10 +75,10 @@ pub fn page(ctx: &Ctx, title: &str, kecamatan: Option<&str>, map: bool, body: &M
                         a.brand href="/" { "Tinjau" }
                         @if let Some(k) = kecamatan {
                             nav.sections {
-                                a href={ "/kecamatan/" (k) } { (lang.t("Tinjauan", "Review")) }
-                                a href={ "/kecamatan/" (k) "/peta" } { (lang.t("Peta", "Map")) }
+                                a href={ "/kecamatan/" (k) (year) } { (lang.t("Tinjauan", "Review")) }
+                                a href={ "/kecamatan/" (k) "/peta" (year) } { (lang.t("Peta", "Map")) }
                                 @if ctx.session.as_ref().is_some_and(|s| s.user.role != survey_schema::Role::Lurah) {
-                                    a href={ "/kecamatan/" (k) "/kirim" } { (lang.t("Kirim & formulir", "Kirim & forms")) }
+                                    a href={ "/kecamatan/" (k) "/kirim" (year) } { (lang.t("Kirim & formulir", "Kirim & forms")) }
                                 }
                             }
                         }
