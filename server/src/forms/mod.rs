@@ -444,3 +444,38 @@ pub fn render(src: &FormSource, file: FormFile) -> anyhow::Result<Vec<u8>> {
         FormFile::GeoJson => serde_json::to_vec(&geojson::collection(src))?,
     })
 }
+
+/// A form made for a caller, ready to send: its bytes, type and download name.
+#[derive(Debug)]
+pub struct Download {
+    pub bytes: Vec<u8>,
+    pub content_type: &'static str,
+    /// e.g. `berita-acara_317101_2026.pdf`.
+    pub filename: String,
+}
+
+/// Makes one form of a kecamatan and year for `user` (the role and scope of [`source`]); the
+/// rendering runs off the async workers. Every adapter (API, pages) downloads through this.
+pub async fn download(
+    pool: &sqlx::PgPool,
+    user: &CurrentUser,
+    kecamatan: &WilayahKode,
+    tahun: i32,
+    form: FormFile,
+) -> Result<Download, WorkflowError> {
+    let mut conn = pool.acquire().await?;
+    let src = source(&mut conn, user, kecamatan, tahun).await?;
+    drop(conn);
+    let bytes = tokio::task::spawn_blocking(move || render(&src, form))
+        .await
+        .map_err(anyhow::Error::from)??;
+    let (stem, ext) = form.name().split_once('.').unwrap_or((form.name(), ""));
+    Ok(Download {
+        bytes,
+        content_type: form.content_type(),
+        filename: format!(
+            "{stem}_{}_{tahun}.{ext}",
+            kecamatan.as_str().replace('.', "")
+        ),
+    })
+}

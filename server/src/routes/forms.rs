@@ -59,23 +59,13 @@ pub async fn get_form(
             ),
         )
     })?;
-    let mut conn = state.pool.acquire().await?;
-    let src = forms::source(&mut conn, &user, &kecamatan, params.tahun).await?;
-    drop(conn);
-    let bytes = tokio::task::spawn_blocking(move || forms::render(&src, form))
-        .await
-        .map_err(anyhow::Error::from)??;
-    let (stem, ext) = form.name().split_once('.').unwrap_or((form.name(), ""));
-    let disposition = format!(
-        "attachment; filename=\"{stem}_{}_{}.{ext}\"",
-        kecamatan.as_str().replace('.', ""),
-        params.tahun
-    );
-    let mut response = (StatusCode::OK, bytes).into_response();
+    let made = forms::download(&state.pool, &user, &kecamatan, params.tahun, form).await?;
+    let disposition = format!("attachment; filename=\"{}\"", made.filename);
+    let mut response = (StatusCode::OK, made.bytes).into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(form.content_type()),
+        HeaderValue::from_static(made.content_type),
     );
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         headers.insert(header::CONTENT_DISPOSITION, v);

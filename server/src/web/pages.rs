@@ -1054,25 +1054,15 @@ pub async fn form_file(
             AppError::not_found("No such form.", "Formulir tidak ada."),
         )
     })?;
-    let mut conn = state.pool.acquire().await.map_err(db_fail(lang))?;
-    let src = crate::forms::source(&mut conn, &session.user, &kecamatan, tahun)
+    let made = crate::forms::download(&state.pool, &session.user, &kecamatan, tahun, form)
         .await
         .map_err(fail(lang))?;
-    drop(conn);
-    let bytes = tokio::task::spawn_blocking(move || crate::forms::render(&src, form))
-        .await
-        .map_err(|e| WebError::new(lang, AppError::Internal(e.into())))?
-        .map_err(|e| WebError::new(lang, AppError::Internal(e)))?;
-    let (stem, ext) = form.name().split_once('.').unwrap_or((form.name(), ""));
-    let disposition = format!(
-        "attachment; filename=\"{stem}_{}_{tahun}.{ext}\"",
-        kecamatan.as_str().replace('.', "")
-    );
-    let mut response = (StatusCode::OK, bytes).into_response();
+    let disposition = format!("attachment; filename=\"{}\"", made.filename);
+    let mut response = (StatusCode::OK, made.bytes).into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(form.content_type()),
+        HeaderValue::from_static(made.content_type),
     );
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         headers.insert(header::CONTENT_DISPOSITION, v);
