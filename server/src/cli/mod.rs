@@ -379,6 +379,32 @@ enum ImportCommand {
         #[arg(long)]
         wilayah: Option<survey_schema::WilayahKode>,
     },
+    /// An agency's work plan (Renja), CSV or XLSX with SIPD's columns: kode and name of program,
+    /// kegiatan and sub-kegiatan, indikator, target, satuan, lokasi (kelurahan/kecamatan, optional
+    /// point or line), pagu indikatif
+    Renja {
+        file: PathBuf,
+        /// The agency: its register kode or a name it is known by (`tinjau import opd` registers them)
+        #[arg(long)]
+        opd: String,
+        /// The plan's year
+        #[arg(long)]
+        tahun: i32,
+        /// Import the good rows and write the rejected ones to a CSV with a reason column
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Where the rejected rows go [default: <file stem>.rejected.csv]
+        #[arg(long)]
+        rejected: Option<PathBuf>,
+        /// Match kelurahan names only within this area [default: the agency's kota]
+        #[arg(long)]
+        wilayah: Option<survey_schema::WilayahKode>,
+    },
+    /// The agency register: kode,nama[,singkatan,kota,alias] (aliases separated by |: the SKPD
+    /// tujuan spellings proposals use)
+    Opd { file: PathBuf },
+    /// Old names of kelurahan that files still write: kode,nama_lama
+    WilayahAlias { file: PathBuf },
     /// A regional unit-price standard: the SSH export, or item,spesifikasi,satuan,harga (HSPK); then
     /// re-runs the checks
     Prices {
@@ -940,6 +966,54 @@ async fn analyze(pool: &sqlx::PgPool, surveys: SurveyRecheck) -> anyhow::Result<
     Ok(())
 }
 
+/// `what: N rows from FILE: I inserted, U updated, K unchanged`.
+fn report_counts(what: &str, c: &import::ImportCounts, file: &std::path::Path) {
+    say!(
+        "{what}: {} rows from {}: {} inserted, {} updated, {} unchanged",
+        c.total,
+        file.display(),
+        c.inserted,
+        c.updated,
+        c.unchanged
+    );
+}
+
+/// What a Renja import says at the console.
+fn report_renja(s: &import::renja::RenjaSummary, file: &std::path::Path, tahun: i32) {
+    let c = &s.counts;
+    say!(
+        "renja {} {tahun}: {} rows from {}: {} inserted, {} updated, {} unchanged, {} rejected; {} at kota level",
+        s.opd_kode,
+        c.total + s.rejected.len(),
+        file.display(),
+        c.inserted,
+        c.updated,
+        c.unchanged,
+        s.rejected.len(),
+        s.citywide
+    );
+    if let Some(path) = &s.rejected_file {
+        say!(
+            "rejected rows, with their reasons, written to {}:\n{}",
+            path.display(),
+            import::list(&s.rejected)
+        );
+    }
+    if !s.fuzzy_matches.is_empty() {
+        say!(
+            "names matched approximately (check them):\n{}",
+            import::list(&s.fuzzy_matches)
+        );
+    }
+    if s.not_in_file > 0 {
+        say!(
+            "{} earlier lines of {} {tahun} are not in this file (kept)",
+            s.not_in_file,
+            s.opd_kode
+        );
+    }
+}
+
 async fn run_import(pool: &sqlx::PgPool, cmd: ImportCommand) -> anyhow::Result<()> {
     match cmd {
         ImportCommand::Proposals {
@@ -1014,15 +1088,47 @@ async fn run_import(pool: &sqlx::PgPool, cmd: ImportCommand) -> anyhow::Result<(
             );
             return analyze(pool, SurveyRecheck::None).await;
         }
+        ImportCommand::Renja {
+            file,
+            opd,
+            tahun,
+            skip_invalid,
+            rejected,
+            wilayah,
+        } => {
+            let options = import::renja::RenjaImportOptions {
+                opd,
+                tahun,
+                skip_invalid,
+                rejected_path: skip_invalid.then(|| {
+                    rejected.unwrap_or_else(|| {
+                        let stem = file
+                            .file_stem()
+                            .map_or_else(|| "renja".into(), |s| s.to_string_lossy().into_owned());
+                        PathBuf::from(format!("{stem}.rejected.csv"))
+                    })
+                }),
+                scope: wilayah,
+                actor: None,
+            };
+            let s = import::renja::import(pool, &file, &options).await?;
+            report_renja(&s, &file, tahun);
+        }
+        ImportCommand::Opd { file } => {
+            report_counts("agencies", &import::opd::import(pool, &file).await?, &file);
+        }
+        ImportCommand::WilayahAlias { file } => {
+            report_counts(
+                "old kelurahan names",
+                &import::wilayah::import_aliases(pool, &file).await?,
+                &file,
+            );
+        }
         ImportCommand::Wilayah { file, progress } => {
-            let c = import::wilayah::import(pool, &file, !progress.no_progress).await?;
-            say!(
-                "wilayah: {} rows from {}: {} inserted, {} updated, {} unchanged",
-                c.total,
-                file.display(),
-                c.inserted,
-                c.updated,
-                c.unchanged
+            report_counts(
+                "wilayah",
+                &import::wilayah::import(pool, &file, !progress.no_progress).await?,
+                &file,
             );
         }
         ImportCommand::Boundaries {

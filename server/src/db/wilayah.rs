@@ -107,3 +107,44 @@ pub async fn within(pool: &PgPool, prefix: &str) -> Result<Vec<WilayahRow>, sqlx
     .fetch_all(pool)
     .await
 }
+
+/// Recorded old names `(alias, kode)` of the kelurahan within `prefix` (empty: everywhere).
+pub async fn aliases_within(
+    pool: &PgPool,
+    prefix: &str,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        "SELECT alias, kode FROM wilayah_alias
+          WHERE $1 = '' OR kode = $1 OR (kode >= ($1 || '.') AND kode < ($1 || '/'))
+          ORDER BY alias_key",
+        prefix
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.alias, r.kode)).collect())
+}
+
+/// Records old names; returns how many were new or pointed elsewhere before.
+pub async fn upsert_aliases(
+    conn: &mut PgConnection,
+    keys: &[String],
+    aliases: &[String],
+    kodes: &[String],
+    source: &str,
+) -> Result<(usize, usize), sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"INSERT INTO wilayah_alias (alias_key, alias, kode, source)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS t(alias_key, alias, kode), (SELECT $4::text) s
+           ON CONFLICT (alias_key) DO UPDATE SET alias = excluded.alias, kode = excluded.kode, source = excluded.source
+            WHERE (wilayah_alias.alias, wilayah_alias.kode) IS DISTINCT FROM (excluded.alias, excluded.kode)
+           RETURNING (xmax = 0) AS "inserted!""#,
+        keys,
+        aliases,
+        kodes as &[String],
+        source
+    )
+    .fetch_all(conn)
+    .await?;
+    let inserted = rows.iter().filter(|r| r.inserted).count();
+    Ok((inserted, rows.len() - inserted))
+}

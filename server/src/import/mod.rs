@@ -2,8 +2,11 @@
 
 pub mod boundaries;
 pub mod catalogue;
+pub mod kelurahan;
+pub mod opd;
 pub mod prices;
 pub mod proposals;
+pub mod renja;
 pub mod table;
 pub mod wilayah;
 

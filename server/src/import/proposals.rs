@@ -20,7 +20,8 @@ use sqlx::PgPool;
 use survey_schema::numbers::split_quantity;
 use survey_schema::{Rupiah, Wgs84Point, WilayahKode};
 
-use super::table::{self, Cell, Table};
+use super::kelurahan::{KelurahanResolver, Resolved};
+use super::table::{self, Cell, Table, header_key, parse_pin, rejected_csv, text};
 use super::{ImportCounts, ImportError, InputFile, RowProblem};
 use crate::db;
 
@@ -136,13 +137,6 @@ const HEADERS: &[(Field, &[&str])] = &[
     (Field::Lat, &["latitude", "lat", "lintang"]),
     (Field::Lon, &["longitude", "lon", "lng", "long", "bujur"]),
 ];
-
-fn header_key(h: &str) -> String {
-    h.chars()
-        .filter(|c| c.is_alphanumeric())
-        .collect::<String>()
-        .to_lowercase()
-}
 
 fn field_of(header: &str) -> Option<Field> {
     let key = header_key(header);
@@ -368,11 +362,7 @@ struct ParsedRow {
 }
 
 type Problems = Vec<(&'static str, String)>;
-type ResolveCache = HashMap<(String, String), Result<(String, Option<String>), String>>;
-
-fn text(cell: &Cell) -> Option<String> {
-    (!cell.is_empty()).then(|| cell.text().trim().to_owned())
-}
+type ResolveCache = HashMap<(String, String), Result<Resolved, String>>;
 
 /// RT/RW numbers as digits without leading zeros (`RW 003` → `3`), or the text as written.
 fn rt_rw(value: Option<String>) -> Option<String> {
@@ -530,33 +520,6 @@ fn parse_row(
     })
 }
 
-/// Latitude and longitude, both or neither. Coordinates never group thousands, so a comma is read
-/// as a decimal point (`-6,1754`).
-fn parse_pin(lat: &Cell, lon: &Cell) -> Result<Option<Wgs84Point>, String> {
-    let number = |c: &Cell| -> Result<Option<f64>, String> {
-        match c {
-            Cell::Empty => Ok(None),
-            Cell::Number(n) => n
-                .to_f64()
-                .map(Some)
-                .ok_or_else(|| format!("{n} is not a coordinate")),
-            Cell::Text(t) => t
-                .trim()
-                .replace(',', ".")
-                .parse::<f64>()
-                .map(Some)
-                .map_err(|_| format!("'{t}' is not a coordinate")),
-        }
-    };
-    match (number(lat)?, number(lon)?) {
-        (None, None) => Ok(None),
-        (Some(lat), Some(lon)) => Wgs84Point::parse(lon, lat)
-            .map(Some)
-            .map_err(|e| e.to_string()),
-        _ => Err("give both latitude and longitude, or neither".into()),
-    }
-}
-
 fn push(
     batch: &mut db::proposal::ProposalBatch,
     row: ParsedRow,
@@ -588,244 +551,9 @@ fn push(
         .push(i32::try_from(source_row).unwrap_or(i32::MAX));
 }
 
-fn rejected_csv(
-    headers: &[String],
-    rows: &[(usize, &Vec<Cell>, String)],
-) -> anyhow::Result<String> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let mut header = vec!["row".to_owned()];
-    header.extend(headers.iter().cloned());
-    header.push("alasan".to_owned());
-    writer.write_record(&header)?;
-    for (row, cells, reason) in rows {
-        let mut record = vec![row.to_string()];
-        record.extend((0..headers.len()).map(|i| cells.get(i).map(Cell::text).unwrap_or_default()));
-        record.push(reason.clone());
-        writer.write_record(&record)?;
-    }
-    Ok(String::from_utf8(writer.into_inner()?)?)
-}
-
-/// Finds kelurahan by code or by (approximate) name.
-#[derive(Debug)]
-struct KelurahanResolver {
-    /// Level-4 codes and normalised names within the scope.
-    kelurahan: Vec<(String, String, String)>,
-    /// Level-3 codes and normalised names within the scope.
-    kecamatan: Vec<(String, String)>,
-    known_codes: HashSet<String>,
-    /// The kelurahan polygons, for a row's map pin as evidence of a name that matches only loosely.
-    index: Option<geo_rules::BoundaryIndex>,
-}
-
-/// `"Kel. Kebon  Kelapa"` → `"kebon kelapa"`.
-fn normalise_name(name: &str) -> String {
-    let text = normalise_text(name);
-    let mut words: Vec<&str> = text.split(' ').collect();
-    while words.len() > 1
-        && matches!(
-            words[0],
-            "kel" | "kelurahan" | "desa" | "ds" | "kec" | "kecamatan"
-        )
-    {
-        words.remove(0);
-    }
-    words.join(" ")
-}
-
-impl KelurahanResolver {
-    async fn load(pool: &PgPool, scope: Option<&WilayahKode>) -> Result<Self, sqlx::Error> {
-        let prefix = scope.map(ToString::to_string).unwrap_or_default();
-        let rows = db::wilayah::within(pool, &prefix).await?;
-        let mut kelurahan = Vec::new();
-        let mut kecamatan = Vec::new();
-        for row in rows {
-            match row.level {
-                4 => kelurahan.push((row.kode.clone(), normalise_name(&row.nama), row.nama)),
-                3 => kecamatan.push((row.kode, normalise_name(&row.nama))),
-                _ => {}
-            }
-        }
-        let known_codes = kelurahan.iter().map(|(k, _, _)| k.clone()).collect();
-        // Without polygons (a database with the code list only) names alone decide.
-        let index = crate::locator::load(pool)
-            .await
-            .ok()
-            .filter(|i| !i.is_empty());
-        Ok(Self {
-            kelurahan,
-            kecamatan,
-            known_codes,
-            index,
-        })
-    }
-
-    /// A name that matched no kelurahan well enough, taken from the row's map pin: the kelurahan
-    /// whose polygon holds the pin, when its name is still close (a vowel changed, a letter doubled
-    /// or dropped: Jaro-Winkler 0.80 or more). `None` keeps the refusal.
-    fn by_pin(&self, kelurahan: &str, pin: Wgs84Point) -> Option<(String, Option<String>)> {
-        let index = self.index.as_ref()?;
-        let wanted = normalise_name(kelurahan);
-        let holding = index.containing(pin.lon(), pin.lat());
-        let [region] = holding.as_slice() else {
-            return None;
-        };
-        let (kode, name, nama) = self
-            .kelurahan
-            .iter()
-            .find(|(k, _, _)| k == region.kode.as_str())?;
-        let similarity = strsim::jaro_winkler(&wanted, name);
-        (similarity >= 0.80).then(|| {
-            (
-                kode.clone(),
-                Some(format!(
-                    "'{kelurahan}' taken as {kode} {nama}: its polygon holds the row's map pin (similarity {similarity:.2})"
-                )),
-            )
-        })
-    }
-
-    /// The code for a kelurahan cell (and the kecamatan cell, when the file has one), with a note
-    /// when the name matched only approximately.
-    fn resolve(
-        &self,
-        kelurahan: &str,
-        kecamatan: &str,
-    ) -> Result<(String, Option<String>), String> {
-        if kelurahan.trim().starts_with(|c: char| c.is_ascii_digit()) {
-            let kode = WilayahKode::parse(kelurahan).map_err(|e| e.to_string())?;
-            return if self.known_codes.contains(kode.as_str()) {
-                Ok((kode.to_string(), None))
-            } else {
-                Err(format!(
-                    "{kode} is not a kelurahan/desa code in the code list (or not in the import's --wilayah)"
-                ))
-            };
-        }
-        let kec_codes: Option<Vec<&str>> = (!kecamatan.trim().is_empty()).then(|| {
-            let wanted = normalise_name(kecamatan);
-            self.kecamatan
-                .iter()
-                .filter(|(_, n)| *n == wanted)
-                .map(|(k, _)| k.as_str())
-                .collect()
-        });
-        let candidates: Vec<&(String, String, String)> = self
-            .kelurahan
-            .iter()
-            .filter(|(k, _, _)| {
-                kec_codes
-                    .as_ref()
-                    .is_none_or(|kecs| kecs.iter().any(|kec| k.starts_with(kec)))
-            })
-            .collect();
-        let wanted = normalise_name(kelurahan);
-        let exact: Vec<&&(String, String, String)> =
-            candidates.iter().filter(|(_, n, _)| *n == wanted).collect();
-        match exact.as_slice() {
-            [one] => return Ok((one.0.clone(), None)),
-            [] => {}
-            many => {
-                let codes: Vec<&str> = many.iter().take(5).map(|(k, _, _)| k.as_str()).collect();
-                return Err(format!(
-                    "'{kelurahan}' is ambiguous: {} kelurahan/desa have that name ({}{}); give the code, a Kecamatan column or --wilayah",
-                    many.len(),
-                    codes.join(", "),
-                    if many.len() > 5 { ", ..." } else { "" }
-                ));
-            }
-        }
-        let mut scored: Vec<(f64, &(String, String, String))> = candidates
-            .iter()
-            .map(|c| (strsim::jaro_winkler(&wanted, &c.1), *c))
-            .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-        match scored.as_slice() {
-            [(best, found), rest @ ..]
-                if *best >= 0.92
-                    && rest.first().is_none_or(|(second, _)| best - second >= 0.02) =>
-            {
-                Ok((
-                    found.0.clone(),
-                    Some(format!(
-                        "'{kelurahan}' matched {} {} (similarity {best:.2})",
-                        found.0, found.2
-                    )),
-                ))
-            }
-            [(best, found), ..] if *best >= 0.92 => Err(format!(
-                "'{kelurahan}' is close to several kelurahan (best {} {}); give the code",
-                found.0, found.2
-            )),
-            _ => Err(format!(
-                "no kelurahan/desa named '{kelurahan}'{}",
-                if kecamatan.is_empty() {
-                    String::new()
-                } else {
-                    format!(" in kecamatan '{kecamatan}'")
-                }
-            )),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn resolver() -> KelurahanResolver {
-        let kel = [
-            ("31.71.01.1001", "Gambir"),
-            ("31.71.01.1005", "Kebon Kelapa"),
-            ("31.71.03.1001", "Kemayoran"),
-            ("32.73.01.1001", "Gambir"),
-        ];
-        KelurahanResolver {
-            kelurahan: kel
-                .iter()
-                .map(|(k, n)| ((*k).to_owned(), normalise_name(n), (*n).to_owned()))
-                .collect(),
-            kecamatan: vec![
-                ("31.71.01".into(), "gambir".into()),
-                ("32.73.01".into(), "sukajadi".into()),
-            ],
-            known_codes: kel.iter().map(|(k, _)| (*k).to_owned()).collect(),
-            index: None,
-        }
-    }
-
-    #[test]
-    fn resolves_codes_names_prefixes_and_spelling_variants() {
-        let r = resolver();
-        assert_eq!(
-            r.resolve("31.71.01.1005", "").unwrap(),
-            ("31.71.01.1005".into(), None)
-        );
-        assert_eq!(
-            r.resolve("KEL. KEBON  KELAPA", "").unwrap().0,
-            "31.71.01.1005"
-        );
-        let (kode, note) = r.resolve("Kebon Klapa", "").unwrap();
-        assert_eq!(kode, "31.71.01.1005");
-        assert!(note.unwrap().contains("similarity"));
-        assert_eq!(r.resolve("Kemajoran", "").unwrap().0, "31.71.03.1001");
-    }
-
-    #[test]
-    fn ambiguous_and_unknown_names_are_refused_and_a_kecamatan_disambiguates() {
-        let r = resolver();
-        assert!(r.resolve("Gambir", "").unwrap_err().contains("ambiguous"));
-        assert_eq!(
-            r.resolve("Gambir", "Kec. Gambir").unwrap().0,
-            "31.71.01.1001"
-        );
-        assert!(
-            r.resolve("Atlantis", "")
-                .unwrap_err()
-                .contains("no kelurahan")
-        );
-        assert!(r.resolve("31.71.01.1999", "").is_err());
-    }
 
     #[test]
     fn headers_match_whatever_their_spelling() {
@@ -835,15 +563,5 @@ mod tests {
         assert_eq!(field_of("Desa/Kelurahan"), Some(Field::Kelurahan));
         assert_eq!(field_of("Koefisien"), Some(Field::Volume));
         assert_eq!(field_of("Keterangan"), None);
-    }
-
-    #[test]
-    fn pins_take_decimal_commas_and_need_both_coordinates() {
-        let t = |s: &str| Cell::Text(s.into());
-        let pin = parse_pin(&t("-6,1754"), &t("106,8272")).unwrap().unwrap();
-        assert!((pin.lat() + 6.1754).abs() < 1e-9);
-        assert!(parse_pin(&t("-6.1754"), &Cell::Empty).is_err());
-        assert!(parse_pin(&t("106.8"), &t("-6.2")).is_err());
-        assert_eq!(parse_pin(&Cell::Empty, &Cell::Empty), Ok(None));
     }
 }

@@ -5,6 +5,8 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader};
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use survey_schema::Wgs84Point;
 
 /// One cell.
 #[derive(Debug, Clone, PartialEq)]
@@ -139,6 +141,65 @@ fn cell(data: &Data) -> Cell {
     }
 }
 
+/// A header as a key: letters and digits only, lower case (`SKPD/UKPD Tujuan` → `skpdukpdtujuan`).
+pub fn header_key(h: &str) -> String {
+    h.chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect::<String>()
+        .to_lowercase()
+}
+
+/// A cell's text, trimmed; `None` when empty.
+pub fn text(cell: &Cell) -> Option<String> {
+    (!cell.is_empty()).then(|| cell.text().trim().to_owned())
+}
+
+/// Latitude and longitude, both or neither. Coordinates never group thousands, so a comma is read
+/// as a decimal point (`-6,1754`).
+pub fn parse_pin(lat: &Cell, lon: &Cell) -> Result<Option<Wgs84Point>, String> {
+    let number = |c: &Cell| -> Result<Option<f64>, String> {
+        match c {
+            Cell::Empty => Ok(None),
+            Cell::Number(n) => n
+                .to_f64()
+                .map(Some)
+                .ok_or_else(|| format!("{n} is not a coordinate")),
+            Cell::Text(t) => t
+                .trim()
+                .replace(',', ".")
+                .parse::<f64>()
+                .map(Some)
+                .map_err(|_| format!("'{t}' is not a coordinate")),
+        }
+    };
+    match (number(lat)?, number(lon)?) {
+        (None, None) => Ok(None),
+        (Some(lat), Some(lon)) => Wgs84Point::parse(lon, lat)
+            .map(Some)
+            .map_err(|e| e.to_string()),
+        _ => Err("give both latitude and longitude, or neither".into()),
+    }
+}
+
+/// The rejected rows as CSV: `row`, the file's columns, and the reason (`alasan`) last.
+pub fn rejected_csv(
+    headers: &[String],
+    rows: &[(usize, &Vec<Cell>, String)],
+) -> anyhow::Result<String> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["row".to_owned()];
+    header.extend(headers.iter().cloned());
+    header.push("alasan".to_owned());
+    writer.write_record(&header)?;
+    for (row, cells, reason) in rows {
+        let mut record = vec![row.to_string()];
+        record.extend((0..headers.len()).map(|i| cells.get(i).map(Cell::text).unwrap_or_default()));
+        record.push(reason.clone());
+        writer.write_record(&record)?;
+    }
+    Ok(String::from_utf8(writer.into_inner()?)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,5 +225,15 @@ mod tests {
     #[test]
     fn refuses_a_table_without_a_header() {
         assert!(read(b"a,b\n1,2\n", is_header).is_err());
+    }
+
+    #[test]
+    fn pins_take_decimal_commas_and_need_both_coordinates() {
+        let t = |s: &str| Cell::Text(s.into());
+        let pin = parse_pin(&t("-6,1754"), &t("106,8272")).unwrap().unwrap();
+        assert!((pin.lat() + 6.1754).abs() < 1e-9);
+        assert!(parse_pin(&t("-6.1754"), &Cell::Empty).is_err());
+        assert!(parse_pin(&t("106.8"), &t("-6.2")).is_err());
+        assert_eq!(parse_pin(&Cell::Empty, &Cell::Empty), Ok(None));
     }
 }

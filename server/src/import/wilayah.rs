@@ -193,6 +193,107 @@ async fn check_parents(
     }
 }
 
+/// `tinjau import wilayah-alias FILE.csv`: old names of kelurahan (a rename, an old spelling a
+/// file still writes), columns `kode,nama_lama`. Every row is checked; any bad row: nothing is
+/// written. Re-importing the same file changes nothing.
+pub async fn import_aliases(pool: &PgPool, path: &Path) -> Result<ImportCounts, ImportError> {
+    let file = InputFile::read(path, false)?;
+    let table = super::table::read(&file.bytes, |cells| {
+        let keys: Vec<String> = cells.iter().map(|c| c.trim().to_lowercase()).collect();
+        keys.iter().any(|k| k == "kode") && keys.iter().any(|k| k == "nama_lama" || k == "alias")
+    })
+    .map_err(|e| {
+        ImportError::File(format!(
+            "{}: {e}; the columns are kode,nama_lama",
+            file.name
+        ))
+    })?;
+    let column = |names: &[&str]| {
+        table
+            .headers
+            .iter()
+            .position(|h| names.contains(&h.trim().to_lowercase().as_str()))
+    };
+    let (Some(kode_at), Some(alias_at)) = (column(&["kode"]), column(&["nama_lama", "alias"]))
+    else {
+        return Err(ImportError::File(format!(
+            "{}: the columns are kode,nama_lama",
+            file.name
+        )));
+    };
+    let known: HashSet<String> = db::wilayah::within(pool, "")
+        .await?
+        .into_iter()
+        .filter(|r| r.level == 4)
+        .map(|r| r.kode)
+        .collect();
+    let mut problems = Vec::new();
+    let mut seen: std::collections::HashMap<String, (usize, String)> =
+        std::collections::HashMap::new();
+    let (mut keys, mut aliases, mut kodes) = (Vec::new(), Vec::new(), Vec::new());
+    for (line, cells) in &table.rows {
+        let cell = |i: usize| {
+            cells
+                .get(i)
+                .map(super::table::Cell::text)
+                .unwrap_or_default()
+        };
+        let (kode, alias) = (cell(kode_at), cell(alias_at));
+        let key = super::kelurahan::normalise_name(&alias);
+        let problem = |column: &str, message: String| RowProblem {
+            location: format!("line {line}, column {column}"),
+            message,
+        };
+        if !known.contains(kode.trim()) {
+            problems.push(problem(
+                "kode",
+                format!("'{kode}' is not a kelurahan/desa code in the code list"),
+            ));
+            continue;
+        }
+        if key.is_empty() {
+            problems.push(problem("nama_lama", "is empty".into()));
+            continue;
+        }
+        if let Some((first, other)) = seen.get(&key) {
+            if other != kode.trim() {
+                problems.push(problem(
+                    "nama_lama",
+                    format!("'{alias}' already names {other} on line {first}: one old name, one kelurahan"),
+                ));
+            }
+            continue;
+        }
+        seen.insert(key.clone(), (*line, kode.trim().to_owned()));
+        keys.push(key);
+        aliases.push(alias.trim().to_owned());
+        kodes.push(kode.trim().to_owned());
+    }
+    if !problems.is_empty() {
+        return Err(ImportError::Rows {
+            file: file.name,
+            problems,
+        });
+    }
+    let mut tx = super::begin(pool).await?;
+    let (inserted, updated) =
+        db::wilayah::upsert_aliases(&mut tx, &keys, &aliases, &kodes, &file.source()).await?;
+    super::finish(
+        tx,
+        &crate::audit::Actor::cli(),
+        "wilayah_alias",
+        &file,
+        ImportCounts {
+            total: keys.len(),
+            inserted,
+            updated,
+            ..ImportCounts::default()
+        },
+        Vec::new(),
+    )
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

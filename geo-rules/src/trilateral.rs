@@ -1,0 +1,731 @@
+//! Matching the community's approved proposals with the agencies' Renja lines, for the trilateral
+//! desk.
+//!
+//! A Renja line *addresses* a proposal when it is the same agency's, it is at the same place — the
+//! same kelurahan, a kecamatan-wide line of the proposal's kecamatan, or, where both have geometry,
+//! within `max_distance_m` metres — and one of, in this order (the order that works on real budget
+//! data: code, then exact name, then a fuzzy name with its score):
+//! 1. **code**: the proposal names the line's nomenclature code (SIPD writes `1.03.10.2.01.0001` in
+//!    its program column), or a kegiatan code the line's sub-kegiatan code starts with;
+//! 2. **name**: the proposal's text equals the line's uraian or sub-kegiatan name (normalised);
+//! 3. **fuzzy**: the texts are similar (Sørensen–Dice over character bigrams, at least
+//!    `min_similarity`), and the catalogue activities do not disagree.
+//!
+//! Each line takes up at most one proposal: pairs are taken best first (basis, then place, then
+//! activity, then similarity), as a desk would link a Renja line to one accepted proposal. A
+//! planner's override comes before all of them. Then each proposal is `covered` (the line's target
+//! and pagu reach the proposal's volume and cost: already planned, a double-funding risk), `partial`
+//! (the gap in volume and in rupiah), or `not_planned` (its estimated cost needs an allocation).
+
+use std::collections::{HashMap, HashSet};
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::metric::{geodesic_m, point_segment_m};
+use crate::proposal_rules::normalise_text;
+
+/// One approved proposal, as the matching sees it.
+#[derive(Debug, Clone)]
+pub struct ProposalSide {
+    pub id: i64,
+    /// The agency its SKPD tujuan names (register id), if known.
+    pub opd: Option<i64>,
+    pub kelurahan: String,
+    pub kecamatan: String,
+    /// The map pin, `[lon, lat]`.
+    pub pin: Option<[f64; 2]>,
+    pub activity: Option<String>,
+    /// A nomenclature code the proposal names (sub-kegiatan or kegiatan), if any.
+    pub code: Option<String>,
+    /// Usulan text (with lokasi), as written.
+    pub text: String,
+    pub volume: Decimal,
+    pub unit: Option<String>,
+    /// Approved cost, rupiah.
+    pub rupiah: i64,
+}
+
+/// One Renja line, as the matching sees it.
+#[derive(Debug, Clone)]
+pub struct RenjaSide {
+    pub id: i64,
+    pub opd: i64,
+    pub kelurahan: Option<String>,
+    pub kecamatan: Option<String>,
+    /// A point (one vertex) or a line, `[lon, lat]` vertices.
+    pub geometry: Vec<[f64; 2]>,
+    pub activity: Option<String>,
+    pub code: String,
+    /// The texts a proposal may be named like: the uraian, the sub-kegiatan name, the indikator.
+    pub texts: Vec<String>,
+    pub target: Option<Decimal>,
+    pub unit: Option<String>,
+    /// Pagu indikatif, rupiah.
+    pub pagu: i64,
+}
+
+/// Thresholds.
+#[derive(Debug, Clone, Copy)]
+pub struct MatchParams {
+    /// Metres between a proposal's pin and a line's geometry within which both are at one place.
+    pub max_distance_m: f64,
+    /// Least text similarity (0–1) for a fuzzy match.
+    pub min_similarity: f64,
+}
+
+impl Default for MatchParams {
+    fn default() -> Self {
+        Self {
+            max_distance_m: 250.0,
+            min_similarity: 0.45,
+        }
+    }
+}
+
+/// Why a pair matched, strongest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchBasis {
+    Fuzzy,
+    Name,
+    Code,
+    /// A planner linked them.
+    Override,
+}
+
+/// How the places agree, strongest last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlaceAgreement {
+    /// Only the planner says so.
+    None,
+    /// The line is for the whole kecamatan.
+    Kecamatan,
+    /// Within `max_distance_m` of each other.
+    Near,
+    SameKelurahan,
+}
+
+/// The evidence of a match: which fields agreed, the distance, the text similarity.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evidence {
+    pub basis: MatchBasis,
+    pub place: PlaceAgreement,
+    /// Metres from the proposal's pin to the line's geometry, when both have one.
+    pub distance_m: Option<f64>,
+    /// Text similarity 0–1 (the best of the line's texts).
+    pub similarity: f64,
+    /// Both in the same catalogue activity (`None`: one of them is not recognised).
+    pub same_activity: Option<bool>,
+    /// Target and volume in the same unit, so that the volumes compare.
+    pub same_unit: bool,
+}
+
+/// What the Renja holds for a proposal.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Coverage {
+    /// Target and pagu reach the proposal's: already planned (a double-funding risk).
+    Covered,
+    /// Planned smaller: what is missing, in the proposal's unit (when the units agree) and rupiah.
+    Partial {
+        gap_volume: Option<Decimal>,
+        gap_rupiah: i64,
+    },
+    /// Not in the Renja: needs an allocation of the proposal's estimated cost.
+    NotPlanned { estimated_rupiah: i64 },
+}
+
+/// A planner's decision on one proposal: this line, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Override {
+    Line(i64),
+    NoLine,
+}
+
+/// The result for one proposal.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProposalMatch {
+    pub proposal_id: i64,
+    pub renja_id: Option<i64>,
+    pub evidence: Option<Evidence>,
+    pub coverage: Coverage,
+}
+
+/// The whole matching: one entry per proposal (in the input's order) and the lines no proposal
+/// took.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Matching {
+    pub proposals: Vec<ProposalMatch>,
+    pub unmatched_renja: Vec<i64>,
+}
+
+/// Text normalised for comparison: lower case, words, numbers without leading zeros
+/// (`RW 003` and `rw 3` agree).
+fn comparable(text: &str) -> String {
+    normalise_text(text)
+        .split(' ')
+        .map(|w| {
+            if w.chars().all(|c| c.is_ascii_digit()) {
+                let t = w.trim_start_matches('0');
+                if t.is_empty() { "0" } else { t }
+            } else {
+                w
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Sørensen–Dice similarity of two texts after [`comparable`] normalisation, 0 to 1.
+///
+/// ```
+/// use geo_rules::trilateral::text_similarity;
+/// assert!(text_similarity("Pembangunan saluran Jl. Mawar RW 003", "pembangunan saluran jl mawar rw 3") > 0.99);
+/// assert!(text_similarity("Pemasangan paving block", "Pelatihan menjahit") < 0.3);
+/// ```
+pub fn text_similarity(a: &str, b: &str) -> f64 {
+    strsim::sorensen_dice(&comparable(a), &comparable(b))
+}
+
+/// Metres from a point to a point or a polyline (`[lon, lat]`).
+///
+/// ```
+/// use geo_rules::trilateral::distance_to_geometry_m;
+/// // 0.001° of latitude is about 110.6 m at Jakarta.
+/// let d = distance_to_geometry_m([106.82, -6.18], &[[106.81, -6.179], [106.83, -6.179]]);
+/// assert!((d - 110.6).abs() < 1.0);
+/// ```
+pub fn distance_to_geometry_m(p: [f64; 2], geometry: &[[f64; 2]]) -> f64 {
+    match geometry {
+        [] => f64::INFINITY,
+        [only] => geodesic_m(p, *only),
+        line => line
+            .windows(2)
+            .map(|w| point_segment_m(p, w[0], w[1]))
+            .fold(f64::INFINITY, f64::min),
+    }
+}
+
+/// Whether a proposal's code names the line's: the same code, or a kegiatan/program code the
+/// sub-kegiatan code starts with.
+fn code_agrees(proposal: &str, line: &str) -> bool {
+    line == proposal || line.starts_with(&format!("{proposal}."))
+}
+
+/// The pair's evidence, when the line addresses the proposal.
+fn assess(p: &ProposalSide, r: &RenjaSide, params: &MatchParams) -> Option<Evidence> {
+    if p.opd != Some(r.opd) {
+        return None;
+    }
+    let distance_m = match (p.pin, r.geometry.is_empty()) {
+        (Some(pin), false) => Some(distance_to_geometry_m(pin, &r.geometry)),
+        _ => None,
+    };
+    let place = if r.kelurahan.as_deref() == Some(p.kelurahan.as_str()) {
+        PlaceAgreement::SameKelurahan
+    } else if distance_m.is_some_and(|d| d <= params.max_distance_m) {
+        PlaceAgreement::Near
+    } else if r.kelurahan.is_none() && r.kecamatan.as_deref() == Some(p.kecamatan.as_str()) {
+        PlaceAgreement::Kecamatan
+    } else {
+        return None;
+    };
+    let same_activity = match (&p.activity, &r.activity) {
+        (Some(a), Some(b)) => Some(a == b),
+        _ => None,
+    };
+    let proposal_text = comparable(&p.text);
+    let similarity = r
+        .texts
+        .iter()
+        .map(|t| strsim::sorensen_dice(&proposal_text, &comparable(t)))
+        .fold(0.0, f64::max);
+    let basis = if p.code.as_deref().is_some_and(|c| code_agrees(c, &r.code)) {
+        MatchBasis::Code
+    } else if r.texts.iter().any(|t| comparable(t) == proposal_text) {
+        MatchBasis::Name
+    } else if similarity >= params.min_similarity && same_activity != Some(false) {
+        MatchBasis::Fuzzy
+    } else {
+        return None;
+    };
+    Some(Evidence {
+        basis,
+        place,
+        distance_m,
+        similarity,
+        same_activity,
+        same_unit: p.unit.is_some() && p.unit == r.unit,
+    })
+}
+
+/// What the line holds against what the proposal asks.
+pub fn coverage(p: &ProposalSide, r: &RenjaSide) -> Coverage {
+    let gap_rupiah = (p.rupiah - r.pagu).max(0);
+    let gap_volume = match (&r.target, p.unit.is_some() && p.unit == r.unit) {
+        (Some(target), true) => Some((p.volume - *target).max(Decimal::ZERO)),
+        _ => None,
+    };
+    if gap_rupiah == 0 && gap_volume.is_none_or(|g| g.is_zero()) {
+        Coverage::Covered
+    } else {
+        Coverage::Partial {
+            gap_volume,
+            gap_rupiah,
+        }
+    }
+}
+
+/// A pair's rank: basis, place, activity agreement, similarity, then the smaller ids (so the result
+/// does not depend on the input's order).
+fn rank(e: &Evidence) -> (MatchBasis, PlaceAgreement, bool, f64) {
+    (
+        e.basis,
+        e.place,
+        e.same_activity == Some(true),
+        e.similarity,
+    )
+}
+
+/// A grid cell of about 1 km at Jakarta's latitude, for finding lines near a pin.
+fn cell(p: [f64; 2]) -> (i64, i64) {
+    #[allow(clippy::cast_possible_truncation)]
+    ((p[0] * 100.0).floor() as i64, (p[1] * 100.0).floor() as i64)
+}
+
+/// Matches every proposal with the lines that address it (see the module's description).
+///
+/// ```
+/// use geo_rules::trilateral::*;
+/// use rust_decimal::Decimal;
+/// let proposal = ProposalSide {
+///     id: 1, opd: Some(7), kelurahan: "31.71.01.1003".into(), kecamatan: "31.71.01".into(),
+///     pin: Some([106.8097, -6.1752]), activity: Some("saluran_drainase".into()), code: None,
+///     text: "Pembangunan saluran Jl. Mawar RW 03".into(), volume: Decimal::from(120),
+///     unit: Some("m".into()), rupiah: 180_000_000,
+/// };
+/// let line = RenjaSide {
+///     id: 10, opd: 7, kelurahan: Some("31.71.01.1003".into()), kecamatan: Some("31.71.01".into()),
+///     geometry: vec![], activity: Some("saluran_drainase".into()), code: "1.03.10.2.01.0001".into(),
+///     texts: vec!["Pembangunan Saluran Jl Mawar RW 003".into()], target: Some(Decimal::from(80)),
+///     unit: Some("m".into()), pagu: 120_000_000,
+/// };
+/// let m = match_all(&[proposal], &[line], &MatchParams::default(), &Default::default());
+/// assert_eq!(m.proposals[0].renja_id, Some(10));
+/// assert_eq!(m.proposals[0].evidence.as_ref().unwrap().basis, MatchBasis::Name);
+/// // 40 m and Rp 60,000,000 short of what was approved:
+/// assert_eq!(m.proposals[0].coverage,
+///            Coverage::Partial { gap_volume: Some(Decimal::from(40)), gap_rupiah: 60_000_000 });
+/// ```
+pub fn match_all<S: std::hash::BuildHasher>(
+    proposals: &[ProposalSide],
+    renja: &[RenjaSide],
+    params: &MatchParams,
+    overrides: &HashMap<i64, Override, S>,
+) -> Matching {
+    // Candidates: the agency's lines in the proposal's kecamatan, and those near its pin.
+    let mut by_kecamatan: HashMap<(i64, &str), Vec<usize>> = HashMap::new();
+    let mut by_cell: HashMap<(i64, (i64, i64)), Vec<usize>> = HashMap::new();
+    for (i, r) in renja.iter().enumerate() {
+        if let Some(k) = &r.kecamatan {
+            by_kecamatan.entry((r.opd, k.as_str())).or_default().push(i);
+        }
+        let mut cells: HashSet<(i64, i64)> = HashSet::new();
+        for v in &r.geometry {
+            cells.insert(cell(*v));
+        }
+        // A long segment crosses cells between its vertices: add those it passes near.
+        for w in r.geometry.windows(2) {
+            let steps = ((w[1][0] - w[0][0]).abs().max((w[1][1] - w[0][1]).abs()) * 200.0).ceil();
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            for s in 0..=(steps as u32) {
+                let t = f64::from(s) / steps.max(1.0);
+                cells.insert(cell([
+                    w[0][0] + t * (w[1][0] - w[0][0]),
+                    w[0][1] + t * (w[1][1] - w[0][1]),
+                ]));
+            }
+        }
+        for c in cells {
+            by_cell.entry((r.opd, c)).or_default().push(i);
+        }
+    }
+    let by_id: HashMap<i64, usize> = renja.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+
+    let mut pairs: Vec<(usize, usize, Evidence)> = Vec::new();
+    let mut taken_renja: HashSet<usize> = HashSet::new();
+    let mut assigned: HashMap<usize, (usize, Evidence)> = HashMap::new();
+    for (pi, p) in proposals.iter().enumerate() {
+        match overrides.get(&p.id) {
+            Some(Override::NoLine) => continue,
+            Some(Override::Line(id)) => {
+                if let Some(&ri) = by_id.get(id) {
+                    let r = &renja[ri];
+                    let evidence = assess(
+                        p,
+                        r,
+                        &MatchParams {
+                            max_distance_m: params.max_distance_m,
+                            min_similarity: 0.0,
+                        },
+                    )
+                    .map_or_else(
+                        || Evidence {
+                            basis: MatchBasis::Override,
+                            place: PlaceAgreement::None,
+                            distance_m: p
+                                .pin
+                                .filter(|_| !r.geometry.is_empty())
+                                .map(|pin| distance_to_geometry_m(pin, &r.geometry)),
+                            similarity: r
+                                .texts
+                                .iter()
+                                .map(|t| text_similarity(&p.text, t))
+                                .fold(0.0, f64::max),
+                            same_activity: None,
+                            same_unit: p.unit.is_some() && p.unit == r.unit,
+                        },
+                        |e| Evidence {
+                            basis: MatchBasis::Override,
+                            ..e
+                        },
+                    );
+                    taken_renja.insert(ri);
+                    assigned.insert(pi, (ri, evidence));
+                }
+                continue;
+            }
+            None => {}
+        }
+        let Some(opd) = p.opd else { continue };
+        let mut candidates: Vec<usize> = by_kecamatan
+            .get(&(opd, p.kecamatan.as_str()))
+            .cloned()
+            .unwrap_or_default();
+        if let Some(pin) = p.pin {
+            let (cx, cy) = cell(pin);
+            for dx in -1..=1 {
+                for dy in -1..=1 {
+                    if let Some(found) = by_cell.get(&(opd, (cx + dx, cy + dy))) {
+                        candidates.extend(found);
+                    }
+                }
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        for ri in candidates {
+            if let Some(e) = assess(p, &renja[ri], params) {
+                pairs.push((pi, ri, e));
+            }
+        }
+    }
+    pairs.sort_by(|a, b| {
+        rank(&b.2)
+            .partial_cmp(&rank(&a.2))
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(proposals[a.0].id.cmp(&proposals[b.0].id))
+            .then(renja[a.1].id.cmp(&renja[b.1].id))
+    });
+    for (pi, ri, e) in pairs {
+        if assigned.contains_key(&pi) || taken_renja.contains(&ri) {
+            continue;
+        }
+        taken_renja.insert(ri);
+        assigned.insert(pi, (ri, e));
+    }
+
+    let matched = proposals
+        .iter()
+        .enumerate()
+        .map(|(pi, p)| match assigned.remove(&pi) {
+            Some((ri, evidence)) => ProposalMatch {
+                proposal_id: p.id,
+                renja_id: Some(renja[ri].id),
+                coverage: coverage(p, &renja[ri]),
+                evidence: Some(evidence),
+            },
+            None => ProposalMatch {
+                proposal_id: p.id,
+                renja_id: None,
+                evidence: None,
+                coverage: Coverage::NotPlanned {
+                    estimated_rupiah: p.rupiah,
+                },
+            },
+        })
+        .collect();
+    let unmatched_renja = renja
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !taken_renja.contains(i))
+        .map(|(_, r)| r.id)
+        .collect();
+    Matching {
+        proposals: matched,
+        unmatched_renja,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn proposal(id: i64, text: &str, kelurahan: &str, volume: i64, rupiah: i64) -> ProposalSide {
+        ProposalSide {
+            id,
+            opd: Some(1),
+            kelurahan: kelurahan.into(),
+            kecamatan: kelurahan[..8].into(),
+            pin: None,
+            activity: Some("paving_block".into()),
+            code: None,
+            text: text.into(),
+            volume: Decimal::from(volume),
+            unit: Some("m2".into()),
+            rupiah,
+        }
+    }
+
+    fn line(id: i64, text: &str, kelurahan: Option<&str>, target: i64, pagu: i64) -> RenjaSide {
+        RenjaSide {
+            id,
+            opd: 1,
+            kelurahan: kelurahan.map(Into::into),
+            kecamatan: Some("31.71.01".into()),
+            geometry: vec![],
+            activity: Some("paving_block".into()),
+            code: "1.03.10.2.01.0001".into(),
+            texts: vec![text.into()],
+            target: Some(Decimal::from(target)),
+            unit: Some("m2".into()),
+            pagu,
+        }
+    }
+
+    const CIDENG: &str = "31.71.01.1003";
+    const GAMBIR: &str = "31.71.01.1001";
+
+    #[test]
+    fn covered_partial_and_not_planned() {
+        let proposals = [
+            proposal(
+                1,
+                "Pemasangan paving block Gg. Mawar RW 02",
+                CIDENG,
+                200,
+                25_000_000,
+            ),
+            proposal(
+                2,
+                "Pemasangan paving block Gg. Melati RW 05",
+                CIDENG,
+                300,
+                37_500_000,
+            ),
+            proposal(
+                3,
+                "Pemasangan paving block Gg. Kenanga RW 01",
+                GAMBIR,
+                150,
+                18_000_000,
+            ),
+        ];
+        let renja = [
+            line(
+                10,
+                "Pemasangan paving block Gg Mawar RW 002",
+                Some(CIDENG),
+                250,
+                30_000_000,
+            ),
+            line(
+                11,
+                "Paving block Gang Melati RW 5",
+                Some(CIDENG),
+                200,
+                25_000_000,
+            ),
+            line(
+                12,
+                "Rehabilitasi trotoar Jl. Tanah Abang",
+                Some(GAMBIR),
+                80,
+                60_000_000,
+            ),
+        ];
+        let m = match_all(&proposals, &renja, &MatchParams::default(), &HashMap::new());
+        assert_eq!(m.proposals[0].renja_id, Some(10));
+        assert_eq!(m.proposals[0].coverage, Coverage::Covered);
+        assert_eq!(
+            m.proposals[0].evidence.as_ref().unwrap().basis,
+            MatchBasis::Name
+        );
+        assert_eq!(m.proposals[1].renja_id, Some(11));
+        assert_eq!(
+            m.proposals[1].coverage,
+            Coverage::Partial {
+                gap_volume: Some(Decimal::from(100)),
+                gap_rupiah: 12_500_000
+            }
+        );
+        let e = m.proposals[1].evidence.as_ref().unwrap();
+        assert_eq!(e.basis, MatchBasis::Fuzzy);
+        assert!(e.similarity >= 0.45 && e.similarity < 1.0, "{e:?}");
+        assert_eq!(m.proposals[2].renja_id, None);
+        assert_eq!(
+            m.proposals[2].coverage,
+            Coverage::NotPlanned {
+                estimated_rupiah: 18_000_000
+            }
+        );
+        assert_eq!(m.unmatched_renja, [12]);
+    }
+
+    #[test]
+    fn another_agency_another_kelurahan_or_another_activity_do_not_match() {
+        let p = proposal(1, "Pemasangan paving block Gg. Mawar RW 02", CIDENG, 200, 1);
+        let mut other_agency = line(
+            10,
+            "Pemasangan paving block Gg. Mawar RW 02",
+            Some(CIDENG),
+            1,
+            1,
+        );
+        other_agency.opd = 2;
+        let elsewhere = line(
+            11,
+            "Pemasangan paving block Gg. Mawar RW 02",
+            Some(GAMBIR),
+            1,
+            1,
+        );
+        let mut other_activity = line(12, "Pemasangan paving block Gg Mawar", Some(CIDENG), 1, 1);
+        other_activity.activity = Some("saluran_drainase".into());
+        let m = match_all(
+            &[p],
+            &[other_agency, elsewhere, other_activity],
+            &MatchParams::default(),
+            &HashMap::new(),
+        );
+        assert_eq!(m.proposals[0].renja_id, None);
+        assert_eq!(m.unmatched_renja.len(), 3);
+    }
+
+    #[test]
+    fn code_beats_name_and_a_line_takes_up_one_proposal() {
+        let mut by_code = proposal(1, "Perbaikan jalan lingkungan", CIDENG, 100, 10);
+        by_code.code = Some("1.03.10.2.01".into());
+        let by_name = proposal(2, "Pemasangan paving block Gg Mawar", CIDENG, 100, 10);
+        let renja = [line(
+            10,
+            "Pemasangan paving block Gg Mawar",
+            Some(CIDENG),
+            100,
+            10,
+        )];
+        let m = match_all(
+            &[by_code, by_name],
+            &renja,
+            &MatchParams::default(),
+            &HashMap::new(),
+        );
+        assert_eq!(m.proposals[0].renja_id, Some(10));
+        assert_eq!(
+            m.proposals[0].evidence.as_ref().unwrap().basis,
+            MatchBasis::Code
+        );
+        assert_eq!(m.proposals[1].renja_id, None);
+    }
+
+    #[test]
+    fn a_line_near_the_pin_across_a_kelurahan_boundary_matches_with_its_distance() {
+        let mut near = proposal(
+            1,
+            "Pemasangan paving block Jl. Cideng Barat",
+            CIDENG,
+            100,
+            10,
+        );
+        near.pin = Some([106.8097, -6.1752]);
+        let mut road = line(
+            10,
+            "Pemasangan paving block Jl. Cideng Barat",
+            Some(GAMBIR),
+            100,
+            10,
+        );
+        road.kecamatan = Some("31.71.02".into());
+        road.geometry = vec![[106.8090, -6.1760], [106.8110, -6.1760]];
+        let m = match_all(
+            &[near.clone()],
+            &[road.clone()],
+            &MatchParams::default(),
+            &HashMap::new(),
+        );
+        let evidence = m.proposals[0].evidence.clone().unwrap();
+        assert_eq!(evidence.place, PlaceAgreement::Near);
+        let d = evidence.distance_m.unwrap();
+        assert!((80.0..100.0).contains(&d), "{d} m");
+        let strict = MatchParams {
+            max_distance_m: 50.0,
+            ..MatchParams::default()
+        };
+        assert_eq!(
+            match_all(&[near], &[road], &strict, &HashMap::new()).proposals[0].renja_id,
+            None
+        );
+    }
+
+    #[test]
+    fn a_planner_override_links_or_unlinks() {
+        let a = proposal(1, "Pemasangan paving block Gg. Mawar", CIDENG, 100, 10);
+        let b = proposal(2, "Sesuatu yang lain sama sekali", CIDENG, 100, 10);
+        let renja = [line(
+            10,
+            "Pemasangan paving block Gg. Mawar",
+            Some(CIDENG),
+            100,
+            10,
+        )];
+        let overrides = HashMap::from([(1, Override::NoLine), (2, Override::Line(10))]);
+        let m = match_all(&[a, b], &renja, &MatchParams::default(), &overrides);
+        assert_eq!(m.proposals[0].renja_id, None);
+        assert_eq!(m.proposals[1].renja_id, Some(10));
+        assert_eq!(
+            m.proposals[1].evidence.as_ref().unwrap().basis,
+            MatchBasis::Override
+        );
+        assert!(m.unmatched_renja.is_empty());
+    }
+
+    #[test]
+    fn volumes_in_other_units_compare_by_rupiah_only() {
+        let p = proposal(
+            1,
+            "Pemasangan paving block Gg. Mawar",
+            CIDENG,
+            100,
+            10_000_000,
+        );
+        let mut r = line(
+            10,
+            "Pemasangan paving block Gg. Mawar",
+            Some(CIDENG),
+            1,
+            12_000_000,
+        );
+        r.unit = Some("ls".into());
+        assert_eq!(coverage(&p, &r), Coverage::Covered);
+        r.pagu = 4_000_000;
+        assert_eq!(
+            coverage(&p, &r),
+            Coverage::Partial {
+                gap_volume: None,
+                gap_rupiah: 6_000_000
+            }
+        );
+    }
+}
