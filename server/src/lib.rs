@@ -29,6 +29,7 @@ pub mod startup;
 pub mod storage;
 pub mod survey_checks;
 pub mod telemetry;
+pub mod trilateral;
 pub mod web;
 
 pub use error::AppError;

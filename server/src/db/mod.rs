@@ -15,6 +15,7 @@ pub mod renja;
 pub mod review;
 pub mod session;
 pub mod survey;
+pub mod trilateral;
 pub mod user;
 pub mod wilayah;
 

@@ -387,11 +387,12 @@ mod tests {
             ("31.71.01.1005".into(), None)
         );
         // A vowel dropped, a letter changed, a letter doubled.
-        for variant in ["Kebon Klapa", "Kemajoran", "Kebbon Kelapa"] {
+        for variant in ["Kebon Klapa", "Kemayoren", "Kebbon Kelapa"] {
             let (kode, note) = r.resolve(variant, "").unwrap();
             assert!(kode.starts_with("31.71.0"), "{variant}: {kode}");
             assert!(note.unwrap().contains("similarity"), "{variant}");
         }
+        // The old spelling of Kemayoran.
         assert_eq!(r.resolve("Kemajoran", "").unwrap().0, "31.71.03.1001");
     }
 

@@ -418,7 +418,9 @@ fn parse_code(raw: &str) -> Result<String, String> {
     let code = code.trim_end_matches('.').to_owned();
     let ok = !code.is_empty()
         && code.split('.').all(|segment| {
-            !segment.is_empty() && segment.chars().all(|c| c.is_ascii_alphanumeric())
+            !segment.is_empty()
+                && (segment.chars().all(|c| c.is_ascii_digit())
+                    || segment.chars().all(|c| c.eq_ignore_ascii_case(&'x')))
         });
     if ok {
         Ok(code)

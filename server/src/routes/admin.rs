@@ -89,17 +89,8 @@ pub async fn import_proposals(
                 "Kode wilayah tidak valid.",
             )
         })?;
-    let bytes = axum::body::to_bytes(body, MAX_IMPORT_BYTES)
-        .await
-        .map_err(|_| {
-            AppError::client(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                "The file is larger than 20 MB.",
-                "Berkas lebih besar dari 20 MB.",
-            )
-        })?;
-    let file = InputFile::from_bytes("upload", bytes.to_vec());
+    let bytes = read_upload(body).await?;
+    let file = InputFile::from_bytes("upload", bytes);
     let options = proposals::ProposalImportOptions {
         tahun: params.tahun,
         skip_invalid: params.skip_invalid.unwrap_or(false),
@@ -129,7 +120,23 @@ pub async fn import_proposals(
     }))
 }
 
-fn refused(e: ImportError) -> AppError {
+/// An uploaded file, whole, up to [`MAX_IMPORT_BYTES`].
+pub async fn read_upload(body: Body) -> Result<Vec<u8>, AppError> {
+    let bytes = axum::body::to_bytes(body, MAX_IMPORT_BYTES)
+        .await
+        .map_err(|_| {
+            AppError::client(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "The file is larger than 20 MB.",
+                "Berkas lebih besar dari 20 MB.",
+            )
+        })?;
+    Ok(bytes.to_vec())
+}
+
+/// An import's refusal as an answer: 423 for a locked list, 422 for the file's problems.
+pub fn refused(e: ImportError) -> AppError {
     match e {
         ImportError::Database(e) => AppError::Database(e),
         ImportError::Locked(why) => AppError::client(

@@ -60,6 +60,11 @@ pub async fn get_form(
         )
     })?;
     let made = forms::download(&state.pool, &user, &kecamatan, params.tahun, form).await?;
+    Ok(attachment(made))
+}
+
+/// A made file as an attachment download, never cached.
+pub fn attachment(made: forms::Download) -> Response {
     let disposition = format!("attachment; filename=\"{}\"", made.filename);
     let mut response = (StatusCode::OK, made.bytes).into_response();
     let headers = response.headers_mut();
@@ -74,5 +79,5 @@ pub async fn get_form(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
     );
-    Ok(response)
+    response
 }

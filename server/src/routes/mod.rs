@@ -10,6 +10,7 @@ pub mod proposals;
 pub mod review;
 pub mod surveys;
 pub mod sync;
+pub mod trilateral;
 pub mod wilayah;
 
 use axum::http::StatusCode;
@@ -76,6 +77,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(review::post_reopen))
         .routes(routes!(review::public_kelurahan))
         .routes(routes!(forms::get_form))
+        .routes(routes!(trilateral::get_desk))
+        .routes(routes!(trilateral::export))
+        .routes(routes!(trilateral::put_outcome))
+        .routes(routes!(trilateral::put_match))
+        .routes(routes!(trilateral::import_renja))
 }
 
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.

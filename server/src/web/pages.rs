@@ -1057,21 +1057,7 @@ pub async fn form_file(
     let made = crate::forms::download(&state.pool, &session.user, &kecamatan, tahun, form)
         .await
         .map_err(fail(lang))?;
-    let disposition = format!("attachment; filename=\"{}\"", made.filename);
-    let mut response = (StatusCode::OK, made.bytes).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(made.content_type),
-    );
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    Ok(response)
+    Ok(crate::routes::forms::attachment(made))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,395 @@
+//! The desk's writes: an outcome per approved proposal (optimistic concurrency on its version, as
+//! decisions do) and a planner's match override, each in the audit trail. A repeat of what is
+//! already recorded changes nothing and is answered as done, so a retry is safe.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::PgPool;
+use survey_schema::{Role, WilayahKode};
+use utoipa::ToSchema;
+
+use super::register::Register;
+use crate::auth::CurrentUser;
+use crate::db;
+use crate::refusal::{Refusal, RefusalKind, WorkflowError, refuse};
+use crate::review::decision::{check_text, parse_if_match};
+
+/// The words these desks use for what happens to a proposal.
+pub const OUTCOMES: [(&str, &str, &str); 5] = [
+    ("diterima", "Diterima", "Accepted"),
+    (
+        "diterima_dengan_perubahan",
+        "Diterima dengan perubahan",
+        "Accepted with changes",
+    ),
+    ("digabungkan", "Digabungkan", "Merged"),
+    ("ditolak", "Ditolak", "Rejected"),
+    (
+        "di_luar_kewenangan",
+        "Di luar kewenangan",
+        "Outside the agency's remit",
+    ),
+];
+
+/// A desk outcome as sent.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeRequest {
+    /// diterima, diterima_dengan_perubahan, digabungkan, ditolak or di_luar_kewenangan.
+    pub outcome: String,
+    /// With diterima_dengan_perubahan: the agreed volume, in the proposal's unit.
+    #[schema(value_type = Option<String>)]
+    pub agreed_volume: Option<Decimal>,
+    /// With diterima_dengan_perubahan: the agreed pagu, whole rupiah.
+    pub agreed_pagu: Option<i64>,
+    /// With digabungkan: the proposal this one is merged into.
+    pub merged_into: Option<i64>,
+    /// With diterima(…): the Renja line that takes the proposal up.
+    pub renja_item_id: Option<i64>,
+    /// Required with ditolak and di_luar_kewenangan.
+    pub note: Option<String>,
+}
+
+/// A planner's match as sent: the line, or `null` for "nothing in the Renja takes this up".
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MatchRequest {
+    pub renja_item_id: Option<i64>,
+    /// Why (required).
+    pub note: String,
+}
+
+/// What a write did.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub version: i32,
+    /// `false`: the same was recorded before (a retry); nothing changed.
+    pub created: bool,
+}
+
+fn unprocessable(
+    code: &'static str,
+    en: impl Into<String>,
+    id: impl Into<String>,
+) -> WorkflowError {
+    Refusal::new(RefusalKind::Unprocessable, code, en, id).into()
+}
+
+/// Locks the proposal and checks that the caller may act on it at the desk: an approved proposal
+/// in their area and, for one agency's planner, of their agency. Returns the proposal's place.
+async fn target(
+    pool: &PgPool,
+    tx: &mut sqlx::PgConnection,
+    user: &CurrentUser,
+    proposal_id: i64,
+) -> Result<db::trilateral::DeskTarget, WorkflowError> {
+    user.require_role(&[Role::Opd, Role::Admin])?;
+    let Some(t) = db::trilateral::lock_target(tx, proposal_id).await? else {
+        return refuse(
+            RefusalKind::NotFound,
+            "not_found",
+            format!("No proposal {proposal_id}."),
+            format!("Usulan {proposal_id} tidak ditemukan."),
+        );
+    };
+    let kelurahan = WilayahKode::parse(&t.kelurahan_kode).map_err(anyhow::Error::from)?;
+    user.require_covers(&kelurahan)?;
+    if !t.approved {
+        return Err(unprocessable(
+            "not_approved",
+            format!(
+                "Proposal {proposal_id} was not approved by the camat; the desk takes approved proposals only."
+            ),
+            format!(
+                "Usulan {proposal_id} tidak disetujui camat; desk hanya membahas usulan yang disetujui."
+            ),
+        ));
+    }
+    if let Some(mine) = super::scope_of(pool, user).await?.opd {
+        let register = Register::new(db::opd::all(pool).await?);
+        let theirs = register
+            .resolve(t.skpd_tujuan.as_deref(), &t.kelurahan_kode)
+            .ok()
+            .map(|i| register.rows[i].id);
+        if theirs != Some(mine) {
+            return refuse(
+                RefusalKind::Forbidden,
+                "other_opd",
+                format!("Proposal {proposal_id} is for another agency."),
+                format!("Usulan {proposal_id} untuk OPD lain."),
+            );
+        }
+    }
+    Ok(t)
+}
+
+/// Checks an outcome against the rules of the desk's words.
+async fn check(
+    tx: &mut sqlx::PgConnection,
+    proposal_id: i64,
+    tahun: i32,
+    r: &OutcomeRequest,
+) -> Result<(), WorkflowError> {
+    if !OUTCOMES.iter().any(|(code, _, _)| *code == r.outcome) {
+        return Err(unprocessable(
+            "invalid_outcome",
+            format!(
+                "'{}' is not a desk outcome: diterima, diterima_dengan_perubahan, digabungkan, ditolak or di_luar_kewenangan.",
+                r.outcome.chars().take(40).collect::<String>()
+            ),
+            "Hasil desk tidak dikenal: diterima, diterima_dengan_perubahan, digabungkan, ditolak atau di_luar_kewenangan.",
+        ));
+    }
+    if let Some(note) = &r.note {
+        check_text("note", note, crate::review::decision::MAX_NOTE_CHARS)?;
+    }
+    let changes = r.outcome == "diterima_dengan_perubahan";
+    match (changes, r.agreed_volume, r.agreed_pagu) {
+        (true, Some(v), Some(p)) if v > Decimal::ZERO && p >= 0 => {}
+        (true, _, _) => {
+            return Err(unprocessable(
+                "agreed_values_required",
+                "diterima_dengan_perubahan needs agreed_volume (more than 0) and agreed_pagu (whole rupiah, 0 or more).",
+                "diterima_dengan_perubahan memerlukan agreed_volume (lebih dari 0) dan agreed_pagu (rupiah bulat, 0 atau lebih).",
+            ));
+        }
+        (false, None, None) => {}
+        (false, _, _) => {
+            return Err(unprocessable(
+                "agreed_values_unexpected",
+                "agreed_volume and agreed_pagu go with diterima_dengan_perubahan only.",
+                "agreed_volume dan agreed_pagu hanya untuk diterima_dengan_perubahan.",
+            ));
+        }
+    }
+    let needs_note = matches!(r.outcome.as_str(), "ditolak" | "di_luar_kewenangan");
+    if needs_note && r.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+        return Err(unprocessable(
+            "note_required",
+            format!("{} needs a note saying why.", r.outcome),
+            format!("{} memerlukan catatan alasannya.", r.outcome),
+        ));
+    }
+    match (r.outcome == "digabungkan", r.merged_into) {
+        (true, Some(other)) if other == proposal_id => {
+            return Err(unprocessable(
+                "merged_into_self",
+                "A proposal cannot be merged into itself.",
+                "Usulan tidak dapat digabungkan dengan dirinya sendiri.",
+            ));
+        }
+        (true, Some(other)) => {
+            let found = db::trilateral::lock_target(tx, other).await?;
+            if !found.is_some_and(|t| t.approved && t.tahun == tahun) {
+                return Err(unprocessable(
+                    "merged_into_unknown",
+                    format!("Proposal {other} is no approved proposal of {tahun}."),
+                    format!("Usulan {other} bukan usulan yang disetujui tahun {tahun}."),
+                ));
+            }
+        }
+        (true, None) => {
+            return Err(unprocessable(
+                "merged_into_required",
+                "digabungkan needs merged_into: the proposal it is merged with.",
+                "digabungkan memerlukan merged_into: usulan yang menjadi gabungannya.",
+            ));
+        }
+        (false, Some(_)) => {
+            return Err(unprocessable(
+                "merged_into_unexpected",
+                "merged_into goes with digabungkan only.",
+                "merged_into hanya untuk digabungkan.",
+            ));
+        }
+        (false, None) => {}
+    }
+    if let Some(line) = r.renja_item_id {
+        if !r.outcome.starts_with("diterima") {
+            return Err(unprocessable(
+                "renja_link_unexpected",
+                "A Renja line takes up an accepted proposal only (diterima, diterima_dengan_perubahan).",
+                "Baris Renja hanya ditautkan ke usulan yang diterima.",
+            ));
+        }
+        check_line(tx, line, tahun).await?;
+    }
+    Ok(())
+}
+
+async fn check_line(
+    tx: &mut sqlx::PgConnection,
+    line: i64,
+    tahun: i32,
+) -> Result<(), WorkflowError> {
+    match db::trilateral::line_owner(tx, line).await? {
+        Some((_, t)) if t == tahun => Ok(()),
+        _ => Err(unprocessable(
+            "renja_item_unknown",
+            format!("No Renja line {line} of {tahun}."),
+            format!("Baris Renja {line} tahun {tahun} tidak ada."),
+        )),
+    }
+}
+
+fn same_as(stored: &db::trilateral::OutcomeRow, r: &OutcomeRequest) -> bool {
+    stored.outcome == r.outcome
+        && stored.agreed_volume.map(|v| v.normalize()) == r.agreed_volume.map(|v| v.normalize())
+        && stored.agreed_pagu == r.agreed_pagu
+        && stored.merged_into == r.merged_into
+        && stored.renja_item_id == r.renja_item_id
+        && stored.note.as_deref() == r.note.as_deref().map(str::trim).filter(|n| !n.is_empty())
+}
+
+/// Records the desk's outcome for an approved proposal. `if_match` must carry the outcome's
+/// version as seen (`"0"` when there was none).
+pub async fn outcome(
+    pool: &PgPool,
+    user: &CurrentUser,
+    proposal_id: i64,
+    if_match: Option<&str>,
+    request: &OutcomeRequest,
+) -> Result<Recorded, WorkflowError> {
+    let mut tx = pool.begin().await?;
+    let t = target(pool, &mut tx, user, proposal_id).await?;
+    let stored = db::trilateral::lock_outcome(&mut tx, proposal_id).await?;
+    if let Some(s) = &stored
+        && same_as(s, request)
+    {
+        return Ok(Recorded {
+            version: s.version,
+            created: false,
+        });
+    }
+    let current = stored.as_ref().map_or(0, |s| s.version);
+    let Some(seen) = if_match else {
+        return refuse(
+            RefusalKind::PreconditionRequired,
+            "if_match_required",
+            format!("Send If-Match with the outcome's version as seen (\"{current}\")."),
+            format!("Kirim If-Match berisi versi hasil desk yang dilihat (\"{current}\")."),
+        );
+    };
+    if !parse_if_match(seen).contains(&current) {
+        let by = stored
+            .as_ref()
+            .map(|s| format!("{} ({})", s.decided_by_name, s.outcome))
+            .unwrap_or_default();
+        return Err(Refusal::new(
+            RefusalKind::PreconditionFailed,
+            "stale",
+            format!("The outcome changed meanwhile (now version {current}, by {by}); nothing was recorded. Reload and decide again."),
+            format!("Hasil desk berubah sementara itu (kini versi {current}, oleh {by}); tidak ada yang dicatat. Muat ulang lalu putuskan lagi."),
+        )
+        .with_details(json!({ "version": current }))
+        .into());
+    }
+    check(&mut tx, proposal_id, t.tahun, request).await?;
+    let actor = user.actor();
+    let note = request
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    let saved = db::trilateral::put_outcome(
+        &mut tx,
+        proposal_id,
+        &db::trilateral::NewOutcome {
+            outcome: &request.outcome,
+            agreed_volume: request.agreed_volume.map(|v| v.normalize()),
+            agreed_pagu: request.agreed_pagu,
+            merged_into: request.merged_into,
+            renja_item_id: request.renja_item_id,
+            note,
+            version: current + 1,
+            by: user.id,
+            by_name: &user.name,
+            role: user.role.as_str(),
+        },
+    )
+    .await?;
+    let view = |o: &db::trilateral::OutcomeRow| {
+        json!({
+            "outcome": o.outcome, "agreed_volume": o.agreed_volume, "agreed_pagu": o.agreed_pagu,
+            "merged_into": o.merged_into, "renja_item_id": o.renja_item_id, "note": o.note,
+            "version": o.version,
+        })
+    };
+    let mut change = crate::audit::Change::new(proposal_id.to_string())
+        .of_proposal(proposal_id, Some(&t.kecamatan_kode))
+        .after(view(&saved));
+    change.before = stored.as_ref().map(view);
+    crate::audit::record(
+        &mut tx,
+        &actor,
+        "trilateral.outcome",
+        "proposal",
+        vec![change],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Recorded {
+        version: saved.version,
+        created: true,
+    })
+}
+
+/// Records a planner's match for a proposal (the line, or none), on the record.
+pub async fn set_match(
+    pool: &PgPool,
+    user: &CurrentUser,
+    proposal_id: i64,
+    request: &MatchRequest,
+) -> Result<Recorded, WorkflowError> {
+    let note = request.note.trim();
+    if note.is_empty() {
+        return Err(unprocessable(
+            "note_required",
+            "A planner's match needs a note saying why.",
+            "Penetapan padanan memerlukan catatan alasannya.",
+        ));
+    }
+    check_text("note", note, crate::review::decision::MAX_NOTE_CHARS)?;
+    let mut tx = pool.begin().await?;
+    let t = target(pool, &mut tx, user, proposal_id).await?;
+    if let Some(line) = request.renja_item_id {
+        check_line(&mut tx, line, t.tahun).await?;
+    }
+    let before = db::trilateral::latest_override(&mut tx, proposal_id).await?;
+    if before
+        .as_ref()
+        .is_some_and(|(line, n)| *line == request.renja_item_id && n == note)
+    {
+        return Ok(Recorded {
+            version: 0,
+            created: false,
+        });
+    }
+    let id = db::trilateral::add_override(
+        &mut tx,
+        proposal_id,
+        request.renja_item_id,
+        note,
+        user.id,
+        &user.name,
+    )
+    .await?;
+    let mut change = crate::audit::Change::new(proposal_id.to_string())
+        .of_proposal(proposal_id, Some(&t.kecamatan_kode))
+        .after(json!({ "override": id, "renja_item_id": request.renja_item_id, "note": note }));
+    change.before = before.map(|(line, n)| json!({ "renja_item_id": line, "note": n }));
+    crate::audit::record(
+        &mut tx,
+        &user.actor(),
+        "trilateral.match",
+        "proposal",
+        vec![change],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Recorded {
+        version: 0,
+        created: true,
+    })
+}
