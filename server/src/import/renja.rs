@@ -436,14 +436,20 @@ fn parse_code(raw: &str) -> Result<String, String> {
 fn split_lokasi(lokasi: &str) -> (Option<String>, Option<String>) {
     let mut kelurahan = None;
     let mut kecamatan = None;
-    for part in lokasi.split([',', ';', '/', '-']) {
-        let words = normalise_text(part);
-        let mut it = words.splitn(2, ' ');
-        match (it.next(), it.next()) {
-            (Some("kel" | "kelurahan" | "desa" | "ds"), Some(name)) => {
+    for part in lokasi.split([',', ';', '/']) {
+        let part = part.trim();
+        let Some((prefix, name)) = part.split_once(|c: char| c.is_whitespace() || c == '.') else {
+            continue;
+        };
+        let name = name.trim_start_matches(['.', ' ']).trim();
+        if name.is_empty() {
+            continue;
+        }
+        match normalise_text(prefix).as_str() {
+            "kel" | "kelurahan" | "desa" | "ds" => {
                 kelurahan.get_or_insert_with(|| name.to_owned());
             }
-            (Some("kec" | "kecamatan"), Some(name)) => {
+            "kec" | "kecamatan" => {
                 kecamatan.get_or_insert_with(|| name.to_owned());
             }
             _ => {}
@@ -723,7 +729,7 @@ mod tests {
         assert!(parse_code("drainase").is_err());
         assert_eq!(
             split_lokasi("Kel. Cideng, Kec. Gambir"),
-            (Some("cideng".into()), Some("gambir".into()))
+            (Some("Cideng".into()), Some("Gambir".into()))
         );
         assert_eq!(split_lokasi("Kota Jakarta Pusat"), (None, None));
         assert_eq!(

@@ -1,0 +1,459 @@
+//! The trilateral desk against real PostGIS: the real DKI agency register, Renja files as agencies
+//! write them (title block, Indonesian numbers, old spellings), Gambir's approved proposals, the
+//! comparison, the desk's outcomes and overrides, the exports read back by a real XLSX reader.
+
+// Test code: helpers here fail the test loudly, like the tests themselves.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Cursor;
+
+use calamine::{Reader, Xlsx};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use survey_schema::Role;
+use tinjau_server::import::ImportError;
+use tinjau_server::import::renja::{RenjaImportOptions, import};
+use tinjau_tests::review::{Review, decide_all, json_of, setup};
+use tinjau_tests::{ADMIN_TOKEN, data};
+
+/// Sudin Bina Marga Jakarta Pusat: paving in Cideng (smaller than the approved 260 m2), and a
+/// footpath in Gambir no proposal asks for.
+const RENJA_BM: &str = "\
+RENCANA KERJA SUKU DINAS BINA MARGA KOTA ADMINISTRASI JAKARTA PUSAT;;;;;;;;;
+Tahun Anggaran 2026;;;;;;;;;
+;;;;;;;;;
+Kode Sub Kegiatan;Nama Sub Kegiatan;Uraian;Indikator;Target;Satuan;Kelurahan;Kecamatan;Pagu Indikatif (Rp);Sumber Dana
+1.03.10.2.01.0012;Pembangunan Jalan Lingkungan;Pemasangan paving block Jl. Cideng Barat RW 02;Luas jalan lingkungan yang dibangun;200;M2;Kel. Cideng;Gambir;Rp 30.000.000,00;APBD
+1.03.10.2.01.0015;Rehabilitasi Trotoar;Rehabilitasi trotoar Jl. Abdul Muis;Panjang trotoar yang direhabilitasi;350;m2;Gambir;Gambir;Rp 525.000.000;APBD
+";
+
+/// Sudin SDA Jakarta Pusat: the drainage of Petojo Utara in full, its kelurahan in the old spelling.
+const RENJA_SDA: &str = "\
+kode_sub_giat,nama_sub_giat,uraian,outputteks,target,satuan,nama_lokasi,pagu
+1.03.04.2.01.0007,Pembangunan Sistem Drainase Perkotaan,Pembangunan saluran drainase Jl. Kebon Kelapa Raya,Panjang saluran yang dibangun,\"100,0\",m',\"Kel. Petodjo Utara, Kec. Gambir\",150000000
+";
+
+/// Two bad rows: a pagu that is no number, a kelurahan that does not exist.
+const RENJA_BAD: &str = "\
+Kode Sub Kegiatan;Sub Kegiatan;Target;Satuan;Kelurahan;Pagu
+1.03.10.2.01.0012;Pembangunan Jalan Lingkungan;200;m2;Cideng;tiga puluh juta
+1.03.10.2.01.0013;Pembangunan Jalan Lingkungan;100;m2;Atlantis;Rp 10.000.000
+1.03.10.2.01.0014;Pembangunan Jalan Lingkungan;100;m2;Cideng;Rp 10.000.000
+";
+
+struct Desk {
+    r: Review,
+    bappeda: String,
+    sda: String,
+}
+
+fn write(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn options(opd: &str) -> RenjaImportOptions {
+    RenjaImportOptions {
+        opd: opd.into(),
+        tahun: 2026,
+        ..RenjaImportOptions::default()
+    }
+}
+
+async fn renja_count(r: &Review) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM renja_item")
+        .fetch_one(&r.app.pool)
+        .await
+        .unwrap()
+}
+
+/// Gambir decided (paving corrected to 260 m2, drainage approved, beton rejected), the register,
+/// both Renja files, a Bappeda planner and Sudin SDA's planner.
+async fn desk() -> Desk {
+    let r = setup().await;
+    decide_all(&r).await;
+    let counts = tinjau_server::import::opd::import(&r.app.pool, &data("opd/dki_opd.csv"))
+        .await
+        .unwrap();
+    assert_eq!(counts.inserted, 15);
+    let dir = tempfile::tempdir().unwrap();
+    let bm = write(dir.path(), "renja_bm.csv", RENJA_BM);
+    let sda = write(dir.path(), "renja_sda.csv", RENJA_SDA);
+    import(&r.app.pool, &bm, &options("Sudin BM JP"))
+        .await
+        .unwrap();
+    let s = import(&r.app.pool, &sda, &options("sudin-sda-jp"))
+        .await
+        .unwrap();
+    assert!(
+        s.fuzzy_matches
+            .iter()
+            .any(|m| m.contains("Petodjo Utara") && m.contains("31.71.01.1003")),
+        "{:?}",
+        s.fuzzy_matches
+    );
+    let bappeda = r.app.token_for(Role::Opd, Some("31.71")).await;
+    let sda_planner = r.app.token_for(Role::Opd, Some("31.71")).await;
+    let sda_user: i64 = sqlx::query_scalar("SELECT id FROM app_user ORDER BY id DESC LIMIT 1")
+        .fetch_one(&r.app.pool)
+        .await
+        .unwrap();
+    let sda_opd: i64 = sqlx::query_scalar("SELECT id FROM opd WHERE kode = 'sudin-sda-jp'")
+        .fetch_one(&r.app.pool)
+        .await
+        .unwrap();
+    tinjau_server::db::opd::set_member(&r.app.pool, sda_user, sda_opd)
+        .await
+        .unwrap();
+    Desk {
+        r,
+        bappeda,
+        sda: sda_planner,
+    }
+}
+
+async fn get(d: &Desk, token: &str, query: &str) -> (StatusCode, Value) {
+    json_of(
+        d.r.app
+            .get_as(&format!("/api/v1/trilateral?tahun=2026{query}"), token)
+            .await,
+    )
+    .await
+}
+
+fn row(desk: &Value, proposal: i64) -> &Value {
+    desk["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["proposal"]["id"] == proposal)
+        .unwrap_or_else(|| panic!("proposal {proposal} not at the desk: {desk}"))
+}
+
+async fn put(
+    d: &Desk,
+    token: &str,
+    path: &str,
+    if_match: Option<&str>,
+    body: &Value,
+) -> (StatusCode, Value, Option<String>) {
+    let mut request =
+        d.r.app
+            .client
+            .put(d.r.app.url(path))
+            .bearer_auth(token)
+            .json(body);
+    if let Some(v) = if_match {
+        request = request.header("If-Match", v);
+    }
+    let response = request.send().await.unwrap();
+    let etag = response
+        .headers()
+        .get("etag")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let (status, body) = json_of(response).await;
+    (status, body, etag)
+}
+
+#[tokio::test]
+async fn a_bad_renja_file_is_refused_row_by_row_and_leaves_the_database_as_it_was() {
+    let r = setup().await;
+    tinjau_server::import::opd::import(&r.app.pool, &data("opd/dki_opd.csv"))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(dir.path(), "renja_bad.csv", RENJA_BAD);
+    let Err(ImportError::Rows { problems, .. }) =
+        import(&r.app.pool, &bad, &options("sudin-bm-jp")).await
+    else {
+        panic!("a file with bad rows must be refused")
+    };
+    let places: Vec<String> = problems.iter().map(|p| p.location.clone()).collect();
+    assert_eq!(
+        places,
+        ["row 2, column Pagu Indikatif", "row 3, column Kelurahan"]
+    );
+    assert_eq!(renja_count(&r).await, 0);
+
+    // An agency the register does not know, and a name several agencies share.
+    let good = write(dir.path(), "renja_bm.csv", RENJA_BM);
+    let unknown = import(&r.app.pool, &good, &options("Dinas Pariwisata")).await;
+    assert!(unknown.unwrap_err().to_string().contains("no agency"));
+    let shared = import(&r.app.pool, &good, &options("Suku Dinas Bina Marga")).await;
+    assert!(shared.unwrap_err().to_string().contains("5 agencies"));
+    assert_eq!(renja_count(&r).await, 0);
+
+    // --skip-invalid keeps the good row and returns the bad ones with their reasons.
+    let kept = import(
+        &r.app.pool,
+        &bad,
+        &RenjaImportOptions {
+            skip_invalid: true,
+            ..options("sudin-bm-jp")
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(kept.counts.inserted, 1);
+    let csv = kept.rejected_csv.unwrap();
+    assert!(csv.lines().next().unwrap().ends_with(",alasan"), "{csv}");
+    assert_eq!(csv.lines().count(), 3);
+
+    // The same file twice: nothing changes.
+    let first = import(&r.app.pool, &good, &options("sudin-bm-jp"))
+        .await
+        .unwrap();
+    assert_eq!(first.counts.inserted, 2);
+    let again = import(&r.app.pool, &good, &options("sudin-bm-jp"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            again.counts.inserted,
+            again.counts.updated,
+            again.counts.unchanged
+        ),
+        (0, 0, 2)
+    );
+    assert_eq!(
+        again.not_in_file, 1,
+        "the --skip-invalid line is not in this file"
+    );
+
+    // Through the admin endpoint: the same refusal, as a 422 with both languages.
+    let response = r
+        .app
+        .client
+        .post(
+            r.app
+                .url("/api/v1/admin/renja/import?opd=sudin-bm-jp&tahun=2026"),
+        )
+        .bearer_auth(ADMIN_TOKEN)
+        .body(RENJA_BAD)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = json_of(response).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["message"]["id"]
+            .as_str()
+            .unwrap()
+            .contains("tidak ada yang diimpor"),
+        "{body}"
+    );
+    assert_eq!(renja_count(&r).await, 3);
+}
+
+#[tokio::test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one desk, from the comparison to the exports"
+)]
+async fn the_desk_states_gaps_explains_matches_and_keeps_its_outcomes_on_record() {
+    let d = desk().await;
+    let [paving, drainage, beton, _, tanah_abang] = d.r.ids[..] else {
+        panic!()
+    };
+
+    // Bappeda sees every agency of Jakarta Pusat.
+    let (status, all) = get(&d, &d.bappeda, "&kota=31.71").await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    let p = row(&all, paving);
+    assert_eq!(p["opd"]["kode"], "sudin-bm-jp");
+    assert_eq!(p["status"], "partial");
+    assert_eq!(p["gap_volume"], "60", "{p}");
+    // 32,000,000 at 200 m2 corrected to 260 m2 is 41,600,000; the pagu is 30,000,000.
+    assert_eq!(p["proposal"]["rupiah"], 41_600_000);
+    assert_eq!(p["gap_rupiah"], 11_600_000);
+    let e = &p["evidence"];
+    assert_eq!(e["basis"], "fuzzy", "{e}");
+    assert_eq!(e["place"], "same_kelurahan");
+    assert!(
+        e["agreed"].as_array().unwrap().contains(&json!("activity")),
+        "{e}"
+    );
+    assert!(
+        e["explanation_en"]
+            .as_str()
+            .unwrap()
+            .contains("similar name"),
+        "{e}"
+    );
+    let dr = row(&all, drainage);
+    assert_eq!(dr["status"], "covered", "{dr}");
+    assert_eq!(dr["renja"]["kelurahan"], "Petojo Utara");
+    assert_eq!(dr["gap_rupiah"], 0);
+    // Rejected and undecided proposals are not at the desk.
+    for id in [beton, tanah_abang] {
+        assert!(
+            !all["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["proposal"]["id"] == id),
+            "{id} should not be at the desk"
+        );
+    }
+    let alone: Vec<&str> = all["unmatched_renja"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["uraian"].as_str().unwrap())
+        .collect();
+    assert_eq!(alone, ["Rehabilitasi trotoar Jl. Abdul Muis"]);
+    assert_eq!(all["total"]["proposals"], 2);
+    assert_eq!(all["total"]["gap_rupiah"], 11_600_000);
+    let bm = all["per_opd"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["kode"] == "sudin-bm-jp")
+        .unwrap();
+    assert_eq!(bm["renja_pagu"], 555_000_000);
+    assert_eq!(bm["partial"], 1);
+
+    // Sudin SDA's planner sees their agency only, and not another's.
+    let (_, mine) = get(&d, &d.sda, "").await;
+    let ids: Vec<&Value> = mine["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["proposal"]["id"])
+        .collect();
+    assert_eq!(ids, [&json!(drainage)]);
+    let (status, _) = get(&d, &d.sda, "&opd=sudin-bm-jp").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let camat_view = get(&d, &d.r.camat, "&kecamatan=31.71.01").await;
+    assert_eq!(camat_view.0, StatusCode::OK);
+    let surveyor = d.r.app.token_for(Role::Surveyor, Some("31.71.01")).await;
+    assert_eq!(get(&d, &surveyor, "").await.0, StatusCode::FORBIDDEN);
+
+    // Outcomes: If-Match required, then recorded, a retry answered as done, a stale one refused.
+    let outcome = format!("/api/v1/trilateral/proposals/{paving}/outcome");
+    let changed = json!({
+        "outcome": "diterima_dengan_perubahan", "agreed_volume": "200", "agreed_pagu": 30_000_000,
+        "renja_item_id": p["renja"]["id"], "note": "Sisa 60 m2 tahun berikutnya"
+    });
+    let (status, _, _) = put(&d, &d.bappeda, &outcome, None, &changed).await;
+    assert_eq!(status, StatusCode::PRECONDITION_REQUIRED);
+    let (status, body, etag) = put(&d, &d.bappeda, &outcome, Some("\"0\""), &changed).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(etag.as_deref(), Some("\"1\""));
+    let (status, _, _) = put(&d, &d.bappeda, &outcome, Some("\"0\""), &changed).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a retry of the same outcome is answered as done"
+    );
+    let rejected = json!({"outcome": "ditolak", "note": "Sudah dianggarkan"});
+    let (status, body, _) = put(&d, &d.bappeda, &outcome, Some("\"0\""), &rejected).await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{body}");
+    // Wrong shapes: no note, agreed values without changes, merged into itself, another agency's.
+    for (body, code) in [
+        (json!({"outcome": "ditolak"}), "note_required"),
+        (
+            json!({"outcome": "diterima", "agreed_pagu": 1}),
+            "agreed_values_unexpected",
+        ),
+        (
+            json!({"outcome": "digabungkan", "merged_into": paving}),
+            "merged_into_self",
+        ),
+        (json!({"outcome": "disetujui"}), "invalid_outcome"),
+    ] {
+        let (status, answer, _) = put(&d, &d.bappeda, &outcome, Some("\"1\""), &body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
+        assert_eq!(answer["code"], code);
+    }
+    let (status, _, _) = put(&d, &d.sda, &outcome, Some("\"1\""), &rejected).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, answer, _) = put(
+        &d,
+        &d.bappeda,
+        &format!("/api/v1/trilateral/proposals/{tanah_abang}/outcome"),
+        Some("\"0\""),
+        &json!({"outcome": "diterima"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer["code"], "not_approved");
+
+    // A planner says the drainage is not what the SDA line takes up: it becomes not planned.
+    let (status, body, _) = put(
+        &d,
+        &d.sda,
+        &format!("/api/v1/trilateral/proposals/{drainage}/match"),
+        None,
+        &json!({"renja_item_id": null, "note": "Baris Renja untuk ruas lain"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, after) = get(&d, &d.bappeda, "").await;
+    let dr = row(&after, drainage);
+    assert_eq!(dr["status"], "not_planned");
+    assert_eq!(dr["gap_rupiah"], 150_000_000);
+    assert_eq!(
+        row(&after, paving)["outcome"]["outcome"],
+        "diterima_dengan_perubahan"
+    );
+    assert_eq!(row(&after, paving)["outcome_version"], 1);
+
+    // Both writes are in the audit trail, and the chain is intact.
+    let actions: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_event WHERE action LIKE 'trilateral.%' ORDER BY seq",
+    )
+    .fetch_all(&d.r.app.pool)
+    .await
+    .unwrap();
+    assert_eq!(actions, ["trilateral.outcome", "trilateral.match"]);
+    assert!(
+        tinjau_server::audit::verify(&d.r.app.pool)
+            .await
+            .unwrap()
+            .is_intact()
+    );
+
+    // The exports: a summary sheet and one per agency (read back by calamine), and a CSV.
+    let response =
+        d.r.app
+            .get_as("/api/v1/trilateral/export/xlsx?tahun=2026", &d.bappeda)
+            .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.bytes().await.unwrap();
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec())).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        ["Ringkasan", "Sudin BM JP", "Sudin SDA JP"]
+    );
+    let sheet = book.worksheet_range("Sudin BM JP").unwrap();
+    let text: Vec<String> = sheet
+        .rows()
+        .flat_map(|r| r.iter().map(ToString::to_string))
+        .collect();
+    assert!(
+        text.contains(&"Diterima dengan perubahan".to_owned()),
+        "{text:?}"
+    );
+    assert!(text.contains(&"Rehabilitasi trotoar Jl. Abdul Muis".to_owned()));
+    let csv =
+        d.r.app
+            .get_as("/api/v1/trilateral/export/csv?tahun=2026", &d.bappeda)
+            .await
+            .text()
+            .await
+            .unwrap();
+    assert!(
+        csv.starts_with("ID Usulan,Kecamatan,Kelurahan,Usulan"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), 3);
+    let (status, _) = json_of(
+        d.r.app
+            .get_as("/api/v1/trilateral/export/pdf?tahun=2026", &d.bappeda)
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
