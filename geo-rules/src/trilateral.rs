@@ -186,7 +186,51 @@ fn comparable(text: &str) -> String {
 /// assert!(text_similarity("Pemasangan paving block", "Pelatihan menjahit") < 0.3);
 /// ```
 pub fn text_similarity(a: &str, b: &str) -> f64 {
-    strsim::sorensen_dice(&comparable(a), &comparable(b))
+    Prepared::new(a).similarity(&Prepared::new(b))
+}
+
+/// A text made ready for many comparisons: normalised once, its character bigrams (spaces
+/// left out, as Sørensen–Dice over words usually is) counted once, sorted for a merge.
+#[derive(Debug, Clone)]
+struct Prepared {
+    text: String,
+    bigrams: Vec<(char, char)>,
+}
+
+impl Prepared {
+    fn new(raw: &str) -> Self {
+        let text = comparable(raw);
+        let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let mut bigrams: Vec<(char, char)> = chars.windows(2).map(|w| (w[0], w[1])).collect();
+        bigrams.sort_unstable();
+        Self { text, bigrams }
+    }
+
+    /// Sørensen–Dice: twice the shared bigrams (as multisets) over all bigrams, 0 to 1.
+    fn similarity(&self, other: &Self) -> f64 {
+        if self.text == other.text {
+            return 1.0;
+        }
+        let (a, b) = (&self.bigrams, &other.bigrams);
+        if a.is_empty() || b.is_empty() {
+            return 0.0;
+        }
+        let (mut i, mut j, mut shared) = (0, 0, 0usize);
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    shared += 1;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        #[allow(clippy::cast_precision_loss, reason = "bigram counts of short texts")]
+        let score = (2 * shared) as f64 / (a.len() + b.len()) as f64;
+        score
+    }
 }
 
 /// Metres from a point to a point or a polyline (`[lon, lat]`).
@@ -215,7 +259,13 @@ fn code_agrees(proposal: &str, line: &str) -> bool {
 }
 
 /// The pair's evidence, when the line addresses the proposal.
-fn assess(p: &ProposalSide, r: &RenjaSide, params: &MatchParams) -> Option<Evidence> {
+fn assess(
+    p: &ProposalSide,
+    p_text: &Prepared,
+    r: &RenjaSide,
+    r_texts: &[Prepared],
+    params: &MatchParams,
+) -> Option<Evidence> {
     if p.opd != Some(r.opd) {
         return None;
     }
@@ -236,15 +286,13 @@ fn assess(p: &ProposalSide, r: &RenjaSide, params: &MatchParams) -> Option<Evide
         (Some(a), Some(b)) => Some(a == b),
         _ => None,
     };
-    let proposal_text = comparable(&p.text);
-    let similarity = r
-        .texts
+    let similarity = r_texts
         .iter()
-        .map(|t| strsim::sorensen_dice(&proposal_text, &comparable(t)))
+        .map(|t| p_text.similarity(t))
         .fold(0.0, f64::max);
     let basis = if p.code.as_deref().is_some_and(|c| code_agrees(c, &r.code)) {
         MatchBasis::Code
-    } else if r.texts.iter().any(|t| comparable(t) == proposal_text) {
+    } else if r_texts.iter().any(|t| t.text == p_text.text) {
         MatchBasis::Name
     } else if similarity >= params.min_similarity && same_activity != Some(false) {
         MatchBasis::Fuzzy
@@ -353,11 +401,16 @@ pub fn match_all<S: std::hash::BuildHasher>(
         }
     }
     let by_id: HashMap<i64, usize> = renja.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+    let r_texts: Vec<Vec<Prepared>> = renja
+        .iter()
+        .map(|r| r.texts.iter().map(|t| Prepared::new(t)).collect())
+        .collect();
 
     let mut pairs: Vec<(usize, usize, Evidence)> = Vec::new();
     let mut taken_renja: HashSet<usize> = HashSet::new();
     let mut assigned: HashMap<usize, (usize, Evidence)> = HashMap::new();
     for (pi, p) in proposals.iter().enumerate() {
+        let p_text = Prepared::new(&p.text);
         match overrides.get(&p.id) {
             Some(Override::NoLine) => continue,
             Some(Override::Line(id)) => {
@@ -365,7 +418,9 @@ pub fn match_all<S: std::hash::BuildHasher>(
                     let r = &renja[ri];
                     let evidence = assess(
                         p,
+                        &p_text,
                         r,
+                        &r_texts[ri],
                         &MatchParams {
                             max_distance_m: params.max_distance_m,
                             min_similarity: 0.0,
@@ -379,10 +434,9 @@ pub fn match_all<S: std::hash::BuildHasher>(
                                 .pin
                                 .filter(|_| !r.geometry.is_empty())
                                 .map(|pin| distance_to_geometry_m(pin, &r.geometry)),
-                            similarity: r
-                                .texts
+                            similarity: r_texts[ri]
                                 .iter()
-                                .map(|t| text_similarity(&p.text, t))
+                                .map(|t| p_text.similarity(t))
                                 .fold(0.0, f64::max),
                             same_activity: None,
                             same_unit: p.unit.is_some() && p.unit == r.unit,
@@ -417,7 +471,7 @@ pub fn match_all<S: std::hash::BuildHasher>(
         candidates.sort_unstable();
         candidates.dedup();
         for ri in candidates {
-            if let Some(e) = assess(p, &renja[ri], params) {
+            if let Some(e) = assess(p, &p_text, &renja[ri], &r_texts[ri], params) {
                 pairs.push((pi, ri, e));
             }
         }

@@ -34,13 +34,13 @@ pub struct ExportBench {
     pub rows: Vec<i64>,
 }
 
-/// A scratch database, dropped when done.
-async fn with_scratch<F, Fut>(url: &str, keep: bool, work: F) -> anyhow::Result<()>
+/// A scratch database `tinjau_bench_<name>_<pid>`, dropped when done (unless `keep`).
+pub async fn with_scratch<F, Fut>(url: &str, name: &str, keep: bool, work: F) -> anyhow::Result<()>
 where
     F: FnOnce(String) -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
 {
-    let scratch = format!("tinjau_bench_review_{}", std::process::id());
+    let scratch = format!("tinjau_bench_{name}_{}", std::process::id());
     let mut admin = PgConnection::connect(&replace_database(url, "postgres"))
         .await
         .context("connecting to PostgreSQL")?;
@@ -226,7 +226,7 @@ SELECT json_build_object(
 
 pub async fn review(bench: &ReviewBench) -> anyhow::Result<()> {
     let bench = bench.clone();
-    with_scratch(&bench.database_url.clone(), bench.keep, move |url| async move {
+    with_scratch(&bench.database_url.clone(), "review", bench.keep, move |url| async move {
         let pool = seed(&url, bench.proposals, bench.anomalies).await?;
         let camat = crate::db::user::create(&pool, "bench.camat", "camat", Some("31.71.01"), None).await?;
         let token = crate::auth::new_token();
@@ -300,7 +300,7 @@ pub async fn review(bench: &ReviewBench) -> anyhow::Result<()> {
 
 pub async fn export(bench: &ExportBench) -> anyhow::Result<()> {
     let bench = bench.clone();
-    with_scratch(&bench.database_url.clone(), false, move |url| async move {
+    with_scratch(&bench.database_url.clone(), "review", false, move |url| async move {
         let most = bench.rows.iter().copied().max().unwrap_or(0);
         let per_kecamatan = (most + 7) / 8;
         let pool = seed(&url, per_kecamatan, 1).await?;

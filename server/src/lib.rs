@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod bench;
 pub mod bench_review;
+pub mod bench_trilateral;
 pub mod chunk_writer;
 pub mod cli;
 pub mod config;

@@ -156,3 +156,42 @@ impl Browser {
         form.submit().await.unwrap();
     }
 }
+
+/// Creates an account with a password through the real `tinjau user add` (`wilayah` `None`: none).
+pub fn account(
+    app: &crate::TestApp,
+    name: &str,
+    role: &str,
+    wilayah: Option<&str>,
+    password: &str,
+) {
+    use std::io::Write as _;
+    let mut args = vec![
+        "user",
+        "add",
+        "--name",
+        name,
+        "--role",
+        role,
+        "--password-stdin",
+    ];
+    if let Some(w) = wilayah {
+        args.extend(["--wilayah", w]);
+    }
+    let mut child = Command::new(crate::tinjau_binary().unwrap())
+        .args(args)
+        .env("DATABASE_URL", &app.database_url)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -457,3 +457,115 @@ async fn the_desk_states_gaps_explains_matches_and_keeps_its_outcomes_on_record(
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// The desk's page in Debian's Chromium: a Bappeda planner signs in, lands on the desk, sees the
+/// statuses and gaps, records an outcome through the form; an agency's planner sees their rows.
+#[tokio::test]
+async fn the_desk_page_shows_the_comparison_and_records_an_outcome() {
+    use fantoccini::Locator;
+    use tinjau_tests::browser::{Browser, account};
+    let d = desk().await;
+    let [paving, drainage, ..] = d.r.ids[..] else {
+        panic!()
+    };
+    let password = "kata sandi perencana yang panjang";
+    account(&d.r.app, "bappeda.jp", "opd", Some("31.71"), password);
+    let base = d.r.app.url("");
+    let base = base.trim_end_matches('/');
+    let browser = Browser::start().await;
+    browser.sign_in(base, "bappeda.jp", password).await;
+    // Planners land on the desk.
+    browser.wait_for("table.desk").await;
+    browser
+        .goto(&format!("{base}/trilateral?tahun=2026&kota=31.71"))
+        .await;
+    browser.wait_for("table.desk").await;
+    browser.shot("trilateral-desk").await;
+    let paving_row = browser.text(&format!("tr#usulan-{paving}")).await;
+    assert!(paving_row.contains("Sebagian"), "{paving_row}");
+    assert!(
+        paving_row.contains("Kurang 60 m2, Rp 11.600.000"),
+        "{paving_row}"
+    );
+    assert!(paving_row.contains("nama mirip"), "{paving_row}");
+    let drainage_row = browser.text(&format!("tr#usulan-{drainage}")).await;
+    assert!(
+        drainage_row.contains("Sudah direncanakan"),
+        "{drainage_row}"
+    );
+    assert!(
+        browser
+            .body_text()
+            .await
+            .contains("Rehabilitasi trotoar Jl. Abdul Muis")
+    );
+
+    // Record "diterima dengan perubahan" for the paving through its form.
+    browser
+        .client
+        .find(Locator::Css(&format!(
+            "tr#usulan-{paving} details.outcome summary"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let form = browser
+        .client
+        .form(Locator::Css(&format!(
+            "tr#usulan-{paving} form[action$='/hasil']"
+        )))
+        .await
+        .unwrap();
+    browser
+        .client
+        .find(Locator::Css(&format!(
+            "tr#usulan-{paving} select[name=outcome]"
+        )))
+        .await
+        .unwrap()
+        .select_by_value("diterima_dengan_perubahan")
+        .await
+        .unwrap();
+    form.set_by_name("agreed_volume", "200").await.unwrap();
+    form.set_by_name("agreed_pagu", "30.000.000").await.unwrap();
+    form.set_by_name("note", "Sisa 60 m2 tahun berikutnya")
+        .await
+        .unwrap();
+    form.submit().await.unwrap();
+    browser.wait_for("p.alert.saved").await;
+    browser.shot("trilateral-saved").await;
+    let saved = browser.text(&format!("tr#usulan-{paving}")).await;
+    assert!(saved.contains("Diterima dengan perubahan"), "{saved}");
+    assert!(saved.contains("Rp 30.000.000"), "{saved}");
+    let (agreed, pagu): (String, i64) = sqlx::query_as(
+        "SELECT agreed_volume::text, agreed_pagu FROM trilateral_outcome WHERE proposal_id = $1",
+    )
+    .bind(paving)
+    .fetch_one(&d.r.app.pool)
+    .await
+    .unwrap();
+    assert_eq!((agreed.as_str(), pagu), ("200", 30_000_000));
+
+    // The export link gives the workbook.
+    let href = browser
+        .client
+        .find(Locator::Css("form.filters a[href*='/ekspor/xlsx']"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let response =
+        d.r.app
+            .client
+            .get(format!("{base}{href}"))
+            .header("Cookie", browser.cookie_header().await)
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.bytes().await.unwrap().starts_with(b"PK"));
+}

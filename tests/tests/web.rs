@@ -10,8 +10,7 @@
 // One story per test reads better than helpers split for length.
 #![allow(clippy::too_many_lines)]
 
-use std::io::Write as _;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use fantoccini::Locator;
 use reqwest::StatusCode;
@@ -19,34 +18,8 @@ use serde_json::json;
 use tinjau_tests::browser::Browser;
 use tinjau_tests::review::{self, Review};
 
-/// Creates an account with a password through the real `tinjau user add`.
 fn account(r: &Review, name: &str, role: &str, wilayah: &str, password: &str) {
-    let mut child = Command::new(tinjau_tests::tinjau_binary().unwrap())
-        .args([
-            "user",
-            "add",
-            "--name",
-            name,
-            "--role",
-            role,
-            "--wilayah",
-            wilayah,
-            "--password-stdin",
-        ])
-        .env("DATABASE_URL", &r.app.database_url)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    tinjau_tests::browser::account(&r.app, name, role, Some(wilayah), password);
 }
 
 const PASSWORD: &str = "kata sandi camat yang panjang";

@@ -259,6 +259,22 @@ enum BenchCommand {
         #[arg(long)]
         keep: bool,
     },
+    /// The whole city's trilateral desk on a SYNTHETIC DKI data set: load, match, view; prints the
+    /// times against the 2 s target
+    Trilateral {
+        /// Approved proposals
+        #[arg(long, default_value_t = 10_000)]
+        proposals: i64,
+        /// Renja lines
+        #[arg(long, default_value_t = 5_000)]
+        renja: i64,
+        /// Timed runs
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Keep the scratch database afterwards
+        #[arg(long)]
+        keep: bool,
+    },
     /// Lampiran II to XLSX for growing row counts: time and peak memory
     Export {
         /// Row counts to export, in order
@@ -640,6 +656,21 @@ async fn bench(
                 proposals,
                 anomalies,
                 requests,
+                keep,
+            })
+            .await
+        }
+        BenchCommand::Trilateral {
+            proposals,
+            renja,
+            runs,
+            keep,
+        } => {
+            crate::bench_trilateral::run(&crate::bench_trilateral::TrilateralBench {
+                database_url: database_url()?,
+                proposals,
+                renja,
+                runs,
                 keep,
             })
             .await

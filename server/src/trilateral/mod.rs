@@ -422,11 +422,16 @@ impl View<'_> {
     }
 }
 
-#[allow(
-    clippy::too_many_lines,
-    reason = "one pass from the loaded rows to the view"
-)]
-fn build(tahun: i32, kota: String, loaded: &Loaded, params: &MatchParams, view: &View<'_>) -> Desk {
+/// The matching's inputs from what was loaded: proposals (with their agency resolved, or why
+/// not), Renja lines and the planners' overrides.
+struct Inputs {
+    resolved: Vec<Result<usize, String>>,
+    sides: Vec<ProposalSide>,
+    renja: Vec<RenjaSide>,
+    overrides: HashMap<i64, Override>,
+}
+
+fn inputs(loaded: &Loaded) -> Inputs {
     let resolved: Vec<Result<usize, String>> = loaded
         .proposals
         .iter()
@@ -486,6 +491,31 @@ fn build(tahun: i32, kota: String, loaded: &Loaded, params: &MatchParams, view: 
         .iter()
         .map(|(p, line, _, _)| (*p, line.map_or(Override::NoLine, Override::Line)))
         .collect();
+    Inputs {
+        resolved,
+        sides,
+        renja,
+        overrides,
+    }
+}
+
+/// The city's matching over what was loaded, with the default thresholds.
+pub fn match_loaded(loaded: &Loaded) -> geo_rules::trilateral::Matching {
+    let i = inputs(loaded);
+    match_all(&i.sides, &i.renja, &MatchParams::default(), &i.overrides)
+}
+
+#[allow(
+    clippy::too_many_lines,
+    reason = "one pass from the loaded rows to the view"
+)]
+fn build(tahun: i32, kota: String, loaded: &Loaded, params: &MatchParams, view: &View<'_>) -> Desk {
+    let Inputs {
+        resolved,
+        sides,
+        renja,
+        overrides,
+    } = inputs(loaded);
     let override_notes: HashMap<i64, String> = loaded
         .overrides
         .iter()

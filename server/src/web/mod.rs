@@ -5,6 +5,7 @@
 //! Thin adapters on the same workflows as the API (`crate::review`, `crate::forms`), with the same
 //! roles and scope: a page never shows what the API would refuse.
 
+mod desk;
 pub mod i18n;
 mod layout;
 mod pages;
@@ -44,6 +45,10 @@ pub fn router() -> Router<AppState> {
         .route("/foto/{survey}/{sha}", get(pages::photo))
         .route("/foto/{survey}/{sha}/kecil", get(pages::thumbnail))
         .route("/publik/kelurahan/{kode}", get(pages::public_page))
+        .route("/trilateral", get(desk::desk_page))
+        .route("/trilateral/ekspor/{format}", get(desk::export))
+        .route("/trilateral/usulan/{id}/hasil", post(desk::record_outcome))
+        .route("/trilateral/usulan/{id}/padanan", post(desk::record_match))
         .route("/aset/{file}", get(asset))
 }
 

@@ -33,7 +33,7 @@ fn db_fail(lang: Lang) -> impl Fn(sqlx::Error) -> WebError {
 }
 
 /// 403 unless the form carries the session's CSRF token.
-fn check_csrf(lang: Lang, session: &WebSession, sent: &str) -> Result<(), WebError> {
+pub(super) fn check_csrf(lang: Lang, session: &WebSession, sent: &str) -> Result<(), WebError> {
     if session::same_secret(&session.csrf, sent) {
         Ok(())
     } else {
@@ -59,6 +59,8 @@ pub async fn home(ctx: Ctx) -> Response {
     };
     let user = &session.user;
     match (&user.role, user.scope.as_ref()) {
+        // Agency and Bappeda planners work at the trilateral desk.
+        (Role::Opd, _) => Redirect::to("/trilateral").into_response(),
         (_, Some(scope)) if scope.as_str().len() >= 8 => {
             let kecamatan = &scope.as_str()[..8];
             Redirect::to(&format!("/kecamatan/{kecamatan}")).into_response()
@@ -523,7 +525,7 @@ pub struct ProposalQuery {
     pub tersimpan: Option<String>,
 }
 
-fn parse_id(lang: Lang, raw: &str) -> Result<i64, WebError> {
+pub(super) fn parse_id(lang: Lang, raw: &str) -> Result<i64, WebError> {
     raw.parse().map_err(|_| {
         WebError::new(
             lang,
@@ -794,7 +796,7 @@ pub struct DecisionForm {
 /// ```text
 /// 185,5 → 185.5   185.5 → 185.5   1.250 → 1250   1.250,75 → 1250.75   12.5 → 12.5
 /// ```
-fn typed_decimal(raw: &str) -> Option<rust_decimal::Decimal> {
+pub(super) fn typed_decimal(raw: &str) -> Option<rust_decimal::Decimal> {
     let raw = raw.trim();
     let thousands = {
         let mut groups = raw.split('.');

@@ -1,0 +1,519 @@
+//! The trilateral desk's page: the agreed proposals beside the agencies' Renja, with the gaps, the
+//! evidence of each match, the outcome form and the planner's match form; totals per agency and
+//! per kecamatan; the Renja lines no proposal matches; the exports. Reads and writes through
+//! [`crate::trilateral`], as the API does.
+
+use std::fmt::Write as _;
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use survey_schema::{Role, WilayahKode};
+
+use super::i18n::{Lang, number, rupiah, wib_time};
+use super::layout::page;
+use super::{Ctx, SignedIn, WebError, local_path, urlencode};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::refusal::WorkflowError;
+use crate::trilateral::record::{MatchRequest, OUTCOMES, OutcomeRequest};
+use crate::trilateral::{self, Desk, DeskQuery, DeskRow, GroupTotals};
+
+type PageResult = Result<Response, WebError>;
+
+#[derive(Debug, Deserialize, Default)]
+pub struct DeskPageQuery {
+    pub tahun: Option<i32>,
+    pub kota: Option<String>,
+    pub kecamatan: Option<String>,
+    pub opd: Option<String>,
+    /// The row just saved (for the notice).
+    pub tersimpan: Option<i64>,
+}
+
+fn bad(lang: Lang, en: String, id: String) -> WebError {
+    WebError::new(lang, AppError::bad_request("invalid_kode", en, id))
+}
+
+fn area(lang: Lang, field: &str, raw: Option<&str>) -> Result<Option<WilayahKode>, WebError> {
+    raw.map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(|r| {
+            WilayahKode::parse(r).map_err(|e| {
+                bad(
+                    lang,
+                    format!("{field}: {e}."),
+                    format!("{field}: kode tidak valid ({e})."),
+                )
+            })
+        })
+        .transpose()
+}
+
+fn query_of(lang: Lang, q: &DeskPageQuery) -> Result<DeskQuery, WebError> {
+    use chrono::Datelike as _;
+    Ok(DeskQuery {
+        tahun: q.tahun.unwrap_or_else(|| chrono::Utc::now().year() + 1),
+        kota: area(lang, "kota", q.kota.as_deref())?,
+        kecamatan: area(lang, "kecamatan", q.kecamatan.as_deref())?,
+        opd: q.opd.clone().filter(|o| !o.trim().is_empty()),
+    })
+}
+
+/// The page's own address for a query (to come back to after a form).
+fn here(q: &DeskQuery) -> String {
+    let mut url = format!("/trilateral?tahun={}", q.tahun);
+    for (k, v) in [
+        ("kota", q.kota.as_ref().map(ToString::to_string)),
+        ("kecamatan", q.kecamatan.as_ref().map(ToString::to_string)),
+        ("opd", q.opd.clone()),
+    ] {
+        if let Some(v) = v {
+            let _ = write!(url, "&{k}={}", urlencode(&v));
+        }
+    }
+    url
+}
+
+fn status_label(lang: Lang, status: &str) -> &'static str {
+    match status {
+        "covered" => lang.t("Sudah direncanakan", "Already planned"),
+        "partial" => lang.t("Sebagian", "Partly planned"),
+        _ => lang.t("Belum direncanakan", "Not planned"),
+    }
+}
+
+fn outcome_label(lang: Lang, code: &str) -> String {
+    OUTCOMES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map_or_else(|| code.to_owned(), |(_, id, en)| lang.t(id, en).to_owned())
+}
+
+fn totals_table(lang: Lang, title: &str, groups: &[GroupTotals]) -> Markup {
+    html! {
+        h2 { (title) }
+        table.totals {
+            thead { tr {
+                th { (lang.t("Nama", "Name")) }
+                th.num { (lang.t("Usulan", "Proposals")) }
+                th.num { (lang.t("Sudah", "Planned")) }
+                th.num { (lang.t("Sebagian", "Partly")) }
+                th.num { (lang.t("Belum", "Not planned")) }
+                th.num { (lang.t("Anggaran usulan", "Proposals' cost")) }
+                th.num { (lang.t("Pagu Renja", "Renja pagu")) }
+                th.num { (lang.t("Kekurangan", "Gap")) }
+                th.num { (lang.t("Diputuskan", "Decided")) }
+            } }
+            tbody {
+                @for g in groups {
+                    tr {
+                        td { (g.nama) }
+                        td.num { (g.totals.proposals) }
+                        td.num { (g.totals.covered) }
+                        td.num { (g.totals.partial) }
+                        td.num { (g.totals.not_planned) }
+                        td.num { (rupiah(g.totals.proposals_rupiah)) }
+                        td.num { (rupiah(g.renja_pagu)) }
+                        td.num.gap { (rupiah(g.totals.gap_rupiah)) }
+                        td.num { (g.totals.decided) "/" (g.totals.proposals) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn gap_text(lang: Lang, r: &DeskRow) -> String {
+    match r.status.as_str() {
+        "covered" => lang
+            .t(
+                "Sudah ada di Renja: risiko anggaran ganda",
+                "Already in the Renja: double-funding risk",
+            )
+            .to_owned(),
+        "partial" => {
+            let volume = r
+                .gap_volume
+                .filter(|g| !g.is_zero())
+                .map(|g| format!("{} {}, ", number(g), r.proposal.satuan))
+                .unwrap_or_default();
+            format!(
+                "{} {volume}{}",
+                lang.t("Kurang", "Short by"),
+                rupiah(r.gap_rupiah)
+            )
+        }
+        _ => format!(
+            "{} {}",
+            lang.t("Perlu alokasi", "Needs an allocation of"),
+            rupiah(r.gap_rupiah)
+        ),
+    }
+}
+
+fn row_forms(lang: Lang, csrf: &str, back: &str, r: &DeskRow) -> Markup {
+    let id = r.proposal.id;
+    let current = r.outcome.as_ref();
+    let chosen = current.map_or("diterima", |o| o.outcome.as_str());
+    let line = current
+        .and_then(|o| o.renja_item_id)
+        .or_else(|| r.renja.as_ref().map(|l| l.id));
+    html! {
+        details.outcome {
+            summary { (lang.t("Catat hasil desk", "Record the desk's outcome")) }
+            form method="post" action={ "/trilateral/usulan/" (id) "/hasil" } {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="version" value=(r.outcome_version);
+                input type="hidden" name="kembali" value=(back);
+                label { (lang.t("Hasil", "Outcome")) " "
+                    select name="outcome" {
+                        @for (code, id_label, en_label) in OUTCOMES {
+                            option value=(code) selected[code == chosen] { (lang.t(id_label, en_label)) }
+                        }
+                    }
+                }
+                label { (lang.t("Volume disepakati", "Agreed volume")) " "
+                    input name="agreed_volume" size="6" value=[current.and_then(|o| o.agreed_volume).map(number)];
+                    " " (r.proposal.satuan)
+                }
+                label { (lang.t("Pagu disepakati (Rp)", "Agreed pagu (Rp)")) " "
+                    input name="agreed_pagu" size="12" value=[current.and_then(|o| o.agreed_pagu)];
+                }
+                label { (lang.t("Digabung dengan usulan", "Merged with proposal")) " "
+                    input name="merged_into" size="6" value=[current.and_then(|o| o.merged_into)];
+                }
+                label { (lang.t("Baris Renja", "Renja line")) " "
+                    input name="renja_item_id" size="6" value=[line];
+                }
+                label.note { (lang.t("Catatan", "Note")) " "
+                    input name="note" size="40" value=[current.and_then(|o| o.note.clone())];
+                }
+                button.primary type="submit" { (lang.t("Simpan", "Save")) }
+            }
+            form.match method="post" action={ "/trilateral/usulan/" (id) "/padanan" } {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="kembali" value=(back);
+                label { (lang.t("Padanan Renja (kosong: tidak ada)", "Renja match (empty: none)")) " "
+                    input name="renja_item_id" size="6" value=[r.renja.as_ref().map(|l| l.id)];
+                }
+                label { (lang.t("Alasan", "Why")) " " input name="note" size="30" required; }
+                button type="submit" { (lang.t("Tetapkan padanan", "Set the match")) }
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_lines, reason = "one page")]
+fn render(
+    ctx: &Ctx,
+    csrf: &str,
+    desk: &Desk,
+    q: &DeskQuery,
+    notice: Option<Markup>,
+    can_write: bool,
+) -> Response {
+    let lang = ctx.lang;
+    let back = here(q);
+    let export =
+        |format: &str| back.replacen("/trilateral?", &format!("/trilateral/ekspor/{format}?"), 1);
+    let title = format!(
+        "{} {}",
+        lang.t("Desk Trilateral", "Trilateral desk"),
+        desk.tahun
+    );
+    let body = html! {
+        h1 { (title) }
+        p.lead { (lang.t(
+            "Usulan yang disetujui camat dibandingkan dengan Renja OPD: sasaran, lokasi dan pagu.",
+            "The proposals the camat approved beside the agencies' Renja: target, location and pagu.")) }
+        @if let Some(n) = notice { (n) }
+        form.filters method="get" action="/trilateral" {
+            label { (lang.t("Tahun", "Year")) " " input name="tahun" size="5" value=(desk.tahun); }
+            label { "Kota " input name="kota" size="6" placeholder="31.71" value=[q.kota.as_ref().map(ToString::to_string)]; }
+            label { "Kecamatan " input name="kecamatan" size="9" placeholder="31.71.01" value=[q.kecamatan.as_ref().map(ToString::to_string)]; }
+            label { "OPD "
+                select name="opd" {
+                    option value="" { (lang.t("Semua", "All")) }
+                    @for g in desk.per_opd.iter().filter(|g| g.kode != "-") {
+                        option value=(g.kode) selected[q.opd.as_deref() == Some(g.kode.as_str())] { (g.nama) }
+                    }
+                }
+            }
+            button type="submit" { (lang.t("Tampilkan", "Show")) }
+            a href=(export("xlsx")) { "XLSX" }
+            a href=(export("csv")) { "CSV" }
+        }
+        p.total {
+            (desk.total.proposals) " " (lang.t("usulan", "proposals")) ": "
+            (desk.total.covered) " " (lang.t("sudah direncanakan", "already planned")) ", "
+            (desk.total.partial) " " (lang.t("sebagian", "partly")) ", "
+            (desk.total.not_planned) " " (lang.t("belum", "not planned")) "; "
+            (lang.t("kekurangan", "gap")) " " strong { (rupiah(desk.total.gap_rupiah)) }
+            " · " (lang.t("padanan dalam", "matched within")) " " (desk.max_distance_m) " m"
+        }
+        (totals_table(lang, lang.t("Per OPD", "Per agency"), &desk.per_opd))
+        (totals_table(lang, lang.t("Per kecamatan", "Per kecamatan"), &desk.per_kecamatan))
+        h2 { (lang.t("Usulan dan Renja", "Proposals and Renja")) }
+        table.desk {
+            thead { tr {
+                th { (lang.t("Usulan", "Proposal")) }
+                th { "OPD" }
+                th { (lang.t("Status", "Status")) }
+                th { (lang.t("Baris Renja", "Renja line")) }
+                th { (lang.t("Dasar padanan", "Why matched")) }
+                th { (lang.t("Hasil desk", "Desk outcome")) }
+            } }
+            tbody {
+                @for r in &desk.rows {
+                    tr id={ "usulan-" (r.proposal.id) } class={ "st-" (r.status) } {
+                        td {
+                            a href={ "/usulan/" (r.proposal.id) } { "#" (r.proposal.id) } " " (r.proposal.usulan)
+                            @if let Some(l) = &r.proposal.lokasi { br; small { (l) } }
+                            br; small { (r.proposal.kelurahan) ", " (r.proposal.kecamatan) }
+                            br; (number(r.proposal.volume)) " " (r.proposal.satuan) " · " (rupiah(r.proposal.rupiah))
+                        }
+                        td {
+                            @match &r.opd {
+                                Some(o) => { (o.singkatan.as_deref().unwrap_or(&o.kode)) }
+                                None => { span.badge.sev-warning { (lang.t("OPD tidak dikenal", "Unknown agency")) }
+                                          @if let Some(p) = &r.opd_problem { br; small { (p) } } }
+                            }
+                        }
+                        td {
+                            span class={ "badge st-" (r.status) } { (status_label(lang, &r.status)) }
+                            br; small { (gap_text(lang, r)) }
+                        }
+                        td {
+                            @if let Some(l) = &r.renja {
+                                small { (l.kode_sub_kegiatan) } br;
+                                (l.uraian.as_deref().unwrap_or(&l.nama_sub_kegiatan))
+                                br; small {
+                                    @if let Some(t) = l.target { (number(t)) " " (l.satuan.as_deref().unwrap_or_default()) " · " }
+                                    (rupiah(l.pagu)) " · ID " (l.id)
+                                }
+                            } @else { "—" }
+                        }
+                        td {
+                            @if let Some(e) = &r.evidence {
+                                (lang.t(&e.explanation_id, &e.explanation_en))
+                                @if let Some(n) = &e.override_note { br; small { (n) } }
+                            }
+                        }
+                        td {
+                            @if let Some(o) = &r.outcome {
+                                strong { (outcome_label(lang, &o.outcome)) }
+                                @if let (Some(v), Some(p)) = (o.agreed_volume, o.agreed_pagu) {
+                                    br; small { (number(v)) " " (r.proposal.satuan) " · " (rupiah(p)) }
+                                }
+                                @if let Some(m) = o.merged_into { br; small { (lang.t("digabung dengan", "merged with")) " #" (m) } }
+                                @if let Some(n) = &o.note { br; small { (n) } }
+                                br; small.muted { (o.decided_by) ", " (wib_time(o.decided_at)) }
+                            }
+                            @if can_write { (row_forms(lang, csrf, &back, r)) }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { (lang.t("Renja tanpa usulan padanan", "Renja lines no proposal matches")) }
+        @if desk.unmatched_renja.is_empty() {
+            p { (lang.t("Tidak ada.", "None.")) }
+        } @else {
+            table.unmatched {
+                thead { tr {
+                    th { "ID" } th { "OPD" } th { (lang.t("Sub kegiatan / uraian", "Sub-activity / line")) }
+                    th { (lang.t("Lokasi", "Location")) } th.num { "Target" } th.num { "Pagu" }
+                } }
+                tbody {
+                    @for l in &desk.unmatched_renja {
+                        tr {
+                            td { (l.id) }
+                            td { (l.opd_kode) }
+                            td { small { (l.kode_sub_kegiatan) } br; (l.uraian.as_deref().unwrap_or(&l.nama_sub_kegiatan)) }
+                            td { (l.kelurahan.as_deref().or(l.kecamatan.as_deref()).or(l.lokasi.as_deref()).unwrap_or("kota")) }
+                            td.num { @if let Some(t) = l.target { (number(t)) " " (l.satuan.as_deref().unwrap_or_default()) } }
+                            td.num { (rupiah(l.pagu)) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    page(ctx, &title, None, false, &body)
+}
+
+pub async fn desk_page(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Query(q): Query<DeskPageQuery>,
+) -> PageResult {
+    let SignedIn { ctx, session } = signed;
+    let lang = ctx.lang;
+    let query = query_of(lang, &q)?;
+    let desk = trilateral::desk(&state.pool, &session.user, &query)
+        .await
+        .map_err(|e| WebError::new(lang, e.into()))?;
+    let notice = q.tersimpan.map(|id| {
+        html! { p.alert.saved role="status" { (lang.t("Tersimpan: usulan", "Saved: proposal")) " #" (id) } }
+    });
+    let can_write = matches!(session.user.role, Role::Opd | Role::Admin);
+    Ok(render(
+        &ctx,
+        &session.csrf,
+        &desk,
+        &query,
+        notice,
+        can_write,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OutcomeForm {
+    pub csrf: String,
+    pub version: i32,
+    pub kembali: String,
+    pub outcome: String,
+    #[serde(default)]
+    pub agreed_volume: String,
+    #[serde(default)]
+    pub agreed_pagu: String,
+    #[serde(default)]
+    pub merged_into: String,
+    #[serde(default)]
+    pub renja_item_id: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MatchForm {
+    pub csrf: String,
+    pub kembali: String,
+    #[serde(default)]
+    pub renja_item_id: String,
+    pub note: String,
+}
+
+fn unprocessable(lang: Lang, en: &str, id: &str) -> WebError {
+    WebError::new(
+        lang,
+        AppError::client(StatusCode::UNPROCESSABLE_ENTITY, "invalid_form", en, id),
+    )
+}
+
+/// An optional whole number typed into a form (`1.250.000` and `Rp 1.250.000` read as 1250000).
+fn whole(lang: Lang, field: &str, raw: &str) -> Result<Option<i64>, WebError> {
+    let digits: String = raw
+        .chars()
+        .filter(|c| !matches!(c, '.' | ' ' | 'R' | 'p'))
+        .collect();
+    if digits.is_empty() {
+        return Ok(None);
+    }
+    digits.parse().map(Some).map_err(|_| {
+        unprocessable(
+            lang,
+            &format!("{field}: '{raw}' is not a whole number."),
+            &format!("{field}: '{raw}' bukan bilangan bulat."),
+        )
+    })
+}
+
+fn page_back(kembali: &str, id: i64) -> String {
+    let back = local_path(Some(kembali));
+    let back = if back.starts_with("/trilateral") {
+        back
+    } else {
+        "/trilateral".to_owned()
+    };
+    let sep = if back.contains('?') { '&' } else { '?' };
+    format!("{back}{sep}tersimpan={id}#usulan-{id}")
+}
+
+/// A refusal shown on an error page that keeps the way back to the desk.
+fn refused(lang: Lang, e: WorkflowError) -> WebError {
+    WebError::new(lang, e.into())
+}
+
+pub async fn record_outcome(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(raw): Path<String>,
+    Form(form): Form<OutcomeForm>,
+) -> PageResult {
+    let SignedIn { ctx, session } = signed;
+    let lang = ctx.lang;
+    super::pages::check_csrf(lang, &session, &form.csrf)?;
+    let id = super::pages::parse_id(lang, &raw)?;
+    let changes = form.outcome == "diterima_dengan_perubahan";
+    let agreed_volume: Option<Decimal> = if changes {
+        super::pages::typed_decimal(&form.agreed_volume)
+    } else {
+        None
+    };
+    let request = OutcomeRequest {
+        outcome: form.outcome.clone(),
+        agreed_volume,
+        agreed_pagu: if changes {
+            whole(lang, "agreed_pagu", &form.agreed_pagu)?
+        } else {
+            None
+        },
+        merged_into: if form.outcome == "digabungkan" {
+            whole(lang, "merged_into", &form.merged_into)?
+        } else {
+            None
+        },
+        renja_item_id: if form.outcome.starts_with("diterima") {
+            whole(lang, "renja_item_id", &form.renja_item_id)?
+        } else {
+            None
+        },
+        note: Some(form.note.trim().to_owned()).filter(|n| !n.is_empty()),
+    };
+    let if_match = format!("\"{}\"", form.version);
+    trilateral::record::outcome(&state.pool, &session.user, id, Some(&if_match), &request)
+        .await
+        .map_err(|e| refused(lang, e))?;
+    Ok(Redirect::to(&page_back(&form.kembali, id)).into_response())
+}
+
+pub async fn record_match(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(raw): Path<String>,
+    Form(form): Form<MatchForm>,
+) -> PageResult {
+    let SignedIn { ctx, session } = signed;
+    let lang = ctx.lang;
+    super::pages::check_csrf(lang, &session, &form.csrf)?;
+    let id = super::pages::parse_id(lang, &raw)?;
+    let request = MatchRequest {
+        renja_item_id: whole(lang, "renja_item_id", &form.renja_item_id)?,
+        note: form.note,
+    };
+    trilateral::record::set_match(&state.pool, &session.user, id, &request)
+        .await
+        .map_err(|e| refused(lang, e))?;
+    Ok(Redirect::to(&page_back(&form.kembali, id)).into_response())
+}
+
+pub async fn export(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(format): Path<String>,
+    Query(q): Query<DeskPageQuery>,
+) -> PageResult {
+    let SignedIn { ctx, session } = signed;
+    let lang = ctx.lang;
+    let query = query_of(lang, &q)?;
+    let made = trilateral::export::file(&state.pool, &session.user, &query, &format)
+        .await
+        .map_err(|e| refused(lang, e))?;
+    Ok(crate::routes::forms::attachment(made))
+}
