@@ -8,8 +8,9 @@
 //! 1. **code**: the proposal names the line's nomenclature code (SIPD writes `1.03.10.2.01.0001` in
 //!    its program column), or a kegiatan code the line's sub-kegiatan code starts with;
 //! 2. **name**: the proposal's text equals the line's uraian or sub-kegiatan name (normalised);
-//! 3. **fuzzy**: the texts are similar (Sørensen–Dice over character bigrams, at least
-//!    `min_similarity`), and the catalogue activities do not disagree.
+//! 3. **fuzzy**: the texts are similar (the cosine of their word sets, each word weighted by how
+//!    rare it is among the texts matched — a street's name counts, `pemasangan` or `RW` hardly;
+//!    at least `min_similarity`), and the catalogue activities do not disagree.
 //!
 //! Each line takes up at most one proposal: pairs are taken best first (basis, then place, then
 //! activity, then similarity), as a desk would link a Renja line to one accepted proposal. A
@@ -78,7 +79,7 @@ impl Default for MatchParams {
     fn default() -> Self {
         Self {
             max_distance_m: 250.0,
-            min_similarity: 0.45,
+            min_similarity: 0.5,
         }
     }
 }
@@ -161,75 +162,113 @@ pub struct Matching {
     pub unmatched_renja: Vec<i64>,
 }
 
-/// Text normalised for comparison: lower case, words, numbers without leading zeros
-/// (`RW 003` and `rw 3` agree).
+/// Text normalised for comparison: lower case, words, numbers without leading zeros (`RW 003` and
+/// `rw 3` agree), `jalan` as `jl` and `gang` as `gg`.
 fn comparable(text: &str) -> String {
     normalise_text(text)
         .split(' ')
-        .map(|w| {
-            if w.chars().all(|c| c.is_ascii_digit()) {
+        .map(|w| match w {
+            "jalan" | "jln" => "jl",
+            "gang" => "gg",
+            w if w.chars().all(|c| c.is_ascii_digit()) => {
                 let t = w.trim_start_matches('0');
                 if t.is_empty() { "0" } else { t }
-            } else {
-                w
             }
+            w => w,
         })
         .collect::<Vec<_>>()
         .join(" ")
 }
 
-/// Sørensen–Dice similarity of two texts after [`comparable`] normalisation, 0 to 1.
+/// How much each word says about which proposal a text is for: a word most texts share
+/// (`pemasangan`, `jl`, `rw`) little, a street's name much. Smoothed inverse document frequency
+/// over the texts being matched.
+#[derive(Debug, Default)]
+struct Weights {
+    df: HashMap<String, usize>,
+    docs: usize,
+}
+
+impl Weights {
+    fn new<'a>(texts: impl Iterator<Item = &'a str>) -> Self {
+        let mut w = Self::default();
+        for text in texts {
+            w.docs += 1;
+            let words: HashSet<String> = comparable(text).split(' ').map(str::to_owned).collect();
+            for word in words {
+                *w.df.entry(word).or_default() += 1;
+            }
+        }
+        w
+    }
+
+    #[allow(clippy::cast_precision_loss, reason = "document counts")]
+    fn weight(&self, word: &str) -> f64 {
+        if self.docs == 0 {
+            return 1.0;
+        }
+        let df = self.df.get(word).copied().unwrap_or(0);
+        ((1 + self.docs) as f64 / (1 + df) as f64).ln() + 1.0
+    }
+}
+
+/// Similarity of two texts: the cosine of their word sets after [`comparable`] normalisation,
+/// 0 to 1 (within a matching, words are weighted by how rare they are among its texts).
 ///
 /// ```
 /// use geo_rules::trilateral::text_similarity;
-/// assert!(text_similarity("Pembangunan saluran Jl. Mawar RW 003", "pembangunan saluran jl mawar rw 3") > 0.99);
+/// assert!(text_similarity("Pembangunan saluran Jl. Mawar RW 003", "pembangunan saluran jalan mawar rw 3") > 0.99);
 /// assert!(text_similarity("Pemasangan paving block", "Pelatihan menjahit") < 0.3);
 /// ```
 pub fn text_similarity(a: &str, b: &str) -> f64 {
-    Prepared::new(a).similarity(&Prepared::new(b))
+    let uniform = Weights::default();
+    Prepared::new(a, &uniform).similarity(&Prepared::new(b, &uniform))
 }
 
-/// A text made ready for many comparisons: normalised once, its character bigrams (spaces
-/// left out, as Sørensen–Dice over words usually is) counted once, sorted for a merge.
+/// A text made ready for many comparisons: normalised once, its words weighted and sorted once.
 #[derive(Debug, Clone)]
 struct Prepared {
     text: String,
-    bigrams: Vec<(char, char)>,
+    words: Vec<(String, f64)>,
+    norm: f64,
 }
 
 impl Prepared {
-    fn new(raw: &str) -> Self {
+    fn new(raw: &str, weights: &Weights) -> Self {
         let text = comparable(raw);
-        let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
-        let mut bigrams: Vec<(char, char)> = chars.windows(2).map(|w| (w[0], w[1])).collect();
-        bigrams.sort_unstable();
-        Self { text, bigrams }
+        let mut unique: Vec<&str> = text.split(' ').filter(|w| !w.is_empty()).collect();
+        unique.sort_unstable();
+        unique.dedup();
+        let words: Vec<(String, f64)> = unique
+            .into_iter()
+            .map(|w| (w.to_owned(), weights.weight(w)))
+            .collect();
+        let norm = words.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
+        Self { text, words, norm }
     }
 
-    /// Sørensen–Dice: twice the shared bigrams (as multisets) over all bigrams, 0 to 1.
+    /// The weighted cosine of the two word sets, 0 to 1.
     fn similarity(&self, other: &Self) -> f64 {
         if self.text == other.text {
             return 1.0;
         }
-        let (a, b) = (&self.bigrams, &other.bigrams);
-        if a.is_empty() || b.is_empty() {
+        if self.norm == 0.0 || other.norm == 0.0 {
             return 0.0;
         }
-        let (mut i, mut j, mut shared) = (0, 0, 0usize);
+        let (a, b) = (&self.words, &other.words);
+        let (mut i, mut j, mut shared) = (0, 0, 0.0);
         while i < a.len() && j < b.len() {
-            match a[i].cmp(&b[j]) {
+            match a[i].0.cmp(&b[j].0) {
                 std::cmp::Ordering::Less => i += 1,
                 std::cmp::Ordering::Greater => j += 1,
                 std::cmp::Ordering::Equal => {
-                    shared += 1;
+                    shared += a[i].1 * b[j].1;
                     i += 1;
                     j += 1;
                 }
             }
         }
-        #[allow(clippy::cast_precision_loss, reason = "bigram counts of short texts")]
-        let score = (2 * shared) as f64 / (a.len() + b.len()) as f64;
-        score
+        (shared / (self.norm * other.norm)).min(1.0)
     }
 }
 
@@ -360,7 +399,7 @@ fn cell(p: [f64; 2]) -> (i64, i64) {
 ///     texts: vec!["Pembangunan Saluran Jl Mawar RW 003".into()], target: Some(Decimal::from(80)),
 ///     unit: Some("m".into()), pagu: 120_000_000,
 /// };
-/// let m = match_all(&[proposal], &[line], &MatchParams::default(), &Default::default());
+/// let m = match_all(&[proposal], &[line], &MatchParams::default(), &std::collections::HashMap::new());
 /// assert_eq!(m.proposals[0].renja_id, Some(10));
 /// assert_eq!(m.proposals[0].evidence.as_ref().unwrap().basis, MatchBasis::Name);
 /// // 40 m and Rp 60,000,000 short of what was approved:
@@ -401,16 +440,23 @@ pub fn match_all<S: std::hash::BuildHasher>(
         }
     }
     let by_id: HashMap<i64, usize> = renja.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+    let weights = Weights::new(
+        proposals.iter().map(|p| p.text.as_str()).chain(
+            renja
+                .iter()
+                .flat_map(|r| r.texts.iter().map(String::as_str)),
+        ),
+    );
     let r_texts: Vec<Vec<Prepared>> = renja
         .iter()
-        .map(|r| r.texts.iter().map(|t| Prepared::new(t)).collect())
+        .map(|r| r.texts.iter().map(|t| Prepared::new(t, &weights)).collect())
         .collect();
 
     let mut pairs: Vec<(usize, usize, Evidence)> = Vec::new();
     let mut taken_renja: HashSet<usize> = HashSet::new();
     let mut assigned: HashMap<usize, (usize, Evidence)> = HashMap::new();
     for (pi, p) in proposals.iter().enumerate() {
-        let p_text = Prepared::new(&p.text);
+        let p_text = Prepared::new(&p.text, &weights);
         match overrides.get(&p.id) {
             Some(Override::NoLine) => continue,
             Some(Override::Line(id)) => {

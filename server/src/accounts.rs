@@ -28,6 +28,21 @@ pub async fn create_user(
     Ok(id)
 }
 
+/// Makes an opd account the planner of one agency (recorded).
+pub async fn set_opd(
+    pool: &PgPool,
+    actor: &Actor,
+    user_id: i64,
+    opd_id: i64,
+) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    db::opd::set_member(&mut tx, user_id, opd_id).await?;
+    let change = Change::new(user_id.to_string()).after(json!({ "opd": opd_id }));
+    crate::audit::record(&mut tx, actor, "user.opd", "user", vec![change]).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Replaces an account's password (its argon2id hash); recorded, the hash itself is not.
 pub async fn set_password(
     pool: &PgPool,

@@ -14,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod demo_trilateral;
 pub mod error;
 pub mod extract;
 pub mod forms;

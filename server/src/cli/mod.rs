@@ -138,6 +138,10 @@ enum UserCommand {
         /// Read a password from the first line of standard input (hashed with argon2id)
         #[arg(long)]
         password_stdin: bool,
+        /// For an opd account: the agency (register kode) it plans for; without, the account is
+        /// Bappeda's (every agency of its area)
+        #[arg(long)]
+        opd: Option<String>,
     },
     /// Set a user's password for the web pages, read from the first line of standard input
     Password {
@@ -205,6 +209,32 @@ enum DemoCommand {
         /// Share of proposals with a planted anomaly
         #[arg(long, default_value_t = 0.08)]
         planted_share: f64,
+    },
+    /// Approve (as the demo's camat, through the decision workflow) the physical proposals of a
+    /// kota outside one kecamatan, and write SYNTHETIC Renja files per agency with planted
+    /// covered, partial, not-planned and standalone lines; needs the agency register
+    Trilateral {
+        #[arg(long, default_value = ".local/demo")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 2026)]
+        tahun: i32,
+        /// The kota of the desk
+        #[arg(long, default_value = "31.71")]
+        kota: String,
+        /// A kecamatan left undecided, for the camat's own review
+        #[arg(long, default_value = "31.71.01")]
+        keep_undecided: String,
+        #[arg(long, default_value_t = 11)]
+        seed: u64,
+    },
+    /// Precision and recall of the trilateral matching against the planted Renja list
+    EvaluateTrilateral {
+        #[arg(long, default_value_t = 2026)]
+        tahun: i32,
+        #[arg(long, default_value = "31.71")]
+        kota: String,
+        #[arg(long, default_value = ".local/demo/synthetic_renja_planted_2026.csv")]
+        planted: PathBuf,
     },
     /// Precision and recall of the stored anomalies against a planted list
     Evaluate {
@@ -478,6 +508,79 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// `tinjau user add`.
+async fn add_user(
+    database_url: &str,
+    name: String,
+    role: survey_schema::Role,
+    wilayah: Option<survey_schema::WilayahKode>,
+    password_stdin: bool,
+    opd: Option<String>,
+) -> anyhow::Result<()> {
+    let pool = crate::db::migrated_pool(database_url, 2).await?;
+    let agency = match &opd {
+        None => None,
+        Some(kode) => {
+            anyhow::ensure!(
+                role == survey_schema::Role::Opd,
+                "--opd is for an opd account"
+            );
+            let register =
+                crate::trilateral::register::Register::new(crate::db::opd::all(&pool).await?);
+            Some(register.by_kode(kode).with_context(|| {
+                format!("no agency '{kode}' in the register (tinjau import opd)")
+            })?)
+        }
+    };
+    anyhow::ensure!(
+        role.accepts_scope(wilayah.as_ref()),
+        "a {role} needs {}",
+        match role {
+            survey_schema::Role::Admin => "no --wilayah (an admin sees everything)",
+            survey_schema::Role::Camat | survey_schema::Role::Surveyor =>
+                "--wilayah with a kecamatan code (PP.KK.CC)",
+            survey_schema::Role::Lurah => "--wilayah with a kelurahan code (PP.KK.CC.VVVV)",
+            survey_schema::Role::Opd =>
+                "--wilayah with a kota or provinsi code, or none for the whole city",
+        }
+    );
+    let password_hash = if password_stdin {
+        Some(read_password_hash()?)
+    } else {
+        None
+    };
+    let id = crate::accounts::create_user(
+        &pool,
+        &crate::audit::Actor::cli(),
+        &name,
+        role.as_str(),
+        wilayah.as_ref().map(survey_schema::WilayahKode::as_str),
+        password_hash.as_deref(),
+    )
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            anyhow::anyhow!("a user named '{name}' already exists")
+        }
+        sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+            anyhow::anyhow!("the wilayah is not in the code list")
+        }
+        sqlx::Error::Database(d) if d.is_check_violation() => {
+            anyhow::anyhow!("'{name}' is not a valid user name (letters, digits, . _ @ -; 2 to 64)")
+        }
+        _ => anyhow::Error::from(e),
+    })?;
+    if let Some(agency) = agency {
+        crate::accounts::set_opd(&pool, &crate::audit::Actor::cli(), id, agency).await?;
+    }
+    say!(
+        "user {name} (id {id}): {role}{}{}",
+        wilayah.map(|w| format!(" of {w}")).unwrap_or_default(),
+        opd.map(|o| format!(", planner of {o}")).unwrap_or_default()
+    );
+    Ok(())
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Openapi = cli.command {
         say!(
@@ -536,52 +639,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             role,
             wilayah,
             password_stdin,
-        }) => {
-            let pool = crate::db::migrated_pool(&database_url()?, 2).await?;
-            anyhow::ensure!(
-                role.accepts_scope(wilayah.as_ref()),
-                "a {role} needs {}",
-                match role {
-                    survey_schema::Role::Admin => "no --wilayah (an admin sees everything)",
-                    survey_schema::Role::Camat | survey_schema::Role::Surveyor =>
-                        "--wilayah with a kecamatan code (PP.KK.CC)",
-                    survey_schema::Role::Lurah => "--wilayah with a kelurahan code (PP.KK.CC.VVVV)",
-                    survey_schema::Role::Opd =>
-                        "--wilayah with a kota or provinsi code, or none for the whole city",
-                }
-            );
-            let password_hash = if password_stdin {
-                Some(read_password_hash()?)
-            } else {
-                None
-            };
-            let id = crate::accounts::create_user(
-                &pool,
-                &crate::audit::Actor::cli(),
-                &name,
-                role.as_str(),
-                wilayah.as_ref().map(survey_schema::WilayahKode::as_str),
-                password_hash.as_deref(),
-            )
-            .await
-            .map_err(|e| match &e {
-                sqlx::Error::Database(d) if d.is_unique_violation() => {
-                    anyhow::anyhow!("a user named '{name}' already exists")
-                }
-                sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
-                    anyhow::anyhow!("the wilayah is not in the code list")
-                }
-                sqlx::Error::Database(d) if d.is_check_violation() => anyhow::anyhow!(
-                    "'{name}' is not a valid user name (letters, digits, . _ @ -; 2 to 64)"
-                ),
-                _ => anyhow::Error::from(e),
-            })?;
-            say!(
-                "user {name} (id {id}): {role}{}",
-                wilayah.map(|w| format!(" of {w}")).unwrap_or_default()
-            );
-            Ok(())
-        }
+            opd,
+        }) => add_user(&database_url()?, name, role, wilayah, password_stdin, opd).await,
         Command::Token(cmd) => {
             let pool = crate::db::migrated_pool(&database_url()?, 2).await?;
             token(&pool, cmd).await
@@ -920,6 +979,53 @@ async fn demo(pool: &sqlx::PgPool, cmd: DemoCommand) -> anyhow::Result<()> {
             for path in paths {
                 say!("demo: wrote {} (SYNTHETIC)", path.display());
             }
+        }
+        DemoCommand::Trilateral {
+            out,
+            tahun,
+            kota,
+            keep_undecided,
+            seed,
+        } => {
+            let approved =
+                crate::demo_trilateral::approve(pool, &kota, tahun, &keep_undecided).await?;
+            say!(
+                "demo: {approved} proposals of {kota} approved as demo.camat (outside {keep_undecided})"
+            );
+            let w = crate::demo_trilateral::generate(pool, &out, &kota, tahun, seed).await?;
+            for (opd, path) in &w.files {
+                say!("demo: wrote {} for {opd} (SYNTHETIC)", path.display());
+            }
+            say!(
+                "demo: {} approved proposals at the desk; planted list {}",
+                w.approved,
+                w.planted.display()
+            );
+        }
+        DemoCommand::EvaluateTrilateral {
+            tahun,
+            kota,
+            planted,
+        } => {
+            let e = crate::demo_trilateral::evaluate(pool, &kota, tahun, &planted).await?;
+            say!(
+                "demo trilateral {kota} {tahun}: matched pairs {} of {} planted; {} correct: precision {:.1}%, recall {:.1}%",
+                e.matched_pairs,
+                e.planted_pairs,
+                e.correct_pairs,
+                100.0 * e.precision(),
+                100.0 * e.recall()
+            );
+            say!("  planted status -> computed status:");
+            for (planted, computed) in &e.statuses {
+                let list: Vec<String> = computed.iter().map(|(c, n)| format!("{c} {n}")).collect();
+                say!("  {planted:<12} {}", list.join(", "));
+            }
+            say!(
+                "  standalone lines left unmatched: {} of {}",
+                e.standalone_unmatched,
+                e.standalone_planted
+            );
         }
         DemoCommand::Evaluate { tahun, planted } => {
             let e = crate::demo::evaluate(pool, tahun, &planted).await?;

@@ -115,14 +115,18 @@ pub async fn of_member(pool: &PgPool, user_id: i64) -> Result<Option<i64>, sqlx:
 }
 
 /// Makes an account one agency's planner.
-pub async fn set_member(pool: &PgPool, user_id: i64, opd_id: i64) -> Result<(), sqlx::Error> {
+pub async fn set_member(
+    conn: &mut PgConnection,
+    user_id: i64,
+    opd_id: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "INSERT INTO opd_member (user_id, opd_id) VALUES ($1, $2)
          ON CONFLICT (user_id) DO UPDATE SET opd_id = excluded.opd_id",
         user_id,
         opd_id
     )
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(())
 }

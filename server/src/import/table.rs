@@ -75,12 +75,18 @@ pub fn read(bytes: &[u8], is_header: impl Fn(&[String]) -> bool) -> Result<Table
 
 fn csv_rows(bytes: &[u8]) -> Result<Vec<(usize, Vec<Cell>)>, String> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let first_line = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
-    // Counting separators in one header line: no need for a SIMD byte counter.
-    #[allow(clippy::naive_bytecount)]
-    let semicolons = first_line.iter().filter(|b| **b == b';').count();
-    #[allow(clippy::naive_bytecount)]
-    let commas = first_line.iter().filter(|b| **b == b',').count();
+    // The separator is the one the fullest of the first ten lines uses most: a title block above
+    // the header may have none at all.
+    let most = |sep: u8| {
+        bytes
+            .split(|b| *b == b'\n')
+            .take(10)
+            // Counting separators in a few lines: no need for a SIMD byte counter.
+            .map(|line| line.iter().filter(|b| **b == sep).count())
+            .max()
+            .unwrap_or(0)
+    };
+    let (semicolons, commas) = (most(b';'), most(b','));
     let delimiter = if semicolons > commas { b';' } else { b',' };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
@@ -220,6 +226,17 @@ mod tests {
         assert_eq!(table.rows[0].0, 4);
         assert_eq!(table.rows[0].1[2], Cell::Text("1.250,5".into()));
         assert_eq!(table.rows[1].0, 6);
+    }
+
+    #[test]
+    fn finds_the_separator_below_a_title_line_without_any() {
+        let table = read(
+            b"RENJA SUDIN SDA 2026\nNo;Usulan;Volume\n1;Saluran, U-Ditch;40\n",
+            is_header,
+        )
+        .unwrap();
+        assert_eq!(table.headers, ["No", "Usulan", "Volume"]);
+        assert_eq!(table.rows[0].1[1], Cell::Text("Saluran, U-Ditch".into()));
     }
 
     #[test]
