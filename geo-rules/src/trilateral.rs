@@ -376,10 +376,81 @@ fn rank(e: &Evidence) -> (MatchBasis, PlaceAgreement, bool, f64) {
     )
 }
 
-/// A grid cell of about 1 km at Jakarta's latitude, for finding lines near a pin.
-fn cell(p: [f64; 2]) -> (i64, i64) {
-    #[allow(clippy::cast_possible_truncation)]
-    ((p[0] * 100.0).floor() as i64, (p[1] * 100.0).floor() as i64)
+/// Where to look for the lines that may address a proposal: the agency's lines in its kecamatan,
+/// and those in the grid cells around its pin (cells at least `max_distance_m` wide, so that every
+/// line within that distance is in the pin's cell or a neighbour).
+struct CandidateIndex<'a> {
+    by_kecamatan: HashMap<(i64, &'a str), Vec<usize>>,
+    by_cell: HashMap<(i64, (i64, i64)), Vec<usize>>,
+    /// Cell side in degrees (a degree is more than 100 km at Indonesia's latitudes).
+    cell_deg: f64,
+}
+
+impl<'a> CandidateIndex<'a> {
+    fn new(renja: &'a [RenjaSide], max_distance_m: f64) -> Self {
+        let mut index = Self {
+            by_kecamatan: HashMap::new(),
+            by_cell: HashMap::new(),
+            cell_deg: (max_distance_m / 100_000.0).max(0.001),
+        };
+        for (i, r) in renja.iter().enumerate() {
+            if let Some(k) = &r.kecamatan {
+                index
+                    .by_kecamatan
+                    .entry((r.opd, k.as_str()))
+                    .or_default()
+                    .push(i);
+            }
+            let mut cells: HashSet<(i64, i64)> =
+                r.geometry.iter().map(|v| index.cell(*v)).collect();
+            // A long segment crosses cells between its vertices: add those it passes through.
+            for w in r.geometry.windows(2) {
+                let span = (w[1][0] - w[0][0]).abs().max((w[1][1] - w[0][1]).abs());
+                let steps = (span / index.cell_deg * 2.0).ceil().min(100_000.0);
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                for s in 0..=(steps as u32) {
+                    let t = f64::from(s) / steps.max(1.0);
+                    cells.insert(index.cell([
+                        w[0][0] + t * (w[1][0] - w[0][0]),
+                        w[0][1] + t * (w[1][1] - w[0][1]),
+                    ]));
+                }
+            }
+            for c in cells {
+                index.by_cell.entry((r.opd, c)).or_default().push(i);
+            }
+        }
+        index
+    }
+
+    fn cell(&self, p: [f64; 2]) -> (i64, i64) {
+        #[allow(clippy::cast_possible_truncation)]
+        (
+            (p[0] / self.cell_deg).floor() as i64,
+            (p[1] / self.cell_deg).floor() as i64,
+        )
+    }
+
+    fn candidates(&self, opd: i64, kecamatan: &str, pin: Option<[f64; 2]>) -> Vec<usize> {
+        let mut found: Vec<usize> = self
+            .by_kecamatan
+            .get(&(opd, kecamatan))
+            .cloned()
+            .unwrap_or_default();
+        if let Some(pin) = pin {
+            let (cx, cy) = self.cell(pin);
+            for dx in -1..=1 {
+                for dy in -1..=1 {
+                    if let Some(near) = self.by_cell.get(&(opd, (cx + dx, cy + dy))) {
+                        found.extend(near);
+                    }
+                }
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
 }
 
 /// Matches every proposal with the lines that address it (see the module's description).
@@ -412,33 +483,7 @@ pub fn match_all<S: std::hash::BuildHasher>(
     params: &MatchParams,
     overrides: &HashMap<i64, Override, S>,
 ) -> Matching {
-    // Candidates: the agency's lines in the proposal's kecamatan, and those near its pin.
-    let mut by_kecamatan: HashMap<(i64, &str), Vec<usize>> = HashMap::new();
-    let mut by_cell: HashMap<(i64, (i64, i64)), Vec<usize>> = HashMap::new();
-    for (i, r) in renja.iter().enumerate() {
-        if let Some(k) = &r.kecamatan {
-            by_kecamatan.entry((r.opd, k.as_str())).or_default().push(i);
-        }
-        let mut cells: HashSet<(i64, i64)> = HashSet::new();
-        for v in &r.geometry {
-            cells.insert(cell(*v));
-        }
-        // A long segment crosses cells between its vertices: add those it passes near.
-        for w in r.geometry.windows(2) {
-            let steps = ((w[1][0] - w[0][0]).abs().max((w[1][1] - w[0][1]).abs()) * 200.0).ceil();
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            for s in 0..=(steps as u32) {
-                let t = f64::from(s) / steps.max(1.0);
-                cells.insert(cell([
-                    w[0][0] + t * (w[1][0] - w[0][0]),
-                    w[0][1] + t * (w[1][1] - w[0][1]),
-                ]));
-            }
-        }
-        for c in cells {
-            by_cell.entry((r.opd, c)).or_default().push(i);
-        }
-    }
+    let index = CandidateIndex::new(renja, params.max_distance_m);
     let by_id: HashMap<i64, usize> = renja.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
     let weights = Weights::new(
         proposals.iter().map(|p| p.text.as_str()).chain(
@@ -500,23 +545,7 @@ pub fn match_all<S: std::hash::BuildHasher>(
             None => {}
         }
         let Some(opd) = p.opd else { continue };
-        let mut candidates: Vec<usize> = by_kecamatan
-            .get(&(opd, p.kecamatan.as_str()))
-            .cloned()
-            .unwrap_or_default();
-        if let Some(pin) = p.pin {
-            let (cx, cy) = cell(pin);
-            for dx in -1..=1 {
-                for dy in -1..=1 {
-                    if let Some(found) = by_cell.get(&(opd, (cx + dx, cy + dy))) {
-                        candidates.extend(found);
-                    }
-                }
-            }
-        }
-        candidates.sort_unstable();
-        candidates.dedup();
-        for ri in candidates {
+        for ri in index.candidates(opd, &p.kecamatan, p.pin) {
             if let Some(e) = assess(p, &p_text, &renja[ri], &r_texts[ri], params) {
                 pairs.push((pi, ri, e));
             }

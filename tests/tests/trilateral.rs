@@ -318,6 +318,12 @@ async fn the_desk_states_gaps_explains_matches_and_keeps_its_outcomes_on_record(
         .unwrap();
     assert_eq!(bm["renja_pagu"], 555_000_000);
     assert_eq!(bm["partial"], 1);
+    // Gambir's list is not sent yet: its approved proposals may still change.
+    assert_eq!(all["per_kecamatan"][0]["kode"], "31.71.01");
+    assert_eq!(all["per_kecamatan"][0]["sent"], false);
+    let (status, body) = get(&d, &d.bappeda, "&max_distance_m=99999").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["code"], "invalid_distance");
 
     // Sudin SDA's planner sees their agency only, and not another's.
     let (_, mine) = get(&d, &d.sda, "").await;
@@ -661,4 +667,89 @@ async fn the_demo_renja_is_matched_as_planted() {
     .await
     .unwrap();
     assert_eq!(gambir, 0);
+}
+
+/// An agency's XLSX: numbers typed as numbers are taken exactly, a title block is skipped, and a
+/// kelurahan written by a recorded old name is found (the old name here is made up for the test).
+#[tokio::test]
+async fn an_xlsx_renja_with_typed_numbers_and_a_recorded_old_name_imports_exactly() {
+    let r = setup().await;
+    tinjau_server::import::opd::import(&r.app.pool, &data("opd/dki_opd.csv"))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let aliases = write(
+        dir.path(),
+        "nama_lama.csv",
+        "kode,nama_lama\n31.71.01.1004,Petojo Binatu\n",
+    );
+    let counts = tinjau_server::import::wilayah::import_aliases(&r.app.pool, &aliases)
+        .await
+        .unwrap();
+    assert_eq!(counts.inserted, 1);
+    let bad_alias = write(
+        dir.path(),
+        "bad.csv",
+        "kode,nama_lama\n31.71.01.9999,Entah\n",
+    );
+    assert!(
+        tinjau_server::import::wilayah::import_aliases(&r.app.pool, &bad_alias)
+            .await
+            .is_err()
+    );
+
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    ws.write_string(0, 0, "RENJA SUDIN SDA JAKARTA PUSAT 2026")
+        .unwrap();
+    for (c, h) in [
+        "Kode Sub Kegiatan",
+        "Nama Sub Kegiatan",
+        "Uraian",
+        "Target",
+        "Satuan",
+        "Kelurahan",
+        "Pagu Indikatif",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(2, u16::try_from(c).unwrap(), *h).unwrap();
+    }
+    ws.write_string(3, 0, "1.03.04.2.01.0007").unwrap();
+    ws.write_string(3, 1, "Pembangunan Sistem Drainase Perkotaan")
+        .unwrap();
+    ws.write_string(3, 2, "Saluran Jl. Petojo Binatu").unwrap();
+    ws.write_number(3, 3, 120.5).unwrap();
+    ws.write_string(3, 4, "m'").unwrap();
+    ws.write_string(3, 5, "Kel. Petojo Binatu").unwrap();
+    ws.write_number(3, 6, 187_500_000.0).unwrap();
+    let path = dir.path().join("renja.xlsx");
+    std::fs::write(&path, book.save_to_buffer().unwrap()).unwrap();
+    let s = import(&r.app.pool, &path, &options("sudin-sda-jp"))
+        .await
+        .unwrap();
+    assert_eq!(s.counts.inserted, 1);
+    assert!(
+        s.fuzzy_matches[0].contains("31.71.01.1004"),
+        "{:?}",
+        s.fuzzy_matches
+    );
+    let (kelurahan, target, unit, pagu, kegiatan): (String, String, String, i64, String) =
+        sqlx::query_as(
+            "SELECT kelurahan_kode, target::text, unit, pagu, kode_kegiatan FROM renja_item",
+        )
+        .fetch_one(&r.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            kelurahan.as_str(),
+            target.as_str(),
+            unit.as_str(),
+            pagu,
+            kegiatan.as_str()
+        ),
+        ("31.71.01.1004", "120.5", "m", 187_500_000, "1.03.04.2.01")
+    );
 }

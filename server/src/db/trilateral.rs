@@ -289,3 +289,17 @@ pub async fn line_owner(
     .await?;
     Ok(row.map(|r| (r.opd_id, r.tahun)))
 }
+
+/// The kecamatan whose list of `tahun` is sent (a standing Kirim).
+pub async fn sent_kecamatan(
+    pool: &PgPool,
+    tahun: i32,
+) -> Result<std::collections::HashSet<String>, sqlx::Error> {
+    let rows = sqlx::query_scalar!(
+        "SELECT kecamatan_kode FROM kirim WHERE tahun = $1 AND reopened_at IS NULL",
+        tahun
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().collect())
+}

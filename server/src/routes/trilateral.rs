@@ -31,6 +31,9 @@ pub struct DeskParams {
     pub kecamatan: Option<String>,
     /// Only this agency (register kode).
     pub opd: Option<String>,
+    /// Metres within which a Renja line's point or line and a proposal's pin count as one place
+    /// (0–5000, default 250).
+    pub max_distance_m: Option<f64>,
 }
 
 fn area(field: &str, raw: Option<&str>) -> Result<Option<WilayahKode>, AppError> {
@@ -54,6 +57,7 @@ pub fn desk_query(p: &DeskParams) -> Result<DeskQuery, AppError> {
         kota: area("kota", p.kota.as_deref())?,
         kecamatan: area("kecamatan", p.kecamatan.as_deref())?,
         opd: p.opd.clone().filter(|o| !o.trim().is_empty()),
+        max_distance_m: p.max_distance_m,
     })
 }
 

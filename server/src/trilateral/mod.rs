@@ -33,7 +33,13 @@ pub struct DeskQuery {
     pub kecamatan: Option<WilayahKode>,
     /// An agency's register kode.
     pub opd: Option<String>,
+    /// Metres within which a line's point or line and a proposal's pin are at one place
+    /// (default 250).
+    pub max_distance_m: Option<f64>,
 }
+
+/// The largest distance a desk may ask for, metres: beyond it "the same place" means little.
+pub const MAX_DISTANCE_M: f64 = 5_000.0;
 
 /// The agency a row is for.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -173,6 +179,9 @@ pub struct GroupTotals {
     pub totals: Totals,
     /// All the agency's Renja pagu in view (matched or not), rupiah; for kecamatan, the lines there.
     pub renja_pagu: i64,
+    /// For a kecamatan: whether its list was sent (Kirim) and is locked; until then its approved
+    /// proposals may still change.
+    pub sent: Option<bool>,
 }
 
 /// The desk.
@@ -335,6 +344,8 @@ pub struct Loaded {
     pub lines: Vec<db::trilateral::RenjaLine>,
     pub overrides: Vec<(i64, Option<i64>, String, String)>,
     pub outcomes: Vec<db::trilateral::OutcomeRow>,
+    /// Kecamatan whose list of the year is sent (Kirim).
+    pub sent: std::collections::HashSet<String>,
 }
 
 /// Loads the approved proposals, the Renja, overrides and outcomes of a kota and year.
@@ -345,12 +356,14 @@ pub async fn load(pool: &PgPool, tahun: i32, kota: &str) -> Result<Loaded, Workf
     let ids: Vec<i64> = proposals.iter().map(|p| p.id).collect();
     let overrides = db::trilateral::overrides(pool, &ids).await?;
     let outcomes = db::trilateral::outcomes(pool, &ids).await?;
+    let sent = db::trilateral::sent_kecamatan(pool, tahun).await?;
     Ok(Loaded {
         register,
         proposals,
         lines,
         overrides,
         outcomes,
+        sent,
     })
 }
 
@@ -363,7 +376,18 @@ pub async fn desk(
     let scope = scope_of(pool, user).await?;
     let kota = kota_of(user, query)?;
     let loaded = load(pool, query.tahun, &kota).await?;
-    let params = MatchParams::default();
+    let mut params = MatchParams::default();
+    if let Some(d) = query.max_distance_m {
+        if !(0.0..=MAX_DISTANCE_M).contains(&d) {
+            return refuse(
+                RefusalKind::BadRequest,
+                "invalid_distance",
+                format!("max_distance_m must be between 0 and {MAX_DISTANCE_M} metres."),
+                format!("max_distance_m harus antara 0 dan {MAX_DISTANCE_M} meter."),
+            );
+        }
+        params.max_distance_m = d;
+    }
     let opd_filter = match &query.opd {
         None => None,
         Some(kode) => match loaded.register.by_kode(kode) {
@@ -684,7 +708,13 @@ fn build(tahun: i32, kota: String, loaded: &Loaded, params: &MatchParams, view: 
         rows,
         unmatched_renja: unmatched.into_iter().map(renja_view).collect(),
         per_opd: per_opd.into_values().collect(),
-        per_kecamatan: per_kecamatan.into_values().collect(),
+        per_kecamatan: per_kecamatan
+            .into_values()
+            .map(|mut g| {
+                g.sent = Some(loaded.sent.contains(&g.kode));
+                g
+            })
+            .collect(),
         total,
     }
 }
@@ -699,6 +729,7 @@ fn entry<'m>(
         nama: nama.to_owned(),
         totals: Totals::default(),
         renja_pagu: 0,
+        sent: None,
     })
 }
 

@@ -31,6 +31,7 @@ pub struct DeskPageQuery {
     pub kota: Option<String>,
     pub kecamatan: Option<String>,
     pub opd: Option<String>,
+    pub jarak: Option<f64>,
     /// The row just saved (for the notice).
     pub tersimpan: Option<i64>,
 }
@@ -61,6 +62,7 @@ fn query_of(lang: Lang, q: &DeskPageQuery) -> Result<DeskQuery, WebError> {
         kota: area(lang, "kota", q.kota.as_deref())?,
         kecamatan: area(lang, "kecamatan", q.kecamatan.as_deref())?,
         opd: q.opd.clone().filter(|o| !o.trim().is_empty()),
+        max_distance_m: q.jarak,
     })
 }
 
@@ -71,6 +73,7 @@ fn here(q: &DeskQuery) -> String {
         ("kota", q.kota.as_ref().map(ToString::to_string)),
         ("kecamatan", q.kecamatan.as_ref().map(ToString::to_string)),
         ("opd", q.opd.clone()),
+        ("jarak", q.max_distance_m.map(|d| d.to_string())),
     ] {
         if let Some(v) = v {
             let _ = write!(url, "&{k}={}", urlencode(&v));
@@ -108,6 +111,7 @@ fn totals_table(lang: Lang, title: &str, groups: &[GroupTotals]) -> Markup {
                 th.num { (lang.t("Pagu Renja", "Renja pagu")) }
                 th.num { (lang.t("Kekurangan", "Gap")) }
                 th.num { (lang.t("Diputuskan", "Decided")) }
+                @if groups.iter().any(|g| g.sent.is_some()) { th { "Kirim" } }
             } }
             tbody {
                 @for g in groups {
@@ -121,6 +125,11 @@ fn totals_table(lang: Lang, title: &str, groups: &[GroupTotals]) -> Markup {
                         td.num { (rupiah(g.renja_pagu)) }
                         td.num.gap { (rupiah(g.totals.gap_rupiah)) }
                         td.num { (g.totals.decided) "/" (g.totals.proposals) }
+                        @match g.sent {
+                            Some(true) => td { (lang.t("terkirim", "sent")) },
+                            Some(false) => td { span.badge.sev-warning { (lang.t("belum dikirim", "not sent")) } },
+                            None => {},
+                        }
                     }
                 }
             }
@@ -244,6 +253,7 @@ fn render(
                     }
                 }
             }
+            label { (lang.t("Jarak padanan (m)", "Match distance (m)")) " " input name="jarak" size="5" value=(desk.max_distance_m); }
             button type="submit" { (lang.t("Tampilkan", "Show")) }
             a href=(export("xlsx")) { "XLSX" }
             a href=(export("csv")) { "CSV" }
