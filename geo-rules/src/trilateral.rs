@@ -438,9 +438,11 @@ impl<'a> CandidateIndex<'a> {
             .cloned()
             .unwrap_or_default();
         if let Some(pin) = pin {
+            // A line is registered in the cells of points sampled every half cell along it; a pin
+            // within one cell of the line is within a cell and a half of a sample: two cells over.
             let (cx, cy) = self.cell(pin);
-            for dx in -1..=1 {
-                for dy in -1..=1 {
+            for dx in -2..=2 {
+                for dy in -2..=2 {
                     if let Some(near) = self.by_cell.get(&(opd, (cx + dx, cy + dy))) {
                         found.extend(near);
                     }
@@ -505,7 +507,8 @@ pub fn match_all<S: std::hash::BuildHasher>(
         match overrides.get(&p.id) {
             Some(Override::NoLine) => continue,
             Some(Override::Line(id)) => {
-                if let Some(&ri) = by_id.get(id) {
+                // Two planners linking one line: the first proposal keeps it.
+                if let Some(&ri) = by_id.get(id).filter(|ri| !taken_renja.contains(*ri)) {
                     let r = &renja[ri];
                     let evidence = assess(
                         p,

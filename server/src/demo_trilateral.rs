@@ -111,8 +111,9 @@ pub struct Written {
     pub approved: usize,
 }
 
-/// Approves, as the demo's camat, every undecided physical proposal of `kota` and `tahun` outside
-/// `keep_undecided` (a kecamatan left for the camat's own review).
+/// Approves, as the demo's camat, every undecided physical SYNTHETIC demo proposal (imported from
+/// `synthetic_usulan_*`) of `kota` and `tahun` outside `keep_undecided` (a kecamatan left for the
+/// camat's own review).
 pub async fn approve(
     pool: &PgPool,
     kota: &str,
@@ -122,6 +123,8 @@ pub async fn approve(
     let rows: Vec<(i64, i32, String)> = sqlx::query_as(
         "SELECT id, version, kecamatan_kode FROM proposal
           WHERE tahun = $1 AND decision_status = 'undecided' AND activity_code IS NOT NULL
+            -- Only the demo's own SYNTHETIC proposals, never real ones in the same database.
+            AND source LIKE 'synthetic_usulan_%'
             AND kelurahan_kode >= ($2 || '.') AND kelurahan_kode < ($2 || '/')
             AND kecamatan_kode <> $3
           ORDER BY id",

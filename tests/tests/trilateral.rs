@@ -249,6 +249,19 @@ async fn a_bad_renja_file_is_refused_row_by_row_and_leaves_the_database_as_it_wa
         "{body}"
     );
     assert_eq!(renja_count(&r).await, 3);
+    let response = r
+        .app
+        .client
+        .post(
+            r.app
+                .url("/api/v1/admin/renja/import?opd=sudin-bm-jp&tahun=1"),
+        )
+        .bearer_auth(ADMIN_TOKEN)
+        .body(RENJA_BM)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 #[tokio::test]
@@ -390,6 +403,21 @@ async fn the_desk_states_gaps_explains_matches_and_keeps_its_outcomes_on_record(
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(answer["code"], "not_approved");
+
+    // Another agency's line cannot be linked to a proposal, by either planner.
+    let bm_line = p["renja"]["id"].clone();
+    for token in [&d.sda, &d.bappeda] {
+        let (status, answer, _) = put(
+            &d,
+            token,
+            &format!("/api/v1/trilateral/proposals/{drainage}/match"),
+            None,
+            &json!({"renja_item_id": bm_line, "note": "coba"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+        assert_eq!(answer["code"], "renja_item_other_opd");
+    }
 
     // A planner says the drainage is not what the SDA line takes up: it becomes not planned.
     let (status, body, _) = put(

@@ -115,18 +115,20 @@ pub async fn upsert(
                ON CONFLICT (opd_id, tahun, natural_key) DO UPDATE
                   SET kode_program = excluded.kode_program, nama_program = excluded.nama_program,
                       kode_kegiatan = excluded.kode_kegiatan, nama_kegiatan = excluded.nama_kegiatan,
-                      nama_sub_kegiatan = excluded.nama_sub_kegiatan, target = excluded.target,
+                      nama_sub_kegiatan = excluded.nama_sub_kegiatan, uraian = excluded.uraian,
+                      indikator = excluded.indikator, target = excluded.target,
                       satuan_raw = excluded.satuan_raw, unit = excluded.unit, lokasi = excluded.lokasi,
                       geom = excluded.geom, pagu = excluded.pagu, sumber_dana = excluded.sumber_dana,
                       activity_code = excluded.activity_code, source = excluded.source,
                       source_row = excluded.source_row, updated_at = now()
                 WHERE (renja_item.kode_program, renja_item.nama_program, renja_item.kode_kegiatan,
-                       renja_item.nama_kegiatan, renja_item.nama_sub_kegiatan, renja_item.target,
+                       renja_item.nama_kegiatan, renja_item.nama_sub_kegiatan, renja_item.uraian,
+                       renja_item.indikator, renja_item.target,
                        renja_item.satuan_raw, renja_item.unit, renja_item.lokasi, renja_item.pagu,
                        renja_item.sumber_dana, renja_item.activity_code)
                       IS DISTINCT FROM
                       (excluded.kode_program, excluded.nama_program, excluded.kode_kegiatan, excluded.nama_kegiatan,
-                       excluded.nama_sub_kegiatan, excluded.target, excluded.satuan_raw, excluded.unit,
+                       excluded.nama_sub_kegiatan, excluded.uraian, excluded.indikator, excluded.target, excluded.satuan_raw, excluded.unit,
                        excluded.lokasi, excluded.pagu, excluded.sumber_dana, excluded.activity_code)
                    OR NOT (renja_item.geom IS NOT DISTINCT FROM excluded.geom)
                RETURNING renja_item.id, renja_item.natural_key, (xmax = 0) AS inserted,

@@ -97,6 +97,9 @@ pub async fn lines(pool: &PgPool, tahun: i32, kota: &str) -> Result<Vec<RenjaLin
               AND ($2 = '' OR o.kota_kode IS NULL OR o.kota_kode = $2
                    OR $2 >= (o.kota_kode || '.') AND $2 < (o.kota_kode || '/')
                    OR o.kota_kode >= ($2 || '.') AND o.kota_kode < ($2 || '/'))
+              -- A province-wide agency's lines of other cities are not this city's.
+              AND ($2 = '' OR r.kecamatan_kode IS NULL
+                   OR r.kecamatan_kode >= ($2 || '.') AND r.kecamatan_kode < ($2 || '/'))
             ORDER BY r.opd_id, r.id"#,
         tahun,
         kota
@@ -302,4 +305,53 @@ pub async fn sent_kecamatan(
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().collect())
+}
+
+/// An approved proposal's place and agency, read without a lock.
+pub async fn peek_target(
+    conn: &mut PgConnection,
+    proposal_id: i64,
+) -> Result<Option<DeskTarget>, sqlx::Error> {
+    sqlx::query_as!(
+        DeskTarget,
+        r#"SELECT tahun, kelurahan_kode AS "kelurahan_kode!", kecamatan_kode AS "kecamatan_kode!", skpd_tujuan,
+                  decision_status = 'approved' AS "approved!"
+             FROM proposal WHERE id = $1"#,
+        proposal_id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// The desk outcome of a proposal, if any.
+pub async fn outcome_code(
+    conn: &mut PgConnection,
+    proposal_id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT outcome FROM trilateral_outcome WHERE proposal_id = $1",
+        proposal_id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// Another proposal whose latest override links `renja_item_id`.
+pub async fn linked_by_override(
+    conn: &mut PgConnection,
+    renja_item_id: i64,
+    except: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT proposal_id AS "proposal_id!" FROM (
+               SELECT DISTINCT ON (proposal_id) proposal_id, renja_item_id
+                 FROM trilateral_override ORDER BY proposal_id, id DESC
+           ) latest
+          WHERE renja_item_id = $1 AND proposal_id <> $2
+          LIMIT 1"#,
+        renja_item_id,
+        except
+    )
+    .fetch_optional(conn)
+    .await
 }

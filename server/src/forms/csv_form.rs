@@ -6,7 +6,7 @@ use super::{Form3Row, Form4Row};
 
 /// Text as a spreadsheet will not run it: a cell starting with `=`, `+`, `-`, `@` (or a tab or
 /// carriage return) is a formula to Excel and LibreOffice, so it gets a leading `'`.
-fn text(value: &str) -> String {
+pub fn text(value: &str) -> String {
     if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {

@@ -166,6 +166,12 @@ pub async fn import_file(
     file: InputFile,
     options: &ProposalImportOptions,
 ) -> Result<ProposalSummary, ImportError> {
+    if !(2000..=2100).contains(&options.tahun) {
+        return Err(ImportError::File(format!(
+            "{} is not a planning year (2000 to 2100)",
+            options.tahun
+        )));
+    }
     let table = table::read(&file.bytes, is_header_row).map_err(|e| {
         ImportError::File(format!(
             "{}: {e}; a proposal file needs at least the columns Usulan Kegiatan, Kelurahan, Volume and Perkiraan Anggaran",

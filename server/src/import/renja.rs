@@ -197,6 +197,12 @@ pub async fn import_file(
     file: InputFile,
     options: &RenjaImportOptions,
 ) -> Result<RenjaSummary, ImportError> {
+    if !(2000..=2100).contains(&options.tahun) {
+        return Err(ImportError::File(format!(
+            "{} is not a plan year (2000 to 2100)",
+            options.tahun
+        )));
+    }
     let opd = find_opd(pool, &options.opd).await?;
     let table = table::read(&file.bytes, is_header_row).map_err(|e| {
         ImportError::File(format!(
@@ -498,6 +504,34 @@ fn parse_wkt(raw: &str) -> Result<String, String> {
     }
 }
 
+/// Pagu indikatif: whole rupiah, as typed into Excel or written the Indonesian way.
+fn parse_pagu(cell: Cell, problems: &mut Problems) -> Option<i64> {
+    match cell {
+        Cell::Number(n) if n.fract().is_zero() && n >= Decimal::ZERO => n.to_i64().or_else(|| {
+            problems.push(("Pagu Indikatif", format!("{n} is too large")));
+            None
+        }),
+        Cell::Number(n) => {
+            problems.push((
+                "Pagu Indikatif",
+                format!("{n} is not a whole, positive number of rupiah"),
+            ));
+            None
+        }
+        Cell::Text(t) => match Rupiah::parse(&t) {
+            Ok(r) => Some(r.get()),
+            Err(e) => {
+                problems.push(("Pagu Indikatif", e.to_string()));
+                None
+            }
+        },
+        Cell::Empty => {
+            problems.push(("Pagu Indikatif", "is empty".into()));
+            None
+        }
+    }
+}
+
 /// A row's kelurahan and kecamatan codes.
 type Place = (Option<String>, Option<String>);
 
@@ -615,27 +649,7 @@ fn parse_row(
         problems.push(("Satuan", "is empty (and Target has no unit)".into()));
     }
 
-    let pagu = match get(Field::Pagu) {
-        Cell::Number(n) if n.fract().is_zero() && n >= Decimal::ZERO => n.to_i64(),
-        Cell::Number(n) => {
-            problems.push((
-                "Pagu Indikatif",
-                format!("{n} is not a whole, positive number of rupiah"),
-            ));
-            None
-        }
-        Cell::Text(t) => match Rupiah::parse(&t) {
-            Ok(r) => Some(r.get()),
-            Err(e) => {
-                problems.push(("Pagu Indikatif", e.to_string()));
-                None
-            }
-        },
-        Cell::Empty => {
-            problems.push(("Pagu Indikatif", "is empty".into()));
-            None
-        }
-    };
+    let pagu = parse_pagu(get(Field::Pagu), &mut problems);
 
     let pin = parse_pin(&get(Field::Lat), &get(Field::Lon)).unwrap_or_else(|e| {
         problems.push(("Latitude/Longitude", e));
@@ -713,6 +727,28 @@ mod tests {
         assert_eq!(field_of("camatteks"), Some(Field::Kecamatan));
         assert_eq!(field_of("outputteks"), Some(Field::Indikator));
         assert_eq!(field_of("Sumber Dana"), Some(Field::SumberDana));
+    }
+
+    #[test]
+    fn a_pagu_is_whole_rupiah_and_fits() {
+        let mut problems = Problems::new();
+        assert_eq!(
+            parse_pagu(Cell::Text("Rp 1.250.000,00".into()), &mut problems),
+            Some(1_250_000)
+        );
+        assert_eq!(
+            parse_pagu(Cell::Number(Decimal::from(30_000_000)), &mut problems),
+            Some(30_000_000)
+        );
+        assert!(problems.is_empty());
+        let huge = Decimal::from(i64::MAX) * Decimal::from(10);
+        assert_eq!(parse_pagu(Cell::Number(huge), &mut problems), None);
+        assert_eq!(
+            parse_pagu(Cell::Number(Decimal::new(15, 1)), &mut problems),
+            None
+        );
+        assert_eq!(parse_pagu(Cell::Empty, &mut problems), None);
+        assert_eq!(problems.len(), 3, "{problems:?}");
     }
 
     #[test]

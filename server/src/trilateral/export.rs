@@ -121,7 +121,8 @@ pub fn csv(desk: &Desk) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(COLUMNS.iter().map(|(h, _)| *h))?;
     for r in &desk.rows {
-        w.write_record(cells(r))?;
+        // Community text must not run as a formula in a spreadsheet.
+        w.write_record(cells(r).iter().map(|c| crate::forms::csv_form::text(c)))?;
     }
     Ok(w.into_inner()?)
 }

@@ -328,7 +328,9 @@ fn code_in(text: Option<&str>) -> Option<String> {
     text?.split_whitespace().find_map(|w| {
         let w = w.trim_matches(|c: char| !c.is_ascii_alphanumeric());
         let segments: Vec<&str> = w.split('.').collect();
-        (segments.len() >= 3
+        // Kegiatan (5 segments) or sub-kegiatan (6): a program code names too much work to say
+        // which line takes a proposal up.
+        (segments.len() >= 5
             && segments
                 .iter()
                 .all(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit())))
@@ -428,21 +430,41 @@ struct View<'a> {
 }
 
 impl View<'_> {
-    fn shows_place(&self, kelurahan: Option<&str>, kecamatan: Option<&str>) -> bool {
-        let code = kelurahan.or(kecamatan);
-        let Some(code) = code.and_then(|c| WilayahKode::parse(c).ok()) else {
-            // A kota-wide line is shown to those who see the whole kota, when no kecamatan is asked for.
-            return self.kecamatan.is_none()
-                && self
-                    .user
-                    .scope
-                    .as_ref()
-                    .is_none_or(|s| s.as_str().len() <= 5);
+    /// A proposal's or a line's place (a kelurahan or kecamatan code) is in the view and the
+    /// caller's area.
+    fn shows_place(&self, code: &str) -> bool {
+        let Ok(code) = WilayahKode::parse(code) else {
+            return false;
         };
         self.kecamatan
             .as_ref()
             .is_none_or(|k| *k == code || k.contains(&code))
             && self.user.covers(&code)
+    }
+
+    /// A Renja line of an agency in view, at a place in view; a line for a whole kota (no
+    /// kecamatan) is shown, when no kecamatan is asked for, to those whose area holds the agency's
+    /// (the province's agencies: to those who see everything).
+    fn shows_line(&self, line: &db::trilateral::RenjaLine, register: &Register) -> bool {
+        if self.opd.is_some_and(|o| o != line.opd_id) {
+            return false;
+        }
+        if let Some(place) = line
+            .kelurahan_kode
+            .as_deref()
+            .or(line.kecamatan_kode.as_deref())
+        {
+            return self.shows_place(place);
+        }
+        let agency_area = register
+            .get(line.opd_id)
+            .and_then(|o| o.kota_kode.as_deref())
+            .and_then(|k| WilayahKode::parse(k).ok());
+        self.kecamatan.is_none()
+            && match agency_area {
+                Some(area) => self.user.covers(&area),
+                None => self.user.scope.is_none(),
+            }
     }
 }
 
@@ -526,7 +548,47 @@ fn inputs(loaded: &Loaded) -> Inputs {
 /// The city's matching over what was loaded, with the default thresholds.
 pub fn match_loaded(loaded: &Loaded) -> geo_rules::trilateral::Matching {
     let i = inputs(loaded);
-    match_all(&i.sides, &i.renja, &MatchParams::default(), &i.overrides)
+    match_by_kota(loaded, &i, &MatchParams::default())
+}
+
+/// Matches each kota on its own (its agencies serve it, and the words' weights are its texts'), so
+/// that a proposal's match does not depend on how wide a view is asked for. The result is in the
+/// proposals' order.
+fn match_by_kota(
+    loaded: &Loaded,
+    i: &Inputs,
+    params: &MatchParams,
+) -> geo_rules::trilateral::Matching {
+    let kota_of_line = |r: &RenjaSide| {
+        r.kecamatan
+            .as_deref()
+            .map(|k| k[..5.min(k.len())].to_owned())
+            .or_else(|| loaded.register.get(r.opd).and_then(|o| o.kota_kode.clone()))
+            .unwrap_or_default()
+    };
+    let mut groups: BTreeMap<String, (Vec<ProposalSide>, Vec<RenjaSide>)> = BTreeMap::new();
+    for p in &i.sides {
+        let kota = p.kecamatan[..5.min(p.kecamatan.len())].to_owned();
+        groups.entry(kota).or_default().0.push(p.clone());
+    }
+    for r in &i.renja {
+        groups.entry(kota_of_line(r)).or_default().1.push(r.clone());
+    }
+    let mut by_proposal: HashMap<i64, geo_rules::trilateral::ProposalMatch> = HashMap::new();
+    let mut unmatched_renja = Vec::new();
+    for (proposals, lines) in groups.values() {
+        let m = match_all(proposals, lines, params, &i.overrides);
+        by_proposal.extend(m.proposals.into_iter().map(|p| (p.proposal_id, p)));
+        unmatched_renja.extend(m.unmatched_renja);
+    }
+    geo_rules::trilateral::Matching {
+        proposals: i
+            .sides
+            .iter()
+            .filter_map(|p| by_proposal.remove(&p.id))
+            .collect(),
+        unmatched_renja,
+    }
 }
 
 #[allow(
@@ -534,18 +596,14 @@ pub fn match_loaded(loaded: &Loaded) -> geo_rules::trilateral::Matching {
     reason = "one pass from the loaded rows to the view"
 )]
 fn build(tahun: i32, kota: String, loaded: &Loaded, params: &MatchParams, view: &View<'_>) -> Desk {
-    let Inputs {
-        resolved,
-        sides,
-        renja,
-        overrides,
-    } = inputs(loaded);
+    let prepared = inputs(loaded);
+    let matching = match_by_kota(loaded, &prepared, params);
+    let resolved = prepared.resolved;
     let override_notes: HashMap<i64, String> = loaded
         .overrides
         .iter()
         .map(|(p, _, note, by)| (*p, format!("{note} ({by})")))
         .collect();
-    let matching = match_all(&sides, &renja, params, &overrides);
 
     let line_by_id: HashMap<i64, &db::trilateral::RenjaLine> =
         loaded.lines.iter().map(|l| (l.id, l)).collect();
@@ -591,7 +649,7 @@ fn build(tahun: i32, kota: String, loaded: &Loaded, params: &MatchParams, view: 
         if view.opd.is_some() && opd_id != view.opd {
             continue;
         }
-        if !view.shows_place(Some(&p.kelurahan_kode), None) {
+        if !view.shows_place(&p.kelurahan_kode) {
             continue;
         }
         let (status, gap_volume, gap_rupiah) = match &m.coverage {
@@ -654,8 +712,7 @@ fn build(tahun: i32, kota: String, loaded: &Loaded, params: &MatchParams, view: 
         .unmatched_renja
         .iter()
         .filter_map(|id| line_by_id.get(id).copied())
-        .filter(|l| view.opd.is_none_or(|o| o == l.opd_id))
-        .filter(|l| view.shows_place(l.kelurahan_kode.as_deref(), l.kecamatan_kode.as_deref()))
+        .filter(|l| view.shows_line(l, &loaded.register))
         .collect();
 
     // Totals.
@@ -690,8 +747,7 @@ fn build(tahun: i32, kota: String, loaded: &Loaded, params: &MatchParams, view: 
     let in_view = loaded
         .lines
         .iter()
-        .filter(|l| view.opd.is_none_or(|o| o == l.opd_id))
-        .filter(|l| view.shows_place(l.kelurahan_kode.as_deref(), l.kecamatan_kode.as_deref()));
+        .filter(|l| view.shows_line(l, &loaded.register));
     for line in in_view {
         if let Some(o) = loaded.register.get(line.opd_id) {
             entry(&mut per_opd, &o.kode, &o.nama).renja_pagu += line.pagu;
@@ -743,7 +799,11 @@ mod tests {
             code_in(Some("1.03.10.2.01.0001 Pembangunan Sistem Drainase")).as_deref(),
             Some("1.03.10.2.01.0001")
         );
-        assert_eq!(code_in(Some("(1.03.10)")).as_deref(), Some("1.03.10"));
+        assert_eq!(
+            code_in(Some("(1.03.10.2.01)")).as_deref(),
+            Some("1.03.10.2.01")
+        );
+        assert_eq!(code_in(Some("Program 1.03.10")), None);
         assert_eq!(code_in(Some("Program 2 tahun 2.5")), None);
         assert_eq!(code_in(None), None);
     }

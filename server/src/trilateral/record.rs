@@ -76,14 +76,21 @@ fn unprocessable(
     Refusal::new(RefusalKind::Unprocessable, code, en, id).into()
 }
 
+/// A proposal at the desk, locked for a write: its place and the agency its SKPD tujuan names.
+struct Target {
+    place: db::trilateral::DeskTarget,
+    /// The register id of its agency, if the SKPD tujuan names one.
+    agency: Option<i64>,
+}
+
 /// Locks the proposal and checks that the caller may act on it at the desk: an approved proposal
-/// in their area and, for one agency's planner, of their agency. Returns the proposal's place.
+/// in their area and, for one agency's planner, of their agency.
 async fn target(
     pool: &PgPool,
     tx: &mut sqlx::PgConnection,
     user: &CurrentUser,
     proposal_id: i64,
-) -> Result<db::trilateral::DeskTarget, WorkflowError> {
+) -> Result<Target, WorkflowError> {
     user.require_role(&[Role::Opd, Role::Admin])?;
     let Some(t) = db::trilateral::lock_target(tx, proposal_id).await? else {
         return refuse(
@@ -106,31 +113,33 @@ async fn target(
             ),
         ));
     }
-    if let Some(mine) = super::scope_of(pool, user).await?.opd {
-        let register = Register::new(db::opd::all(pool).await?);
-        let theirs = register
-            .resolve(t.skpd_tujuan.as_deref(), &t.kelurahan_kode)
-            .ok()
-            .map(|i| register.rows[i].id);
-        if theirs != Some(mine) {
-            return refuse(
-                RefusalKind::Forbidden,
-                "other_opd",
-                format!("Proposal {proposal_id} is for another agency."),
-                format!("Usulan {proposal_id} untuk OPD lain."),
-            );
-        }
+    let register = Register::new(db::opd::all(pool).await?);
+    let agency = register
+        .resolve(t.skpd_tujuan.as_deref(), &t.kelurahan_kode)
+        .ok()
+        .map(|i| register.rows[i].id);
+    if let Some(mine) = super::scope_of(pool, user).await?.opd
+        && agency != Some(mine)
+    {
+        return refuse(
+            RefusalKind::Forbidden,
+            "other_opd",
+            format!("Proposal {proposal_id} is for another agency."),
+            format!("Usulan {proposal_id} untuk OPD lain."),
+        );
     }
-    Ok(t)
+    Ok(Target { place: t, agency })
 }
 
 /// Checks an outcome against the rules of the desk's words.
 async fn check(
     tx: &mut sqlx::PgConnection,
+    user: &CurrentUser,
     proposal_id: i64,
-    tahun: i32,
+    target: &Target,
     r: &OutcomeRequest,
 ) -> Result<(), WorkflowError> {
+    let tahun = target.place.tahun;
     if !OUTCOMES.iter().any(|(code, _, _)| *code == r.outcome) {
         return Err(unprocessable(
             "invalid_outcome",
@@ -180,12 +189,27 @@ async fn check(
             ));
         }
         (true, Some(other)) => {
-            let found = db::trilateral::lock_target(tx, other).await?;
-            if !found.is_some_and(|t| t.approved && t.tahun == tahun) {
+            // Read, not locked: two merges into each other at once must not wait on each other.
+            let found = db::trilateral::peek_target(tx, other).await?;
+            let visible = found.as_ref().is_some_and(|t| {
+                WilayahKode::parse(&t.kelurahan_kode).is_ok_and(|k| user.covers(&k))
+            });
+            if !visible || !found.is_some_and(|t| t.approved && t.tahun == tahun) {
                 return Err(unprocessable(
                     "merged_into_unknown",
-                    format!("Proposal {other} is no approved proposal of {tahun}."),
-                    format!("Usulan {other} bukan usulan yang disetujui tahun {tahun}."),
+                    format!("Proposal {other} is no approved proposal of {tahun} in your area."),
+                    format!(
+                        "Usulan {other} bukan usulan yang disetujui tahun {tahun} di wilayah Anda."
+                    ),
+                ));
+            }
+            if db::trilateral::outcome_code(tx, other).await?.as_deref() == Some("digabungkan") {
+                return Err(unprocessable(
+                    "merged_into_merged",
+                    format!("Proposal {other} is itself merged into another; merge into that one."),
+                    format!(
+                        "Usulan {other} sendiri sudah digabungkan ke usulan lain; gabungkan ke usulan itu."
+                    ),
                 ));
             }
         }
@@ -213,18 +237,30 @@ async fn check(
                 "Baris Renja hanya ditautkan ke usulan yang diterima.",
             ));
         }
-        check_line(tx, line, tahun).await?;
+        check_line(tx, line, tahun, target.agency).await?;
     }
     Ok(())
 }
 
+/// A Renja line may be linked to a proposal when it is of the same year and of the proposal's own
+/// agency (another agency's line is that agency's to link).
 async fn check_line(
     tx: &mut sqlx::PgConnection,
     line: i64,
     tahun: i32,
+    agency: Option<i64>,
 ) -> Result<(), WorkflowError> {
-    match db::trilateral::line_owner(tx, line).await? {
-        Some((_, t)) if t == tahun => Ok(()),
+    match (db::trilateral::line_owner(tx, line).await?, agency) {
+        (Some((owner, t)), Some(a)) if t == tahun && owner == a => Ok(()),
+        (Some((_, t)), _) if t == tahun => Err(unprocessable(
+            "renja_item_other_opd",
+            format!(
+                "Renja line {line} is not of the agency the proposal's SKPD tujuan names; only that agency's lines can take it up."
+            ),
+            format!(
+                "Baris Renja {line} bukan milik OPD yang dituju usulan; hanya baris OPD itu yang dapat menampungnya."
+            ),
+        )),
         _ => Err(unprocessable(
             "renja_item_unknown",
             format!("No Renja line {line} of {tahun}."),
@@ -285,7 +321,7 @@ pub async fn outcome(
         .with_details(json!({ "version": current }))
         .into());
     }
-    check(&mut tx, proposal_id, t.tahun, request).await?;
+    check(&mut tx, user, proposal_id, &t, request).await?;
     let actor = user.actor();
     let note = request
         .note
@@ -317,7 +353,7 @@ pub async fn outcome(
         })
     };
     let mut change = crate::audit::Change::new(proposal_id.to_string())
-        .of_proposal(proposal_id, Some(&t.kecamatan_kode))
+        .of_proposal(proposal_id, Some(&t.place.kecamatan_kode))
         .after(view(&saved));
     change.before = stored.as_ref().map(view);
     crate::audit::record(
@@ -354,7 +390,19 @@ pub async fn set_match(
     let mut tx = pool.begin().await?;
     let t = target(pool, &mut tx, user, proposal_id).await?;
     if let Some(line) = request.renja_item_id {
-        check_line(&mut tx, line, t.tahun).await?;
+        check_line(&mut tx, line, t.place.tahun, t.agency).await?;
+        if let Some(other) = db::trilateral::linked_by_override(&mut tx, line, proposal_id).await? {
+            return refuse(
+                RefusalKind::Conflict,
+                "renja_item_linked",
+                format!(
+                    "Renja line {line} is already set as proposal {other}'s match; unlink it there first."
+                ),
+                format!(
+                    "Baris Renja {line} sudah ditetapkan sebagai padanan usulan {other}; lepaskan dulu di sana."
+                ),
+            );
+        }
     }
     let before = db::trilateral::latest_override(&mut tx, proposal_id).await?;
     if before
@@ -376,7 +424,7 @@ pub async fn set_match(
     )
     .await?;
     let mut change = crate::audit::Change::new(proposal_id.to_string())
-        .of_proposal(proposal_id, Some(&t.kecamatan_kode))
+        .of_proposal(proposal_id, Some(&t.place.kecamatan_kode))
         .after(json!({ "override": id, "renja_item_id": request.renja_item_id, "note": note }));
     change.before = before.map(|(line, n)| json!({ "renja_item_id": line, "note": n }));
     crate::audit::record(
