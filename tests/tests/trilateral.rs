@@ -587,6 +587,9 @@ async fn the_desk_page_shows_the_comparison_and_records_an_outcome() {
     .unwrap();
     assert_eq!((agreed.as_str(), pagu), ("200", 30_000_000));
 
+    a_refused_outcome_comes_back_with_what_was_typed(&browser, &d.r.app.pool, paving, drainage)
+        .await;
+
     // The export link gives the workbook.
     let href = browser
         .client
@@ -607,6 +610,94 @@ async fn the_desk_page_shows_the_comparison_and_records_an_outcome() {
             .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.bytes().await.unwrap().starts_with(b"PK"));
+}
+
+/// A refused outcome (the drainage merged into itself) comes back on the desk: the refusal beside
+/// the row, its form open with what was typed, nothing recorded.
+async fn a_refused_outcome_comes_back_with_what_was_typed(
+    browser: &tinjau_tests::browser::Browser,
+    pool: &sqlx::PgPool,
+    paving: i64,
+    drainage: i64,
+) {
+    use fantoccini::Locator;
+    browser
+        .client
+        .find(Locator::Css(&format!(
+            "tr#usulan-{drainage} details.outcome summary"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .client
+        .find(Locator::Css(&format!(
+            "tr#usulan-{drainage} select[name=outcome]"
+        )))
+        .await
+        .unwrap()
+        .select_by_value("digabungkan")
+        .await
+        .unwrap();
+    let form = browser
+        .client
+        .form(Locator::Css(&format!(
+            "tr#usulan-{drainage} form[action$='/hasil']"
+        )))
+        .await
+        .unwrap();
+    form.set_by_name("merged_into", &drainage.to_string())
+        .await
+        .unwrap();
+    form.set_by_name("note", "Catatan panjang yang diketik di desk")
+        .await
+        .unwrap();
+    form.submit().await.unwrap();
+    browser
+        .wait_for(&format!("tr#usulan-{drainage} p.alert.error"))
+        .await;
+    browser.shot("trilateral-refused").await;
+    let refused = browser
+        .text(&format!("tr#usulan-{drainage} p.alert.error"))
+        .await;
+    assert!(refused.contains("dirinya sendiri"), "{refused}");
+    let field = |name: &'static str| {
+        let client = &browser.client;
+        async move {
+            client
+                .find(Locator::Css(&format!(
+                    "tr#usulan-{drainage} form[action$='/hasil'] [name={name}]"
+                )))
+                .await
+                .unwrap()
+                .prop("value")
+                .await
+                .unwrap()
+                .unwrap_or_default()
+        }
+    };
+    assert_eq!(field("note").await, "Catatan panjang yang diketik di desk");
+    assert_eq!(field("outcome").await, "digabungkan");
+    assert_eq!(field("merged_into").await, drainage.to_string());
+    let open = browser
+        .count(&format!("tr#usulan-{drainage} details.outcome[open]"))
+        .await;
+    assert_eq!(open, 1, "the refused form is shown open");
+    let recorded: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM trilateral_outcome WHERE proposal_id = $1")
+            .bind(drainage)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(recorded, 0);
+    // The paving's saved outcome is still shown beside it.
+    let paving_row = browser.text(&format!("tr#usulan-{paving}")).await;
+    assert!(
+        paving_row.contains("Diterima dengan perubahan"),
+        "{paving_row}"
+    );
 }
 
 /// The demo's desk through the real binary: SYNTHETIC proposals of Jakarta Pusat approved by the

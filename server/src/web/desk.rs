@@ -7,19 +7,18 @@ use std::fmt::Write as _;
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
-use rust_decimal::Decimal;
 use serde::Deserialize;
 use survey_schema::{Role, WilayahKode};
 
 use super::i18n::{Lang, number, rupiah, wib_time};
 use super::layout::page;
+use super::session::WebSession;
 use super::{Ctx, SignedIn, WebError, local_path, urlencode};
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::refusal::WorkflowError;
+use crate::refusal::{Refusal, RefusalKind, WorkflowError};
 use crate::trilateral::record::{MatchRequest, OUTCOMES, OutcomeRequest};
 use crate::trilateral::{self, Desk, DeskQuery, DeskRow, GroupTotals};
 
@@ -165,15 +164,75 @@ fn gap_text(lang: Lang, r: &DeskRow) -> String {
     }
 }
 
-fn row_forms(lang: Lang, csrf: &str, back: &str, r: &DeskRow) -> Markup {
+/// A row's form that was refused, shown again with what was typed (nothing typed is lost).
+enum Typed<'a> {
+    Outcome(&'a OutcomeForm),
+    Match(&'a MatchForm),
+}
+
+/// The refusal of one row's form, shown beside that row.
+struct RowRefusal<'a> {
+    proposal_id: i64,
+    message: String,
+    typed: Typed<'a>,
+}
+
+/// The values an outcome form shows: what was typed when it was refused, else what is recorded.
+struct OutcomeValues {
+    outcome: String,
+    agreed_volume: Option<String>,
+    agreed_pagu: Option<String>,
+    merged_into: Option<String>,
+    renja_item_id: Option<String>,
+    note: Option<String>,
+}
+
+impl OutcomeValues {
+    fn of(r: &DeskRow, typed: Option<&OutcomeForm>) -> Self {
+        if let Some(f) = typed {
+            return Self {
+                outcome: f.outcome.clone(),
+                agreed_volume: Some(f.agreed_volume.clone()),
+                agreed_pagu: Some(f.agreed_pagu.clone()),
+                merged_into: Some(f.merged_into.clone()),
+                renja_item_id: Some(f.renja_item_id.clone()),
+                note: Some(f.note.clone()),
+            };
+        }
+        let current = r.outcome.as_ref();
+        Self {
+            outcome: current.map_or_else(|| "diterima".to_owned(), |o| o.outcome.clone()),
+            agreed_volume: current.and_then(|o| o.agreed_volume).map(number),
+            agreed_pagu: current.and_then(|o| o.agreed_pagu).map(|p| p.to_string()),
+            merged_into: current.and_then(|o| o.merged_into).map(|m| m.to_string()),
+            renja_item_id: current
+                .and_then(|o| o.renja_item_id)
+                .or_else(|| r.renja.as_ref().map(|l| l.id))
+                .map(|l| l.to_string()),
+            note: current.and_then(|o| o.note.clone()),
+        }
+    }
+}
+
+fn row_forms(lang: Lang, csrf: &str, back: &str, r: &DeskRow, typed: Option<&Typed<'_>>) -> Markup {
     let id = r.proposal.id;
-    let current = r.outcome.as_ref();
-    let chosen = current.map_or("diterima", |o| o.outcome.as_str());
-    let line = current
-        .and_then(|o| o.renja_item_id)
-        .or_else(|| r.renja.as_ref().map(|l| l.id));
+    let typed_outcome = match typed {
+        Some(Typed::Outcome(f)) => Some(*f),
+        _ => None,
+    };
+    let typed_match = match typed {
+        Some(Typed::Match(f)) => Some(*f),
+        _ => None,
+    };
+    let v = OutcomeValues::of(r, typed_outcome);
+    let chosen = v.outcome.as_str();
+    let match_line = typed_match.map_or_else(
+        || r.renja.as_ref().map(|l| l.id.to_string()),
+        |f| Some(f.renja_item_id.clone()),
+    );
+    let match_note = typed_match.map(|f| f.note.clone());
     html! {
-        details.outcome {
+        details.outcome open[typed.is_some()] {
             summary { (lang.t("Catat hasil desk", "Record the desk's outcome")) }
             form method="post" action={ "/trilateral/usulan/" (id) "/hasil" } {
                 input type="hidden" name="csrf" value=(csrf);
@@ -187,20 +246,20 @@ fn row_forms(lang: Lang, csrf: &str, back: &str, r: &DeskRow) -> Markup {
                     }
                 }
                 label { (lang.t("Volume disepakati", "Agreed volume")) " "
-                    input name="agreed_volume" size="6" value=[current.and_then(|o| o.agreed_volume).map(number)];
+                    input name="agreed_volume" size="6" value=[v.agreed_volume];
                     " " (r.proposal.satuan)
                 }
                 label { (lang.t("Pagu disepakati (Rp)", "Agreed pagu (Rp)")) " "
-                    input name="agreed_pagu" size="12" value=[current.and_then(|o| o.agreed_pagu)];
+                    input name="agreed_pagu" size="12" value=[v.agreed_pagu];
                 }
                 label { (lang.t("Digabung dengan usulan", "Merged with proposal")) " "
-                    input name="merged_into" size="6" value=[current.and_then(|o| o.merged_into)];
+                    input name="merged_into" size="6" value=[v.merged_into];
                 }
                 label { (lang.t("Baris Renja", "Renja line")) " "
-                    input name="renja_item_id" size="6" value=[line];
+                    input name="renja_item_id" size="6" value=[v.renja_item_id];
                 }
                 label.note { (lang.t("Catatan", "Note")) " "
-                    input name="note" size="40" value=[current.and_then(|o| o.note.clone())];
+                    input name="note" size="40" value=[v.note];
                 }
                 button.primary type="submit" { (lang.t("Simpan", "Save")) }
             }
@@ -208,9 +267,9 @@ fn row_forms(lang: Lang, csrf: &str, back: &str, r: &DeskRow) -> Markup {
                 input type="hidden" name="csrf" value=(csrf);
                 input type="hidden" name="kembali" value=(back);
                 label { (lang.t("Padanan Renja (kosong: tidak ada)", "Renja match (empty: none)")) " "
-                    input name="renja_item_id" size="6" value=[r.renja.as_ref().map(|l| l.id)];
+                    input name="renja_item_id" size="6" value=[match_line];
                 }
-                label { (lang.t("Alasan", "Why")) " " input name="note" size="30" required; }
+                label { (lang.t("Alasan", "Why")) " " input name="note" size="30" required value=[match_note]; }
                 button type="submit" { (lang.t("Tetapkan padanan", "Set the match")) }
             }
         }
@@ -225,6 +284,7 @@ fn render(
     q: &DeskQuery,
     notice: Option<Markup>,
     can_write: bool,
+    refusal: Option<&RowRefusal<'_>>,
 ) -> Response {
     let lang = ctx.lang;
     let back = here(q);
@@ -324,7 +384,11 @@ fn render(
                                 @if let Some(n) = &o.note { br; small { (n) } }
                                 br; small.muted { (o.decided_by) ", " (wib_time(o.decided_at)) }
                             }
-                            @if can_write { (row_forms(lang, csrf, &back, r)) }
+                            @let refused = refusal.filter(|f| f.proposal_id == r.proposal.id);
+                            @if let Some(f) = refused {
+                                p.alert.error role="alert" { (lang.t("Belum tersimpan: ", "Not saved: ")) (f.message) }
+                            }
+                            @if can_write { (row_forms(lang, csrf, &back, r, refused.map(|f| &f.typed))) }
                         }
                     }
                 }
@@ -379,6 +443,7 @@ pub async fn desk_page(
         &query,
         notice,
         can_write,
+        None,
     ))
 }
 
@@ -409,15 +474,8 @@ pub struct MatchForm {
     pub note: String,
 }
 
-fn unprocessable(lang: Lang, en: &str, id: &str) -> WebError {
-    WebError::new(
-        lang,
-        AppError::client(StatusCode::UNPROCESSABLE_ENTITY, "invalid_form", en, id),
-    )
-}
-
 /// An optional whole number typed into a form (`1.250.000` and `Rp 1.250.000` read as 1250000).
-fn whole(lang: Lang, field: &str, raw: &str) -> Result<Option<i64>, WebError> {
+fn whole(field: &str, raw: &str) -> Result<Option<i64>, Refusal> {
     let digits: String = raw
         .chars()
         .filter(|c| !matches!(c, '.' | ' ' | 'R' | 'p'))
@@ -426,21 +484,27 @@ fn whole(lang: Lang, field: &str, raw: &str) -> Result<Option<i64>, WebError> {
         return Ok(None);
     }
     digits.parse().map(Some).map_err(|_| {
-        unprocessable(
-            lang,
-            &format!("{field}: '{raw}' is not a whole number."),
-            &format!("{field}: '{raw}' bukan bilangan bulat."),
+        Refusal::new(
+            RefusalKind::Unprocessable,
+            "invalid_form",
+            format!("{field}: '{raw}' is not a whole number."),
+            format!("{field}: '{raw}' bukan bilangan bulat."),
         )
     })
 }
 
-fn page_back(kembali: &str, id: i64) -> String {
+/// The desk's address a form came from (only a desk address is followed).
+fn desk_path(kembali: &str) -> String {
     let back = local_path(Some(kembali));
-    let back = if back.starts_with("/trilateral") {
+    if back.starts_with("/trilateral") {
         back
     } else {
         "/trilateral".to_owned()
-    };
+    }
+}
+
+fn page_back(kembali: &str, id: i64) -> String {
+    let back = desk_path(kembali);
     let sep = if back.contains('?') { '&' } else { '?' };
     format!("{back}{sep}tersimpan={id}#usulan-{id}")
 }
@@ -448,6 +512,102 @@ fn page_back(kembali: &str, id: i64) -> String {
 /// A refusal shown on an error page that keeps the way back to the desk.
 fn refused(lang: Lang, e: WorkflowError) -> WebError {
     WebError::new(lang, e.into())
+}
+
+/// A row's form refused: the desk it came from again, the refusal beside the row and the form open
+/// with what was typed, answered with the refusal's status. Not for a caller who may not see the
+/// row or a row that is gone (an error page), nor for our own failures.
+async fn refused_on_desk(
+    state: &AppState,
+    ctx: &Ctx,
+    session: &WebSession,
+    kembali: &str,
+    proposal_id: i64,
+    typed: Typed<'_>,
+    e: WorkflowError,
+) -> PageResult {
+    let lang = ctx.lang;
+    let refusal = match e {
+        WorkflowError::Refused(r)
+            if !matches!(r.kind, RefusalKind::Forbidden | RefusalKind::NotFound) =>
+        {
+            r
+        }
+        e => return Err(refused(lang, e)),
+    };
+    let status = AppError::from(refusal.clone()).parts().0;
+    let uri: axum::http::Uri = desk_path(kembali)
+        .parse()
+        .unwrap_or_else(|_| axum::http::Uri::from_static("/trilateral"));
+    let Query(q) = Query::<DeskPageQuery>::try_from_uri(&uri).unwrap_or_default();
+    let query = query_of(lang, &q)?;
+    let desk = trilateral::desk(&state.pool, &session.user, &query)
+        .await
+        .map_err(|e| WebError::new(lang, e.into()))?;
+    let message = lang.t(&refusal.id, &refusal.en).to_owned();
+    let notice = html! {
+        p.alert.error role="alert" {
+            (lang.t("Belum tersimpan: usulan", "Not saved: proposal")) " "
+            a href={ "#usulan-" (proposal_id) } { "#" (proposal_id) } " — " (message)
+        }
+    };
+    let row = RowRefusal {
+        proposal_id,
+        message,
+        typed,
+    };
+    let can_write = matches!(session.user.role, Role::Opd | Role::Admin);
+    let mut response = render(
+        ctx,
+        &session.csrf,
+        &desk,
+        &query,
+        Some(notice),
+        can_write,
+        Some(&row),
+    );
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// The outcome the form asks for (its numbers read as a person types them).
+fn outcome_request(form: &OutcomeForm) -> Result<OutcomeRequest, Refusal> {
+    let changes = form.outcome == "diterima_dengan_perubahan";
+    let agreed_volume = if changes {
+        let typed = form.agreed_volume.trim();
+        let volume = super::pages::typed_decimal(typed);
+        if volume.is_none() && !typed.is_empty() {
+            return Err(Refusal::new(
+                RefusalKind::Unprocessable,
+                "invalid_form",
+                format!("agreed_volume: '{typed}' is not a number."),
+                format!("agreed_volume: '{typed}' bukan angka."),
+            ));
+        }
+        volume
+    } else {
+        None
+    };
+    Ok(OutcomeRequest {
+        outcome: form.outcome.clone(),
+        agreed_volume,
+        agreed_pagu: if changes {
+            whole("agreed_pagu", &form.agreed_pagu)?
+        } else {
+            None
+        },
+        merged_into: if form.outcome == "digabungkan" {
+            whole("merged_into", &form.merged_into)?
+        } else {
+            None
+        },
+        renja_item_id: if form.outcome.starts_with("diterima") {
+            whole("renja_item_id", &form.renja_item_id)?
+        } else {
+            None
+        },
+        note: Some(form.note.trim().to_owned()).filter(|n| !n.is_empty()),
+    })
 }
 
 pub async fn record_outcome(
@@ -460,37 +620,22 @@ pub async fn record_outcome(
     let lang = ctx.lang;
     super::pages::check_csrf(lang, &session, &form.csrf)?;
     let id = super::pages::parse_id(lang, &raw)?;
-    let changes = form.outcome == "diterima_dengan_perubahan";
-    let agreed_volume: Option<Decimal> = if changes {
-        super::pages::typed_decimal(&form.agreed_volume)
-    } else {
-        None
-    };
-    let request = OutcomeRequest {
-        outcome: form.outcome.clone(),
-        agreed_volume,
-        agreed_pagu: if changes {
-            whole(lang, "agreed_pagu", &form.agreed_pagu)?
-        } else {
-            None
-        },
-        merged_into: if form.outcome == "digabungkan" {
-            whole(lang, "merged_into", &form.merged_into)?
-        } else {
-            None
-        },
-        renja_item_id: if form.outcome.starts_with("diterima") {
-            whole(lang, "renja_item_id", &form.renja_item_id)?
-        } else {
-            None
-        },
-        note: Some(form.note.trim().to_owned()).filter(|n| !n.is_empty()),
-    };
     let if_match = format!("\"{}\"", form.version);
-    trilateral::record::outcome(&state.pool, &session.user, id, Some(&if_match), &request)
-        .await
-        .map_err(|e| refused(lang, e))?;
-    Ok(Redirect::to(&page_back(&form.kembali, id)).into_response())
+    let recorded = match outcome_request(&form) {
+        Ok(request) => {
+            trilateral::record::outcome(&state.pool, &session.user, id, Some(&if_match), &request)
+                .await
+                .map(|_| ())
+        }
+        Err(r) => Err(r.into()),
+    };
+    match recorded {
+        Ok(()) => Ok(Redirect::to(&page_back(&form.kembali, id)).into_response()),
+        Err(e) => {
+            let typed = Typed::Outcome(&form);
+            refused_on_desk(&state, &ctx, &session, &form.kembali, id, typed, e).await
+        }
+    }
 }
 
 pub async fn record_match(
@@ -503,14 +648,25 @@ pub async fn record_match(
     let lang = ctx.lang;
     super::pages::check_csrf(lang, &session, &form.csrf)?;
     let id = super::pages::parse_id(lang, &raw)?;
-    let request = MatchRequest {
-        renja_item_id: whole(lang, "renja_item_id", &form.renja_item_id)?,
-        note: form.note,
+    let recorded = match whole("renja_item_id", &form.renja_item_id) {
+        Ok(renja_item_id) => {
+            let request = MatchRequest {
+                renja_item_id,
+                note: form.note.clone(),
+            };
+            trilateral::record::set_match(&state.pool, &session.user, id, &request)
+                .await
+                .map(|_| ())
+        }
+        Err(r) => Err(r.into()),
     };
-    trilateral::record::set_match(&state.pool, &session.user, id, &request)
-        .await
-        .map_err(|e| refused(lang, e))?;
-    Ok(Redirect::to(&page_back(&form.kembali, id)).into_response())
+    match recorded {
+        Ok(()) => Ok(Redirect::to(&page_back(&form.kembali, id)).into_response()),
+        Err(e) => {
+            let typed = Typed::Match(&form);
+            refused_on_desk(&state, &ctx, &session, &form.kembali, id, typed, e).await
+        }
+    }
 }
 
 pub async fn export(
