@@ -131,6 +131,24 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{css} did not appear: {e}"));
     }
 
+    /// Marks the page shown now, so that [`Self::wait_for_next_page`] can tell the next one from it.
+    /// Call it before a click or submit that loads a page holding what this one already holds:
+    /// WebDriver's click does not always wait for the navigation it starts.
+    pub async fn mark_page(&self) {
+        self.client
+            .execute(
+                "document.documentElement.setAttribute('data-left', '1')",
+                vec![],
+            )
+            .await
+            .unwrap();
+    }
+
+    /// Waits (10 s at most) for an element of a page loaded after [`Self::mark_page`].
+    pub async fn wait_for_next_page(&self, css: &str) {
+        self.wait_for(&format!("html:not([data-left]) {css}")).await;
+    }
+
     /// The session cookie the browser holds, as a `Cookie` header value.
     pub async fn cookie_header(&self) -> String {
         self.client

@@ -166,8 +166,9 @@ async fn a_camat_goes_from_sign_in_to_the_berita_acara_in_the_browser() {
         .select_by_value("undecided")
         .await
         .unwrap();
+    browser.mark_page().await;
     filters.submit().await.unwrap();
-    browser.wait_for("table.review").await;
+    browser.wait_for_next_page("table.review").await;
     assert!(
         browser
             .client
@@ -192,6 +193,7 @@ async fn a_camat_goes_from_sign_in_to_the_berita_acara_in_the_browser() {
         .select_by_value("31.71.01.1003")
         .await
         .unwrap();
+    browser.mark_page().await;
     browser
         .client
         .form(Locator::Css("form.filters"))
@@ -200,7 +202,7 @@ async fn a_camat_goes_from_sign_in_to_the_berita_acara_in_the_browser() {
         .submit()
         .await
         .unwrap();
-    browser.wait_for("table.review").await;
+    browser.wait_for_next_page("table.review").await;
     assert_eq!(browser.count("table.review tbody tr").await, 1);
     assert!(
         browser
@@ -210,6 +212,7 @@ async fn a_camat_goes_from_sign_in_to_the_berita_acara_in_the_browser() {
     );
 
     // English by the switch, and back.
+    browser.mark_page().await;
     browser
         .client
         .find(Locator::Css("nav.lang a[hreflang=en]"))
@@ -218,9 +221,10 @@ async fn a_camat_goes_from_sign_in_to_the_berita_acara_in_the_browser() {
         .click()
         .await
         .unwrap();
-    browser.wait_for("table.review").await;
+    browser.wait_for_next_page("table.review").await;
     assert!(browser.text("h1").await.starts_with("Review of Kecamatan"));
     browser.shot("03-review-list-english").await;
+    browser.mark_page().await;
     browser
         .client
         .find(Locator::Css("nav.lang a[hreflang=id]"))
@@ -229,7 +233,7 @@ async fn a_camat_goes_from_sign_in_to_the_berita_acara_in_the_browser() {
         .click()
         .await
         .unwrap();
-    browser.wait_for("table.review").await;
+    browser.wait_for_next_page("table.review").await;
 
     // The proposal's page: its map draws the kelurahan and the survey's fix with its accuracy.
     browser.goto(&format!("{base}/usulan/{paving}")).await;
