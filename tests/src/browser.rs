@@ -161,7 +161,8 @@ impl Browser {
             .join("; ")
     }
 
-    /// Fills the sign-in form and sends it.
+    /// Fills the sign-in form, sends it and waits for the page it leads to (the form again, with its
+    /// refusal, when the password is wrong).
     pub async fn sign_in(&self, base: &str, name: &str, password: &str) {
         self.goto(&format!("{base}/masuk")).await;
         let form = self
@@ -171,7 +172,9 @@ impl Browser {
             .unwrap();
         form.set_by_name("name", name).await.unwrap();
         form.set_by_name("password", password).await.unwrap();
+        self.mark_page().await;
         form.submit().await.unwrap();
+        self.wait_for_next_page("body").await;
     }
 }
 
