@@ -497,6 +497,69 @@ async fn the_desk_states_gaps_explains_matches_and_keeps_its_outcomes_on_record(
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
+/// Two planners linking the same Renja line to two proposals at once: one link is taken and the
+/// other refused (409), never both, round after round.
+#[tokio::test]
+async fn one_renja_line_goes_to_one_proposal_when_two_planners_link_it_at_once() {
+    use tinjau_tests::review::{decide, item, list};
+    let d = desk().await;
+    let [paving, _, beton, ..] = d.r.ids[..] else {
+        panic!()
+    };
+    // The camat approves the beton road after all, so Sudin BM has two proposals at the desk.
+    let (_, page) = list(&d.r, &d.r.camat, "").await;
+    let version = format!("\"{}\"", item(&page, beton)["version"]);
+    let (status, body, _) = decide(
+        &d.r,
+        &d.r.camat,
+        beton,
+        &uuid::Uuid::new_v4().to_string(),
+        Some(&version),
+        &json!({"action": "approve", "note": "Ruas lain dari pekerjaan 2025"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let line: i64 =
+        sqlx::query_scalar("SELECT id FROM renja_item WHERE uraian LIKE 'Rehabilitasi trotoar%'")
+            .fetch_one(&d.r.app.pool)
+            .await
+            .unwrap();
+    for round in 0..10 {
+        let note = json!({"renja_item_id": line, "note": format!("putaran {round}")});
+        let (paving_path, beton_path) = (
+            format!("/api/v1/trilateral/proposals/{paving}/match"),
+            format!("/api/v1/trilateral/proposals/{beton}/match"),
+        );
+        let ((a, a_body, _), (b, b_body, _)) = tokio::join!(
+            put(&d, &d.bappeda, &paving_path, None, &note),
+            put(&d, &d.bappeda, &beton_path, None, &note)
+        );
+        let mut statuses = [a, b];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::CREATED, StatusCode::CONFLICT],
+            "round {round}: {a_body} {b_body}"
+        );
+        let (_, desk) = get(&d, &d.bappeda, "").await;
+        let holders: Vec<i64> = [paving, beton]
+            .into_iter()
+            .filter(|p| row(&desk, *p)["renja"]["id"] == line)
+            .collect();
+        assert_eq!(holders.len(), 1, "round {round}: {holders:?}");
+        // The winner lets go, so the next round races again.
+        let (status, body, _) = put(
+            &d,
+            &d.bappeda,
+            &format!("/api/v1/trilateral/proposals/{}/match", holders[0]),
+            None,
+            &json!({"renja_item_id": null, "note": format!("lepas {round}")}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+}
+
 /// The desk's page in Debian's Chromium: a Bappeda planner signs in, lands on the desk, sees the
 /// statuses and gaps, records an outcome through the form; an agency's planner sees their rows.
 #[tokio::test]

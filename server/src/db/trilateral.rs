@@ -279,13 +279,14 @@ pub async fn lock_target(
     .await
 }
 
-/// A Renja line's agency and year, when it exists.
+/// A Renja line's agency and year, when it exists; the line is locked for the transaction, so a
+/// planner linking it waits for another's link of it to commit, and then sees that link.
 pub async fn line_owner(
     conn: &mut PgConnection,
     renja_item_id: i64,
 ) -> Result<Option<(i64, i32)>, sqlx::Error> {
     let row = sqlx::query!(
-        "SELECT opd_id, tahun FROM renja_item WHERE id = $1",
+        "SELECT opd_id, tahun FROM renja_item WHERE id = $1 FOR UPDATE",
         renja_item_id
     )
     .fetch_optional(conn)
