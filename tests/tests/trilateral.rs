@@ -604,15 +604,8 @@ async fn the_desk_page_shows_the_comparison_and_records_an_outcome() {
 
     // Record "diterima dengan perubahan" for the paving through its form.
     browser
-        .client
-        .find(Locator::Css(&format!(
-            "tr#usulan-{paving} details.outcome summary"
-        )))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+        .click(&format!("tr#usulan-{paving} details.outcome summary"))
+        .await;
     let form = browser
         .client
         .form(Locator::Css(&format!(
@@ -621,15 +614,11 @@ async fn the_desk_page_shows_the_comparison_and_records_an_outcome() {
         .await
         .unwrap();
     browser
-        .client
-        .find(Locator::Css(&format!(
-            "tr#usulan-{paving} select[name=outcome]"
-        )))
-        .await
-        .unwrap()
-        .select_by_value("diterima_dengan_perubahan")
-        .await
-        .unwrap();
+        .select(
+            &format!("tr#usulan-{paving} select[name=outcome]"),
+            "diterima_dengan_perubahan",
+        )
+        .await;
     form.set_by_name("agreed_volume", "200").await.unwrap();
     form.set_by_name("agreed_pagu", "30.000.000").await.unwrap();
     form.set_by_name("note", "Sisa 60 m2 tahun berikutnya")
@@ -685,25 +674,14 @@ async fn a_refused_outcome_comes_back_with_what_was_typed(
 ) {
     use fantoccini::Locator;
     browser
-        .client
-        .find(Locator::Css(&format!(
-            "tr#usulan-{drainage} details.outcome summary"
-        )))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+        .click(&format!("tr#usulan-{drainage} details.outcome summary"))
+        .await;
     browser
-        .client
-        .find(Locator::Css(&format!(
-            "tr#usulan-{drainage} select[name=outcome]"
-        )))
-        .await
-        .unwrap()
-        .select_by_value("digabungkan")
-        .await
-        .unwrap();
+        .select(
+            &format!("tr#usulan-{drainage} select[name=outcome]"),
+            "digabungkan",
+        )
+        .await;
     let form = browser
         .client
         .form(Locator::Css(&format!(
@@ -722,6 +700,15 @@ async fn a_refused_outcome_comes_back_with_what_was_typed(
         .wait_for(&format!("tr#usulan-{drainage} p.alert.error"))
         .await;
     browser.shot("trilateral-refused").await;
+    browser
+        .client
+        .execute(
+            &format!("document.getElementById('usulan-{drainage}').scrollIntoView()"),
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser.shot("trilateral-refused-row").await;
     let refused = browser
         .text(&format!("tr#usulan-{drainage} p.alert.error"))
         .await;

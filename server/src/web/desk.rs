@@ -170,6 +170,16 @@ enum Typed<'a> {
     Match(&'a MatchForm),
 }
 
+impl Typed<'_> {
+    /// The desk address the form came from.
+    fn kembali(&self) -> &str {
+        match self {
+            Typed::Outcome(f) => &f.kembali,
+            Typed::Match(f) => &f.kembali,
+        }
+    }
+}
+
 /// The refusal of one row's form, shown beside that row.
 struct RowRefusal<'a> {
     proposal_id: i64,
@@ -428,22 +438,35 @@ pub async fn desk_page(
 ) -> PageResult {
     let SignedIn { ctx, session } = signed;
     let lang = ctx.lang;
-    let query = query_of(lang, &q)?;
-    let desk = trilateral::desk(&state.pool, &session.user, &query)
-        .await
-        .map_err(|e| WebError::new(lang, e.into()))?;
     let notice = q.tersimpan.map(|id| {
         html! { p.alert.saved role="status" { (lang.t("Tersimpan: usulan", "Saved: proposal")) " #" (id) } }
     });
+    show_desk(&state, &ctx, &session, &q, notice, None).await
+}
+
+/// The desk for a query, with a notice on top and a refused row's form shown again.
+async fn show_desk(
+    state: &AppState,
+    ctx: &Ctx,
+    session: &WebSession,
+    q: &DeskPageQuery,
+    notice: Option<Markup>,
+    refusal: Option<&RowRefusal<'_>>,
+) -> PageResult {
+    let lang = ctx.lang;
+    let query = query_of(lang, q)?;
+    let desk = trilateral::desk(&state.pool, &session.user, &query)
+        .await
+        .map_err(|e| WebError::new(lang, e.into()))?;
     let can_write = matches!(session.user.role, Role::Opd | Role::Admin);
     Ok(render(
-        &ctx,
+        ctx,
         &session.csrf,
         &desk,
         &query,
         notice,
         can_write,
-        None,
+        refusal,
     ))
 }
 
@@ -514,37 +537,34 @@ fn refused(lang: Lang, e: WorkflowError) -> WebError {
     WebError::new(lang, e.into())
 }
 
-/// A row's form refused: the desk it came from again, the refusal beside the row and the form open
-/// with what was typed, answered with the refusal's status. Not for a caller who may not see the
-/// row or a row that is gone (an error page), nor for our own failures.
-async fn refused_on_desk(
+/// A row's form answered: recorded, back to the desk it came from at that row; refused, that desk
+/// again with the refusal beside the row and the form open with what was typed, answered with the
+/// refusal's status. A caller who may not see the row, a row that is gone, and our own failures get
+/// an error page.
+async fn back_to_desk(
     state: &AppState,
     ctx: &Ctx,
     session: &WebSession,
-    kembali: &str,
     proposal_id: i64,
     typed: Typed<'_>,
-    e: WorkflowError,
+    recorded: Result<(), WorkflowError>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let refusal = match e {
-        WorkflowError::Refused(r)
+    let refusal = match recorded {
+        Ok(()) => return Ok(Redirect::to(&page_back(typed.kembali(), proposal_id)).into_response()),
+        Err(WorkflowError::Refused(r))
             if !matches!(r.kind, RefusalKind::Forbidden | RefusalKind::NotFound) =>
         {
-            r
+            AppError::from(r)
         }
-        e => return Err(refused(lang, e)),
+        Err(e) => return Err(refused(lang, e)),
     };
-    let status = AppError::from(refusal.clone()).parts().0;
-    let uri: axum::http::Uri = desk_path(kembali)
+    let (status, _, en, id) = refusal.parts();
+    let uri: axum::http::Uri = desk_path(typed.kembali())
         .parse()
         .unwrap_or_else(|_| axum::http::Uri::from_static("/trilateral"));
     let Query(q) = Query::<DeskPageQuery>::try_from_uri(&uri).unwrap_or_default();
-    let query = query_of(lang, &q)?;
-    let desk = trilateral::desk(&state.pool, &session.user, &query)
-        .await
-        .map_err(|e| WebError::new(lang, e.into()))?;
-    let message = lang.t(&refusal.id, &refusal.en).to_owned();
+    let message = lang.t(&id, &en).to_owned();
     let notice = html! {
         p.alert.error role="alert" {
             (lang.t("Belum tersimpan: usulan", "Not saved: proposal")) " "
@@ -556,16 +576,7 @@ async fn refused_on_desk(
         message,
         typed,
     };
-    let can_write = matches!(session.user.role, Role::Opd | Role::Admin);
-    let mut response = render(
-        ctx,
-        &session.csrf,
-        &desk,
-        &query,
-        Some(notice),
-        can_write,
-        Some(&row),
-    );
+    let mut response = show_desk(state, ctx, session, &q, Some(notice), Some(&row)).await?;
     *response.status_mut() = status;
     Ok(response)
 }
@@ -629,13 +640,7 @@ pub async fn record_outcome(
         }
         Err(r) => Err(r.into()),
     };
-    match recorded {
-        Ok(()) => Ok(Redirect::to(&page_back(&form.kembali, id)).into_response()),
-        Err(e) => {
-            let typed = Typed::Outcome(&form);
-            refused_on_desk(&state, &ctx, &session, &form.kembali, id, typed, e).await
-        }
-    }
+    back_to_desk(&state, &ctx, &session, id, Typed::Outcome(&form), recorded).await
 }
 
 pub async fn record_match(
@@ -660,13 +665,7 @@ pub async fn record_match(
         }
         Err(r) => Err(r.into()),
     };
-    match recorded {
-        Ok(()) => Ok(Redirect::to(&page_back(&form.kembali, id)).into_response()),
-        Err(e) => {
-            let typed = Typed::Match(&form);
-            refused_on_desk(&state, &ctx, &session, &form.kembali, id, typed, e).await
-        }
-    }
+    back_to_desk(&state, &ctx, &session, id, Typed::Match(&form), recorded).await
 }
 
 pub async fn export(
