@@ -244,6 +244,12 @@ fn check_feature(
         .and_then(|p| p.get("nama"))
         .and_then(Value::as_str)
         .map(str::to_owned);
+    if let Some(Err(found)) = nama
+        .as_deref()
+        .map(|n| survey_schema::text::check(n, survey_schema::text::TextKind::Line))
+    {
+        return Err(other(format!("'nama' {}", found.en())));
+    }
     let geometry = feature
         .geometry
         .ok_or_else(|| other("has no geometry".into()))?;
@@ -363,6 +369,15 @@ mod tests {
         assert_eq!(features[0].kode.as_str(), "31.71.01.1001");
         assert_eq!(features[0].nama.as_deref(), Some("X"));
         assert_eq!(features[0].index, 0);
+    }
+
+    #[test]
+    fn refuses_a_name_holding_a_control_character() {
+        let named =
+            feature("31.71.01.1001", &polygon(SQUARE)).replace(r#""X""#, r#""Gambir\u0000""#);
+        let (_, found) = problems(&collection(&[named]));
+        assert_eq!(found.len(), 1);
+        assert!(found[0].to_string().contains("U+0000"), "{}", found[0]);
     }
 
     #[test]

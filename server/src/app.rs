@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use sqlx::PgPool;
 
@@ -23,7 +24,33 @@ pub struct AppState {
     pub photo_queue: crate::processing::PhotoQueue,
     /// The address phones reach the server at (OpenRosa download URLs); `None`: from each request.
     pub public_url: Option<Arc<str>>,
+    /// How slow an upload may be, and how long an unfinished tus upload is kept.
+    pub uploads: UploadLimits,
     /// A basemap tile URL for the pages' maps (`https://.../{z}/{x}/{y}.png`); `None`: no basemap,
     /// the polygons on a plain background, which works without internet.
     pub basemap_url: Option<Arc<str>>,
+}
+
+/// How long an upload may take: a base (the request timeout) plus its size at the slowest pace
+/// accepted, so a connection trickling bytes is not held for as long as the largest photo needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadLimits {
+    pub base: Duration,
+    pub min_bytes_per_sec: u64,
+    /// An unfinished tus upload idle this long expires and its bytes are dropped.
+    pub tus_expiry: Duration,
+}
+
+impl UploadLimits {
+    /// The time an upload of `bytes` may take.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use tinjau_server::app::UploadLimits;
+    /// let limits = UploadLimits { base: Duration::from_secs(30), min_bytes_per_sec: 8192, tus_expiry: Duration::from_hours(24) };
+    /// assert_eq!(limits.deadline_for(163_840), Duration::from_secs(50));
+    /// ```
+    pub fn deadline_for(&self, bytes: u64) -> Duration {
+        self.base + Duration::from_secs_f64(bytes as f64 / self.min_bytes_per_sec.max(1) as f64)
+    }
 }

@@ -21,8 +21,15 @@ pub struct Settings {
     pub max_db_connections: u32,
     /// Requests taking longer are answered with 408.
     pub request_timeout: Duration,
-    /// The same for photo uploads (PUT and tus PATCH), which on a weak network take minutes.
-    pub upload_timeout: Duration,
+    /// A client must send a request's head (its line and headers) within this, or the connection
+    /// is closed: a connection is not held for nothing.
+    pub header_timeout: Duration,
+    /// The slowest upload accepted, in bytes per second: an upload (a photo, an OpenRosa POST, an
+    /// import file) has `request_timeout` plus its size at this pace, so a small photo does not get
+    /// the time of a large one.
+    pub upload_min_bytes_per_sec: u64,
+    /// An unfinished tus upload idle this long expires (`Upload-Expires`); its bytes are dropped.
+    pub tus_expiry: Duration,
     /// Run pending migrations at start-up (safe with several instances: sqlx takes a lock).
     pub migrate: bool,
     /// Token for the admin API (`Authorization: Bearer ...`); `None` disables it.
@@ -51,7 +58,9 @@ impl Settings {
             storage_dir: default_storage_dir(),
             max_db_connections: 10,
             request_timeout: Duration::from_secs(30),
-            upload_timeout: Duration::from_mins(30),
+            header_timeout: Duration::from_secs(10),
+            upload_min_bytes_per_sec: 8 * 1024,
+            tus_expiry: Duration::from_hours(24),
             migrate: true,
             admin_token: None,
             s3: None,

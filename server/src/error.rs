@@ -82,11 +82,11 @@ impl AppError {
                 id,
                 ..
             } => (*status, code, en.clone(), id.clone()),
-            Self::Database(sqlx::Error::PoolTimedOut) => (
+            _ if self.is_transient() => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
-                "The service is busy; try again shortly.".into(),
-                "Layanan sedang sibuk; coba lagi sebentar lagi.".into(),
+                "The service is busy or restarting; nothing was lost; try again shortly.".into(),
+                "Layanan sedang sibuk atau dimulai ulang; tidak ada yang hilang; coba lagi sebentar lagi.".into(),
             ),
             Self::Database(sqlx::Error::Database(e)) if e.is_unique_violation() => (
                 StatusCode::CONFLICT,
@@ -106,6 +106,48 @@ impl AppError {
                 "An internal error occurred; it has been logged.".into(),
                 "Terjadi kesalahan internal; kesalahan ini telah dicatat.".into(),
             ),
+        }
+    }
+}
+
+/// Whether a database error is the connection's or the server's state, not the request's: the
+/// pool has no free connection, the connection broke or was closed by a restart, or the database
+/// refused a transaction it would take on a second try. Such a request changed nothing (its
+/// transaction did not commit) and the same request later can succeed, so it is answered 503 with
+/// `Retry-After`, which every client retries, never 500.
+pub fn is_transient(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // 08: connection exception; 57P01-03: admin or crash shutdown, cannot connect now;
+            // 53300: too many connections; 40001/40P01: serialization failure, deadlock.
+            code.starts_with("08")
+                || matches!(
+                    code.as_ref(),
+                    "57P01" | "57P02" | "57P03" | "53300" | "40001" | "40P01"
+                )
+        }),
+        _ => false,
+    }
+}
+
+impl AppError {
+    /// Whether this failed on a transient database condition (see [`is_transient`]), directly or
+    /// as the cause of an internal error.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Client { .. } => false,
+            Self::Database(e) => is_transient(e),
+            Self::Internal(e) => e.chain().any(|cause| {
+                cause
+                    .downcast_ref::<sqlx::Error>()
+                    .is_some_and(is_transient)
+            }),
         }
     }
 }
@@ -145,6 +187,7 @@ impl From<crate::refusal::Refusal> for AppError {
             K::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             K::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
             K::Locked => StatusCode::LOCKED,
+            K::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             K::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
         };
         Self::Client {
@@ -185,5 +228,23 @@ mod tests {
     fn pool_timeout_is_a_503() {
         let (status, ..) = AppError::Database(sqlx::Error::PoolTimedOut).parts();
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    #[test]
+    fn a_broken_connection_is_a_503_also_inside_an_internal_error() {
+        let reset = || {
+            sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "connection reset by peer",
+            ))
+        };
+        assert_eq!(
+            AppError::Database(reset()).parts().0,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        let wrapped = AppError::Internal(anyhow::Error::from(reset()).context("storing a survey"));
+        assert_eq!(wrapped.parts().0, StatusCode::SERVICE_UNAVAILABLE);
+        let other = AppError::Database(sqlx::Error::RowNotFound);
+        assert_eq!(other.parts().0, StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

@@ -4,6 +4,10 @@ use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
+use std::fmt::Write as _;
+
+use survey_schema::text::{self, ControlCharacter, TextKind};
+
 use crate::error::AppError;
 
 /// `Query<T>` answering a bad query string with a 400 `invalid_query` in the JSON error shape.
@@ -47,20 +51,12 @@ where
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
         use axum::extract::rejection::JsonRejection;
         use axum::http::StatusCode;
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Self(value)),
+        let value = match axum::Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(axum::Json(value)) => value,
             Err(rejection) => {
                 let detail = rejection.body_text();
                 let (status, code, en, id) = match &rejection {
-                    JsonRejection::JsonDataError(_) => (
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "invalid_body",
-                        format!("The body does not match the expected fields: {detail}"),
-                        format!(
-                            "Isi permintaan tidak sesuai dengan kolom yang diharapkan: {detail}"
-                        ),
-                    ),
-                    JsonRejection::JsonSyntaxError(_) => (
+                    JsonRejection::JsonSyntaxError(_) | JsonRejection::JsonDataError(_) => (
                         StatusCode::BAD_REQUEST,
                         "malformed_json",
                         format!("The body is not valid JSON: {detail}"),
@@ -85,8 +81,117 @@ where
                         format!("Isi permintaan tidak dapat dibaca: {detail}"),
                     ),
                 };
-                Err(AppError::client(status, code, en, id))
+                return Err(AppError::client(status, code, en, id));
+            }
+        };
+        // Text that could never be stored is refused by name before anything looks at it.
+        if let Some((field, found)) = control_character_in(&value, &mut String::new()) {
+            return Err(invalid_text(&field, &found));
+        }
+        match serde_path_to_error::deserialize::<_, T>(value) {
+            Ok(value) => Ok(Self(value)),
+            Err(e) => {
+                let path = e.path().to_string();
+                let detail = if path == "." {
+                    e.inner().to_string()
+                } else {
+                    format!("{path}: {}", e.inner())
+                };
+                Err(AppError::client(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_body",
+                    format!("The body does not match the expected fields: {detail}"),
+                    format!("Isi permintaan tidak sesuai dengan kolom yang diharapkan: {detail}"),
+                ))
             }
         }
+    }
+}
+
+/// The 422 for a field holding a control character.
+pub fn invalid_text(field: &str, found: &ControlCharacter) -> AppError {
+    AppError::client(
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_text",
+        format!("{field} {}.", found.en()),
+        format!("{field} {}.", found.id()),
+    )
+    .with_details(serde_json::json!({ "field": field }))
+}
+
+/// The first string (key or value) of a JSON document holding a control character, with its path
+/// (`photos[2].caption`). Values may break lines (notes); keys may not.
+fn control_character_in(
+    value: &serde_json::Value,
+    path: &mut String,
+) -> Option<(String, ControlCharacter)> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => text::check(s, TextKind::Note)
+            .err()
+            .map(|found| (display_path(path), found)),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
+            let len = path.len();
+            let _ = write!(path, "[{i}]");
+            let found = control_character_in(item, path);
+            path.truncate(len);
+            found
+        }),
+        Value::Object(map) => map.iter().find_map(|(key, item)| {
+            let len = path.len();
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(key);
+            let found = match text::check(key, TextKind::Line) {
+                Err(found) => Some((display_path(path), found)),
+                Ok(()) => control_character_in(item, path),
+            };
+            path.truncate(len);
+            found
+        }),
+        Value::Null | Value::Bool(_) | Value::Number(_) => None,
+    }
+}
+
+fn display_path(path: &str) -> String {
+    if path.is_empty() {
+        "body".to_owned()
+    } else {
+        path.escape_debug().to_string()
+    }
+}
+
+/// The first query parameter (name or value) holding a control character: no filter, name or
+/// number has one, and PostgreSQL refuses NUL outright. A value may hold a tab or a line break
+/// (harmless to store or compare; a return path with a tab is the page's own to refuse).
+pub fn control_character_in_query(query: &str) -> Option<(String, ControlCharacter)> {
+    form_urlencoded::parse(query.as_bytes()).find_map(|(name, value)| {
+        let found = text::check(&name, TextKind::Line)
+            .err()
+            .or_else(|| text::check(&value, TextKind::Note).err())?;
+        Some((name.escape_debug().to_string(), found))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_path_of_a_control_character_names_the_field() {
+        let body = serde_json::json!({"photos": [{"caption": "ok"}, {"caption": "a\u{0}"}]});
+        let (field, found) = control_character_in(&body, &mut String::new()).unwrap();
+        assert_eq!(field, "photos[1].caption");
+        assert_eq!(found.position, 1);
+        let line_breaks = serde_json::json!({"note": "satu\ndua\ttiga"});
+        assert!(control_character_in(&line_breaks, &mut String::new()).is_none());
+    }
+
+    #[test]
+    fn a_query_parameter_with_nul_is_named() {
+        let (name, _) = control_character_in_query("tahun=2026&q=jalan%00").unwrap();
+        assert_eq!(name, "q");
+        assert!(control_character_in_query("q=jalan+rusak&kecamatan=31.71.01").is_none());
     }
 }

@@ -25,6 +25,8 @@ pub enum RefusalKind {
     UnsupportedMediaType,
     /// Well-formed but not acceptable (422).
     Unprocessable,
+    /// Too slow: the request outlived its deadline (408).
+    RequestTimeout,
     /// Locked: sent up with Kirim (423).
     Locked,
     /// A precondition header is missing (428).

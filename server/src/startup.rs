@@ -33,6 +33,7 @@ pub struct Application {
     port: u16,
     listener: TcpListener,
     router: Router,
+    header_timeout: Duration,
 }
 
 impl Application {
@@ -67,6 +68,11 @@ impl Application {
                 .filter(|t| !t.trim().is_empty())
                 .map(|t| Arc::new(<[u8; 32]>::from(sha2::Sha256::digest(t.trim().as_bytes())))),
             photo_queue: crate::processing::PhotoQueue::default(),
+            uploads: crate::app::UploadLimits {
+                base: settings.request_timeout,
+                min_bytes_per_sec: settings.upload_min_bytes_per_sec,
+                tus_expiry: settings.tus_expiry,
+            },
             basemap_url: settings.basemap_url.as_deref().map(Arc::from),
             public_url: settings
                 .public_url
@@ -74,6 +80,13 @@ impl Application {
                 .map(|u| Arc::from(u.trim_end_matches('/'))),
         };
         crate::processing::spawn_workers(&state, settings.photo_workers);
+        // What a killed process left in tmp/ goes now; what expires later, within a quarter of the
+        // expiry (and at least every 10 minutes).
+        crate::storage::spawn_sweeper(
+            state.storage.clone(),
+            settings.tus_expiry,
+            (settings.tus_expiry / 4).min(Duration::from_mins(10)),
+        );
         let router = build_router(state, settings)?;
         let listener = TcpListener::bind((settings.bind, settings.port))
             .await
@@ -83,6 +96,7 @@ impl Application {
             port,
             listener,
             router,
+            header_timeout: settings.header_timeout,
         })
     }
 
@@ -92,18 +106,50 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests.
+    ///
+    /// HTTP/1.1 through hyper directly rather than `axum::serve`, which sets no timer: without one,
+    /// a client that opens a connection and sends its request head slowly (or never) holds the
+    /// connection as long as it likes. Here the head must arrive within the header timeout.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("serving HTTP")
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(self.header_timeout);
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            let stream = tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        // Out of file descriptors, say: wait a moment rather than spin.
+                        tracing::warn!(error = %e, "accepting a connection failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            let _ = stream.set_nodelay(true);
+            let service = hyper_util::service::TowerToHyperService::new(self.router.clone());
+            let connection = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let connection = graceful.watch(connection);
+            tokio::spawn(async move {
+                if let Err(e) = connection.await {
+                    tracing::debug!(error = %e, "connection ended with an error");
+                }
+            });
+        }
+        drop(self.listener);
+        graceful.shutdown().await;
+        Ok(())
     }
 }
 
 fn build_router(state: AppState, settings: &Settings) -> anyhow::Result<Router> {
+    let uploads = state.uploads;
     let (api, doc) = routes::router().split_for_parts();
     let openapi_json = Bytes::from(serde_json::to_vec_pretty(&doc)?);
     let router = api
@@ -128,14 +174,17 @@ fn build_router(state: AppState, settings: &Settings) -> anyhow::Result<Router> 
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state)
         .layer(axum::middleware::from_fn(run_to_completion))
+        .layer(axum::middleware::from_fn(refuse_control_characters))
+        .layer(axum::middleware::map_response(retry_after_unavailable))
         .layer(DefaultBodyLimit::max(DEFAULT_BODY_LIMIT))
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(
-            Deadlines {
+            Admission {
                 request: settings.request_timeout,
-                upload: settings.upload_timeout,
+                uploads,
+                openrosa_body_limit: routes::openrosa::body_limit(settings.openrosa_accept_bytes),
             },
-            deadline,
+            admit,
         ))
         .layer(CatchPanicLayer::custom(|_| {
             crate::AppError::Internal(anyhow::anyhow!("a handler panicked")).into_response()
@@ -164,47 +213,133 @@ async fn run_to_completion(
     }
 }
 
-/// How long a request may take before it is answered 408.
-#[derive(Debug, Clone, Copy)]
-struct Deadlines {
-    request: Duration,
-    upload: Duration,
+/// Every 503 says when to try again: the database restarting or the pool being full passes in
+/// seconds.
+async fn retry_after_unavailable(
+    mut response: axum::response::Response,
+) -> axum::response::Response {
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .entry(header::RETRY_AFTER)
+            .or_insert(HeaderValue::from_static("5"));
+    }
+    response
 }
 
-/// Answers 408 when a request outlives its deadline: the request timeout, or for photo uploads
-/// (a PUT or tus PATCH of `/photos/`, an OpenRosa submission) the much longer upload timeout, as a phone on a weak
-/// network needs minutes for one photo.
-async fn deadline(
-    axum::extract::State(limits): axum::extract::State<Deadlines>,
+/// Answers 422, naming the parameter, a query (or a path) holding a control character: no filter,
+/// code or name has one, and PostgreSQL refuses NUL outright, so it must not reach a handler.
+async fn refuse_control_characters(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let uri = request.uri();
+    let in_query = uri
+        .query()
+        .and_then(crate::extract::control_character_in_query);
+    let in_path = || {
+        let path = percent_encoding::percent_decode_str(uri.path()).decode_utf8_lossy();
+        survey_schema::text::check(&path, survey_schema::text::TextKind::Line)
+            .err()
+            .map(|found| ("path".to_owned(), found))
+    };
+    let Some((field, found)) = in_query.or_else(in_path) else {
+        return next.run(request).await;
+    };
+    let error = crate::extract::invalid_text(&field, &found);
+    if uri.path().starts_with("/v1/key/") {
+        routes::openrosa::OpenRosaError::from(error).into_response()
+    } else {
+        error.into_response()
+    }
+}
+
+/// What a request may send, and for how long.
+#[derive(Debug, Clone, Copy)]
+struct Admission {
+    request: Duration,
+    uploads: crate::app::UploadLimits,
+    openrosa_body_limit: u64,
+}
+
+/// The largest body a route takes, and whether its body is an upload (a file that may take a
+/// weak connection minutes).
+fn body_limit(method: &axum::http::Method, path: &str, openrosa: u64) -> (u64, bool) {
+    use axum::http::Method;
+    let photo = (method == Method::PUT || method == Method::PATCH)
+        && path.starts_with("/api/v1/surveys/")
+        && path.contains("/photos/");
+    if photo {
+        (survey_schema::survey::MAX_PHOTO_BYTES, true)
+    } else if method == Method::POST
+        && path.starts_with("/v1/key/")
+        && path.ends_with("/submission")
+    {
+        (openrosa, true)
+    } else if method == Method::POST && path.starts_with("/api/v1/admin/") {
+        (routes::admin::MAX_IMPORT_BYTES as u64, true)
+    } else {
+        (DEFAULT_BODY_LIMIT as u64, false)
+    }
+}
+
+/// Admits a request: a body declared larger than its route takes is refused with 413 before a
+/// byte of it is read (a 2 GB `Content-Length` costs nothing), and the request gets its deadline,
+/// after which it is answered 408: the request timeout, or for an upload that plus its declared
+/// size at the slowest pace accepted (the route's largest body when no size is declared).
+async fn admit(
+    axum::extract::State(admission): axum::extract::State<Admission>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let path = request.uri().path();
-    let upload = (matches!(
-        *request.method(),
-        axum::http::Method::PUT | axum::http::Method::PATCH
-    ) && path.contains("/photos/"))
-        || (request.method() == axum::http::Method::POST
-            && path.starts_with("/v1/key/")
-            && path.ends_with("/submission"));
-    let limit = if upload {
-        limits.upload
-    } else {
-        limits.request
-    };
     let openrosa = path.starts_with("/v1/key/");
-    let Ok(response) = tokio::time::timeout(limit, next.run(request)).await else {
-        let error = crate::AppError::client(
-            StatusCode::REQUEST_TIMEOUT,
-            "timeout",
-            format!("The request took longer than {} s.", limit.as_secs()),
-            format!("Permintaan melebihi {} detik.", limit.as_secs()),
-        );
-        return if openrosa {
+    let render = |error: crate::AppError| {
+        if openrosa {
             routes::openrosa::OpenRosaError::from(error).into_response()
         } else {
             error.into_response()
-        };
+        }
+    };
+    let (limit, upload) = body_limit(request.method(), path, admission.openrosa_body_limit);
+    let declared = match request.headers().get(header::CONTENT_LENGTH) {
+        None => None,
+        Some(value) => match value.to_str().ok().and_then(|v| v.parse::<u64>().ok()) {
+            Some(n) => Some(n),
+            None => {
+                return render(crate::AppError::bad_request(
+                    "invalid_content_length",
+                    "Content-Length is not a number of bytes.",
+                    "Content-Length bukan jumlah byte.",
+                ));
+            }
+        },
+    };
+    if let Some(declared) = declared.filter(|n| *n > limit) {
+        let mut response = render(crate::AppError::client(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("The body would be {declared} bytes; this endpoint takes at most {limit}."),
+            format!("Isi permintaan {declared} byte; endpoint ini menerima paling banyak {limit}."),
+        ));
+        // The body is not read: the connection cannot carry another request.
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        return response;
+    }
+    let limit_time = if upload {
+        admission.uploads.deadline_for(declared.unwrap_or(limit))
+    } else {
+        admission.request
+    };
+    let Ok(response) = tokio::time::timeout(limit_time, next.run(request)).await else {
+        return render(crate::AppError::client(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            format!("The request took longer than {} s.", limit_time.as_secs()),
+            format!("Permintaan melebihi {} detik.", limit_time.as_secs()),
+        ));
     };
     response
 }

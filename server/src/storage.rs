@@ -6,6 +6,7 @@
 //! when complete. So a half-written object is never visible, and an object that exists is whole.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use anyhow::Context;
 use tokio::io::AsyncWriteExt;
@@ -153,16 +154,49 @@ impl Storage {
             .join(name)
     }
 
-    /// A new temporary file to stream into.
+    /// A new temporary file to stream into, locked while it is written so that a sweep (of this
+    /// instance or another sharing the directory) leaves it alone.
     pub async fn begin(&self) -> anyhow::Result<Upload> {
         let path = self
             .root
             .join("tmp")
             .join(format!("{}.part", Uuid::new_v4()));
-        let file = tokio::fs::File::create(&path)
+        let created = path.clone();
+        let file = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+            let file = std::fs::File::create(&created)?;
+            // Fresh and uniquely named: nobody else holds it, so this does not wait.
+            file.lock()?;
+            Ok(file)
+        })
+        .await?
+        .with_context(|| format!("creating {}", path.display()))?;
+        Ok(Upload {
+            path,
+            file: tokio::fs::File::from_std(file),
+        })
+    }
+
+    /// Removes what interrupted uploads left in `tmp/` (a process killed mid-upload cannot clean up
+    /// after itself): a temporary file no request holds (its lock is free) and untouched for
+    /// [`TEMPORARY_GRACE`], and a tus upload idle for `tus_expiry`. Run at start and periodically.
+    pub async fn sweep(&self, tus_expiry: Duration) -> anyhow::Result<Swept> {
+        let dir = self.root.join("tmp");
+        tokio::task::spawn_blocking(move || sweep_directory(&dir, tus_expiry)).await?
+    }
+
+    /// When the unfinished tus upload of this survey and photo expires, if there is one.
+    pub async fn partial_expires_at(
+        &self,
+        survey: Uuid,
+        sha256: &str,
+        tus_expiry: Duration,
+    ) -> Option<SystemTime> {
+        let modified = tokio::fs::metadata(self.partial_path(survey, sha256))
             .await
-            .with_context(|| format!("creating {}", path.display()))?;
-        Ok(Upload { path, file })
+            .ok()?
+            .modified()
+            .ok()?;
+        Some(modified + tus_expiry)
     }
 
     /// Makes an upload durable and visible under `key`. If the key exists already (the same content
@@ -343,5 +377,117 @@ impl Storage {
                 }
             }
         }
+    }
+}
+
+/// A temporary file untouched this long, whose lock no request holds, is debris: an upload writes
+/// every few seconds (slower ones reach their deadline first), and the lock covers the rest.
+pub const TEMPORARY_GRACE: Duration = Duration::from_mins(10);
+
+/// What a sweep removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Temporary files of interrupted uploads and reads.
+    pub temporary: usize,
+    /// tus uploads idle past their expiry.
+    pub expired_tus: usize,
+}
+
+fn sweep_directory(dir: &Path, tus_expiry: Duration) -> anyhow::Result<Swept> {
+    let mut swept = Swept::default();
+    let now = SystemTime::now();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(swept),
+        Err(e) => return Err(anyhow::Error::from(e).context(format!("listing {}", dir.display()))),
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let tus = name.starts_with("tus-");
+        let idle_for = if tus { tus_expiry } else { TEMPORARY_GRACE };
+        let Ok(modified) = entry.metadata().and_then(|m| m.modified()) else {
+            continue;
+        };
+        if now.duration_since(modified).unwrap_or_default() < idle_for {
+            continue;
+        }
+        // A request writing it holds its lock (tus appends and fresh uploads both lock).
+        let Ok(file) = std::fs::OpenOptions::new().read(true).open(entry.path()) else {
+            continue;
+        };
+        if file.try_lock().is_err() {
+            continue;
+        }
+        if std::fs::remove_file(entry.path()).is_ok() {
+            if tus {
+                swept.expired_tus += 1;
+            } else {
+                swept.temporary += 1;
+            }
+        }
+        drop(file);
+    }
+    Ok(swept)
+}
+
+/// Sweeps `storage` now and then every `interval`, logging what it removed.
+pub fn spawn_sweeper(storage: Storage, tus_expiry: Duration, interval: Duration) {
+    tokio::spawn(async move {
+        loop {
+            match storage.sweep(tus_expiry).await {
+                Ok(swept) if swept != Swept::default() => tracing::info!(
+                    temporary = swept.temporary,
+                    expired_tus = swept.expired_tus,
+                    "removed what interrupted uploads left"
+                ),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), "sweeping temporary files failed")
+                }
+            }
+            tokio::time::sleep(interval).await;
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn aged(path: &Path, by: Duration) {
+        let file = std::fs::File::create(path).unwrap();
+        file.set_modified(SystemTime::now() - by).unwrap();
+    }
+
+    #[test]
+    fn a_sweep_removes_old_unlocked_debris_and_expired_tus_uploads_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let expiry = Duration::from_hours(24);
+        let old = TEMPORARY_GRACE + Duration::from_mins(1);
+        aged(&dir.path().join("a.part"), old);
+        aged(&dir.path().join("b.read"), old);
+        aged(&dir.path().join("fresh.part"), Duration::ZERO);
+        aged(&dir.path().join("held.part"), old);
+        aged(&dir.path().join("tus-idle.part"), old);
+        aged(
+            &dir.path().join("tus-expired.part"),
+            expiry + Duration::from_secs(1),
+        );
+        let held = std::fs::File::open(dir.path().join("held.part")).unwrap();
+        held.lock().unwrap();
+        let swept = sweep_directory(dir.path(), expiry).unwrap();
+        assert_eq!(
+            swept,
+            Swept {
+                temporary: 2,
+                expired_tus: 1
+            }
+        );
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["fresh.part", "held.part", "tus-idle.part"]);
     }
 }

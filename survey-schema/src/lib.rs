@@ -13,6 +13,7 @@ pub mod point;
 pub mod proposal;
 pub mod review;
 pub mod survey;
+pub mod text;
 pub mod unit;
 pub mod wilayah;
 

@@ -5,6 +5,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::text::{self, TextKind};
 use crate::{Anomaly, Wgs84Point};
 
 /// Largest photo accepted, in bytes (20 MB).
@@ -142,6 +143,8 @@ impl SurveyRecord {
         }
         if self.volume.satuan.trim().is_empty() {
             bad("volume.satuan".into(), "is empty".into());
+        } else if let Err(found) = text::check(&self.volume.satuan, TextKind::Line) {
+            bad("volume.satuan".into(), found.en());
         }
         for (field, text) in [
             ("address_note", &self.address_note),
@@ -149,11 +152,14 @@ impl SurveyRecord {
             ("administrative.note", &self.administrative.note),
             ("note", &self.note),
         ] {
-            if text.as_ref().is_some_and(|t| t.chars().count() > MAX_TEXT) {
+            let Some(text) = text else { continue };
+            if text.chars().count() > MAX_TEXT {
                 bad(
                     field.into(),
                     format!("is longer than {MAX_TEXT} characters"),
                 );
+            } else if let Err(found) = text::check(text, TextKind::Note) {
+                bad(field.into(), found.en());
             }
         }
         if self.photos.len() > MAX_PHOTOS {
@@ -184,14 +190,15 @@ impl SurveyRecord {
                     format!("must be one of {}", PHOTO_CONTENT_TYPES.join(", ")),
                 );
             }
-            if p.caption
-                .as_ref()
-                .is_some_and(|c| c.chars().count() > MAX_TEXT)
-            {
-                bad(
-                    format!("photos[{i}].caption"),
-                    format!("is longer than {MAX_TEXT} characters"),
-                );
+            if let Some(caption) = &p.caption {
+                if caption.chars().count() > MAX_TEXT {
+                    bad(
+                        format!("photos[{i}].caption"),
+                        format!("is longer than {MAX_TEXT} characters"),
+                    );
+                } else if let Err(found) = text::check(caption, TextKind::Note) {
+                    bad(format!("photos[{i}].caption"), found.en());
+                }
             }
         }
         if let Some(trace) = &self.trace {
@@ -303,6 +310,31 @@ mod tests {
                 "photos[0].content_type",
                 "trace"
             ]
+        );
+    }
+
+    #[test]
+    fn a_nul_or_other_control_character_is_named_by_its_field() {
+        let mut r = record();
+        r.note = Some("catatan\u{0}".into());
+        r.address_note = Some("baris\nkedua".into());
+        r.technical.note = Some("\u{1b}[31m".into());
+        r.volume.satuan = "m\u{0}2".into();
+        r.photos[0].caption = Some("utara\u{7f}".into());
+        let problems = r.problems();
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "volume.satuan",
+                "technical.note",
+                "note",
+                "photos[0].caption"
+            ]
+        );
+        assert_eq!(
+            problems[0].problem,
+            "contains the control character U+0000 at character 2"
         );
     }
 

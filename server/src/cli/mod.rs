@@ -357,10 +357,20 @@ struct ServeArgs {
     /// Seconds before a request is answered with 408
     #[arg(long, env = "TINJAU_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     request_timeout_secs: u64,
-    /// Seconds before a photo upload (PUT or tus PATCH) is answered with 408: 10 MB at 20 kB/s
-    /// takes over 8 minutes; a tus upload keeps what arrived and resumes
-    #[arg(long, env = "TINJAU_UPLOAD_TIMEOUT_SECS", default_value_t = 1800)]
-    upload_timeout_secs: u64,
+    /// Seconds a client has to send a request's line and headers before its connection is closed
+    #[arg(long, env = "TINJAU_HEADER_TIMEOUT_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout_secs: u64,
+    /// The slowest upload accepted, in bytes per second: a photo, an OpenRosa POST or an import
+    /// file has the request timeout plus its size at this pace before a 408 (a 5 MB photo at the
+    /// default 8 KiB/s: about 11 minutes); a tus upload keeps what arrived and resumes
+    #[arg(long, env = "TINJAU_UPLOAD_MIN_RATE", default_value_t = 8 * 1024,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    upload_min_rate: u64,
+    /// Hours an unfinished tus upload is kept without a new part before it expires
+    #[arg(long, env = "TINJAU_TUS_EXPIRY_HOURS", default_value_t = 24,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    tus_expiry_hours: u64,
     /// Background workers decoding received photos (thumbnails, perceptual hashes); each holds at
     /// most one decoded picture in memory. 0: none in this instance (another instance sharing the
     /// database does that work)
@@ -812,7 +822,9 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
     }
     settings.max_db_connections = args.max_db_connections;
     settings.request_timeout = Duration::from_secs(args.request_timeout_secs);
-    settings.upload_timeout = Duration::from_secs(args.upload_timeout_secs);
+    settings.header_timeout = Duration::from_secs(args.header_timeout_secs);
+    settings.upload_min_bytes_per_sec = args.upload_min_rate;
+    settings.tus_expiry = Duration::from_hours(args.tus_expiry_hours);
     settings.photo_workers = args.photo_workers;
     settings.migrate = !args.no_migrate;
     settings.admin_token = args.admin_token;

@@ -93,6 +93,15 @@ fn parse(file: &InputFile) -> Result<Vec<ActivityRow>, ImportError> {
     for record in reader.records() {
         let record = record.map_err(|e| ImportError::File(format!("{}: {e}", file.name)))?;
         let line = record.position().map_or(0, csv::Position::line);
+        let unreadable = super::table::control_problems(
+            &format!("line {line}"),
+            &headers.iter().collect::<Vec<_>>(),
+            record.iter(),
+        );
+        if !unreadable.is_empty() {
+            problems.extend(unreadable);
+            continue;
+        }
         let mut bad = |column: &str, message: String| {
             problems.push(RowProblem {
                 location: format!("line {line}, column {column}"),

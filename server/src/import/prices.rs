@@ -137,6 +137,12 @@ fn parse(file: &InputFile, tahun: i32) -> Result<Parsed, ImportError> {
             }
         };
         let line = record.position().map_or(0, csv::Position::line);
+        let unreadable =
+            super::table::control_problems(&format!("line {line}"), &headers, record.iter());
+        if !unreadable.is_empty() {
+            problems.extend(unreadable);
+            continue;
+        }
         let at = |c: &str| format!("line {line}, column {c}");
         let get = |i: Option<usize>| {
             i.and_then(|i| record.get(i))

@@ -61,16 +61,66 @@ pub fn read(bytes: &[u8], is_header: impl Fn(&[String]) -> bool) -> Result<Table
         .take(10)
         .position(|(_, cells)| is_header(&cells.iter().map(Cell::text).collect::<Vec<_>>()))
         .ok_or("no header row found in the first 10 rows")?;
-    let headers = rows[header_at].1.iter().map(Cell::text).collect();
-    let data = rows
+    let headers: Vec<String> = rows[header_at].1.iter().map(Cell::text).collect();
+    let data: Vec<(usize, Vec<Cell>)> = rows
         .into_iter()
         .skip(header_at + 1)
         .filter(|(_, cells)| cells.iter().any(|c| !c.is_empty()))
         .collect();
+    // A control character is no typing mistake of one row but a broken export: the file is refused
+    // with every such cell named.
+    let problems: Vec<super::RowProblem> = data
+        .iter()
+        .flat_map(|(row, cells)| {
+            control_problems(
+                &format!("row {row}"),
+                &headers,
+                cells.iter().map(|c| match c {
+                    Cell::Text(t) => t.as_str(),
+                    Cell::Number(_) | Cell::Empty => "",
+                }),
+            )
+        })
+        .collect();
+    if !problems.is_empty() {
+        return Err(format!(
+            "{} holding control characters (remove them and export again):\n{}",
+            if problems.len() == 1 {
+                "a cell".to_owned()
+            } else {
+                format!("{} cells", problems.len())
+            },
+            super::list(&problems)
+        ));
+    }
     Ok(Table {
         headers,
         rows: data,
     })
+}
+
+/// The cells of one row that hold a control character (line breaks and tabs are allowed: a
+/// spreadsheet cell may have several lines; see [`survey_schema::text::TextKind::Cell`]), each
+/// named by `row` and its column's header.
+pub fn control_problems<'a>(
+    row: &str,
+    headers: &[impl AsRef<str>],
+    cells: impl Iterator<Item = &'a str>,
+) -> Vec<super::RowProblem> {
+    cells
+        .enumerate()
+        .filter_map(|(i, text)| {
+            let found =
+                survey_schema::text::check(text, survey_schema::text::TextKind::Cell).err()?;
+            let column = headers
+                .get(i)
+                .map_or_else(|| format!("{}", i + 1), |h| h.as_ref().to_owned());
+            Some(super::RowProblem {
+                location: format!("{row}, column {column}"),
+                message: found.en(),
+            })
+        })
+        .collect()
 }
 
 fn csv_rows(bytes: &[u8]) -> Result<Vec<(usize, Vec<Cell>)>, String> {
@@ -230,6 +280,23 @@ mod tests {
         assert_eq!(table.rows[0].0, 4);
         assert_eq!(table.rows[0].1[2], Cell::Text("1.250,5".into()));
         assert_eq!(table.rows[1].0, 6);
+    }
+
+    #[test]
+    fn a_cell_with_a_control_character_refuses_the_file_naming_row_and_column() {
+        let error = read(
+            "No;Usulan;Volume\n1;Paving\u{0};40\n2;\"Saluran\nbaris dua\";40\n".as_bytes(),
+            is_header,
+        )
+        .unwrap_err();
+        assert!(
+            error.contains("row 2, column Usulan: contains the control character U+0000"),
+            "{error}"
+        );
+        assert!(
+            !error.contains("row 3"),
+            "a line break in a cell is allowed: {error}"
+        );
     }
 
     #[test]

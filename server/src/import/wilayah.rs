@@ -96,6 +96,15 @@ fn parse(file: &InputFile) -> Result<db::wilayah::WilayahBatch, ImportError> {
             }
         };
         let line = record.position().map_or(0, csv::Position::line);
+        let unreadable = super::table::control_problems(
+            &format!("line {line}"),
+            &headers.iter().collect::<Vec<_>>(),
+            record.iter(),
+        );
+        if !unreadable.is_empty() {
+            problems.extend(unreadable);
+            continue;
+        }
         let at = |col: &str| format!("line {line}, column {col}");
         let kode = match WilayahKode::parse(record.get(kode_col).unwrap_or("")) {
             Ok(k) => k,

@@ -7,8 +7,8 @@
 use futures::{Stream, StreamExt};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use survey_schema::Role;
 use survey_schema::survey::MAX_PHOTO_BYTES;
-use survey_schema::{Role, WilayahKode};
 use tokio::io::AsyncWriteExt;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -95,8 +95,55 @@ pub async fn declared(
             ),
         );
     };
-    user.require_covers(&WilayahKode::parse(&photo.kelurahan_kode).map_err(anyhow::Error::from)?)?;
+    super::survey::require_covers_survey(user, id, &photo.kelurahan_kode)?;
     Ok(photo)
+}
+
+/// Which stored form of a photo to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoForm {
+    /// The file as uploaded.
+    Original,
+    /// A JPEG at most 320 pixels on its longer side, upright.
+    Thumbnail,
+}
+
+/// The stored object (key and content type) of a photo `user` reads through survey `id`: one path
+/// for the API and the pages. Storage is shared between surveys (content-addressed), but naming a
+/// hash proves nothing: a survey serves a photo only once its own upload of those bytes completed
+/// (a whole PUT, the last tus part, or an OpenRosa part).
+pub async fn readable(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    sha: &str,
+    form: PhotoForm,
+) -> Result<(String, String), WorkflowError> {
+    let photo = declared(state, user, id, sha).await?;
+    if !photo.received {
+        return refuse(
+            RefusalKind::NotFound,
+            "not_uploaded",
+            format!("Photo {sha} has not been uploaded to survey {id} yet."),
+            format!("Foto {sha} belum diunggah ke survei {id}."),
+        );
+    }
+    match form {
+        PhotoForm::Original => Ok((format!("photos/{sha}"), photo.content_type)),
+        PhotoForm::Thumbnail if !photo.processed => refuse(
+            RefusalKind::NotFound,
+            "thumbnail_pending",
+            "The thumbnail is still being made; try again in a moment.",
+            "Gambar kecil sedang dibuat; coba lagi sebentar lagi.",
+        ),
+        PhotoForm::Thumbnail if !photo.has_thumbnail => refuse(
+            RefusalKind::NotFound,
+            "no_thumbnail",
+            "This photo has no thumbnail.",
+            "Foto ini tidak memiliki gambar kecil.",
+        ),
+        PhotoForm::Thumbnail => Ok((format!("thumbs/{sha}"), "image/jpeg".to_owned())),
+    }
 }
 
 /// The bytes a declared photo may have.
@@ -111,6 +158,7 @@ pub async fn receive_whole<S, B, E>(
     user: &CurrentUser,
     id: Uuid,
     sha: &str,
+    content_length: Option<u64>,
     mut body: S,
 ) -> Result<PhotoReceipt, WorkflowError>
 where
@@ -119,6 +167,9 @@ where
 {
     user.require_role(&[Role::Surveyor, Role::Camat, Role::Admin])?;
     let photo = declared(state, user, id, sha).await?;
+    if let Some(length) = content_length.filter(|n| *n > limit_of(&photo)) {
+        return Err(larger_than_declared(length, limit_of(&photo)));
+    }
     if photo.received {
         let mut drained: u64 = 0;
         while let Some(Ok(chunk)) = body.next().await {
@@ -139,7 +190,7 @@ where
     }
     let limit = limit_of(&photo);
     let upload = state.storage.begin().await?;
-    let (digest, head, received) = match receive(&upload, body, limit).await {
+    let (digest, head, received) = match receive(&upload, body, limit, state.uploads).await {
         Ok(received) => received,
         Err(e) => {
             state.storage.abort(upload).await;
@@ -160,12 +211,50 @@ where
     .await
 }
 
+/// The 413 for a body announced larger than the photo's declared size, refused before it is read.
+fn larger_than_declared(length: u64, limit: u64) -> WorkflowError {
+    Refusal::new(
+        RefusalKind::TooLarge,
+        "too_large",
+        format!("The body is {length} bytes; the photo is declared as {limit}."),
+        format!("Isi permintaan {length} byte; foto dicantumkan {limit} byte."),
+    )
+    .into()
+}
+
+/// The 408 for an upload slower than the slowest pace accepted.
+fn too_slow(limits: crate::app::UploadLimits, bytes: u64) -> Refusal {
+    let seconds = limits.deadline_for(bytes).as_secs();
+    Refusal::new(
+        RefusalKind::RequestTimeout,
+        "too_slow",
+        format!(
+            "The upload did not arrive within {seconds} s (at least {} bytes/s); send it again, or resume it with tus.",
+            limits.min_bytes_per_sec
+        ),
+        format!(
+            "Unggahan tidak tiba dalam {seconds} detik (paling lambat {} byte/detik); kirim ulang, atau lanjutkan dengan tus.",
+            limits.min_bytes_per_sec
+        ),
+    )
+}
+
+/// The next chunk of `body`, unless `deadline` passes first (`Err`).
+async fn next_before<S: Stream + Unpin>(
+    body: &mut S,
+    deadline: tokio::time::Instant,
+) -> Result<Option<S::Item>, tokio::time::error::Elapsed> {
+    tokio::time::timeout_at(deadline, body.next()).await
+}
+
 /// Streams the body into the upload while hashing it: returns the SHA-256, the first bytes and the
-/// size. Stops at `limit` bytes, at the first bytes that are no image, or when the client goes away.
+/// size. Stops at `limit` bytes, at the first bytes that are no image, when the body is slower than
+/// `limits` allow, or when the client goes away.
 async fn receive<S, B, E>(
     upload: &crate::storage::Upload,
     mut body: S,
     limit: u64,
+    limits: crate::app::UploadLimits,
 ) -> Result<(String, Vec<u8>, u64), WorkflowError>
 where
     S: Stream<Item = Result<B, E>> + Unpin,
@@ -177,7 +266,12 @@ where
     let mut writer = ChunkWriter::new(&upload.file)
         .await
         .map_err(anyhow::Error::from)?;
-    while let Some(chunk) = body.next().await {
+    let deadline = tokio::time::Instant::now() + limits.deadline_for(limit);
+    loop {
+        let Ok(next) = next_before(&mut body, deadline).await else {
+            return Err(too_slow(limits, limit).into());
+        };
+        let Some(chunk) = next else { break };
         let Ok(chunk) = chunk else {
             return refuse(
                 RefusalKind::BadRequest,
@@ -229,6 +323,7 @@ pub async fn append_part<S, B, E>(
     id: Uuid,
     sha: &str,
     claimed_offset: Option<u64>,
+    content_length: Option<u64>,
     mut body: S,
 ) -> Result<PartialUpload, WorkflowError>
 where
@@ -267,10 +362,26 @@ where
             format!("Server memiliki {offset} byte; kirim Upload-Offset: {offset}."),
         );
     }
+    if let Some(part) = content_length.filter(|n| offset + n > length) {
+        return Err(larger_than_declared(offset + part, length));
+    }
     let mut written = offset;
-    while let Some(chunk) = body.next().await {
+    let deadline = tokio::time::Instant::now()
+        + state
+            .uploads
+            .deadline_for(content_length.unwrap_or(length - offset));
+    loop {
+        let Ok(next) = next_before(&mut body, deadline).await else {
+            // Too slow: what arrived is kept, as for a dropped connection, and the phone resumes.
+            upload.file.flush().await.map_err(anyhow::Error::from)?;
+            return Err(
+                too_slow(state.uploads, content_length.unwrap_or(length - offset))
+                    .with_details(serde_json::json!({ "upload_offset": written }))
+                    .into(),
+            );
+        };
         // A dropped connection keeps what arrived: the phone resumes from there.
-        let Ok(chunk) = chunk else { break };
+        let Some(Ok(chunk)) = next else { break };
         let chunk = chunk.as_ref();
         if written + chunk.len() as u64 > length {
             state.storage.truncate(&mut upload, written).await?;
@@ -454,13 +565,14 @@ where
     B: AsRef<[u8]>,
 {
     let mut upload = state.storage.begin().await?;
-    let (digest, head, received) = match receive(&upload, body, MAX_PHOTO_BYTES).await {
-        Ok(received) => received,
-        Err(e) => {
-            state.storage.abort(upload).await;
-            return Err(e);
-        }
-    };
+    let (digest, head, received) =
+        match receive(&upload, body, MAX_PHOTO_BYTES, state.uploads).await {
+            Ok(received) => received,
+            Err(e) => {
+                state.storage.abort(upload).await;
+                return Err(e);
+            }
+        };
     let Some(content_type) = photo::sniff(&head) else {
         state.storage.abort(upload).await;
         return Err(not_an_image());

@@ -64,6 +64,9 @@ pub async fn store(
             .await?
             .ok_or_else(|| WorkflowError::Internal(anyhow::anyhow!("survey {id} vanished")))?;
         drop(conn);
+        // Another area's survey: answered as a survey the caller may not see, which tells a
+        // stranger nothing (not even that the UUID exists elsewhere).
+        require_covers_survey(user, id, &existing.kelurahan_kode)?;
         return repeat(state, existing, &body_sha256).await;
     };
     let photos = &record.photos;
@@ -239,8 +242,27 @@ pub async fn get(
         );
     };
     drop(conn);
-    user.require_covers(&WilayahKode::parse(&row.kelurahan_kode).map_err(anyhow::Error::from)?)?;
+    require_covers_survey(user, id, &row.kelurahan_kode)?;
     view(state, row).await
+}
+
+/// 403 unless `user` may see survey `id`, of a proposal in `kelurahan_kode`. The same answer
+/// whether the survey is read, written again or one of its photos is named, and it names no place.
+pub fn require_covers_survey(
+    user: &CurrentUser,
+    id: Uuid,
+    kelurahan_kode: &str,
+) -> Result<(), WorkflowError> {
+    let kode = WilayahKode::parse(kelurahan_kode).map_err(anyhow::Error::from)?;
+    if user.covers(&kode) {
+        return Ok(());
+    }
+    refuse(
+        RefusalKind::Forbidden,
+        "out_of_scope",
+        format!("Survey {id} is outside the area your account covers."),
+        format!("Survei {id} berada di luar wilayah akun Anda."),
+    )
 }
 
 async fn view(state: &AppState, row: db::survey::SurveyRow) -> Result<SurveyView, WorkflowError> {

@@ -31,14 +31,11 @@ pub fn check_text(field: &str, value: &str, max: usize) -> Result<(), WorkflowEr
             format!("{field} lebih dari {max} karakter."),
         ));
     }
-    if value
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
+    if let Err(found) = survey_schema::text::check(value, survey_schema::text::TextKind::Note) {
         return Err(unprocessable(
             "invalid_text",
-            format!("{field} contains control characters."),
-            format!("{field} mengandung karakter kendali."),
+            format!("{field} {}.", found.en()),
+            format!("{field} {}.", found.id()),
         ));
     }
     Ok(())

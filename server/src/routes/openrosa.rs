@@ -29,11 +29,15 @@ use crate::startup::AppState;
 /// pass it. 10 MB suits a 3G connection; a single larger photo is still sent alone.
 pub const DEFAULT_ACCEPT_BYTES: u64 = 10_000_000;
 
+/// The largest submission POST: what HEAD announces, or one photo of up to 20 MB, plus the XML.
+pub fn body_limit(accept_bytes: u64) -> u64 {
+    accept_bytes.max(MAX_PHOTO_BYTES) + 2 * (1 << 20)
+}
+
 /// The OpenRosa routes. `accept_bytes` is what HEAD announces; a POST may carry that, or one photo
 /// of up to 20 MB, plus the XML.
 pub fn router(accept_bytes: u64) -> Router<AppState> {
-    let limit =
-        usize::try_from(accept_bytes.max(MAX_PHOTO_BYTES) + 2 * (1 << 20)).unwrap_or(usize::MAX);
+    let limit = usize::try_from(body_limit(accept_bytes)).unwrap_or(usize::MAX);
     let base = "/v1/key/{token}/projects/{kecamatan}";
     Router::new()
         .route(&format!("{base}/formList"), get(form_list))

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::ingest::photo::{self as sink, PhotoReceipt};
+use crate::ingest::photo::{self as sink, PhotoForm, PhotoReceipt};
 use crate::startup::AppState;
 
 fn parse(raw_id: &str, raw_sha: &str) -> Result<(Uuid, String), AppError> {
@@ -50,11 +50,14 @@ async fn declared(
 pub async fn put_photo(
     State(state): State<AppState>,
     user: CurrentUser,
+    headers: axum::http::HeaderMap,
     Path((raw_id, raw_sha)): Path<(String, String)>,
     body: Body,
 ) -> Result<(StatusCode, Json<PhotoReceipt>), AppError> {
     let (id, sha) = parse(&raw_id, &raw_sha)?;
-    let receipt = sink::receive_whole(&state, &user, id, &sha, body.into_data_stream()).await?;
+    let length = content_length(&headers);
+    let receipt =
+        sink::receive_whole(&state, &user, id, &sha, length, body.into_data_stream()).await?;
     let status = if receipt.is_new() {
         StatusCode::CREATED
     } else {
@@ -63,27 +66,37 @@ pub async fn put_photo(
     Ok((status, Json(receipt)))
 }
 
-async fn serve_object(
+/// A survey's photo as a response: one function for the API and the pages, so both cache it alike
+/// (content-addressed bytes never change; `private` because they are not public) and neither lets
+/// a browser sniff it into something else.
+pub async fn photo_response(
     state: &AppState,
-    key: &str,
-    content_type: &str,
+    user: &CurrentUser,
+    raw_id: &str,
+    raw_sha: &str,
+    form: PhotoForm,
 ) -> Result<Response, AppError> {
-    let body = state.storage.read_object(key).await?.ok_or_else(|| {
-        AppError::not_found(
-            "The photo has not been uploaded yet.",
-            "Foto belum diunggah.",
-        )
+    let (id, sha) = parse(raw_id, raw_sha)?;
+    let (key, content_type) = sink::readable(state, user, id, &sha, form).await?;
+    let body = state.storage.read_object(&key).await?.ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!(
+            "photo {key} is marked received but missing from storage"
+        ))
     })?;
     Ok((
         [
             (
                 header::CONTENT_TYPE,
-                HeaderValue::from_str(content_type)
+                HeaderValue::from_str(&content_type)
                     .unwrap_or(HeaderValue::from_static("application/octet-stream")),
             ),
             (
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("private, max-age=31536000, immutable"),
+            ),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
             ),
         ],
         body,
@@ -97,7 +110,11 @@ async fn serve_object(
     path = "/api/v1/surveys/{id}/photos/{sha256}",
     tag = "surveys",
     params(("id" = Uuid, Path, description = "Survey UUID"), ("sha256" = String, Path, description = "SHA-256 of the file")),
-    responses((status = 200, description = "The file"), (status = 404, description = "Not declared or not uploaded", body = ApiError)),
+    responses(
+        (status = 200, description = "The file"),
+        (status = 403, description = "The survey is outside the caller's area", body = ApiError),
+        (status = 404, description = "Not declared, or not yet uploaded to this survey", body = ApiError)
+    ),
     security(("bearer" = []))
 )]
 pub async fn get_photo(
@@ -105,9 +122,7 @@ pub async fn get_photo(
     user: CurrentUser,
     Path((raw_id, raw_sha)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let (id, sha) = parse(&raw_id, &raw_sha)?;
-    let photo = declared(&state, &user, id, &sha).await?;
-    serve_object(&state, &format!("photos/{sha}"), &photo.content_type).await
+    photo_response(&state, &user, &raw_id, &raw_sha, PhotoForm::Original).await
 }
 
 /// The photo's thumbnail: a JPEG at most 320 pixels on its longer side, upright.
@@ -116,7 +131,11 @@ pub async fn get_photo(
     path = "/api/v1/surveys/{id}/photos/{sha256}/thumbnail",
     tag = "surveys",
     params(("id" = Uuid, Path, description = "Survey UUID"), ("sha256" = String, Path, description = "SHA-256 of the file")),
-    responses((status = 200, description = "JPEG thumbnail"), (status = 404, description = "No thumbnail", body = ApiError)),
+    responses(
+        (status = 200, description = "JPEG thumbnail"),
+        (status = 403, description = "The survey is outside the caller's area", body = ApiError),
+        (status = 404, description = "Not uploaded to this survey, still being made, or none", body = ApiError)
+    ),
     security(("bearer" = []))
 )]
 pub async fn get_thumbnail(
@@ -124,21 +143,7 @@ pub async fn get_thumbnail(
     user: CurrentUser,
     Path((raw_id, raw_sha)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let (id, sha) = parse(&raw_id, &raw_sha)?;
-    let photo = declared(&state, &user, id, &sha).await?;
-    if photo.received && !photo.processed {
-        return Err(AppError::not_found(
-            "The thumbnail is still being made; try again in a moment.",
-            "Gambar kecil sedang dibuat; coba lagi sebentar lagi.",
-        ));
-    }
-    if !photo.has_thumbnail {
-        return Err(AppError::not_found(
-            "This photo has no thumbnail.",
-            "Foto ini tidak memiliki gambar kecil.",
-        ));
-    }
-    serve_object(&state, &format!("thumbs/{sha}"), "image/jpeg").await
+    photo_response(&state, &user, &raw_id, &raw_sha, PhotoForm::Thumbnail).await
 }
 
 // --- tus 1.0 core: resumable uploads on the same URL -------------------------------------------
@@ -149,6 +154,25 @@ pub async fn get_thumbnail(
 // network resume. When the last byte arrives the upload is checked and stored as a `PUT` would be.
 
 const TUS_VERSION: &str = "1.0.0";
+
+/// The body's declared size (`admit` has refused one that is not a number).
+fn content_length(headers: &axum::http::HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+}
+
+/// `Upload-Expires` (the tus expiration extension) as an HTTP date.
+fn upload_expires(at: std::time::SystemTime) -> (header::HeaderName, HeaderValue) {
+    let date = chrono::DateTime::<chrono::Utc>::from(at)
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    (
+        header::HeaderName::from_static("upload-expires"),
+        HeaderValue::from_str(&date).unwrap_or(HeaderValue::from_static("")),
+    )
+}
 
 fn tus_headers(offset: u64, length: u64) -> [(header::HeaderName, HeaderValue); 4] {
     [
@@ -218,6 +242,10 @@ pub async fn tus_options() -> Response {
                 header::HeaderName::from_static("tus-max-size"),
                 HeaderValue::from(MAX_PHOTO_BYTES),
             ),
+            (
+                header::HeaderName::from_static("tus-extension"),
+                HeaderValue::from_static("expiration"),
+            ),
         ],
     )
         .into_response()
@@ -249,7 +277,17 @@ pub async fn tus_head(
     } else {
         state.storage.partial_len(id, &sha).await
     };
-    Ok((StatusCode::OK, tus_headers(offset, length)).into_response())
+    let mut response = (StatusCode::OK, tus_headers(offset, length)).into_response();
+    if !photo.received
+        && let Some(at) = state
+            .storage
+            .partial_expires_at(id, &sha, state.uploads.tus_expiry)
+            .await
+    {
+        let (name, value) = upload_expires(at);
+        response.headers_mut().insert(name, value);
+    }
+    Ok(response)
 }
 
 /// tus: appends the body at `Upload-Offset` (which must be the server's offset); the last bytes
@@ -296,12 +334,26 @@ pub async fn tus_patch(
         .get("upload-offset")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok());
-    let part = sink::append_part(&state, &user, id, &sha, claimed, body.into_data_stream()).await?;
+    let length = content_length(&headers);
+    let part = sink::append_part(
+        &state,
+        &user,
+        id,
+        &sha,
+        claimed,
+        length,
+        body.into_data_stream(),
+    )
+    .await?;
     let mut response = (
         StatusCode::NO_CONTENT,
         tus_headers(part.offset, part.length),
     )
         .into_response();
+    if part.offset < part.length {
+        let (name, value) = upload_expires(std::time::SystemTime::now() + state.uploads.tus_expiry);
+        response.headers_mut().insert(name, value);
+    }
     if let Some(receipt) = part.receipt {
         response.headers_mut().insert(
             "tinjau-photo-status",

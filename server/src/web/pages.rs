@@ -1065,55 +1065,15 @@ pub async fn form_file(
 // ---------------------------------------------------------------------------------------------
 // Photos
 
-async fn photo_object(
-    state: &AppState,
-    signed: &SignedIn,
-    survey: &str,
-    sha: &str,
-    thumbnail: bool,
-) -> PageResult {
-    let lang = signed.ctx.lang;
-    let (id, sha) = crate::ingest::photo::parse_ids(survey, sha).map_err(fail(lang))?;
-    let declared = crate::ingest::photo::declared(state, &signed.session.user, id, &sha)
-        .await
-        .map_err(fail(lang))?;
-    let (key, content_type) = if thumbnail {
-        (format!("thumbs/{sha}"), "image/jpeg".to_owned())
-    } else {
-        (format!("photos/{sha}"), declared.content_type)
-    };
-    let body = state
-        .storage
-        .read_object(&key)
-        .await
-        .map_err(|e| WebError::new(lang, AppError::Internal(e)))?
-        .ok_or_else(|| {
-            WebError::new(
-                lang,
-                AppError::not_found("Not stored (yet).", "Belum tersimpan."),
-            )
-        })?;
-    let mut response = body.into_response();
-    if let Ok(v) = HeaderValue::from_str(&content_type) {
-        response.headers_mut().insert(header::CONTENT_TYPE, v);
-    }
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=86400"),
-    );
-    response.headers_mut().insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    Ok(response)
-}
-
 pub async fn photo(
     State(state): State<AppState>,
     signed: SignedIn,
     Path((survey, sha)): Path<(String, String)>,
 ) -> PageResult {
-    photo_object(&state, &signed, &survey, &sha, false).await
+    let form = crate::ingest::photo::PhotoForm::Original;
+    crate::routes::photos::photo_response(&state, &signed.session.user, &survey, &sha, form)
+        .await
+        .map_err(|e| WebError::new(signed.ctx.lang, e))
 }
 
 pub async fn thumbnail(
@@ -1121,7 +1081,10 @@ pub async fn thumbnail(
     signed: SignedIn,
     Path((survey, sha)): Path<(String, String)>,
 ) -> PageResult {
-    photo_object(&state, &signed, &survey, &sha, true).await
+    let form = crate::ingest::photo::PhotoForm::Thumbnail;
+    crate::routes::photos::photo_response(&state, &signed.session.user, &survey, &sha, form)
+        .await
+        .map_err(|e| WebError::new(signed.ctx.lang, e))
 }
 
 // ---------------------------------------------------------------------------------------------
