@@ -442,7 +442,7 @@ pub fn spawn_sweeper(storage: Storage, tus_expiry: Duration, interval: Duration)
                 ),
                 Ok(_) => {}
                 Err(e) => {
-                    tracing::warn!(error = %format!("{e:#}"), "sweeping temporary files failed")
+                    tracing::warn!(error = %format!("{e:#}"), "sweeping temporary files failed");
                 }
             }
             tokio::time::sleep(interval).await;
