@@ -573,20 +573,29 @@ pub fn cost_outliers(proposals: &[ProposalFacts], config: &RuleConfig) -> Vec<(i
     out
 }
 
-fn text_key(p: &ProposalFacts) -> String {
-    normalise_text(&p.text)
+/// A proposal's text as the duplicate check compares it: normalised, with its numbers apart.
+/// Made once per proposal, not once per pair (a kota's kelurahan hold hundreds of proposals each).
+struct TextKey {
+    text: String,
+    numbers: Vec<String>,
+}
+
+fn text_key(p: &ProposalFacts) -> TextKey {
+    let text = normalise_text(&p.text);
+    let numbers = text
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|t| !t.is_empty())
+        .map(|t| t.trim_start_matches('0').to_owned())
+        .collect();
+    TextKey { text, numbers }
 }
 
 /// Near-identical normalised text. Numbers must agree exactly: "RW 01" and "RW 09" are different
 /// places however alike the rest reads.
-fn similar_text(a: &str, b: &str, threshold: f64) -> bool {
-    let numbers = |s: &str| -> Vec<String> {
-        s.split(|c: char| !c.is_ascii_digit())
-            .filter(|t| !t.is_empty())
-            .map(|t| t.trim_start_matches('0').to_owned())
-            .collect()
-    };
-    !a.is_empty() && numbers(a) == numbers(b) && strsim::sorensen_dice(a, b) >= threshold
+fn similar_text(a: &TextKey, b: &TextKey, threshold: f64) -> bool {
+    !a.text.is_empty()
+        && a.numbers == b.numbers
+        && strsim::sorensen_dice(&a.text, &b.text) >= threshold
 }
 
 fn pins_near(a: &ProposalFacts, b: &ProposalFacts, metres: f64) -> Option<f64> {
@@ -612,7 +621,7 @@ fn same_work_pairs<'a>(
         )
     };
     let mut by_cell: HashMap<(i64, i64), Vec<&ProposalFacts>> = HashMap::new();
-    let mut by_kelurahan: HashMap<&WilayahKode, Vec<(&ProposalFacts, String)>> = HashMap::new();
+    let mut by_kelurahan: HashMap<&WilayahKode, Vec<(&ProposalFacts, TextKey)>> = HashMap::new();
     for p in right {
         if let Some(pin) = &p.pin {
             by_cell.entry(key(pin)).or_default().push(p);

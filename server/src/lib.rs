@@ -7,6 +7,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod bench;
+pub mod bench_recheck;
 pub mod bench_review;
 pub mod bench_trilateral;
 pub mod chunk_writer;

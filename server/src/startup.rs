@@ -150,7 +150,7 @@ impl Application {
 
 fn build_router(state: AppState, settings: &Settings) -> anyhow::Result<Router> {
     let uploads = state.uploads;
-    let (api, doc) = routes::router().split_for_parts();
+    let (api, doc) = routes::api();
     let openapi_json = Bytes::from(serde_json::to_vec_pretty(&doc)?);
     let router = api
         .route(
@@ -316,11 +316,24 @@ async fn admit(
         },
     };
     if let Some(declared) = declared.filter(|n| *n > limit) {
+        let photos = upload && !path.starts_with("/api/v1/admin/");
+        let (note_en, note_id) = if photos {
+            (
+                " (one photo: at most 20 MB)",
+                " (satu foto: paling besar 20 MB)",
+            )
+        } else {
+            ("", "")
+        };
         let mut response = render(crate::AppError::client(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too_large",
-            format!("The body would be {declared} bytes; this endpoint takes at most {limit}."),
-            format!("Isi permintaan {declared} byte; endpoint ini menerima paling banyak {limit}."),
+            format!(
+                "The body would be {declared} bytes; this endpoint takes at most {limit}{note_en}."
+            ),
+            format!(
+                "Isi permintaan {declared} byte; endpoint ini menerima paling banyak {limit}{note_id}."
+            ),
         ));
         // The body is not read: the connection cannot carry another request.
         response

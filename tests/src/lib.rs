@@ -26,6 +26,7 @@ use tokio::sync::OnceCell;
 
 pub mod browser;
 pub mod collect;
+pub mod field;
 pub mod review;
 
 /// The repository root.

@@ -6,11 +6,11 @@
 #![allow(clippy::too_many_lines)]
 
 use reqwest::StatusCode;
-use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
+use serde_json::json;
 use survey_schema::Role;
 use tinjau_tests::collect::{Collect, openrosa_message};
-use tinjau_tests::{TestApp, data, spawn_app_with_reference_data};
+use tinjau_tests::field::{json_of, photo, put_photo, put_survey, record, sha};
+use tinjau_tests::{TestApp, spawn_app_with_reference_data};
 use uuid::Uuid;
 
 /// A Gambir proposal (Cideng) and a Tanah Abang one.
@@ -19,63 +19,6 @@ No;Usulan Kegiatan;Lokasi;Kode Kelurahan;Volume;Satuan;Perkiraan Anggaran
 1;Pemasangan paving block;Jl. Cideng Barat;31.71.01.1002;200;m2;Rp 32.000.000
 2;Pemasangan paving block;Jl. Tanah Abang II;31.71.02.1001;120;m2;Rp 19.200.000
 ";
-
-fn photo(name: &str) -> Vec<u8> {
-    std::fs::read(data(&format!("photos/{name}"))).unwrap()
-}
-
-fn sha(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
-fn record(proposal_id: i64, photos: &[(&str, &[u8])]) -> Value {
-    let manifest: Vec<Value> = photos
-        .iter()
-        .map(|(caption, bytes)| json!({"sha256": sha(bytes), "bytes": bytes.len(), "content_type": "image/jpeg", "caption": caption}))
-        .collect();
-    json!({
-        "proposal_id": proposal_id,
-        "captured_at": "2026-02-10T03:15:00Z",
-        "fix": {"lat": -6.1756, "lon": 106.8095, "accuracy_m": 8.0, "altitude_m": null, "fix_time": "2026-02-10T03:14:58Z"},
-        "trace": null, "address_confirmed": true, "address_note": null,
-        "technical": {"ok": true, "note": null}, "administrative": {"ok": true, "note": null},
-        "volume": {"value": "200", "satuan": "m2"},
-        "photos": manifest, "supersedes": null
-    })
-}
-
-async fn json_of(response: reqwest::Response) -> (StatusCode, Value) {
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
-
-async fn put_survey(app: &TestApp, token: &str, id: &str, body: &Value) -> (StatusCode, Value) {
-    json_of(
-        app.client
-            .put(app.url(&format!("/api/v1/surveys/{id}")))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-}
-
-async fn put_photo(app: &TestApp, token: &str, survey: &str, bytes: &[u8]) -> StatusCode {
-    app.client
-        .put(app.url(&format!("/api/v1/surveys/{survey}/photos/{}", sha(bytes))))
-        .bearer_auth(token)
-        .body(bytes.to_vec())
-        .send()
-        .await
-        .unwrap()
-        .status()
-}
 
 /// The status of reading a photo and its thumbnail through `survey`.
 async fn read(app: &TestApp, token: &str, survey: &str, bytes: &[u8]) -> (StatusCode, StatusCode) {

@@ -241,3 +241,152 @@ async fn survey_findings_survive_every_import_and_follow_their_own_inputs() {
         "after the real boundaries came back"
     );
 }
+
+/// Every survey's findings and every proposal's version, to compare before and after a re-check.
+async fn findings_and_versions(app: &TestApp) -> (Vec<(String, String)>, Vec<(i64, i32)>) {
+    let findings: Vec<(String, String)> = sqlx::query_as(
+        "SELECT survey_id::text, code || ' ' || severity || ' ' || message_en || ' ' || details::text
+           FROM anomaly WHERE survey_id IS NOT NULL ORDER BY 1, 2",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let versions: Vec<(i64, i32)> = sqlx::query_as("SELECT id, version FROM proposal ORDER BY id")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    (findings, versions)
+}
+
+/// The set re-check (a boundary import re-checks every survey) finds exactly what checking each
+/// survey on its own finds, photo reuse across proposals and a surveyor's travel speed included; a re-check that changes nothing moves no proposal's version (a camat's open decision
+/// stays valid); and the boundary import says when every finding is current.
+#[tokio::test]
+async fn a_set_recheck_finds_what_each_survey_found_and_says_when_findings_are_current() {
+    use tinjau_tests::field::{photo, put_photo, put_survey, record_at};
+    let app = spawn_app_with_reference_data().await;
+    let dir = tempfile::tempdir().unwrap();
+    let ids = app
+        .import_proposals(
+            "No;Usulan Kegiatan;Lokasi;Kode Kelurahan;Volume;Satuan;Perkiraan Anggaran\n\
+             1;Pemasangan paving block;Jl. A;31.71.01.1002;200;m2;Rp 32.000.000\n\
+             2;Pemasangan paving block;Jl. B;31.71.01.1002;150;m2;Rp 24.000.000\n\
+             3;Pembangunan saluran drainase;Jl. C;31.71.01.1003;80;m';Rp 120.000.000\n",
+            2026,
+        )
+        .await;
+    let token = app.token_for(Role::Surveyor, Some("31.71.01")).await;
+    let other = app.token_for(Role::Surveyor, Some("31.71.01")).await;
+    let (a, b) = (photo("DSCN0010.jpg"), photo("DSCN0012.jpg"));
+    // The same photo for two proposals; the same surveyor 2 minutes later 5 km away; a survey
+    // without photos; another surveyor's survey of the drainage.
+    let mut visit_12 = record_at(
+        ids[0],
+        "2026-02-10T03:15:00Z",
+        &[("depan", &a), ("samping", &b)],
+    );
+    visit_12["volume"]["value"] = json!("260");
+    let mut far = record_at(ids[1], "2026-02-10T03:17:00Z", &[("depan", &a)]);
+    far["fix"]["lat"] = json!(-6.1300);
+    let in_kebon_kelapa = |mut body: Value| {
+        body["fix"]["lat"] = json!(-6.1680);
+        body["fix"]["lon"] = json!(106.8270);
+        body
+    };
+    let photoless = in_kebon_kelapa(record_at(ids[2], "2026-02-10T05:00:00Z", &[]));
+    let theirs = in_kebon_kelapa(record_at(ids[2], "2026-02-10T04:00:00Z", &[("depan", &b)]));
+    let mut surveys = Vec::new();
+    for (who, body) in [
+        (&token, &visit_12),
+        (&token, &far),
+        (&token, &photoless),
+        (&other, &theirs),
+    ] {
+        let id = Uuid::new_v4().to_string();
+        let (status, answer) = put_survey(&app, who, &id, body).await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        for p in body["photos"].as_array().unwrap() {
+            let bytes = if p["sha256"] == tinjau_tests::field::sha(&a) {
+                &a
+            } else {
+                &b
+            };
+            assert_eq!(put_photo(&app, who, &id, bytes).await, StatusCode::CREATED);
+        }
+        app.survey_when_read(who, &id).await;
+        surveys.push(id);
+    }
+    // Each survey checked again on its own, now that all are in (the first saw no later survey).
+    let index = tinjau_server::locator::load(&app.pool).await.unwrap();
+    for id in &surveys {
+        let id = Uuid::parse_str(id).unwrap();
+        assert!(
+            tinjau_server::survey_checks::run_if_complete(&app.pool, &index, id)
+                .await
+                .unwrap()
+        );
+    }
+    let (each, versions) = findings_and_versions(&app).await;
+    let codes = |f: &[(String, String)]| -> Vec<String> {
+        let mut c: Vec<String> = f
+            .iter()
+            .map(|(_, text)| text.split(' ').next().unwrap().to_owned())
+            .collect();
+        c.sort();
+        c.dedup();
+        c
+    };
+    for expected in ["PHOTO_REUSED", "SURVEYOR_SPEED", "VOLUME_DEVIATION"] {
+        assert!(
+            codes(&each).iter().any(|c| c == expected),
+            "{expected} among {:?}",
+            codes(&each)
+        );
+    }
+
+    // Everything checked again as a set: the same findings, no version moved.
+    let out = tinjau(&app, &["analyze"]);
+    assert!(
+        out.contains("survey checks run again: 4 surveys, 0 with changed findings"),
+        "{out}"
+    );
+    assert_eq!(
+        findings_and_versions(&app).await,
+        (each.clone(), versions.clone())
+    );
+
+    // Cideng moves away: its surveys' findings change, and only their proposals' versions move.
+    let moved = write(dir.path(), "moved.geojson", &cideng_moved_east());
+    let out = tinjau(
+        &app,
+        &["import", "boundaries", &moved, "--level", "kelurahan"],
+    );
+    assert!(out.contains("every finding is current as of"), "{out}");
+    assert!(out.contains("2 with changed findings"), "{out}");
+    let (after, moved_versions) = findings_and_versions(&app).await;
+    assert!(
+        codes(&after).iter().any(|c| c.starts_with("LOCATION_")),
+        "{after:?}"
+    );
+    let bumped: Vec<i64> = versions
+        .iter()
+        .zip(&moved_versions)
+        .filter(|(before, now)| before.1 != now.1)
+        .map(|(before, _)| before.0)
+        .collect();
+    assert_eq!(bumped, [ids[0], ids[1]]);
+
+    // The real polygon back: the findings are those of each survey's own check again.
+    let real = data("boundaries/dki_kelurahan.geojson");
+    tinjau(
+        &app,
+        &[
+            "import",
+            "boundaries",
+            real.to_str().unwrap(),
+            "--level",
+            "kelurahan",
+        ],
+    );
+    assert_eq!(findings_and_versions(&app).await.0, each);
+}

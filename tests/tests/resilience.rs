@@ -11,10 +11,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use futures::StreamExt as _;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use survey_schema::Role;
-use tinjau_tests::{Fixture, TestApp, data, repo_root, spawn_app_with_settings};
+use tinjau_tests::field::{photo, record, sha};
+use tinjau_tests::{Fixture, TestApp, repo_root, spawn_app_with_settings};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use uuid::Uuid;
 
@@ -22,30 +21,6 @@ const PROPOSALS: &str = "\
 No;Usulan Kegiatan;Lokasi;Kode Kelurahan;Volume;Satuan;Perkiraan Anggaran
 1;Pemasangan paving block;Jl. Cideng Barat;31.71.01.1002;200;m2;Rp 32.000.000
 ";
-
-fn photo(name: &str) -> Vec<u8> {
-    std::fs::read(data(&format!("photos/{name}"))).unwrap()
-}
-
-fn sha(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
-fn record(proposal_id: i64, photos: &[&[u8]]) -> Value {
-    let manifest: Vec<Value> = photos
-        .iter()
-        .map(|bytes| json!({"sha256": sha(bytes), "bytes": bytes.len(), "content_type": "image/jpeg", "caption": null}))
-        .collect();
-    json!({
-        "proposal_id": proposal_id,
-        "captured_at": "2026-02-10T03:15:00Z",
-        "fix": {"lat": -6.1756, "lon": 106.8095, "accuracy_m": 8.0, "altitude_m": null, "fix_time": "2026-02-10T03:14:58Z"},
-        "trace": null, "address_confirmed": true, "address_note": null,
-        "technical": {"ok": true, "note": null}, "administrative": {"ok": true, "note": null},
-        "volume": {"value": "200", "satuan": "m2"},
-        "photos": manifest, "supersedes": null
-    })
-}
 
 /// A surveyor's token and a stored survey declaring `photos`.
 async fn survey(app: &TestApp, photos: &[&[u8]]) -> (String, String) {
@@ -56,7 +31,10 @@ async fn survey(app: &TestApp, photos: &[&[u8]]) -> (String, String) {
         .client
         .put(app.url(&format!("/api/v1/surveys/{id}")))
         .bearer_auth(&token)
-        .json(&record(ids[0], photos))
+        .json(&record(
+            ids[0],
+            &photos.iter().map(|p| ("", *p)).collect::<Vec<_>>(),
+        ))
         .send()
         .await
         .unwrap();

@@ -274,6 +274,19 @@ enum BenchCommand {
         #[arg(long)]
         cell_degrees: Option<f64>,
     },
+    /// How long after a kelurahan-boundary import every survey's findings are current, on a
+    /// SYNTHETIC kota-sized set of surveys over the real Jakarta polygons
+    Recheck {
+        /// Surveys (one per proposal)
+        #[arg(long, default_value_t = 10_000)]
+        surveys: i64,
+        /// Surveys also checked one transaction each, for comparison
+        #[arg(long, default_value_t = 500)]
+        one_by_one: usize,
+        /// Keep the scratch database afterwards
+        #[arg(long)]
+        keep: bool,
+    },
     /// The camat's review list over HTTP on a kota-sized synthetic data set, beside the plain SQL
     Review {
         /// Physical proposals per kecamatan (8 kecamatan of Jakarta Pusat)
@@ -714,6 +727,19 @@ async fn bench(
             };
             crate::bench::run(&boundaries, &bench).await
         }
+        BenchCommand::Recheck {
+            surveys,
+            one_by_one,
+            keep,
+        } => {
+            crate::bench_recheck::recheck(&crate::bench_recheck::RecheckBench {
+                database_url: database_url()?,
+                surveys,
+                one_by_one,
+                keep,
+            })
+            .await
+        }
         BenchCommand::Review {
             proposals,
             anomalies,
@@ -1083,6 +1109,7 @@ async fn demo(pool: &sqlx::PgPool, cmd: DemoCommand) -> anyhow::Result<()> {
 }
 
 async fn analyze(pool: &sqlx::PgPool, surveys: SurveyRecheck) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
     let index = crate::locator::load(pool).await?;
     let s = crate::analysis::recompute(pool, &index, surveys).await?;
     let by_code: Vec<String> = s
@@ -1110,7 +1137,18 @@ async fn analyze(pool: &sqlx::PgPool, surveys: SurveyRecheck) -> anyhow::Result<
         }
     );
     if s.surveys_rechecked > 0 {
-        say!("survey checks run again: {} surveys", s.surveys_rechecked);
+        say!(
+            "survey checks run again: {} surveys, {} with changed findings",
+            s.surveys_rechecked,
+            s.surveys_changed
+        );
+    }
+    if let Some(at) = s.current_at {
+        say!(
+            "every finding is current as of {} ({:.1} s after the import)",
+            at.format("%Y-%m-%d %H:%M:%S UTC"),
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(())
 }

@@ -115,6 +115,90 @@ pub async fn insert_for_survey(
     Ok(())
 }
 
+/// The findings of many surveys, replaced at once: those of `surveys` are deleted, then the rows of
+/// `batch` (each naming its survey and proposal) are inserted.
+pub async fn replace_for_surveys(
+    conn: &mut PgConnection,
+    surveys: &[uuid::Uuid],
+    batch: &SurveyAnomalyBatch,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!("DELETE FROM anomaly WHERE survey_id = ANY($1)", surveys)
+        .execute(&mut *conn)
+        .await?;
+    if batch.survey_ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query!(
+        "INSERT INTO anomaly (survey_id, proposal_id, code, severity, message_id, message_en, details)
+         SELECT * FROM unnest($1::uuid[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[])",
+        &batch.survey_ids,
+        &batch.proposal_ids,
+        &batch.codes,
+        &batch.severities,
+        &batch.messages_id,
+        &batch.messages_en,
+        &batch.details,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Survey findings in columns, for [`replace_for_surveys`].
+#[derive(Debug, Clone, Default)]
+pub struct SurveyAnomalyBatch {
+    pub survey_ids: Vec<uuid::Uuid>,
+    pub proposal_ids: Vec<i64>,
+    pub codes: Vec<String>,
+    pub severities: Vec<String>,
+    pub messages_id: Vec<String>,
+    pub messages_en: Vec<String>,
+    pub details: Vec<serde_json::Value>,
+}
+
+impl SurveyAnomalyBatch {
+    pub fn push(&mut self, survey: uuid::Uuid, proposal_id: i64, a: &survey_schema::Anomaly) {
+        self.survey_ids.push(survey);
+        self.proposal_ids.push(proposal_id);
+        self.codes.push(a.code.clone());
+        self.severities.push(a.severity.as_str().to_owned());
+        self.messages_id.push(a.message.id.clone());
+        self.messages_en.push(a.message.en.clone());
+        self.details.push(a.details.clone());
+    }
+}
+
+/// The findings of each of `surveys`, for telling whether a re-check changed them.
+pub async fn of_surveys(
+    conn: &mut PgConnection,
+    surveys: &[uuid::Uuid],
+) -> Result<Vec<(uuid::Uuid, AnomalyRow)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT survey_id AS "survey_id!", proposal_id, code, severity, message_id, message_en, details
+             FROM anomaly WHERE survey_id = ANY($1)
+            ORDER BY survey_id, code, id"#,
+        surveys
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.survey_id,
+                AnomalyRow {
+                    proposal_id: r.proposal_id,
+                    code: r.code,
+                    severity: r.severity,
+                    message_id: r.message_id,
+                    message_en: r.message_en,
+                    details: r.details,
+                },
+            )
+        })
+        .collect())
+}
+
 /// The anomalies of one survey, most serious first.
 pub async fn for_survey(pool: &PgPool, survey: uuid::Uuid) -> Result<Vec<AnomalyRow>, sqlx::Error> {
     sqlx::query_as!(

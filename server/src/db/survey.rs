@@ -323,6 +323,160 @@ pub async fn context(
     }))
 }
 
+/// A standing survey whose checks run again, with what they read of it.
+#[derive(Debug, Clone)]
+pub struct StandingSurvey {
+    pub id: Uuid,
+    pub context: SurveyContext,
+    pub body: serde_json::Value,
+    pub captured_at: DateTime<Utc>,
+}
+
+/// Locks those of `ids` that still stand (complete: every declared photo received and read; not
+/// corrected by a later survey), in id order so that two sets never deadlock, and returns their
+/// context and body.
+pub async fn lock_standing(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+) -> Result<Vec<StandingSurvey>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT s.id, s.proposal_id, p.kelurahan_kode, p.volume, p.unit, s.surveyor_id, s.body, s.captured_at
+             FROM survey s JOIN proposal p ON p.id = s.proposal_id
+            WHERE s.id = ANY($1)
+              AND NOT EXISTS (SELECT 1 FROM survey n WHERE n.supersedes = s.id)
+              AND NOT EXISTS (SELECT 1 FROM survey_photo ph
+                               WHERE ph.survey_id = s.id AND (ph.received_at IS NULL OR ph.processed_at IS NULL))
+            ORDER BY s.id
+              FOR UPDATE OF s"#,
+        ids
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| StandingSurvey {
+            id: r.id,
+            context: SurveyContext {
+                proposal_id: r.proposal_id,
+                kelurahan_kode: r.kelurahan_kode,
+                volume: r.volume,
+                unit: r.unit,
+                surveyor_id: r.surveyor_id,
+            },
+            body: r.body,
+            captured_at: r.captured_at,
+        })
+        .collect())
+}
+
+/// The received photos of each of `surveys`: (survey, photo).
+pub async fn received_photos_of(
+    conn: &mut PgConnection,
+    surveys: &[Uuid],
+) -> Result<Vec<(Uuid, PhotoRow)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        "SELECT ph.survey_id, ph.sha256, ph.exif, ph.phash, ph.decode_error, s.proposal_id
+           FROM survey_photo ph JOIN survey s ON s.id = ph.survey_id
+          WHERE ph.survey_id = ANY($1) AND ph.received_at IS NOT NULL
+          ORDER BY ph.survey_id, ph.sha256",
+        surveys
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.survey_id,
+                PhotoRow {
+                    sha256: r.sha256,
+                    exif: r.exif,
+                    phash: r.phash,
+                    decode_error: r.decode_error,
+                    proposal_id: r.proposal_id,
+                },
+            )
+        })
+        .collect())
+}
+
+/// What the reuse check of many surveys compares with, in one read: the received photos with
+/// any of `sha256`, and those with a perceptual hash in any of the cities `kotas` (with `near`,
+/// only those within a Hamming distance of one of its hashes: for a few surveys, the database
+/// leaves out the city's other photos).
+pub async fn photos_for_reuse(
+    conn: &mut PgConnection,
+    kotas: &[String],
+    sha256: &[String],
+    near: Option<(&[i64], i64)>,
+) -> Result<Vec<(String, PhotoRow)>, sqlx::Error> {
+    let (near_hashes, max_distance) = near.map_or((None, 0), |(h, d)| (Some(h), d));
+    let rows = sqlx::query!(
+        r#"SELECT ph.sha256, ph.phash, s.proposal_id, left(p.kelurahan_kode, 5) AS "kota!"
+             FROM survey_photo ph
+             JOIN survey s ON s.id = ph.survey_id
+             JOIN proposal p ON p.id = s.proposal_id
+            WHERE ph.received_at IS NOT NULL
+              -- IN (SELECT unnest(..)) is a hashed lookup whatever the plan; `= ANY($2)` is one
+              -- too, but not in the generic plan a prepared statement gets after five runs, which
+              -- then compares every row with every hash (20,000 x 2,000 took 0.7 s a batch).
+              AND (ph.sha256 IN (SELECT unnest($2::text[]))
+                   OR (ph.phash IS NOT NULL AND left(p.kelurahan_kode, 5) = ANY($1::text[])
+                       AND ($3::int8[] IS NULL
+                            OR EXISTS (SELECT 1 FROM unnest($3::int8[]) h
+                                        WHERE bit_count(int8send(ph.phash # h)) <= $4))))
+            ORDER BY s.proposal_id, ph.sha256, ph.survey_id"#,
+        kotas,
+        sha256,
+        near_hashes,
+        max_distance
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.kota,
+                PhotoRow {
+                    sha256: r.sha256,
+                    exif: None,
+                    phash: r.phash,
+                    decode_error: None,
+                    proposal_id: r.proposal_id,
+                },
+            )
+        })
+        .collect())
+}
+
+/// A survey's time and place, for judging a surveyor's travel between surveys.
+#[derive(Debug, Clone)]
+pub struct Visit {
+    pub surveyor_id: i64,
+    pub id: Uuid,
+    pub captured_at: DateTime<Utc>,
+    pub lon: f64,
+    pub lat: f64,
+}
+
+/// Every survey of these surveyors, ordered by surveyor and time.
+pub async fn visits_of(
+    conn: &mut PgConnection,
+    surveyors: &[i64],
+) -> Result<Vec<Visit>, sqlx::Error> {
+    sqlx::query_as!(
+        Visit,
+        r#"SELECT surveyor_id AS "surveyor_id!", id, captured_at, ST_X(fix) AS "lon!", ST_Y(fix) AS "lat!"
+             FROM survey
+            WHERE surveyor_id = ANY($1)
+            ORDER BY surveyor_id, captured_at, id"#,
+        surveyors
+    )
+    .fetch_all(conn)
+    .await
+}
+
 /// A received photo, as the checks read it.
 #[derive(Debug, Clone)]
 pub struct PhotoRow {
@@ -350,69 +504,6 @@ pub async fn received_photos(
     .await
 }
 
-/// Received photos of other proposals' surveys that a reuse check compares with: the same files
-/// anywhere (by hash, indexed), and for near-identical pictures those within the same city, so the
-/// work per survey does not grow with the whole country's photos.
-pub async fn photos_of_other_proposals(
-    conn: &mut PgConnection,
-    proposal_id: i64,
-    kota: &str,
-    sha256: &[String],
-) -> Result<Vec<PhotoRow>, sqlx::Error> {
-    sqlx::query_as!(
-        PhotoRow,
-        r#"SELECT ph.sha256, NULL::jsonb AS exif, ph.phash, NULL::text AS decode_error, s.proposal_id
-             FROM survey_photo ph
-             JOIN survey s ON s.id = ph.survey_id
-             JOIN proposal p ON p.id = s.proposal_id
-            WHERE s.proposal_id <> $1 AND ph.received_at IS NOT NULL
-              AND (ph.sha256 = ANY($3::text[])
-                   OR (ph.phash IS NOT NULL AND p.kelurahan_kode >= ($2 || '.') AND p.kelurahan_kode < ($2 || '/')))"#,
-        proposal_id,
-        kota,
-        sha256
-    )
-    .fetch_all(conn)
-    .await
-}
-
-/// The same surveyor's surveys just before and just after `around` (at least a minute apart, within
-/// a day): (captured_at, lon, lat). Travel speed is judged between neighbours in time; comparing
-/// with every survey of the day would grow with the surveyor's history and add nothing, as the
-/// fastest leg of a trip is always between two consecutive stops.
-pub async fn same_surveyor_neighbours(
-    conn: &mut PgConnection,
-    surveyor_id: i64,
-    survey: Uuid,
-    around: DateTime<Utc>,
-) -> Result<Vec<(DateTime<Utc>, f64, f64)>, sqlx::Error> {
-    let rows = sqlx::query!(
-        r#"(SELECT captured_at AS "captured_at!", ST_X(fix) AS "lon!", ST_Y(fix) AS "lat!"
-              FROM survey
-             WHERE surveyor_id = $1 AND id <> $2
-               AND captured_at <= $3::timestamptz - interval '1 minute'
-               AND captured_at >= $3::timestamptz - interval '1 day'
-             ORDER BY captured_at DESC LIMIT 1)
-           UNION ALL
-           (SELECT captured_at, ST_X(fix), ST_Y(fix)
-              FROM survey
-             WHERE surveyor_id = $1 AND id <> $2
-               AND captured_at >= $3::timestamptz + interval '1 minute'
-               AND captured_at <= $3::timestamptz + interval '1 day'
-             ORDER BY captured_at LIMIT 1)"#,
-        surveyor_id,
-        survey,
-        around
-    )
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.captured_at, r.lon, r.lat))
-        .collect())
-}
-
-/// Marks a proposal changed (its assignment status moved), for the phones' sync.
 /// Marks a proposal changed: its sync cursor moves (trigger) and its version too, since the evidence a
 /// decision rests on changed (a survey arrived, or its checks ran): a decision made on the earlier
 /// evidence is then refused as stale.
@@ -420,6 +511,17 @@ pub async fn touch_proposal(conn: &mut PgConnection, proposal_id: i64) -> Result
     sqlx::query!(
         "UPDATE proposal SET updated_at = now(), version = version + 1 WHERE id = $1",
         proposal_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Marks many proposals changed at once (see [`touch_proposal`]).
+pub async fn touch_proposals(conn: &mut PgConnection, ids: &[i64]) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE proposal SET updated_at = now(), version = version + 1 WHERE id = ANY($1)",
+        ids
     )
     .execute(conn)
     .await?;

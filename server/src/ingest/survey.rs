@@ -96,7 +96,7 @@ pub async fn store(
     // A survey without photos is complete as it arrives: check it now and answer with the findings.
     let checks = if photos.is_empty() {
         let found =
-            crate::survey_checks::check(&mut tx, &state.index.get(), id, &context, &record, &[])
+            crate::survey_checks::check(&mut tx, &state.index.get(), &context, &record, &[])
                 .await?;
         db::anomaly::insert_for_survey(&mut tx, id, record.proposal_id, &found).await?;
         found

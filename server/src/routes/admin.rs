@@ -26,6 +26,7 @@ use crate::startup::AppState;
 pub const MAX_IMPORT_BYTES: usize = 20 << 20;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportParams {
     /// The year of the proposals.
     pub tahun: i32,

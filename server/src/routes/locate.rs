@@ -16,6 +16,7 @@ use crate::extract::ApiQuery;
 use crate::startup::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LocateParams {
     /// Latitude in degrees, -90..=90.
     pub lat: f64,

@@ -84,9 +84,100 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(trilateral::import_renja))
 }
 
+/// The API's routes and its OpenAPI document, as served at `/api/v1/openapi.json`.
+pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    let (routes, mut doc) = router().split_for_parts();
+    document_common_answers(&mut doc);
+    (routes, doc)
+}
+
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    router().split_for_parts().1
+    api().1
+}
+
+/// Documents on every operation the answers that layers around the handlers give, which a
+/// handler's own annotation would otherwise have to repeat (and did not): a generated client must
+/// know every status it can receive.
+///
+/// - every operation: 408 (its deadline passed) and 503 (the database is unavailable; retry after
+///   `Retry-After`);
+/// - one taking parameters: 400 (a malformed parameter) and 422 (a control character in one);
+/// - one with a path parameter: 404;
+/// - one with a body: 400 (malformed), 413 (larger than the endpoint or the declared photo
+///   takes), 415 (not the content type it reads) and 422 (a field that does not hold);
+/// - one that needs a token: 401 (none or a wrong one) and 403 (the role or the area).
+fn document_common_answers(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let answer = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ApiError")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    for item in doc.paths.paths.values_mut() {
+        for operation in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let parameters = operation.parameters.as_deref().unwrap_or_default();
+            let in_path = parameters
+                .iter()
+                .any(|p| matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Path));
+            let body = operation.request_body.is_some();
+            let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+            let mut common = vec![
+                ("408", "The request outlived its deadline"),
+                (
+                    "503",
+                    "The database is unavailable for a moment; retry after Retry-After",
+                ),
+            ];
+            if !parameters.is_empty() || body {
+                common.push(("400", "A malformed parameter or body"));
+                common.push((
+                    "422",
+                    "A parameter or field that does not hold, or holds a control character",
+                ));
+            }
+            if in_path {
+                common.push(("404", "No such thing"));
+            }
+            if body {
+                common.push((
+                    "413",
+                    "Larger than the endpoint (or the declared photo) takes",
+                ));
+                common.push(("415", "Not the content type the endpoint reads"));
+            }
+            if secured {
+                common.push(("401", "No token, or a wrong one"));
+                common.push(("403", "The caller's role or area does not allow it"));
+            }
+            for (status, description) in common {
+                operation
+                    .responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| answer(description));
+            }
+        }
+    }
 }
 
 pub async fn not_found(uri: axum::http::Uri) -> axum::response::Response {

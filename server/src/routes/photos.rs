@@ -257,7 +257,11 @@ pub async fn tus_options() -> Response {
     path = "/api/v1/surveys/{id}/photos/{sha256}",
     tag = "surveys",
     params(("id" = Uuid, Path, description = "Survey UUID"), ("sha256" = String, Path, description = "SHA-256 of the file")),
-    responses((status = 200, description = "Upload-Offset and Upload-Length"), (status = 404, description = "Not in the manifest")),
+    responses(
+        (status = 200, description = "Upload-Offset and Upload-Length (and Upload-Expires while unfinished)"),
+        (status = 404, description = "Not in the manifest"),
+        (status = 412, description = "No Tus-Resumable: 1.0.0", body = ApiError)
+    ),
     security(("bearer" = []))
 )]
 pub async fn tus_head(
@@ -301,6 +305,7 @@ pub async fn tus_head(
     responses(
         (status = 204, description = "Appended; Upload-Offset is the new offset"),
         (status = 409, description = "Upload-Offset is not the server's offset, or another upload of it is running", body = ApiError),
+        (status = 412, description = "No Tus-Resumable: 1.0.0", body = ApiError),
         (status = 413, description = "Beyond the declared length", body = ApiError),
         (status = 415, description = "Not application/offset+octet-stream, or not an image", body = ApiError),
         (status = 422, description = "The complete file fails its checks; it is discarded", body = ApiError)

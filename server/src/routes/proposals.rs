@@ -21,6 +21,7 @@ use crate::extract::ApiQuery;
 use crate::startup::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// A kecamatan code (or a kota, provinsi or kelurahan code): the proposals within it.
     pub kecamatan: String,

@@ -22,6 +22,7 @@ use crate::review::{self, Paging, ReviewFilter};
 use crate::startup::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReviewParams {
     /// The year of the proposals.
     pub tahun: i32,
@@ -262,6 +263,7 @@ pub async fn proposal_history(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct YearParams {
     /// The year of the proposals.
     pub tahun: i32,

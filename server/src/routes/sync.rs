@@ -19,6 +19,7 @@ use crate::startup::AppState;
 const PAGE: i64 = 500;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SyncParams {
     /// The cursor of the last sync; absent for a first, full sync.
     pub since: Option<String>,

@@ -22,6 +22,7 @@ use crate::trilateral::record::{MatchRequest, OutcomeRequest};
 use crate::trilateral::{self, Desk, DeskQuery};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeskParams {
     /// The planning year.
     pub tahun: i32,
@@ -219,6 +220,7 @@ pub async fn put_match(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RenjaImportParams {
     /// The agency: register kode or a name it is known by.
     pub opd: String,
