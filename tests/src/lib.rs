@@ -490,12 +490,21 @@ pub async fn reference_state(pool: &PgPool) -> ReferenceState {
 
 /// The `tinjau` binary built next to the test executable (`cargo build --bins`; scripts/test does).
 pub fn tinjau_binary() -> anyhow::Result<PathBuf> {
+    built_binary("tinjau")
+}
+
+/// The `tinjau-dev` binary (demo data, benchmarks), built beside `tinjau`.
+pub fn tinjau_dev_binary() -> anyhow::Result<PathBuf> {
+    built_binary("tinjau-dev")
+}
+
+fn built_binary(name: &str) -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe()?;
     let profile_dir = exe
         .parent()
         .and_then(Path::parent)
         .context("test executable has no target directory")?;
-    let binary = profile_dir.join("tinjau");
+    let binary = profile_dir.join(name);
     if !binary.is_file() {
         bail!(
             "{} is missing: run `cargo build --bins` first (scripts/test does)",

@@ -18,7 +18,7 @@ async fn a_camat_goes_from_the_review_list_to_the_signed_ready_forms_through_the
     let app = spawn_app_with_reference_data().await;
     let dir = tempfile::tempdir().unwrap();
     let index = tinjau_server::locator::load(&app.pool).await.unwrap();
-    let spec = tinjau_server::demo::DemoSpec {
+    let spec = tinjau_devtools::demo::DemoSpec {
         tahun: 2026,
         count: 600,
         earlier_count: 200,
@@ -26,7 +26,7 @@ async fn a_camat_goes_from_the_review_list_to_the_signed_ready_forms_through_the
         planted_share: 0.08,
     };
     let [earlier, current, _planted] =
-        tinjau_server::demo::generate(&app.pool, &index, dir.path(), &spec)
+        tinjau_devtools::demo::generate(&app.pool, &index, dir.path(), &spec)
             .await
             .unwrap();
     for (file, tahun) in [(&earlier, 2025), (&current, 2026)] {

@@ -451,7 +451,7 @@ async fn the_planted_anomalies_of_the_synthetic_demo_are_found() {
     let app = spawn_app_with_reference_data().await;
     let dir = tempfile::tempdir().unwrap();
     let index = tinjau_server::locator::load(&app.pool).await.unwrap();
-    let spec = tinjau_server::demo::DemoSpec {
+    let spec = tinjau_devtools::demo::DemoSpec {
         tahun: 2026,
         count: 500,
         earlier_count: 150,
@@ -459,7 +459,7 @@ async fn the_planted_anomalies_of_the_synthetic_demo_are_found() {
         planted_share: 0.12,
     };
     let [earlier, current, planted] =
-        tinjau_server::demo::generate(&app.pool, &index, dir.path(), &spec)
+        tinjau_devtools::demo::generate(&app.pool, &index, dir.path(), &spec)
             .await
             .unwrap();
     import(
@@ -482,7 +482,7 @@ async fn the_planted_anomalies_of_the_synthetic_demo_are_found() {
     )
     .await;
 
-    let eval = tinjau_server::demo::evaluate(&app.pool, 2026, &planted)
+    let eval = tinjau_devtools::demo::evaluate(&app.pool, 2026, &planted)
         .await
         .unwrap();
     assert_eq!(eval.recall.len(), 6, "{eval:?}");

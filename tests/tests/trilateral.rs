@@ -758,14 +758,14 @@ async fn the_demo_renja_is_matched_as_planted() {
     let app = tinjau_tests::spawn_app_with_reference_data().await;
     let dir = tempfile::tempdir().unwrap();
     let index = tinjau_server::locator::load(&app.pool).await.unwrap();
-    let spec = tinjau_server::demo::DemoSpec {
+    let spec = tinjau_devtools::demo::DemoSpec {
         tahun: 2026,
         count: 1500,
         earlier_count: 100,
         seed: 7,
         planted_share: 0.08,
     };
-    let [_, current, _] = tinjau_server::demo::generate(&app.pool, &index, dir.path(), &spec)
+    let [_, current, _] = tinjau_devtools::demo::generate(&app.pool, &index, dir.path(), &spec)
         .await
         .unwrap();
     let options = tinjau_server::import::proposals::ProposalImportOptions {
@@ -776,7 +776,13 @@ async fn the_demo_renja_is_matched_as_planted() {
         .await
         .unwrap();
     let run = |args: &[&str]| {
-        let out = std::process::Command::new(tinjau_tests::tinjau_binary().unwrap())
+        // The demo data comes from the development tool, the imports from the product.
+        let binary = if args[0] == "demo" {
+            tinjau_tests::tinjau_dev_binary()
+        } else {
+            tinjau_tests::tinjau_binary()
+        };
+        let out = std::process::Command::new(binary.unwrap())
             .args(args)
             .env("DATABASE_URL", &app.database_url)
             .env("RUST_LOG", "warn")

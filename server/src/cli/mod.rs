@@ -21,7 +21,8 @@ macro_rules! say {
 
 mod review;
 
-pub(crate) fn write_line(args: std::fmt::Arguments<'_>) {
+/// One line on stdout; ends the program quietly when stdout is closed (`... | head`).
+pub fn write_line(args: std::fmt::Arguments<'_>) {
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
     if let Err(e) = writeln!(out, "{args}").and_then(|()| out.flush()) {
@@ -80,15 +81,9 @@ enum Command {
     /// Device tokens (what phones and scripts authenticate with)
     #[command(subcommand)]
     Token(TokenCommand),
-    /// Synthetic demo data with planted anomalies, and the measurement of the checks against it
-    #[command(subcommand)]
-    Demo(DemoCommand),
     /// Locate points: a GeoJSON FeatureCollection of Points in, the same on stdout with loc_status,
     /// loc_kode, loc_kodes, loc_nearest_kode and loc_distance_m (metres) added to each feature
     Locate(LocateArgs),
-    /// Benchmarks
-    #[command(subcommand)]
-    Bench(BenchCommand),
     /// The camat's review: the list, decisions, Kirim
     #[command(subcommand)]
     Review(review::ReviewCommand),
@@ -189,168 +184,11 @@ enum TokenCommand {
 }
 
 #[derive(Debug, Subcommand)]
-enum DemoCommand {
-    /// Write SYNTHETIC proposals for Jakarta (this year and the one before) and the list of planted
-    /// anomalies; needs the kelurahan boundaries and (for realistic budgets) the price standards
-    Generate {
-        /// Directory to write into
-        #[arg(long, default_value = ".local/demo")]
-        out: PathBuf,
-        #[arg(long, default_value_t = 2026)]
-        tahun: i32,
-        /// Proposals in the year under review
-        #[arg(long, default_value_t = 3000)]
-        count: usize,
-        /// Proposals in the year before
-        #[arg(long, default_value_t = 800)]
-        earlier_count: usize,
-        #[arg(long, default_value_t = 7)]
-        seed: u64,
-        /// Share of proposals with a planted anomaly
-        #[arg(long, default_value_t = 0.08)]
-        planted_share: f64,
-    },
-    /// Approve (as the demo's camat, through the decision workflow) the physical proposals of a
-    /// kota outside one kecamatan, and write SYNTHETIC Renja files per agency with planted
-    /// covered, partial, not-planned and standalone lines; needs the agency register
-    Trilateral {
-        #[arg(long, default_value = ".local/demo")]
-        out: PathBuf,
-        #[arg(long, default_value_t = 2026)]
-        tahun: i32,
-        /// The kota of the desk
-        #[arg(long, default_value = "31.71")]
-        kota: String,
-        /// A kecamatan left undecided, for the camat's own review
-        #[arg(long, default_value = "31.71.01")]
-        keep_undecided: String,
-        #[arg(long, default_value_t = 11)]
-        seed: u64,
-    },
-    /// Precision and recall of the trilateral matching against the planted Renja list
-    EvaluateTrilateral {
-        #[arg(long, default_value_t = 2026)]
-        tahun: i32,
-        #[arg(long, default_value = "31.71")]
-        kota: String,
-        #[arg(long, default_value = ".local/demo/synthetic_renja_planted_2026.csv")]
-        planted: PathBuf,
-    },
-    /// Precision and recall of the stored anomalies against a planted list
-    Evaluate {
-        #[arg(long, default_value_t = 2026)]
-        tahun: i32,
-        /// The planted list written by `demo generate`
-        #[arg(long, default_value = ".local/demo/synthetic_planted_2026.csv")]
-        planted: PathBuf,
-    },
-}
-
-#[derive(Debug, Subcommand)]
 enum CatalogueCommand {
     /// Write the catalogue as CSV to standard output
     Export,
     /// Insert or update catalogue rows from a CSV in the export's format; then re-runs the checks
     Import { file: PathBuf },
-}
-
-#[derive(Debug, Subcommand)]
-enum BenchCommand {
-    /// Classify seeded random points over Jakarta in-process and with PostGIS; print both rates
-    Locate {
-        /// Number of random points
-        #[arg(long, default_value_t = 1_000_000)]
-        points: usize,
-        /// Seed of the random points
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
-        /// Kelurahan polygons to classify against
-        #[arg(long, default_value = "data/boundaries/dki_kelurahan.geojson")]
-        boundaries: PathBuf,
-        /// Measure the in-process index only
-        #[arg(long)]
-        skip_postgis: bool,
-        /// Grid cell side in degrees [default: sized from the data]
-        #[arg(long)]
-        cell_degrees: Option<f64>,
-    },
-    /// How long after a kelurahan-boundary import every survey's findings are current, on a
-    /// SYNTHETIC kota-sized set of surveys over the real Jakarta polygons
-    Recheck {
-        /// Surveys (one per proposal)
-        #[arg(long, default_value_t = 10_000)]
-        surveys: i64,
-        /// Surveys also checked one transaction each, for comparison
-        #[arg(long, default_value_t = 500)]
-        one_by_one: usize,
-        /// Keep the scratch database afterwards
-        #[arg(long)]
-        keep: bool,
-    },
-    /// The camat's review list over HTTP on a kota-sized synthetic data set, beside the plain SQL
-    Review {
-        /// Physical proposals per kecamatan (8 kecamatan of Jakarta Pusat)
-        #[arg(long, default_value_t = 2000)]
-        proposals: i64,
-        /// Anomalies per proposal
-        #[arg(long, default_value_t = 5)]
-        anomalies: i64,
-        /// Timed requests per query
-        #[arg(long, default_value_t = 200)]
-        requests: usize,
-        /// Keep the scratch database afterwards
-        #[arg(long)]
-        keep: bool,
-    },
-    /// The whole city's trilateral desk on a SYNTHETIC DKI data set: load, match, view; prints the
-    /// times against the 2 s target
-    Trilateral {
-        /// Approved proposals
-        #[arg(long, default_value_t = 10_000)]
-        proposals: i64,
-        /// Renja lines
-        #[arg(long, default_value_t = 5_000)]
-        renja: i64,
-        /// Timed runs
-        #[arg(long, default_value_t = 5)]
-        runs: usize,
-        /// Keep the scratch database afterwards
-        #[arg(long)]
-        keep: bool,
-    },
-    /// Lampiran II to XLSX for growing row counts: time and peak memory
-    Export {
-        /// Row counts to export, in order
-        #[arg(long, value_delimiter = ',', default_value = "10000,100000")]
-        rows: Vec<i64>,
-    },
-    /// Simulated phones sync surveys and photos to a real server through dropped connections; then
-    /// everything acknowledged is checked to be stored exactly once
-    Ingest {
-        #[arg(long, default_value_t = 64)]
-        phones: usize,
-        #[arg(long, default_value_t = 10)]
-        surveys_per_phone: usize,
-        #[arg(long, default_value_t = 2)]
-        photos_per_survey: usize,
-        /// Share of requests whose answer is cut off (then retried)
-        #[arg(long, default_value_t = 0.1)]
-        drop_rate: f64,
-        /// Real JPEGs to send
-        #[arg(long, default_value = "data/photos")]
-        photos: PathBuf,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Offered surveys per second across all phones (each phone on a schedule); 0: as fast as answered
-        #[arg(long, default_value_t = 0.0)]
-        rate: f64,
-        /// Photo size in MB: the samples re-encoded at camera resolution (synthetic pixels, real EXIF); 0: as they are
-        #[arg(long, default_value_t = 0.0)]
-        photo_mb: f64,
-        /// Background photo workers in the server under test
-        #[arg(long, default_value_t = 1)]
-        photo_workers: usize,
-    },
 }
 
 #[derive(Debug, Args)]
@@ -506,12 +344,10 @@ struct ProgressArgs {
 /// Parses the arguments, runs the command, and maps failure to exit code 1.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    // Benchmarks run slow statements on purpose: do not warn about them.
-    let default_filter = match cli.command {
-        Command::Bench(_) => "warn,sqlx=error",
-        _ => "info,sqlx=warn,tower_http=info",
-    };
-    crate::telemetry::init(matches!(cli.log_format, LogFormat::Json), default_filter);
+    crate::telemetry::init(
+        matches!(cli.log_format, LogFormat::Json),
+        "info,sqlx=warn,tower_http=info",
+    );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -642,10 +478,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Demo(cmd) => {
-            let pool = crate::db::migrated_pool(&database_url()?, 2).await?;
-            demo(&pool, cmd).await
-        }
         Command::User(UserCommand::Password { name }) => {
             let pool = crate::db::migrated_pool(&database_url()?, 2).await?;
             let found = crate::db::user::by_name(&pool, &name)
@@ -685,7 +517,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             locate(&args, &index)
         }
-        Command::Bench(cmd) => bench(cmd, database_url).await,
         Command::Review(cmd) => {
             let pool = crate::db::migrated_pool(&database_url()?, 2).await?;
             review::review(&pool, cmd).await
@@ -699,109 +530,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Openapi => Ok(()),
-    }
-}
-
-async fn bench(
-    cmd: BenchCommand,
-    database_url: impl Fn() -> anyhow::Result<String>,
-) -> anyhow::Result<()> {
-    match cmd {
-        BenchCommand::Locate {
-            points,
-            seed,
-            boundaries,
-            skip_postgis,
-            cell_degrees,
-        } => {
-            let bench = crate::bench::LocateBench {
-                points,
-                seed,
-                verdict_points: points.min(200_000),
-                database_url: if skip_postgis {
-                    None
-                } else {
-                    Some(database_url()?)
-                },
-                cell_degrees,
-            };
-            crate::bench::run(&boundaries, &bench).await
-        }
-        BenchCommand::Recheck {
-            surveys,
-            one_by_one,
-            keep,
-        } => {
-            crate::bench_recheck::recheck(&crate::bench_recheck::RecheckBench {
-                database_url: database_url()?,
-                surveys,
-                one_by_one,
-                keep,
-            })
-            .await
-        }
-        BenchCommand::Review {
-            proposals,
-            anomalies,
-            requests,
-            keep,
-        } => {
-            crate::bench_review::review(&crate::bench_review::ReviewBench {
-                database_url: database_url()?,
-                proposals,
-                anomalies,
-                requests,
-                keep,
-            })
-            .await
-        }
-        BenchCommand::Trilateral {
-            proposals,
-            renja,
-            runs,
-            keep,
-        } => {
-            crate::bench_trilateral::run(&crate::bench_trilateral::TrilateralBench {
-                database_url: database_url()?,
-                proposals,
-                renja,
-                runs,
-                keep,
-            })
-            .await
-        }
-        BenchCommand::Export { rows } => {
-            crate::bench_review::export(&crate::bench_review::ExportBench {
-                database_url: database_url()?,
-                rows,
-            })
-            .await
-        }
-        BenchCommand::Ingest {
-            phones,
-            surveys_per_phone,
-            photos_per_survey,
-            drop_rate,
-            photos,
-            seed,
-            rate,
-            photo_mb,
-            photo_workers,
-        } => {
-            let bench = crate::load::IngestBench {
-                phones,
-                surveys_per_phone,
-                photos_per_survey,
-                drop_rate,
-                photo_dir: photos,
-                database_url: database_url()?,
-                seed,
-                rate,
-                photo_mb,
-                photo_workers,
-            };
-            crate::load::run(&bench).await
-        }
     }
 }
 
@@ -990,119 +718,6 @@ async fn token(pool: &sqlx::PgPool, cmd: TokenCommand) -> anyhow::Result<()> {
                 crate::accounts::revoke_tokens(pool, &crate::audit::Actor::cli(), found.id, id)
                     .await?;
             say!("revoked {revoked} token(s) of {user}");
-        }
-    }
-    Ok(())
-}
-
-async fn demo(pool: &sqlx::PgPool, cmd: DemoCommand) -> anyhow::Result<()> {
-    match cmd {
-        DemoCommand::Generate {
-            out,
-            tahun,
-            count,
-            earlier_count,
-            seed,
-            planted_share,
-        } => {
-            let index = crate::locator::load(pool).await?;
-            let spec = crate::demo::DemoSpec {
-                tahun,
-                count,
-                earlier_count,
-                seed,
-                planted_share,
-            };
-            let paths = crate::demo::generate(pool, &index, &out, &spec).await?;
-            for path in paths {
-                say!("demo: wrote {} (SYNTHETIC)", path.display());
-            }
-        }
-        DemoCommand::Trilateral {
-            out,
-            tahun,
-            kota,
-            keep_undecided,
-            seed,
-        } => {
-            let approved =
-                crate::demo_trilateral::approve(pool, &kota, tahun, &keep_undecided).await?;
-            say!(
-                "demo: {approved} proposals of {kota} approved as demo.camat (outside {keep_undecided})"
-            );
-            let w = crate::demo_trilateral::generate(pool, &out, &kota, tahun, seed).await?;
-            for (opd, path) in &w.files {
-                say!("demo: wrote {} for {opd} (SYNTHETIC)", path.display());
-            }
-            say!(
-                "demo: {} approved proposals at the desk; planted list {}",
-                w.approved,
-                w.planted.display()
-            );
-        }
-        DemoCommand::EvaluateTrilateral {
-            tahun,
-            kota,
-            planted,
-        } => {
-            let e = crate::demo_trilateral::evaluate(pool, &kota, tahun, &planted).await?;
-            say!(
-                "demo trilateral {kota} {tahun}: matched pairs {} of {} planted; {} correct: precision {:.1}%, recall {:.1}%",
-                e.matched_pairs,
-                e.planted_pairs,
-                e.correct_pairs,
-                100.0 * e.precision(),
-                100.0 * e.recall()
-            );
-            say!("  planted status -> computed status:");
-            for (planted, computed) in &e.statuses {
-                let list: Vec<String> = computed.iter().map(|(c, n)| format!("{c} {n}")).collect();
-                say!("  {planted:<12} {}", list.join(", "));
-            }
-            say!(
-                "  standalone lines left unmatched: {} of {}",
-                e.standalone_unmatched,
-                e.standalone_planted
-            );
-        }
-        DemoCommand::Evaluate { tahun, planted } => {
-            let e = crate::demo::evaluate(pool, tahun, &planted).await?;
-            say!(
-                "demo {tahun}: recall of the planted anomalies (planted, found by the expected code):"
-            );
-            let (mut planted_total, mut found_total) = (0, 0);
-            for (kind, (n, found)) in &e.recall {
-                let code = crate::demo::PLANTED
-                    .iter()
-                    .find(|(k, _)| k == kind)
-                    .map_or("", |(_, c)| *c);
-                say!("  {kind:<12} {code:<26} {found}/{n}");
-                planted_total += n;
-                found_total += found;
-            }
-            let pct = |a: usize, b: usize| {
-                if b == 0 {
-                    0.0
-                } else {
-                    100.0 * a as f64 / b as f64
-                }
-            };
-            say!(
-                "  recall    {found_total}/{planted_total} = {:.1}%",
-                pct(found_total, planted_total)
-            );
-            say!(
-                "  precision {}/{} = {:.1}% (proposals with a warning or high anomaly that were planted)",
-                e.flagged_planted,
-                e.flagged,
-                pct(e.flagged_planted, e.flagged)
-            );
-            say!(
-                "  clean     {}/{} = {:.1}% of the unplanted physical proposals raise no anomaly at all",
-                e.clean_without_anomaly,
-                e.clean,
-                pct(e.clean_without_anomaly, e.clean)
-            );
         }
     }
     Ok(())

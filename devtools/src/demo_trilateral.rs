@@ -20,9 +20,9 @@ use rust_decimal::prelude::ToPrimitive;
 use sqlx::PgPool;
 use survey_schema::{DecisionRequest, Role, WilayahKode};
 
-use crate::auth::CurrentUser;
-use crate::db;
-use crate::trilateral::register::Register;
+use tinjau_server::auth::CurrentUser;
+use tinjau_server::db;
+use tinjau_server::trilateral::register::Register;
 
 /// SYNTHETIC sub-kegiatan (the nomenclature's shape, not its real codes) by catalogue activity.
 const SUB_KEGIATAN: [(&str, &str, &str, &str); 6] = [
@@ -148,7 +148,7 @@ pub async fn approve(
         };
         let etag = format!("\"{version}\"");
         // A list already sent (Kirim) refuses: it keeps its decisions.
-        if crate::review::decision::decide(
+        if tinjau_server::review::decision::decide(
             pool,
             &camat,
             id,
@@ -383,7 +383,7 @@ pub async fn generate(
                 format!("Kel. {}, Kec. {}", l.kelurahan, l.kecamatan),
                 lat,
                 lon,
-                crate::web::i18n::rupiah(l.pagu),
+                tinjau_server::web::i18n::rupiah(l.pagu),
                 "APBD".to_owned(),
             ])?;
             planted.write_record([
@@ -467,13 +467,13 @@ pub async fn evaluate(
         .iter()
         .filter_map(|(key, (kind, p))| p.map(|p| (p, (kind.as_str(), key.clone()))))
         .collect();
-    let desk = crate::trilateral::desk(
+    let desk = tinjau_server::trilateral::desk(
         pool,
         &CurrentUser::cli(),
-        &crate::trilateral::DeskQuery {
+        &tinjau_server::trilateral::DeskQuery {
             tahun,
             kota: Some(WilayahKode::parse(kota)?),
-            ..crate::trilateral::DeskQuery::default()
+            ..tinjau_server::trilateral::DeskQuery::default()
         },
     )
     .await

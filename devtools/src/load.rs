@@ -109,7 +109,7 @@ pub(crate) fn replace_database(url: &str, database: &str) -> String {
 }
 
 async fn run_on(bench: &IngestBench, url: &str) -> anyhow::Result<()> {
-    let pool = crate::db::migrated_pool(url, 4).await?;
+    let pool = tinjau_server::db::migrated_pool(url, 4).await?;
     let phones = seed(&pool, bench).await?;
     let photos = load_photos(&bench.photo_dir)?;
     let photos = if bench.photo_mb > 0.0 {
@@ -258,7 +258,14 @@ fn start_server(
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
-    let server = tokio::process::Command::new(std::env::current_exe()?)
+    // The product's own binary, built beside this one: the phones load what ships.
+    let tinjau = std::env::current_exe()?.with_file_name("tinjau");
+    anyhow::ensure!(
+        tinjau.is_file(),
+        "{} is missing: build it with `cargo build --release --bins`",
+        tinjau.display()
+    );
+    let server = tokio::process::Command::new(tinjau)
         .args([
             "serve",
             "--port",
@@ -381,9 +388,16 @@ async fn seed(pool: &PgPool, bench: &IngestBench) -> anyhow::Result<Vec<(String,
     let mut phones = Vec::new();
     for (i, proposal) in ids.into_iter().enumerate() {
         let name = format!("bench.surveyor.{i}");
-        let user = crate::db::user::create(pool, &name, "surveyor", Some("31.71.01"), None).await?;
-        let token = crate::auth::new_token();
-        crate::db::user::add_token(pool, user, &crate::auth::token_digest(&token), "bench").await?;
+        let user = tinjau_server::db::user::create(pool, &name, "surveyor", Some("31.71.01"), None)
+            .await?;
+        let token = tinjau_server::auth::new_token();
+        tinjau_server::db::user::add_token(
+            pool,
+            user,
+            &tinjau_server::auth::token_digest(&token),
+            "bench",
+        )
+        .await?;
         phones.push((token, proposal));
     }
     Ok(phones)
@@ -428,9 +442,9 @@ struct Schedule {
 /// What a phone sends for one survey, made in advance.
 struct PreparedSurvey {
     id: Uuid,
-    body: axum::body::Bytes,
+    body: bytes::Bytes,
     /// (sha256, file) of each photo.
-    photos: Vec<(String, axum::body::Bytes)>,
+    photos: Vec<(String, bytes::Bytes)>,
 }
 
 fn prepare_survey(
@@ -441,7 +455,7 @@ fn prepare_survey(
     photos_per_survey: usize,
     photos: &[Vec<u8>],
 ) -> PreparedSurvey {
-    let files: Vec<(String, axum::body::Bytes)> = (0..photos_per_survey)
+    let files: Vec<(String, bytes::Bytes)> = (0..photos_per_survey)
         .map(|k| {
             let file = unique_jpeg(&photos[(n + k) % photos.len()], &format!("{phone}-{n}-{k}"));
             (hex::encode(Sha256::digest(&file)), file.into())
@@ -550,12 +564,7 @@ impl Phone {
         Ok(())
     }
 
-    async fn upload(
-        &mut self,
-        id: Uuid,
-        sha: String,
-        file: axum::body::Bytes,
-    ) -> anyhow::Result<()> {
+    async fn upload(&mut self, id: Uuid, sha: String, file: bytes::Bytes) -> anyhow::Result<()> {
         let url = format!("{}/api/v1/surveys/{id}/photos/{sha}", self.base);
         let size = file.len() as u64;
         loop {
