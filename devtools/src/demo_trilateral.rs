@@ -146,14 +146,13 @@ pub async fn approve(
         let request = DecisionRequest::Approve {
             note: Some("SYNTHETIC demo: disetujui untuk desk trilateral".into()),
         };
-        let etag = format!("\"{version}\"");
         // A list already sent (Kirim) refuses: it keeps its decisions.
         if tinjau_server::review::decision::decide(
             pool,
             &camat,
             id,
             uuid::Uuid::new_v4(),
-            Some(&etag),
+            &tinjau_domain::Seen::version(version),
             &request,
         )
         .await

@@ -9,6 +9,7 @@ pub mod metric;
 pub mod point_file;
 pub mod proposal_rules;
 pub mod survey_rules;
+pub mod text;
 pub mod trilateral;
 pub mod units;
 

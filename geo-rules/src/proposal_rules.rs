@@ -13,6 +13,7 @@ use survey_schema::anomaly::codes;
 use survey_schema::{Anomaly, LocationStatus, Rupiah, Severity, Unit, Wgs84Point, WilayahKode};
 
 use crate::metric::geodesic_m;
+use crate::text::normalise_text;
 use crate::{BoundaryIndex, LocateConfig};
 
 /// An activity type of the catalogue, as the rules need it.
@@ -27,19 +28,6 @@ pub struct Activity {
     /// Plausible volume for one RW, in `unit`.
     pub volume_min: Option<Decimal>,
     pub volume_max: Option<Decimal>,
-}
-
-/// Lower case, letters and digits only, single spaces: `"Pemb. U-Ditch  RT.03"` → `"pemb u ditch rt 03"`.
-pub fn normalise_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
-            out.push(c);
-        } else if !out.ends_with(' ') && !out.is_empty() {
-            out.push(' ');
-        }
-    }
-    out.trim_end().to_owned()
 }
 
 /// The catalogue activity whose keyword appears in `usulan` (whole words); the longest keyword wins,
@@ -573,31 +561,6 @@ pub fn cost_outliers(proposals: &[ProposalFacts], config: &RuleConfig) -> Vec<(i
     out
 }
 
-/// A proposal's text as the duplicate check compares it: normalised, with its numbers apart.
-/// Made once per proposal, not once per pair (a kota's kelurahan hold hundreds of proposals each).
-struct TextKey {
-    text: String,
-    numbers: Vec<String>,
-}
-
-fn text_key(p: &ProposalFacts) -> TextKey {
-    let text = normalise_text(&p.text);
-    let numbers = text
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|t| !t.is_empty())
-        .map(|t| t.trim_start_matches('0').to_owned())
-        .collect();
-    TextKey { text, numbers }
-}
-
-/// Near-identical normalised text. Numbers must agree exactly: "RW 01" and "RW 09" are different
-/// places however alike the rest reads.
-fn similar_text(a: &TextKey, b: &TextKey, threshold: f64) -> bool {
-    !a.text.is_empty()
-        && a.numbers == b.numbers
-        && strsim::sorensen_dice(&a.text, &b.text) >= threshold
-}
-
 fn pins_near(a: &ProposalFacts, b: &ProposalFacts, metres: f64) -> Option<f64> {
     let (pa, pb) = (a.pin?, b.pin?);
     let d = geodesic_m([pa.lon(), pa.lat()], [pb.lon(), pb.lat()]);
@@ -621,7 +584,8 @@ fn same_work_pairs<'a>(
         )
     };
     let mut by_cell: HashMap<(i64, i64), Vec<&ProposalFacts>> = HashMap::new();
-    let mut by_kelurahan: HashMap<&WilayahKode, Vec<(&ProposalFacts, TextKey)>> = HashMap::new();
+    let mut by_kelurahan: HashMap<&WilayahKode, Vec<(&ProposalFacts, crate::text::TextKey)>> =
+        HashMap::new();
     for p in right {
         if let Some(pin) = &p.pin {
             by_cell.entry(key(pin)).or_default().push(p);
@@ -629,7 +593,7 @@ fn same_work_pairs<'a>(
         by_kelurahan
             .entry(&p.kelurahan)
             .or_default()
-            .push((p, text_key(p)));
+            .push((p, crate::text::text_key(&p.text)));
     }
     let mut pairs = Vec::new();
     for a in left {
@@ -650,11 +614,11 @@ fn same_work_pairs<'a>(
                 }
             }
         }
-        let text = text_key(a);
+        let text = crate::text::text_key(&a.text);
         for (b, b_text) in by_kelurahan.get(&a.kelurahan).into_iter().flatten() {
             if b.id != a.id
                 && !seen.contains(&b.id)
-                && similar_text(&text, b_text, config.text_similarity)
+                && crate::text::similar_text(&text, b_text, config.text_similarity)
             {
                 pairs.push((a, *b, None));
             }

@@ -24,7 +24,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::metric::{geodesic_m, point_segment_m};
-use crate::proposal_rules::normalise_text;
+use crate::text::comparable;
 
 /// One approved proposal, as the matching sees it.
 #[derive(Debug, Clone)]
@@ -160,24 +160,6 @@ pub struct ProposalMatch {
 pub struct Matching {
     pub proposals: Vec<ProposalMatch>,
     pub unmatched_renja: Vec<i64>,
-}
-
-/// Text normalised for comparison: lower case, words, numbers without leading zeros (`RW 003` and
-/// `rw 3` agree), `jalan` as `jl` and `gang` as `gg`.
-fn comparable(text: &str) -> String {
-    normalise_text(text)
-        .split(' ')
-        .map(|w| match w {
-            "jalan" | "jln" => "jl",
-            "gang" => "gg",
-            w if w.chars().all(|c| c.is_ascii_digit()) => {
-                let t = w.trim_start_matches('0');
-                if t.is_empty() { "0" } else { t }
-            }
-            w => w,
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// How much each word says about which proposal a text is for: a word most texts share

@@ -12,27 +12,7 @@ use sqlx::{PgConnection, PgPool};
 use crate::db;
 use crate::db::audit::{AuditBatch, AuditHeader, ChainBreak};
 
-/// Who makes a change: a signed-in user or device (with the request's id), or the command line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Actor {
-    pub user_id: Option<i64>,
-    pub name: String,
-    pub role: String,
-    pub request_id: Option<String>,
-}
-
-impl Actor {
-    /// The operator at the command line (an admin by definition: they hold the database URL).
-    pub fn cli() -> Self {
-        let who = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
-        Self {
-            user_id: None,
-            name: format!("cli:{who}"),
-            role: "admin".into(),
-            request_id: None,
-        }
-    }
-}
+pub use tinjau_domain::caller::Actor;
 
 /// One entity changed.
 #[derive(Debug, Clone, Default)]

@@ -174,6 +174,31 @@ pub fn control_character_in_query(query: &str) -> Option<(String, ControlCharact
     })
 }
 
+/// What an `If-Match` says the caller saw (`"3"`, `W/"3"`, or a list `"3", "4"`); `*` names no
+/// version (it would skip the check a change needs).
+pub fn seen_versions(headers: &axum::http::HeaderMap) -> tinjau_domain::Seen {
+    use tinjau_domain::Seen;
+    let Some(raw) = headers
+        .get(axum::http::header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Seen::Unsaid;
+    };
+    let versions: Vec<i32> = raw
+        .split(',')
+        .filter_map(|tag| {
+            let v = tag.trim();
+            let v = v.strip_prefix("W/").unwrap_or(v);
+            v.trim_matches('"').parse().ok()
+        })
+        .collect();
+    if versions.is_empty() {
+        Seen::NoVersion
+    } else {
+        Seen::Versions(versions)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

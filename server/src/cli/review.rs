@@ -194,7 +194,7 @@ pub async fn review(pool: &sqlx::PgPool, cmd: ReviewCommand) -> anyhow::Result<(
                 &me,
                 proposal,
                 id.unwrap_or_else(uuid::Uuid::new_v4),
-                Some(&version.to_string()),
+                &tinjau_domain::Seen::version(version),
                 &request,
             )
             .await

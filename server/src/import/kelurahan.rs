@@ -11,7 +11,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use geo_rules::proposal_rules::normalise_text;
+use geo_rules::text::{from_old_spelling, normalise_name};
 use sqlx::PgPool;
 use survey_schema::{Wgs84Point, WilayahKode};
 
@@ -32,48 +32,6 @@ pub struct KelurahanResolver {
     keys: HashMap<String, Vec<usize>>,
     /// The kelurahan polygons, for a row's map pin as evidence of a name that matches only loosely.
     index: Option<geo_rules::BoundaryIndex>,
-}
-
-/// `"Kel. Kebon  Kelapa"` → `"kebon kelapa"`.
-///
-/// ```
-/// use tinjau_server::import::kelurahan::normalise_name;
-/// assert_eq!(normalise_name("KEL. Kebon  Kelapa"), "kebon kelapa");
-/// assert_eq!(normalise_name("Kecamatan Gambir"), "gambir");
-/// ```
-pub fn normalise_name(name: &str) -> String {
-    let text = normalise_text(name);
-    let mut words: Vec<&str> = text.split(' ').collect();
-    while words.len() > 1
-        && matches!(
-            words[0],
-            "kel" | "kelurahan" | "desa" | "ds" | "kec" | "kecamatan"
-        )
-    {
-        words.remove(0);
-    }
-    words.join(" ")
-}
-
-/// A normalised name in today's spelling, read as if written in the spelling before 1972
-/// (Soewandi): `tjideng` → `cideng`, `djatinegara` → `jatinegara`, `kebajoran` → `kebayoran`.
-///
-/// ```
-/// use tinjau_server::import::kelurahan::from_old_spelling;
-/// assert_eq!(from_old_spelling("tjempaka poetih"), "cempaka putih");
-/// assert_eq!(from_old_spelling("djatinegara"), "jatinegara");
-/// assert_eq!(from_old_spelling("kebajoran lama"), "kebayoran lama");
-/// ```
-pub fn from_old_spelling(name: &str) -> String {
-    // `J` marks a j that came from dj, so the later j→y leaves it alone.
-    name.replace("oe", "u")
-        .replace("tj", "c")
-        .replace("dj", "J")
-        .replace("nj", "ny")
-        .replace("sj", "sy")
-        .replace("ch", "kh")
-        .replace('j', "y")
-        .replace('J', "j")
 }
 
 fn spaceless(name: &str) -> String {

@@ -12,29 +12,6 @@ use super::table::{self, Cell, header_key};
 use super::{ImportCounts, ImportError, InputFile, RowProblem};
 use crate::db;
 
-/// An agency's spelling, normalised so that the ways files write it meet: case, punctuation and
-/// spacing aside, `Sudin` is `Suku Dinas`, `Kota Adm.` is `Kota Administrasi`.
-///
-/// ```
-/// use tinjau_server::import::opd::opd_key;
-/// assert_eq!(opd_key("SUDIN Bina Marga Kota Adm. Jakarta Pusat"),
-///            opd_key("Suku Dinas Bina Marga Kota Administrasi Jakarta Pusat"));
-/// assert_eq!(opd_key("Sudin SDA"), "suku dinas sda");
-/// ```
-pub fn opd_key(name: &str) -> String {
-    geo_rules::proposal_rules::normalise_text(name)
-        .split(' ')
-        .map(|w| match w {
-            "sudin" => "suku dinas",
-            "adm" | "admin" => "administrasi",
-            "kab" => "kabupaten",
-            "prov" => "provinsi",
-            other => other,
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// One agency as the file gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpdEntry {
@@ -147,7 +124,7 @@ pub fn parse(file: &InputFile) -> Result<Vec<OpdEntry>, ImportError> {
                     .collect::<Vec<_>>(),
             );
         for spelling in spellings {
-            let key = opd_key(&spelling);
+            let key = geo_rules::text::agency_key(&spelling);
             if !key.is_empty() && !aliases.iter().any(|(k, _)| *k == key) {
                 aliases.push((key, spelling));
             }

@@ -11,7 +11,8 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use geo_rules::proposal_rules::{normalise_text, recognise_activity};
+use geo_rules::proposal_rules::recognise_activity;
+use geo_rules::text::normalise_text;
 use geo_rules::units::normalize_unit;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;

@@ -11,7 +11,8 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use geo_rules::proposal_rules::{normalise_text, recognise_activity};
+use geo_rules::proposal_rules::recognise_activity;
+use geo_rules::text::normalise_text;
 use geo_rules::units::normalize_unit;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -343,7 +344,7 @@ pub async fn import_file(
 /// The agency by its register kode, or a spelling it is known by (one agency only).
 async fn find_opd(pool: &PgPool, wanted: &str) -> Result<db::opd::OpdRow, ImportError> {
     let all = db::opd::all(pool).await?;
-    let key = super::opd::opd_key(wanted);
+    let key = geo_rules::text::agency_key(wanted);
     let found: Vec<&db::opd::OpdRow> = all
         .iter()
         .filter(|o| o.kode == wanted.trim().to_lowercase() || o.alias_keys.contains(&key))

@@ -248,7 +248,7 @@ pub async fn import_aliases(pool: &PgPool, path: &Path) -> Result<ImportCounts, 
                 .unwrap_or_default()
         };
         let (kode, alias) = (cell(kode_at), cell(alias_at));
-        let key = super::kelurahan::normalise_name(&alias);
+        let key = geo_rules::text::normalise_name(&alias);
         let problem = |column: &str, message: String| RowProblem {
             location: format!("line {line}, column {column}"),
             message,

@@ -13,33 +13,14 @@ use survey_schema::{
 use uuid::Uuid;
 
 use crate::audit::Change;
+use tinjau_domain::Seen;
+
 use crate::auth::CurrentUser;
 use crate::db;
 use crate::db::decision::{AppliedState, DecisionRow, ProposalState};
 use crate::refusal::{Refusal, RefusalKind, WorkflowError, refuse};
 
-/// The longest note kept.
-pub const MAX_NOTE_CHARS: usize = 2000;
-
-/// Refuses text a person could not have meant: control characters (NUL is refused by PostgreSQL
-/// too) other than line breaks and tabs, or more than `max` characters.
-pub fn check_text(field: &str, value: &str, max: usize) -> Result<(), WorkflowError> {
-    if value.chars().count() > max {
-        return Err(unprocessable(
-            "text_too_long",
-            format!("{field} has more than {max} characters."),
-            format!("{field} lebih dari {max} karakter."),
-        ));
-    }
-    if let Err(found) = survey_schema::text::check(value, survey_schema::text::TextKind::Note) {
-        return Err(unprocessable(
-            "invalid_text",
-            format!("{field} {}.", found.en()),
-            format!("{field} {}.", found.id()),
-        ));
-    }
-    Ok(())
-}
+use tinjau_domain::text::{MAX_NOTE_CHARS, check_text};
 
 /// What `decide` did.
 #[derive(Debug, Clone)]
@@ -56,26 +37,13 @@ pub fn etag(version: i32) -> String {
     format!("\"{version}\"")
 }
 
-/// The versions an `If-Match` names (`"3"`, `W/"3"`, or a list `"3", "4"`); empty when it names
-/// none (`*` too: it would skip the check a decision needs).
-pub fn parse_if_match(value: &str) -> Vec<i32> {
-    value
-        .split(',')
-        .filter_map(|tag| {
-            let v = tag.trim();
-            let v = v.strip_prefix("W/").unwrap_or(v);
-            v.trim_matches('"').parse().ok()
-        })
-        .collect()
-}
-
 /// Applies a decision to a proposal.
 pub async fn decide(
     pool: &PgPool,
     user: &CurrentUser,
     proposal_id: i64,
     decision_id: Uuid,
-    if_match: Option<&str>,
+    seen: &Seen,
     request: &DecisionRequest,
 ) -> Result<Decided, WorkflowError> {
     user.require_role(&[Role::Camat, Role::Admin])?;
@@ -130,7 +98,7 @@ pub async fn decide(
     if let Some(k) = db::kirim::standing(&mut tx, &peek.kecamatan_kode, peek.tahun).await? {
         return Err(locked(&k).into());
     }
-    check_version(&mut tx, &peek, if_match).await?;
+    check_version(&mut tx, &peek, seen).await?;
     let item = super::items(&mut tx, &[proposal_id]).await?.pop();
     let suggestion = item.and_then(|i| i.suggestion);
     let outcome = outcome(&peek, request, suggestion.as_ref())?;
@@ -197,38 +165,29 @@ pub async fn decide(
 async fn check_version(
     conn: &mut PgConnection,
     peek: &ProposalState,
-    if_match: Option<&str>,
+    seen: &Seen,
 ) -> Result<(), WorkflowError> {
-    let Some(raw) = if_match else {
+    let Some(seen_version) = seen.first() else {
+        let current = etag(peek.version);
+        let (en, id) = if *seen == Seen::Unsaid {
+            (
+                format!("Send If-Match: {current} (the version you decided on)."),
+                format!("Kirim If-Match: {current} (versi yang Anda putuskan)."),
+            )
+        } else {
+            (
+                format!("If-Match must name the version you decided on, such as {current}."),
+                format!("If-Match harus menyebut versi yang Anda putuskan, misalnya {current}."),
+            )
+        };
         return refuse(
             RefusalKind::PreconditionRequired,
             "if_match_required",
-            format!(
-                "Send If-Match: {} (the version you decided on).",
-                etag(peek.version)
-            ),
-            format!(
-                "Kirim If-Match: {} (versi yang Anda putuskan).",
-                etag(peek.version)
-            ),
+            en,
+            id,
         );
     };
-    let named = parse_if_match(raw);
-    let Some(&seen) = named.first() else {
-        return refuse(
-            RefusalKind::PreconditionRequired,
-            "if_match_required",
-            format!(
-                "If-Match must name the version you decided on, such as {}.",
-                etag(peek.version)
-            ),
-            format!(
-                "If-Match harus menyebut versi yang Anda putuskan, misalnya {}.",
-                etag(peek.version)
-            ),
-        );
-    };
-    if !named.contains(&peek.version) {
+    if !seen.includes(peek.version) {
         let latest = match peek.decision_id {
             Some(id) => db::decision::get(conn, id)
                 .await?
@@ -240,11 +199,11 @@ async fn check_version(
             RefusalKind::PreconditionFailed,
             "stale_version",
             format!(
-                "The proposal changed since you saw it (version {seen}, now {}): look at it again before deciding.",
+                "The proposal changed since you saw it (version {seen_version}, now {}): look at it again before deciding.",
                 peek.version
             ),
             format!(
-                "Usulan telah berubah sejak Anda melihatnya (versi {seen}, kini {}): periksa lagi sebelum memutuskan.",
+                "Usulan telah berubah sejak Anda melihatnya (versi {seen_version}, kini {}): periksa lagi sebelum memutuskan.",
                 peek.version
             ),
         )

@@ -245,7 +245,7 @@ pub async fn reopen(
 ) -> Result<KirimView, WorkflowError> {
     user.require_role(&[Role::Admin])?;
     let reason = reason.trim();
-    super::decision::check_text("reason", reason, super::decision::MAX_NOTE_CHARS)?;
+    tinjau_domain::text::check_text("reason", reason, tinjau_domain::text::MAX_NOTE_CHARS)?;
     if reason.is_empty() {
         return refuse(
             RefusalKind::Unprocessable,

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use survey_schema::{ApiError, Role, WilayahKode};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::CurrentUser;
+use crate::auth::Caller;
 use crate::error::AppError;
 use crate::extract::ApiQuery;
 use crate::import::{ImportError, InputFile, proposals};
@@ -73,7 +73,7 @@ pub struct ImportReport {
 )]
 pub async fn import_proposals(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Caller(user): Caller,
     ApiQuery(params): ApiQuery<ImportParams>,
     body: Body,
 ) -> Result<Json<ImportReport>, AppError> {

@@ -8,7 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use survey_schema::ApiError;
 
-use crate::auth::CurrentUser;
+use crate::auth::Caller;
 use crate::error::AppError;
 use crate::extract::ApiQuery;
 use crate::forms::{self, FormFile};
@@ -39,7 +39,7 @@ use crate::startup::AppState;
 )]
 pub async fn get_form(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Caller(user): Caller,
     Path((raw, file)): Path<(String, String)>,
     ApiQuery(params): ApiQuery<YearParams>,
 ) -> Result<Response, AppError> {

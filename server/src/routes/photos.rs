@@ -10,7 +10,7 @@ use survey_schema::ApiError;
 use survey_schema::survey::MAX_PHOTO_BYTES;
 use uuid::Uuid;
 
-use crate::auth::CurrentUser;
+use crate::auth::{Caller, CurrentUser};
 use crate::error::AppError;
 use crate::ingest::photo::{self as sink, PhotoForm, PhotoReceipt};
 use crate::startup::AppState;
@@ -49,7 +49,7 @@ async fn declared(
 )]
 pub async fn put_photo(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Caller(user): Caller,
     headers: axum::http::HeaderMap,
     Path((raw_id, raw_sha)): Path<(String, String)>,
     body: Body,
@@ -119,7 +119,7 @@ pub async fn photo_response(
 )]
 pub async fn get_photo(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Caller(user): Caller,
     Path((raw_id, raw_sha)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     photo_response(&state, &user, &raw_id, &raw_sha, PhotoForm::Original).await
@@ -140,7 +140,7 @@ pub async fn get_photo(
 )]
 pub async fn get_thumbnail(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Caller(user): Caller,
     Path((raw_id, raw_sha)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     photo_response(&state, &user, &raw_id, &raw_sha, PhotoForm::Thumbnail).await
@@ -266,7 +266,7 @@ pub async fn tus_options() -> Response {
 )]
 pub async fn tus_head(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Caller(user): Caller,
     headers: axum::http::HeaderMap,
     Path((raw_id, raw_sha)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
@@ -314,7 +314,7 @@ pub async fn tus_head(
 )]
 pub async fn tus_patch(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Caller(user): Caller,
     headers: axum::http::HeaderMap,
     Path((raw_id, raw_sha)): Path<(String, String)>,
     body: Body,

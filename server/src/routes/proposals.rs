@@ -14,7 +14,7 @@ use survey_schema::{
 };
 use utoipa::IntoParams;
 
-use crate::auth::CurrentUser;
+use crate::auth::Caller;
 use crate::db;
 use crate::error::AppError;
 use crate::extract::ApiQuery;
@@ -54,7 +54,7 @@ pub struct ListParams {
 )]
 pub async fn list_proposals(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Caller(user): Caller,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<ProposalPage>, AppError> {
     let wilayah = WilayahKode::parse(&params.kecamatan).map_err(|e| {
@@ -121,7 +121,7 @@ pub async fn list_proposals(
 )]
 pub async fn get_proposal(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Caller(user): Caller,
     Path(raw): Path<String>,
 ) -> Result<Json<ProposalView>, AppError> {
     let id: i64 = raw.parse().map_err(|_| {

@@ -15,7 +15,7 @@ use survey_schema::{
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::auth::CurrentUser;
+use crate::auth::Caller;
 use crate::error::AppError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::review::{self, Paging, ReviewFilter};
@@ -135,7 +135,7 @@ fn filter(p: &ReviewParams) -> Result<ReviewFilter, AppError> {
 )]
 pub async fn review_list(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Caller(user): Caller,
     Path(raw): Path<String>,
     ApiQuery(params): ApiQuery<ReviewParams>,
 ) -> Result<Json<ReviewPage>, AppError> {
@@ -177,7 +177,7 @@ pub async fn review_list(
 )]
 pub async fn put_decision(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Caller(user): Caller,
     Path((raw_id, raw_decision)): Path<(String, String)>,
     headers: HeaderMap,
     ApiJson(request): ApiJson<DecisionRequest>,
@@ -196,9 +196,8 @@ pub async fn put_decision(
             ),
         )
     })?;
-    let if_match = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok());
-    let done =
-        review::decision::decide(&state.pool, &user, id, decision, if_match, &request).await?;
+    let seen = crate::extract::seen_versions(&headers);
+    let done = review::decision::decide(&state.pool, &user, id, decision, &seen, &request).await?;
     let status = if done.created {
         StatusCode::CREATED
     } else {
@@ -227,7 +226,7 @@ pub async fn put_decision(
 )]
 pub async fn list_decisions(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Caller(user): Caller,
     Path(raw): Path<String>,
 ) -> Result<Json<Vec<DecisionView>>, AppError> {
     let id = parse_id(&raw)?;
@@ -253,7 +252,7 @@ pub async fn list_decisions(
 )]
 pub async fn proposal_history(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Caller(user): Caller,
     Path(raw): Path<String>,
 ) -> Result<Json<ProposalHistory>, AppError> {
     let id = parse_id(&raw)?;
@@ -287,7 +286,7 @@ pub struct YearParams {
 )]
 pub async fn post_kirim(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Caller(user): Caller,
     Path(raw): Path<String>,
     ApiQuery(params): ApiQuery<YearParams>,
 ) -> Result<(StatusCode, Json<KirimView>), AppError> {
@@ -312,7 +311,7 @@ pub async fn post_kirim(
 )]
 pub async fn get_kirim(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Caller(user): Caller,
     Path(raw): Path<String>,
     ApiQuery(params): ApiQuery<YearParams>,
 ) -> Result<Json<KirimView>, AppError> {
@@ -357,7 +356,7 @@ pub struct ReopenRequest {
 )]
 pub async fn post_reopen(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Caller(user): Caller,
     Path(raw): Path<String>,
     ApiQuery(params): ApiQuery<YearParams>,
     ApiJson(body): ApiJson<ReopenRequest>,

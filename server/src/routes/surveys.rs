@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use survey_schema::{ApiError, SurveyRecord, SurveyView};
 use uuid::Uuid;
 
-use crate::auth::CurrentUser;
+use crate::auth::Caller;
 use crate::error::AppError;
 use crate::extract::ApiJson;
 use crate::ingest;
@@ -47,7 +47,7 @@ fn parse_id(raw: &str) -> Result<Uuid, AppError> {
 )]
 pub async fn put_survey(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Caller(user): Caller,
     Path(raw): Path<String>,
     ApiJson(record): ApiJson<SurveyRecord>,
 ) -> Result<(StatusCode, Json<SurveyView>), AppError> {
@@ -77,7 +77,7 @@ pub async fn put_survey(
 )]
 pub async fn get_survey(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Caller(user): Caller,
     Path(raw): Path<String>,
 ) -> Result<Json<SurveyView>, AppError> {
     let id = parse_id(&raw)?;

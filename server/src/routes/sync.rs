@@ -10,7 +10,7 @@ use survey_schema::survey::{Assignment, AssignmentsPage};
 use survey_schema::{ApiError, RawPoint, Role, WilayahKode};
 use utoipa::IntoParams;
 
-use crate::auth::CurrentUser;
+use crate::auth::Caller;
 use crate::db;
 use crate::error::AppError;
 use crate::extract::ApiQuery;
@@ -42,7 +42,7 @@ pub struct SyncParams {
 )]
 pub async fn assignments(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Caller(user): Caller,
     ApiQuery(params): ApiQuery<SyncParams>,
 ) -> Result<Json<AssignmentsPage>, AppError> {
     user.require_role(&[Role::Surveyor, Role::Camat, Role::Admin])?;

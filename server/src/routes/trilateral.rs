@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use survey_schema::{ApiError, Role, WilayahKode};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::CurrentUser;
+use crate::auth::Caller;
 use crate::error::AppError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::import::{InputFile, renja};
@@ -82,7 +82,7 @@ pub fn desk_query(p: &DeskParams) -> Result<DeskQuery, AppError> {
 )]
 pub async fn get_desk(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Caller(user): Caller,
     ApiQuery(params): ApiQuery<DeskParams>,
 ) -> Result<Json<Desk>, AppError> {
     let query = desk_query(&params)?;
@@ -105,7 +105,7 @@ pub async fn get_desk(
 )]
 pub async fn export(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Caller(user): Caller,
     Path(format): Path<String>,
     ApiQuery(params): ApiQuery<DeskParams>,
 ) -> Result<Response, AppError> {
@@ -179,14 +179,14 @@ fn proposal_id(raw: &str) -> Result<i64, AppError> {
 )]
 pub async fn put_outcome(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Caller(user): Caller,
     Path(raw_id): Path<String>,
     headers: HeaderMap,
     ApiJson(request): ApiJson<OutcomeRequest>,
 ) -> Result<Response, AppError> {
     let id = proposal_id(&raw_id)?;
-    let if_match = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok());
-    let done = trilateral::record::outcome(&state.pool, &user, id, if_match, &request).await?;
+    let seen = crate::extract::seen_versions(&headers);
+    let done = trilateral::record::outcome(&state.pool, &user, id, &seen, &request).await?;
     Ok(written(&done))
 }
 
@@ -210,7 +210,7 @@ pub async fn put_outcome(
 )]
 pub async fn put_match(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Caller(user): Caller,
     Path(raw_id): Path<String>,
     ApiJson(request): ApiJson<MatchRequest>,
 ) -> Result<Response, AppError> {
@@ -266,7 +266,7 @@ pub struct RenjaImportReport {
 )]
 pub async fn import_renja(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Caller(user): Caller,
     ApiQuery(params): ApiQuery<RenjaImportParams>,
     body: Body,
 ) -> Result<Json<RenjaImportReport>, AppError> {

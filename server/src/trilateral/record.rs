@@ -13,7 +13,9 @@ use super::register::Register;
 use crate::auth::CurrentUser;
 use crate::db;
 use crate::refusal::{Refusal, RefusalKind, WorkflowError, refuse};
-use crate::review::decision::{check_text, parse_if_match};
+use tinjau_domain::Seen;
+
+use tinjau_domain::text::{MAX_NOTE_CHARS, check_text};
 
 /// The words these desks use for what happens to a proposal.
 pub const OUTCOMES: [(&str, &str, &str); 5] = [
@@ -151,7 +153,7 @@ async fn check(
         ));
     }
     if let Some(note) = &r.note {
-        check_text("note", note, crate::review::decision::MAX_NOTE_CHARS)?;
+        check_text("note", note, MAX_NOTE_CHARS)?;
     }
     let changes = r.outcome == "diterima_dengan_perubahan";
     match (changes, r.agreed_volume, r.agreed_pagu) {
@@ -278,13 +280,13 @@ fn same_as(stored: &db::trilateral::OutcomeRow, r: &OutcomeRequest) -> bool {
         && stored.note.as_deref() == r.note.as_deref().map(str::trim).filter(|n| !n.is_empty())
 }
 
-/// Records the desk's outcome for an approved proposal. `if_match` must carry the outcome's
-/// version as seen (`"0"` when there was none).
+/// Records the desk's outcome for an approved proposal. `seen` must carry the outcome's version
+/// as seen (0 when there was none).
 pub async fn outcome(
     pool: &PgPool,
     user: &CurrentUser,
     proposal_id: i64,
-    if_match: Option<&str>,
+    seen: &Seen,
     request: &OutcomeRequest,
 ) -> Result<Recorded, WorkflowError> {
     let mut tx = pool.begin().await?;
@@ -299,15 +301,15 @@ pub async fn outcome(
         });
     }
     let current = stored.as_ref().map_or(0, |s| s.version);
-    let Some(seen) = if_match else {
+    if *seen == Seen::Unsaid {
         return refuse(
             RefusalKind::PreconditionRequired,
             "if_match_required",
             format!("Send If-Match with the outcome's version as seen (\"{current}\")."),
             format!("Kirim If-Match berisi versi hasil desk yang dilihat (\"{current}\")."),
         );
-    };
-    if !parse_if_match(seen).contains(&current) {
+    }
+    if !seen.includes(current) {
         let by = stored
             .as_ref()
             .map(|s| format!("{} ({})", s.decided_by_name, s.outcome))
@@ -386,7 +388,7 @@ pub async fn set_match(
             "Penetapan padanan memerlukan catatan alasannya.",
         ));
     }
-    check_text("note", note, crate::review::decision::MAX_NOTE_CHARS)?;
+    check_text("note", note, MAX_NOTE_CHARS)?;
     let mut tx = pool.begin().await?;
     let t = target(pool, &mut tx, user, proposal_id).await?;
     if let Some(line) = request.renja_item_id {

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use crate::db::opd::OpdRow;
-use crate::import::opd::opd_key;
+use geo_rules::text::agency_key;
 
 /// The agencies and their spellings.
 #[derive(Debug, Default)]
@@ -17,7 +17,12 @@ impl Register {
     pub fn new(rows: Vec<OpdRow>) -> Self {
         let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, row) in rows.iter().enumerate() {
-            for key in row.alias_keys.iter().cloned().chain([opd_key(&row.kode)]) {
+            for key in row
+                .alias_keys
+                .iter()
+                .cloned()
+                .chain([agency_key(&row.kode)])
+            {
                 let entry = by_key.entry(key).or_default();
                 if !entry.contains(&i) {
                     entry.push(i);
@@ -49,7 +54,7 @@ impl Register {
         };
         let serving: Vec<usize> = self
             .by_key
-            .get(&opd_key(skpd))
+            .get(&agency_key(skpd))
             .map(|found| {
                 found
                     .iter()
@@ -100,7 +105,7 @@ mod tests {
             nama: kode.into(),
             singkatan: None,
             kota_kode: kota.map(Into::into),
-            alias_keys: aliases.iter().map(|a| opd_key(a)).collect(),
+            alias_keys: aliases.iter().map(|a| agency_key(a)).collect(),
         }
     }
 

@@ -631,13 +631,11 @@ pub async fn record_outcome(
     let lang = ctx.lang;
     super::pages::check_csrf(lang, &session, &form.csrf)?;
     let id = super::pages::parse_id(lang, &raw)?;
-    let if_match = format!("\"{}\"", form.version);
+    let seen = tinjau_domain::Seen::version(form.version);
     let recorded = match outcome_request(&form) {
-        Ok(request) => {
-            trilateral::record::outcome(&state.pool, &session.user, id, Some(&if_match), &request)
-                .await
-                .map(|_| ())
-        }
+        Ok(request) => trilateral::record::outcome(&state.pool, &session.user, id, &seen, &request)
+            .await
+            .map(|_| ()),
         Err(r) => Err(r.into()),
     };
     back_to_desk(&state, &ctx, &session, id, Typed::Outcome(&form), recorded).await

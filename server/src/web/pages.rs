@@ -864,13 +864,12 @@ pub async fn decide(
         },
         _ => return Err(bad("Choose an action.", "Pilih tindakan.")),
     };
-    let if_match = format!("\"{}\"", form.version);
     match review::decision::decide(
         &state.pool,
         &session.user,
         id,
         form.decision_id,
-        Some(&if_match),
+        &tinjau_domain::Seen::version(form.version),
         &request,
     )
     .await

@@ -1,0 +1,31 @@
+//! Free text a person writes into a decision, a reason or a desk note: refused when it could not
+//! have been meant.
+
+use survey_schema::text::{TextKind, check};
+
+use crate::refusal::{Refusal, RefusalKind};
+
+/// The longest note kept.
+pub const MAX_NOTE_CHARS: usize = 2000;
+
+/// Refuses text a person could not have meant: control characters (NUL is refused by PostgreSQL
+/// too) other than line breaks and tabs, or more than `max` characters.
+pub fn check_text(field: &str, value: &str, max: usize) -> Result<(), Refusal> {
+    if value.chars().count() > max {
+        return Err(Refusal::new(
+            RefusalKind::Unprocessable,
+            "text_too_long",
+            format!("{field} has more than {max} characters."),
+            format!("{field} lebih dari {max} karakter."),
+        ));
+    }
+    if let Err(found) = check(value, TextKind::Note) {
+        return Err(Refusal::new(
+            RefusalKind::Unprocessable,
+            "invalid_text",
+            format!("{field} {}.", found.en()),
+            format!("{field} {}.", found.id()),
+        ));
+    }
+    Ok(())
+}
