@@ -119,28 +119,4 @@ pub fn default_storage_dir() -> PathBuf {
         )
 }
 
-/// Hides the password of a database URL, for logs and messages.
-///
-/// ```
-/// use tinjau_server::config::redact_url;
-/// assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
-/// assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
-/// ```
-pub fn redact_url(url: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
-        return url.to_owned();
-    };
-    let rest = &url[scheme_end..];
-    let Some(at) = rest.find('@') else {
-        return url.to_owned();
-    };
-    match rest[..at].find(':') {
-        Some(colon) => format!(
-            "{}{}:***{}",
-            &url[..scheme_end],
-            &rest[..colon],
-            &rest[at..]
-        ),
-        None => url.to_owned(),
-    }
-}
+pub use tinjau_db::redact_url;

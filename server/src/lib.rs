@@ -9,7 +9,6 @@ pub mod auth;
 pub mod chunk_writer;
 pub mod cli;
 pub mod config;
-pub mod db;
 pub mod error;
 pub mod extract;
 pub mod forms;
@@ -31,5 +30,6 @@ pub mod web;
 pub use error::AppError;
 pub use startup::{AppState, Application};
 
-/// The migrations in `migrations/`, embedded in the binary.
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+/// The database layer, for the modules that have not moved to the workflows yet.
+pub use tinjau_db as db;
+pub use tinjau_db::MIGRATOR;

@@ -11,17 +11,7 @@ use sqlx::PgPool;
 use super::table::{self, Cell, header_key};
 use super::{ImportCounts, ImportError, InputFile, RowProblem};
 use crate::db;
-
-/// One agency as the file gives it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OpdEntry {
-    pub kode: String,
-    pub nama: String,
-    pub singkatan: Option<String>,
-    pub kota: Option<String>,
-    /// Every spelling (name, short name, aliases) as `(key, as written)`, without repeats.
-    pub aliases: Vec<(String, String)>,
-}
+use crate::db::opd::OpdEntry;
 
 /// Reads the register file: every bad row by line and column.
 pub fn parse(file: &InputFile) -> Result<Vec<OpdEntry>, ImportError> {

@@ -25,6 +25,7 @@ use super::kelurahan::KelurahanResolver;
 use super::table::{self, Cell, Table, header_key, parse_pin, rejected_csv, text};
 use super::{ImportCounts, ImportError, InputFile, RowProblem};
 use crate::db;
+use crate::db::renja::RenjaLine;
 
 /// How to import.
 #[derive(Debug, Clone, Default)]
@@ -237,8 +238,8 @@ pub async fn import_file(
                 .cloned()
                 .unwrap_or(Cell::Empty)
         };
-        let row = match parse_row(&get, &opd.kode, options.tahun, &resolver) {
-            Ok(row) => row,
+        let (row, notes) = match parse_row(&get, &opd.kode, options.tahun, &resolver) {
+            Ok(parsed) => parsed,
             Err(problems) => {
                 for (column, message) in &problems {
                     summary.rejected.push(RowProblem {
@@ -265,7 +266,7 @@ pub async fn import_file(
             rejected_rows.push((*row_number, cells, message));
             continue;
         }
-        for note in &row.notes {
+        for note in &notes {
             summary
                 .fuzzy_matches
                 .push(format!("row {row_number}: {note}"));
@@ -279,7 +280,12 @@ pub async fn import_file(
             row.indikator.as_deref().unwrap_or_default()
         );
         let activity = recognise_activity(&words, &catalogue).map(|a| a.code.clone());
-        batch.push(row, activity, *row_number);
+        let unit = row
+            .satuan_raw
+            .as_deref()
+            .and_then(normalize_unit)
+            .map(|u| u.as_str().to_owned());
+        batch.push(row, unit, activity, *row_number);
     }
 
     if !summary.rejected.is_empty() && !options.skip_invalid {
@@ -391,30 +397,6 @@ fn map_columns(file: &str, table: &Table) -> Result<HashMap<Field, usize>, Impor
             table.headers.join(", ")
         )))
     }
-}
-
-/// A row that passed every check.
-#[derive(Debug)]
-pub struct RenjaRow {
-    pub natural_key: String,
-    pub kode_program: Option<String>,
-    pub nama_program: Option<String>,
-    pub kode_kegiatan: Option<String>,
-    pub nama_kegiatan: Option<String>,
-    pub kode_sub: String,
-    pub nama_sub: String,
-    pub uraian: Option<String>,
-    pub indikator: Option<String>,
-    pub target: Option<Decimal>,
-    pub satuan_raw: Option<String>,
-    pub lokasi: Option<String>,
-    pub kelurahan: Option<String>,
-    pub kecamatan: Option<String>,
-    /// WKT (`POINT(lon lat)` or `LINESTRING(...)`).
-    pub geometry: Option<String>,
-    pub pagu: i64,
-    pub sumber_dana: Option<String>,
-    notes: Vec<String>,
 }
 
 type Problems = Vec<(&'static str, String)>;
@@ -576,7 +558,7 @@ fn parse_row(
     opd_kode: &str,
     tahun: i32,
     resolver: &KelurahanResolver,
-) -> Result<RenjaRow, Problems> {
+) -> Result<(RenjaLine, Vec<String>), Problems> {
     let mut problems: Problems = Vec::new();
     let kode_sub = if let Some(raw) = text(&get(Field::KodeSub)) {
         parse_code(&raw)
@@ -693,26 +675,28 @@ fn parse_row(
         indikator.as_deref().map(normalise_text).unwrap_or_default(),
     ]
     .join("|");
-    Ok(RenjaRow {
-        natural_key: hex::encode(Sha256::digest(identity.as_bytes())),
-        kode_program,
-        nama_program: text(&get(Field::NamaProgram)),
-        kode_kegiatan,
-        nama_kegiatan: text(&get(Field::NamaKegiatan)),
-        kode_sub,
-        nama_sub,
-        uraian,
-        indikator,
-        target: target.map(|t| t.normalize()),
-        satuan_raw,
-        lokasi,
-        kelurahan,
-        kecamatan,
-        geometry,
-        pagu,
-        sumber_dana: text(&get(Field::SumberDana)),
+    Ok((
+        RenjaLine {
+            natural_key: hex::encode(Sha256::digest(identity.as_bytes())),
+            kode_program,
+            nama_program: text(&get(Field::NamaProgram)),
+            kode_kegiatan,
+            nama_kegiatan: text(&get(Field::NamaKegiatan)),
+            kode_sub,
+            nama_sub,
+            uraian,
+            indikator,
+            target: target.map(|t| t.normalize()),
+            satuan_raw,
+            lokasi,
+            kelurahan,
+            kecamatan,
+            geometry,
+            pagu,
+            sumber_dana: text(&get(Field::SumberDana)),
+        },
         notes,
-    })
+    ))
 }
 
 #[cfg(test)]

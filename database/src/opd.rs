@@ -3,7 +3,16 @@
 
 use sqlx::{PgConnection, PgPool};
 
-use crate::import::opd::OpdEntry;
+/// One agency to write, as the register file gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpdEntry {
+    pub kode: String,
+    pub nama: String,
+    pub singkatan: Option<String>,
+    pub kota: Option<String>,
+    /// Every spelling (name, short name, aliases) as `(key, as written)`, without repeats.
+    pub aliases: Vec<(String, String)>,
+}
 
 /// What an upsert did to an agency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,4 +1,6 @@
-//! All SQL lives here, one module per table group, with bound parameters only.
+//! All of Tinjau's SQL, one module per table group, with bound parameters only (`query!`, checked
+//! against the committed `.sqlx/` metadata), with the row and input types each module reads and
+//! writes. Nothing above this crate writes SQL; nothing here decides anything.
 
 pub mod activity;
 pub mod anomaly;
@@ -54,7 +56,7 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> 
         .with_context(|| {
             format!(
                 "cannot connect to the database at {} as role {APP_ROLE} (run `tinjau migrate` first?)",
-                crate::config::redact_url(url)
+                redact_url(url)
             )
         })
 }
@@ -63,13 +65,10 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> 
 /// application's own role may not change the schema.
 pub async fn migrate(url: &str) -> anyhow::Result<()> {
     use sqlx::Connection;
-    let mut conn = sqlx::PgConnection::connect(url).await.with_context(|| {
-        format!(
-            "cannot connect to the database at {}",
-            crate::config::redact_url(url)
-        )
-    })?;
-    crate::MIGRATOR
+    let mut conn = sqlx::PgConnection::connect(url)
+        .await
+        .with_context(|| format!("cannot connect to the database at {}", redact_url(url)))?;
+    MIGRATOR
         .run(&mut conn)
         .await
         .context("running database migrations")?;
@@ -91,4 +90,33 @@ pub async fn server_versions(pool: &PgPool) -> Result<(String, String), sqlx::Er
     .fetch_one(pool)
     .await?;
     Ok((row.postgres, row.postgis))
+}
+
+/// The migrations in `migrations/`, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// Hides the password of a database URL, for logs and messages.
+///
+/// ```
+/// use tinjau_db::redact_url;
+/// assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+/// assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
+/// ```
+pub fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end..];
+    let Some(at) = rest.find('@') else {
+        return url.to_owned();
+    };
+    match rest[..at].find(':') {
+        Some(colon) => format!(
+            "{}{}:***{}",
+            &url[..scheme_end],
+            &rest[..colon],
+            &rest[at..]
+        ),
+        None => url.to_owned(),
+    }
 }

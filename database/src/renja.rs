@@ -3,7 +3,28 @@
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
 
-use crate::import::renja::RenjaRow;
+/// A Renja line to write, as the import checked it.
+#[derive(Debug)]
+pub struct RenjaLine {
+    pub natural_key: String,
+    pub kode_program: Option<String>,
+    pub nama_program: Option<String>,
+    pub kode_kegiatan: Option<String>,
+    pub nama_kegiatan: Option<String>,
+    pub kode_sub: String,
+    pub nama_sub: String,
+    pub uraian: Option<String>,
+    pub indikator: Option<String>,
+    pub target: Option<Decimal>,
+    pub satuan_raw: Option<String>,
+    pub lokasi: Option<String>,
+    pub kelurahan: Option<String>,
+    pub kecamatan: Option<String>,
+    /// WKT (`POINT(lon lat)` or `LINESTRING(...)`).
+    pub geometry: Option<String>,
+    pub pagu: i64,
+    pub sumber_dana: Option<String>,
+}
 
 /// Rows to write, column by column (one `unnest` statement).
 #[derive(Debug, Default)]
@@ -39,7 +60,14 @@ impl RenjaBatch {
         self.natural_keys.is_empty()
     }
 
-    pub fn push(&mut self, row: RenjaRow, activity: Option<String>, source_row: usize) {
+    /// Adds a line, with its unit normalised and its catalogue activity.
+    pub fn push(
+        &mut self,
+        row: RenjaLine,
+        unit: Option<String>,
+        activity: Option<String>,
+        source_row: usize,
+    ) {
         self.natural_keys.push(row.natural_key);
         self.kode_program.push(row.kode_program);
         self.nama_program.push(row.nama_program);
@@ -50,12 +78,7 @@ impl RenjaBatch {
         self.uraian.push(row.uraian);
         self.indikator.push(row.indikator);
         self.target.push(row.target);
-        self.unit.push(
-            row.satuan_raw
-                .as_deref()
-                .and_then(geo_rules::units::normalize_unit)
-                .map(|u| u.as_str().to_owned()),
-        );
+        self.unit.push(unit);
         self.satuan_raw.push(row.satuan_raw);
         self.lokasi.push(row.lokasi);
         self.kelurahan.push(row.kelurahan);

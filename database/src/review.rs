@@ -180,9 +180,9 @@ pub async fn anomalies(
     conn: &mut PgConnection,
     proposal_ids: &[i64],
     survey_ids: &[Uuid],
-) -> Result<Vec<crate::db::anomaly::AnomalyRow>, sqlx::Error> {
+) -> Result<Vec<crate::anomaly::AnomalyRow>, sqlx::Error> {
     sqlx::query_as!(
-        crate::db::anomaly::AnomalyRow,
+        crate::anomaly::AnomalyRow,
         "SELECT proposal_id, code, severity, message_id, message_en, details
            FROM anomaly
           WHERE proposal_id = ANY($1) AND (survey_id IS NULL OR survey_id = ANY($2))
