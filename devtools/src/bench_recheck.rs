@@ -9,7 +9,7 @@ use anyhow::Context;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use tinjau_server::analysis::SurveyRecheck;
+use tinjau_workflows::analysis::SurveyRecheck;
 
 #[derive(Debug, Clone)]
 pub struct RecheckBench {
@@ -27,7 +27,7 @@ pub struct RecheckBench {
 pub async fn recheck(bench: &RecheckBench) -> anyhow::Result<()> {
     crate::bench_review::with_scratch(&bench.database_url, "recheck", bench.keep, |url| async move {
         let pool = seed(&url, bench.surveys).await?;
-        let index = tinjau_server::locator::load(&pool).await?;
+        let index = tinjau_workflows::locator::load(&pool).await?;
         let ids: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM survey ORDER BY id")
             .fetch_all(&pool)
             .await?;
@@ -35,7 +35,7 @@ pub async fn recheck(bench: &RecheckBench) -> anyhow::Result<()> {
         let rate = |secs: f64| n as f64 / secs;
 
         let started = Instant::now();
-        let first = tinjau_server::survey_checks::recheck(&pool, &index, &ids).await?;
+        let first = tinjau_workflows::survey_checks::recheck(&pool, &index, &ids).await?;
         let first_s = started.elapsed().as_secs_f64();
         println!(
             "set re-check, every finding written:   {n} surveys in {first_s:.2} s ({:.0} surveys/s), {} changed",
@@ -43,7 +43,7 @@ pub async fn recheck(bench: &RecheckBench) -> anyhow::Result<()> {
             first.changed
         );
         let started = Instant::now();
-        let again = tinjau_server::survey_checks::recheck(&pool, &index, &ids).await?;
+        let again = tinjau_workflows::survey_checks::recheck(&pool, &index, &ids).await?;
         let again_s = started.elapsed().as_secs_f64();
         println!(
             "set re-check, nothing changed:         {n} surveys in {again_s:.2} s ({:.0} surveys/s), {} changed",
@@ -53,7 +53,7 @@ pub async fn recheck(bench: &RecheckBench) -> anyhow::Result<()> {
         // What `tinjau import boundaries` runs after a kelurahan import: every proposal check and
         // every survey re-checked, on the polygons as imported.
         let started = Instant::now();
-        let all = tinjau_server::analysis::recompute(&pool, &index, SurveyRecheck::All).await?;
+        let all = tinjau_workflows::analysis::recompute(&pool, &index, SurveyRecheck::All).await?;
         let all_s = started.elapsed().as_secs_f64();
         println!(
             "after a boundary import (the whole analysis: {} proposals, {} surveys): {all_s:.2} s",
@@ -63,7 +63,7 @@ pub async fn recheck(bench: &RecheckBench) -> anyhow::Result<()> {
         if !sample.is_empty() {
             let started = Instant::now();
             for id in &sample {
-                tinjau_server::survey_checks::run_if_complete(&pool, &index, *id).await?;
+                tinjau_workflows::survey_checks::run_if_complete(&pool, &index, *id).await?;
             }
             let each_s = started.elapsed().as_secs_f64();
             let per_survey = each_s / sample.len() as f64;
@@ -87,16 +87,16 @@ pub async fn recheck(bench: &RecheckBench) -> anyhow::Result<()> {
 /// read photo records (EXIF position beside the fix, a perceptual hash; one survey in a hundred
 /// reuses another's photo), by 50 surveyors 20 minutes apart.
 async fn seed(url: &str, surveys: i64) -> anyhow::Result<PgPool> {
-    let pool = tinjau_server::db::migrated_pool(url, 8).await?;
+    let pool = tinjau_db::migrated_pool(url, 8).await?;
     let started = Instant::now();
-    tinjau_server::import::wilayah::import(
+    tinjau_workflows::import::wilayah::import(
         &pool,
         std::path::Path::new("data/wilayah/wilayah.csv"),
         false,
     )
     .await
     .context("importing data/wilayah/wilayah.csv (run from the checkout)")?;
-    tinjau_server::import::boundaries::import(
+    tinjau_workflows::import::boundaries::import(
         &pool,
         std::path::Path::new("data/boundaries/dki_kelurahan.geojson"),
         survey_schema::WilayahLevel::Kelurahan,
@@ -105,7 +105,7 @@ async fn seed(url: &str, surveys: i64) -> anyhow::Result<PgPool> {
     .await
     .context("importing data/boundaries/dki_kelurahan.geojson")?;
     for n in 1..=50 {
-        tinjau_server::db::user::create(
+        tinjau_db::user::create(
             &pool,
             &format!("surveyor.bench.{n}"),
             "surveyor",

@@ -71,9 +71,9 @@ where
 /// kecamatan of Jakarta Pusat with `anomalies` anomalies each; half of them surveyed (two photos
 /// received), two of their anomalies then from the survey's checks; a third decided.
 async fn seed(url: &str, per_kecamatan: i64, anomalies: i64) -> anyhow::Result<PgPool> {
-    let pool = tinjau_server::db::migrated_pool(url, 8).await?;
+    let pool = tinjau_db::migrated_pool(url, 8).await?;
     let wilayah = std::path::Path::new("data/wilayah/wilayah.csv");
-    tinjau_server::import::wilayah::import(&pool, wilayah, false)
+    tinjau_workflows::import::wilayah::import(&pool, wilayah, false)
         .await
         .context("importing data/wilayah/wilayah.csv (run from the checkout)")?;
     let started = Instant::now();
@@ -228,9 +228,9 @@ pub async fn review(bench: &ReviewBench) -> anyhow::Result<()> {
     let bench = bench.clone();
     with_scratch(&bench.database_url.clone(), "review", bench.keep, move |url| async move {
         let pool = seed(&url, bench.proposals, bench.anomalies).await?;
-        let camat = tinjau_server::db::user::create(&pool, "bench.camat", "camat", Some("31.71.01"), None).await?;
-        let token = tinjau_server::auth::new_token();
-        tinjau_server::db::user::add_token(&pool, camat, &tinjau_server::auth::token_digest(&token), "bench").await?;
+        let camat = tinjau_db::user::create(&pool, "bench.camat", "camat", Some("31.71.01"), None).await?;
+        let token = tinjau_domain::caller::new_token();
+        tinjau_db::user::add_token(&pool, camat, &tinjau_domain::caller::token_digest(&token), "bench").await?;
 
         let storage = std::env::temp_dir().join(format!("tinjau-bench-review-{}", std::process::id()));
         let mut settings = tinjau_server::config::Settings::with_database_url(&url);
@@ -310,13 +310,13 @@ pub async fn export(bench: &ExportBench) -> anyhow::Result<()> {
         let dir = std::env::temp_dir();
         for rows in &bench.rows {
             let started = Instant::now();
-            let title = tinjau_server::forms::xlsx::Title {
+            let title = tinjau_workflows::forms::xlsx::Title {
                 kecamatan_nama: "Jakarta Pusat (benchmark)".into(),
                 kota_nama: "Kota Administrasi Jakarta Pusat".into(),
                 tahun: 2026,
                 status: "RANCANGAN — benchmark (SYNTHETIC)".into(),
             };
-            let mut writer = tinjau_server::forms::xlsx::Form3Writer::new(&title)?;
+            let mut writer = tinjau_workflows::forms::xlsx::Form3Writer::new(&title)?;
             let mut stream = sqlx::query_as::<_, (String, String, String, rust_decimal::Decimal, String, i64, String, String)>(
                 "SELECT p.permasalahan, p.program, p.usulan, p.volume, p.satuan_raw, p.anggaran, p.skpd_tujuan, w.nama
                    FROM proposal p JOIN wilayah w ON w.kode = p.kelurahan_kode
@@ -333,7 +333,7 @@ pub async fn export(bench: &ExportBench) -> anyhow::Result<()> {
                     no = 0;
                 }
                 no += 1;
-                writer.push(&tinjau_server::forms::Form3Row {
+                writer.push(&tinjau_workflows::forms::Form3Row {
                     no,
                     permasalahan,
                     program,

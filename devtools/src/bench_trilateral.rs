@@ -27,15 +27,15 @@ pub struct TrilateralBench {
 /// lines spread over the kelurahan of kota 31.71–31.75; about a third of the lines are written
 /// for a proposal (the same words, in one of the proposal's kelurahan), the rest stand alone.
 async fn seed(url: &str, proposals: i64, renja: i64) -> anyhow::Result<PgPool> {
-    let pool = tinjau_server::db::migrated_pool(url, 8).await?;
-    tinjau_server::import::wilayah::import(
+    let pool = tinjau_db::migrated_pool(url, 8).await?;
+    tinjau_workflows::import::wilayah::import(
         &pool,
         std::path::Path::new("data/wilayah/wilayah.csv"),
         false,
     )
     .await
     .context("importing data/wilayah/wilayah.csv (run from the checkout)")?;
-    tinjau_server::import::opd::import(&pool, std::path::Path::new("data/opd/dki_opd.csv"))
+    tinjau_workflows::import::opd::import(&pool, std::path::Path::new("data/opd/dki_opd.csv"))
         .await
         .context("importing data/opd/dki_opd.csv")?;
     sqlx::query(
@@ -103,25 +103,25 @@ pub async fn run(bench: &TrilateralBench) -> anyhow::Result<()> {
         .await?;
         println!(
             "trilateral bench (SYNTHETIC): {proposals} approved proposals, {lines} Renja lines of {} agencies over DKI Jakarta; seeded in {:.1} s",
-            tinjau_server::db::opd::all(&pool).await?.len(),
+            tinjau_db::opd::all(&pool).await?.len(),
             started.elapsed().as_secs_f64()
         );
         let user = tinjau_server::auth::CurrentUser::cli();
-        let query = tinjau_server::trilateral::DeskQuery {
+        let query = tinjau_workflows::trilateral::DeskQuery {
             tahun: 2026,
-            ..tinjau_server::trilateral::DeskQuery::default()
+            ..tinjau_workflows::trilateral::DeskQuery::default()
         };
         let (mut load, mut matching, mut whole) = (Vec::new(), Vec::new(), Vec::new());
         let mut summary = String::new();
         for _ in 0..b.runs.max(1) {
             let t = Instant::now();
-            let loaded = tinjau_server::trilateral::load(&pool, 2026, "").await?;
+            let loaded = tinjau_workflows::trilateral::load(&pool, 2026, "").await?;
             load.push(t.elapsed());
             let t = Instant::now();
-            let m = tinjau_server::trilateral::match_loaded(&loaded);
+            let m = tinjau_workflows::trilateral::match_loaded(&loaded);
             matching.push(t.elapsed());
             let t = Instant::now();
-            let desk = tinjau_server::trilateral::desk(&pool, &user, &query).await?;
+            let desk = tinjau_workflows::trilateral::desk(&pool, &user, &query).await?;
             whole.push(t.elapsed());
             summary = format!(
                 "{} rows: {} covered, {} partial, {} not planned; {} Renja lines unmatched ({} matched in memory)",

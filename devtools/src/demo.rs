@@ -19,7 +19,7 @@ use rand::{Rng, SeedableRng};
 use sqlx::PgPool;
 use survey_schema::{Wgs84Point, WilayahKode};
 
-use tinjau_server::db;
+use tinjau_db as db;
 
 /// A kind of planted anomaly and the anomaly code that should find it.
 pub const PLANTED: [(&str, &str); 6] = [

@@ -20,9 +20,9 @@ use rust_decimal::prelude::ToPrimitive;
 use sqlx::PgPool;
 use survey_schema::{DecisionRequest, Role, WilayahKode};
 
+use tinjau_db as db;
 use tinjau_server::auth::CurrentUser;
-use tinjau_server::db;
-use tinjau_server::trilateral::register::Register;
+use tinjau_workflows::trilateral::register::Register;
 
 /// SYNTHETIC sub-kegiatan (the nomenclature's shape, not its real codes) by catalogue activity.
 const SUB_KEGIATAN: [(&str, &str, &str, &str); 6] = [
@@ -147,7 +147,7 @@ pub async fn approve(
             note: Some("SYNTHETIC demo: disetujui untuk desk trilateral".into()),
         };
         // A list already sent (Kirim) refuses: it keeps its decisions.
-        if tinjau_server::review::decision::decide(
+        if tinjau_workflows::review::decision::decide(
             pool,
             &camat,
             id,
@@ -466,13 +466,13 @@ pub async fn evaluate(
         .iter()
         .filter_map(|(key, (kind, p))| p.map(|p| (p, (kind.as_str(), key.clone()))))
         .collect();
-    let desk = tinjau_server::trilateral::desk(
+    let desk = tinjau_workflows::trilateral::desk(
         pool,
         &CurrentUser::cli(),
-        &tinjau_server::trilateral::DeskQuery {
+        &tinjau_workflows::trilateral::DeskQuery {
             tahun,
             kota: Some(WilayahKode::parse(kota)?),
-            ..tinjau_server::trilateral::DeskQuery::default()
+            ..tinjau_workflows::trilateral::DeskQuery::default()
         },
     )
     .await

@@ -109,7 +109,7 @@ pub(crate) fn replace_database(url: &str, database: &str) -> String {
 }
 
 async fn run_on(bench: &IngestBench, url: &str) -> anyhow::Result<()> {
-    let pool = tinjau_server::db::migrated_pool(url, 4).await?;
+    let pool = tinjau_db::migrated_pool(url, 4).await?;
     let phones = seed(&pool, bench).await?;
     let photos = load_photos(&bench.photo_dir)?;
     let photos = if bench.photo_mb > 0.0 {
@@ -388,13 +388,12 @@ async fn seed(pool: &PgPool, bench: &IngestBench) -> anyhow::Result<Vec<(String,
     let mut phones = Vec::new();
     for (i, proposal) in ids.into_iter().enumerate() {
         let name = format!("bench.surveyor.{i}");
-        let user = tinjau_server::db::user::create(pool, &name, "surveyor", Some("31.71.01"), None)
-            .await?;
-        let token = tinjau_server::auth::new_token();
-        tinjau_server::db::user::add_token(
+        let user = tinjau_db::user::create(pool, &name, "surveyor", Some("31.71.01"), None).await?;
+        let token = tinjau_domain::caller::new_token();
+        tinjau_db::user::add_token(
             pool,
             user,
-            &tinjau_server::auth::token_digest(&token),
+            &tinjau_domain::caller::token_digest(&token),
             "bench",
         )
         .await?;

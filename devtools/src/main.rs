@@ -227,7 +227,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let database_url = move || tinjau_server::config::resolve_database_url(explicit.as_deref());
     match cli.command {
         Command::Demo(cmd) => {
-            let pool = tinjau_server::db::migrated_pool(&database_url()?, 2).await?;
+            let pool = tinjau_db::migrated_pool(&database_url()?, 2).await?;
             demo(&pool, cmd).await
         }
         Command::Bench(cmd) => bench(cmd, database_url).await,
@@ -349,7 +349,7 @@ async fn demo(pool: &sqlx::PgPool, cmd: DemoCommand) -> anyhow::Result<()> {
             seed,
             planted_share,
         } => {
-            let index = tinjau_server::locator::load(pool).await?;
+            let index = tinjau_workflows::locator::load(pool).await?;
             let spec = tinjau_devtools::demo::DemoSpec {
                 tahun,
                 count,

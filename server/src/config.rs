@@ -35,7 +35,7 @@ pub struct Settings {
     /// Token for the admin API (`Authorization: Bearer ...`); `None` disables it.
     pub admin_token: Option<String>,
     /// Store photos in S3 instead of `storage_dir` (which then holds only temporary files).
-    pub s3: Option<crate::storage::S3Settings>,
+    pub s3: Option<tinjau_workflows::storage::S3Settings>,
     /// Background workers that decode received photos (thumbnail, perceptual hash).
     pub photo_workers: usize,
     /// What the OpenRosa HEAD announces as `X-OpenRosa-Accept-Content-Length`: ODK Collect splits a

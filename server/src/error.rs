@@ -173,9 +173,9 @@ impl IntoResponse for AppError {
     }
 }
 
-impl From<crate::refusal::Refusal> for AppError {
-    fn from(r: crate::refusal::Refusal) -> Self {
-        use crate::refusal::RefusalKind as K;
+impl From<tinjau_workflows::refusal::Refusal> for AppError {
+    fn from(r: tinjau_workflows::refusal::Refusal) -> Self {
+        use tinjau_workflows::refusal::RefusalKind as K;
         let status = match r.kind {
             K::BadRequest => StatusCode::BAD_REQUEST,
             K::Forbidden => StatusCode::FORBIDDEN,
@@ -200,9 +200,9 @@ impl From<crate::refusal::Refusal> for AppError {
     }
 }
 
-impl From<crate::refusal::WorkflowError> for AppError {
-    fn from(e: crate::refusal::WorkflowError) -> Self {
-        use crate::refusal::WorkflowError as W;
+impl From<tinjau_workflows::refusal::WorkflowError> for AppError {
+    fn from(e: tinjau_workflows::refusal::WorkflowError) -> Self {
+        use tinjau_workflows::refusal::WorkflowError as W;
         match e {
             W::Refused(r) => r.into(),
             W::Database(e) => Self::Database(e),

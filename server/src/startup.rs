@@ -19,13 +19,13 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::config::Settings;
-use crate::locator::{self, SharedIndex};
 use crate::{db, routes};
+use tinjau_workflows::locator::{self, SharedIndex};
 
 /// Largest request body accepted by default (JSON bodies); photo uploads set their own limit.
 pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
 
-pub use crate::app::AppState;
+pub use tinjau_workflows::app::AppState;
 
 /// A bound, ready-to-run server.
 #[derive(Debug)]
@@ -58,8 +58,10 @@ impl Application {
             pool,
             storage_dir: Arc::new(settings.storage_dir.clone()),
             storage: match &settings.s3 {
-                Some(s3) => crate::storage::Storage::open_s3(&settings.storage_dir, s3).await?,
-                None => crate::storage::Storage::open(&settings.storage_dir).await?,
+                Some(s3) => {
+                    tinjau_workflows::storage::Storage::open_s3(&settings.storage_dir, s3).await?
+                }
+                None => tinjau_workflows::storage::Storage::open(&settings.storage_dir).await?,
             },
             index,
             admin_token_sha256: settings
@@ -67,8 +69,8 @@ impl Application {
                 .as_deref()
                 .filter(|t| !t.trim().is_empty())
                 .map(|t| Arc::new(<[u8; 32]>::from(sha2::Sha256::digest(t.trim().as_bytes())))),
-            photo_queue: crate::processing::PhotoQueue::default(),
-            uploads: crate::app::UploadLimits {
+            photo_queue: tinjau_workflows::processing::PhotoQueue::default(),
+            uploads: tinjau_workflows::app::UploadLimits {
                 base: settings.request_timeout,
                 min_bytes_per_sec: settings.upload_min_bytes_per_sec,
                 tus_expiry: settings.tus_expiry,
@@ -79,10 +81,10 @@ impl Application {
                 .as_deref()
                 .map(|u| Arc::from(u.trim_end_matches('/'))),
         };
-        crate::processing::spawn_workers(&state, settings.photo_workers);
+        tinjau_workflows::processing::spawn_workers(&state, settings.photo_workers);
         // What a killed process left in tmp/ goes now; what expires later, within a quarter of the
         // expiry (and at least every 10 minutes).
-        crate::storage::spawn_sweeper(
+        tinjau_workflows::storage::spawn_sweeper(
             state.storage.clone(),
             settings.tus_expiry,
             (settings.tus_expiry / 4).min(Duration::from_mins(10)),
@@ -258,7 +260,7 @@ async fn refuse_control_characters(
 #[derive(Debug, Clone, Copy)]
 struct Admission {
     request: Duration,
-    uploads: crate::app::UploadLimits,
+    uploads: tinjau_workflows::app::UploadLimits,
     openrosa_body_limit: u64,
 }
 

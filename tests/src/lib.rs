@@ -92,7 +92,7 @@ fn migrations_hash() -> String {
     // Bump FIXTURE_VERSION when the reference fixture's content changes.
     const FIXTURE_VERSION: u8 = 2;
     let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ u64::from(FIXTURE_VERSION);
-    for m in tinjau_server::MIGRATOR.iter() {
+    for m in tinjau_db::MIGRATOR.iter() {
         for b in m.checksum.iter() {
             h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
         }
@@ -163,18 +163,18 @@ async fn ensure_template(
         .max_connections(2)
         .connect(&url_for_database(url, &building))
         .await?;
-    tinjau_server::MIGRATOR.run(&pool).await?;
+    tinjau_db::MIGRATOR.run(&pool).await?;
     if fixture == Fixture::Reference {
-        tinjau_server::import::wilayah::import(&pool, &data("wilayah/wilayah.csv"), false)
+        tinjau_workflows::import::wilayah::import(&pool, &data("wilayah/wilayah.csv"), false)
             .await
             .context("importing the wilayah fixture")?;
         for (file, level) in JAKARTA_BOUNDARIES {
-            tinjau_server::import::boundaries::import(&pool, &data(file), level, false)
+            tinjau_workflows::import::boundaries::import(&pool, &data(file), level, false)
                 .await
                 .with_context(|| format!("importing the {file} fixture"))?;
         }
         let region = survey_schema::WilayahKode::parse("32.18")?;
-        tinjau_server::import::prices::import(
+        tinjau_workflows::import::prices::import(
             &pool,
             &data("prices/ssh_pangandaran_2023.csv"),
             &region,
@@ -293,7 +293,7 @@ pub async fn spawn_app_on(backend: Backend) -> TestApp {
     spawn_app_with_settings(Fixture::Reference, |settings| {
         if backend == Backend::S3 {
             let (endpoint, access, secret) = local_s3();
-            settings.s3 = Some(tinjau_server::storage::S3Settings {
+            settings.s3 = Some(tinjau_workflows::storage::S3Settings {
                 bucket: format!(
                     "tinjau-test-{}",
                     &uuid::Uuid::new_v4().simple().to_string()[..12]
@@ -425,11 +425,11 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("creating a directory");
         let path = dir.path().join("usulan.csv");
         std::fs::write(&path, csv).expect("writing the proposal file");
-        let options = tinjau_server::import::proposals::ProposalImportOptions {
+        let options = tinjau_workflows::import::proposals::ProposalImportOptions {
             tahun,
             ..Default::default()
         };
-        tinjau_server::import::proposals::import(&self.pool, &path, &options)
+        tinjau_workflows::import::proposals::import(&self.pool, &path, &options)
             .await
             .expect("importing proposals");
         sqlx::query_scalar("SELECT id FROM proposal ORDER BY tahun, source_row, id")
@@ -442,14 +442,14 @@ impl TestApp {
     pub async fn token_for(&self, role: survey_schema::Role, wilayah: Option<&str>) -> String {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let name = format!("{role}.{n}");
-        let id = tinjau_server::db::user::create(&self.pool, &name, role.as_str(), wilayah, None)
+        let id = tinjau_db::user::create(&self.pool, &name, role.as_str(), wilayah, None)
             .await
             .expect("creating a user");
-        let token = tinjau_server::auth::new_token();
-        tinjau_server::db::user::add_token(
+        let token = tinjau_domain::caller::new_token();
+        tinjau_db::user::add_token(
             &self.pool,
             id,
-            &tinjau_server::auth::token_digest(&token),
+            &tinjau_domain::caller::token_digest(&token),
             "test",
         )
         .await

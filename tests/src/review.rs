@@ -42,11 +42,11 @@ pub async fn setup() -> Review {
     let all = app.import_proposals(FILE_2026, 2026).await;
     // The 2025 proposal comes first (tahun, row).
     let ids = all[1..].to_vec();
-    let index = tinjau_server::locator::load(&app.pool).await.unwrap();
-    tinjau_server::analysis::recompute(
+    let index = tinjau_workflows::locator::load(&app.pool).await.unwrap();
+    tinjau_workflows::analysis::recompute(
         &app.pool,
         &index,
-        tinjau_server::analysis::SurveyRecheck::All,
+        tinjau_workflows::analysis::SurveyRecheck::All,
     )
     .await
     .unwrap();

@@ -201,7 +201,7 @@ async fn an_untouched_trail_verifies_and_the_database_refuses_changes_to_it() {
     );
 
     // The application's own role has no UPDATE, DELETE or TRUNCATE on it.
-    let app = tinjau_server::db::connect(&url, 1).await.unwrap();
+    let app = tinjau_db::connect(&url, 1).await.unwrap();
     for sql in [
         "UPDATE audit_event SET actor = 'x' WHERE seq = 1",
         "DELETE FROM audit_event WHERE seq = 1",

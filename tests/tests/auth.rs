@@ -151,12 +151,12 @@ async fn only_an_admin_imports_and_a_revoked_token_stops_working() {
 
     let user_id: i64 =
         sqlx::query_scalar("SELECT user_id FROM device_token WHERE token_sha256 = $1")
-            .bind(tinjau_server::auth::token_digest(&surveyor))
+            .bind(tinjau_domain::caller::token_digest(&surveyor))
             .fetch_one(&app.pool)
             .await
             .unwrap();
     assert_eq!(
-        tinjau_server::db::user::revoke(&app.pool, user_id, None)
+        tinjau_db::user::revoke(&app.pool, user_id, None)
             .await
             .unwrap(),
         1
@@ -175,7 +175,7 @@ async fn a_token_records_when_it_was_last_used() {
     let token = app.token_for(Role::Camat, Some("31.71.01")).await;
     let before: Option<chrono::DateTime<chrono::Utc>> =
         sqlx::query_scalar("SELECT last_used_at FROM device_token WHERE token_sha256 = $1")
-            .bind(tinjau_server::auth::token_digest(&token))
+            .bind(tinjau_domain::caller::token_digest(&token))
             .fetch_one(&app.pool)
             .await
             .unwrap();
@@ -184,7 +184,7 @@ async fn a_token_records_when_it_was_last_used() {
         .await;
     let after: Option<chrono::DateTime<chrono::Utc>> =
         sqlx::query_scalar("SELECT last_used_at FROM device_token WHERE token_sha256 = $1")
-            .bind(tinjau_server::auth::token_digest(&token))
+            .bind(tinjau_domain::caller::token_digest(&token))
             .fetch_one(&app.pool)
             .await
             .unwrap();

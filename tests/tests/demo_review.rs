@@ -9,15 +9,15 @@ use std::process::Command;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use survey_schema::Role;
-use tinjau_server::import::proposals::{ProposalImportOptions, import};
 use tinjau_tests::{spawn_app_with_reference_data, tinjau_binary};
+use tinjau_workflows::import::proposals::{ProposalImportOptions, import};
 use uuid::Uuid;
 
 #[tokio::test]
 async fn a_camat_goes_from_the_review_list_to_the_signed_ready_forms_through_the_api() {
     let app = spawn_app_with_reference_data().await;
     let dir = tempfile::tempdir().unwrap();
-    let index = tinjau_server::locator::load(&app.pool).await.unwrap();
+    let index = tinjau_workflows::locator::load(&app.pool).await.unwrap();
     let spec = tinjau_devtools::demo::DemoSpec {
         tahun: 2026,
         count: 600,
@@ -36,10 +36,10 @@ async fn a_camat_goes_from_the_review_list_to_the_signed_ready_forms_through_the
         };
         import(&app.pool, file, &options).await.unwrap();
     }
-    tinjau_server::analysis::recompute(
+    tinjau_workflows::analysis::recompute(
         &app.pool,
         &index,
-        tinjau_server::analysis::SurveyRecheck::All,
+        tinjau_workflows::analysis::SurveyRecheck::All,
     )
     .await
     .unwrap();

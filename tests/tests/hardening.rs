@@ -333,12 +333,12 @@ async fn an_import_with_a_control_character_names_the_row_and_column_and_writes_
         PROPOSALS.replace("Jl. Tanah Abang II", "Jl. Tanah\u{0} Abang II"),
     )
     .unwrap();
-    let options = tinjau_server::import::proposals::ProposalImportOptions {
+    let options = tinjau_workflows::import::proposals::ProposalImportOptions {
         tahun: 2026,
         skip_invalid: true,
         ..Default::default()
     };
-    let error = tinjau_server::import::proposals::import(&app.pool, &path, &options)
+    let error = tinjau_workflows::import::proposals::import(&app.pool, &path, &options)
         .await
         .unwrap_err()
         .to_string();
@@ -359,7 +359,7 @@ async fn an_import_with_a_control_character_names_the_row_and_column_and_writes_
     )
     .unwrap();
     let region = survey_schema::WilayahKode::parse("31.71").unwrap();
-    let error = tinjau_server::import::prices::import(&app.pool, &prices, &region, 2026)
+    let error = tinjau_workflows::import::prices::import(&app.pool, &prices, &region, 2026)
         .await
         .unwrap_err()
         .to_string();

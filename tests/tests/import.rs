@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use survey_schema::WilayahLevel;
-use tinjau_server::import::{ImportError, boundaries, wilayah};
 use tinjau_tests::{TestApp, data, spawn_app, spawn_app_with_reference_data};
+use tinjau_workflows::import::{ImportError, boundaries, wilayah};
 
 fn write_temp(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);

@@ -602,7 +602,7 @@ fn the_served_xform_is_what_pyxform_makes_of_the_xlsform_and_odk_validate_passes
         made == served,
         "odk/tinjau_survei.xml is stale: run scripts/odk form"
     );
-    assert_eq!(served, tinjau_server::ingest::openrosa::form::FORM_XML);
+    assert_eq!(served, tinjau_workflows::ingest::openrosa::form::FORM_XML);
 }
 
 fn tinjau(database_url: &str, args: &[&str]) -> std::process::Output {
@@ -701,7 +701,7 @@ async fn token_issue_odk_prints_the_collect_settings_qr_and_writes_it_as_a_png()
     let owner: String = sqlx::query_scalar(
         "SELECT u.name FROM device_token t JOIN app_user u ON u.id = t.user_id WHERE t.token_sha256 = $1",
     )
-    .bind(tinjau_server::auth::token_digest(token))
+    .bind(tinjau_domain::caller::token_digest(token))
     .fetch_one(&pool)
     .await
     .unwrap();

@@ -88,7 +88,7 @@ fn every_corpus_photo_that_carries_a_gps_position_yields_it() {
     );
     let mut with_gps = 0;
     for (file, position) in &expected {
-        let read = tinjau_server::photo::read_exif(&root.join(file));
+        let read = tinjau_workflows::photo::read_exif(&root.join(file));
         let ours = read
             .as_ref()
             .ok()
@@ -124,10 +124,10 @@ fn every_heic_gets_a_thumbnail_or_an_honest_unreadable() {
         else {
             continue;
         };
-        if tinjau_server::photo::sniff(&head) != Some("image/heic") {
+        if tinjau_workflows::photo::sniff(&head) != Some("image/heic") {
             continue;
         }
-        let (processed, thumbnail) = tinjau_server::processing::render(&path, None);
+        let (processed, thumbnail) = tinjau_workflows::processing::render(&path, None);
         match (&thumbnail, &processed.decode_error) {
             (Some(jpeg), None) => {
                 assert!(jpeg.starts_with(&[0xFF, 0xD8]), "{file}: a JPEG thumbnail");

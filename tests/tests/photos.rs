@@ -33,11 +33,11 @@ async fn survey_for(
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.csv");
     std::fs::write(&path, format!("No;Usulan Kegiatan;Kode Kelurahan;Volume;Satuan;Perkiraan Anggaran\n1;{usulan};31.71.01.1002;200;m2;Rp 32.000.000\n")).unwrap();
-    let options = tinjau_server::import::proposals::ProposalImportOptions {
+    let options = tinjau_workflows::import::proposals::ProposalImportOptions {
         tahun: 2026,
         ..Default::default()
     };
-    tinjau_server::import::proposals::import(&app.pool, &path, &options)
+    tinjau_workflows::import::proposals::import(&app.pool, &path, &options)
         .await
         .unwrap();
     let proposal: i64 = sqlx::query_scalar("SELECT max(id) FROM proposal")

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::Value;
-use tinjau_server::import::ImportError;
-use tinjau_server::import::proposals::{ProposalImportOptions, ProposalSummary, import};
 use tinjau_tests::{TestApp, data, spawn_app_with_reference_data};
+use tinjau_workflows::import::ImportError;
+use tinjau_workflows::import::proposals::{ProposalImportOptions, ProposalSummary, import};
 
 const MESSY: &str = "\
 BERITA ACARA MUSRENBANG KECAMATAN GAMBIR;;;;;;;;;;;
@@ -56,9 +56,10 @@ async fn import_and_check(
     options: &ProposalImportOptions,
 ) -> ProposalSummary {
     let summary = import(&app.pool, path, options).await.unwrap();
-    let index = tinjau_server::locator::load(&app.pool).await.unwrap();
-    let recheck = tinjau_server::analysis::SurveyRecheck::OfProposals(summary.updated_ids.clone());
-    tinjau_server::analysis::recompute(&app.pool, &index, recheck)
+    let index = tinjau_workflows::locator::load(&app.pool).await.unwrap();
+    let recheck =
+        tinjau_workflows::analysis::SurveyRecheck::OfProposals(summary.updated_ids.clone());
+    tinjau_workflows::analysis::recompute(&app.pool, &index, recheck)
         .await
         .unwrap();
     summary
@@ -81,7 +82,7 @@ async fn the_real_ssh_file_imports_and_reimports_unchanged() {
     .unwrap();
     assert_eq!(count, 10_708);
     let region = "32.18".parse().unwrap();
-    let again = tinjau_server::import::prices::import(
+    let again = tinjau_workflows::import::prices::import(
         &app.pool,
         &data("prices/ssh_pangandaran_2023.csv"),
         &region,
@@ -450,7 +451,7 @@ async fn the_list_filters_sorts_pages_and_refuses_bad_parameters() {
 async fn the_planted_anomalies_of_the_synthetic_demo_are_found() {
     let app = spawn_app_with_reference_data().await;
     let dir = tempfile::tempdir().unwrap();
-    let index = tinjau_server::locator::load(&app.pool).await.unwrap();
+    let index = tinjau_workflows::locator::load(&app.pool).await.unwrap();
     let spec = tinjau_devtools::demo::DemoSpec {
         tahun: 2026,
         count: 500,
@@ -632,20 +633,20 @@ async fn a_catalogue_edit_recognises_what_was_unknown_and_is_checked_again() {
     assert_eq!(unknown["total"], 1);
 
     let mut exported = Vec::new();
-    tinjau_server::import::catalogue::export(&app.pool, &mut exported)
+    tinjau_workflows::import::catalogue::export(&app.pool, &mut exported)
         .await
         .unwrap();
     let mut catalogue = String::from_utf8(exported).unwrap();
     assert!(catalogue.starts_with("code,nama,keywords,unit,"));
     catalogue.push_str("pelatihan,Pelatihan keterampilan,pelatihan;penyuluhan,ls,,,,,1\n");
     let edited = write(dir.path(), "catalogue.csv", catalogue.as_bytes());
-    let counts = tinjau_server::import::catalogue::import(&app.pool, &edited)
+    let counts = tinjau_workflows::import::catalogue::import(&app.pool, &edited)
         .await
         .unwrap();
     assert_eq!(counts.updated, 1, "only the new row changes anything");
-    let index = tinjau_server::locator::load(&app.pool).await.unwrap();
-    let recheck = tinjau_server::analysis::SurveyRecheck::None;
-    tinjau_server::analysis::recompute(&app.pool, &index, recheck)
+    let index = tinjau_workflows::locator::load(&app.pool).await.unwrap();
+    let recheck = tinjau_workflows::analysis::SurveyRecheck::None;
+    tinjau_workflows::analysis::recompute(&app.pool, &index, recheck)
         .await
         .unwrap();
     let (_, unknown) = get_json(
@@ -656,7 +657,7 @@ async fn a_catalogue_edit_recognises_what_was_unknown_and_is_checked_again() {
     assert_eq!(unknown["total"], 0);
 
     let bad = write(dir.path(), "bad.csv", b"code,nama,keywords,unit,volume_min,volume_max,price_pattern,price_unit,work_factor\nBad Code,X,,furlong,abc,,,,0\n");
-    let err = tinjau_server::import::catalogue::import(&app.pool, &bad)
+    let err = tinjau_workflows::import::catalogue::import(&app.pool, &bad)
         .await
         .unwrap_err()
         .to_string();

@@ -317,11 +317,11 @@ async fn a_set_recheck_finds_what_each_survey_found_and_says_when_findings_are_c
         surveys.push(id);
     }
     // Each survey checked again on its own, now that all are in (the first saw no later survey).
-    let index = tinjau_server::locator::load(&app.pool).await.unwrap();
+    let index = tinjau_workflows::locator::load(&app.pool).await.unwrap();
     for id in &surveys {
         let id = Uuid::parse_str(id).unwrap();
         assert!(
-            tinjau_server::survey_checks::run_if_complete(&app.pool, &index, id)
+            tinjau_workflows::survey_checks::run_if_complete(&app.pool, &index, id)
                 .await
                 .unwrap()
         );

@@ -386,18 +386,18 @@ async fn a_database_restart_under_load_answers_503_never_500_and_loses_nothing()
     .unwrap();
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), PROPOSALS).unwrap();
-    let options = tinjau_server::import::proposals::ProposalImportOptions {
+    let options = tinjau_workflows::import::proposals::ProposalImportOptions {
         tahun: 2026,
         ..Default::default()
     };
-    tinjau_server::import::proposals::import(&pool, file.path(), &options)
+    tinjau_workflows::import::proposals::import(&pool, file.path(), &options)
         .await
         .unwrap();
     let proposal: i64 = sqlx::query_scalar("SELECT id FROM proposal")
         .fetch_one(&pool)
         .await
         .unwrap();
-    let user = tinjau_server::db::user::create(
+    let user = tinjau_db::user::create(
         &pool,
         "surveyor.restart",
         "surveyor",
@@ -406,11 +406,11 @@ async fn a_database_restart_under_load_answers_503_never_500_and_loses_nothing()
     )
     .await
     .unwrap();
-    let token = tinjau_server::auth::new_token();
-    tinjau_server::db::user::add_token(
+    let token = tinjau_domain::caller::new_token();
+    tinjau_db::user::add_token(
         &pool,
         user,
-        &tinjau_server::auth::token_digest(&token),
+        &tinjau_domain::caller::token_digest(&token),
         "test",
     )
     .await

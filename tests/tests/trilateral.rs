@@ -11,10 +11,10 @@ use calamine::{Reader, Xlsx};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use survey_schema::Role;
-use tinjau_server::import::ImportError;
-use tinjau_server::import::renja::{RenjaImportOptions, import};
 use tinjau_tests::review::{Review, decide_all, json_of, setup};
 use tinjau_tests::{ADMIN_TOKEN, data};
+use tinjau_workflows::import::ImportError;
+use tinjau_workflows::import::renja::{RenjaImportOptions, import};
 
 /// Sudin Bina Marga Jakarta Pusat: paving in Cideng (smaller than the approved 260 m2), and a
 /// footpath in Gambir no proposal asks for.
@@ -73,7 +73,7 @@ async fn renja_count(r: &Review) -> i64 {
 async fn desk() -> Desk {
     let r = setup().await;
     decide_all(&r).await;
-    let counts = tinjau_server::import::opd::import(&r.app.pool, &data("opd/dki_opd.csv"))
+    let counts = tinjau_workflows::import::opd::import(&r.app.pool, &data("opd/dki_opd.csv"))
         .await
         .unwrap();
     assert_eq!(counts.inserted, 15);
@@ -103,9 +103,9 @@ async fn desk() -> Desk {
         .fetch_one(&r.app.pool)
         .await
         .unwrap();
-    tinjau_server::accounts::set_opd(
+    tinjau_workflows::accounts::set_opd(
         &r.app.pool,
-        &tinjau_server::audit::Actor::cli(),
+        &tinjau_workflows::audit::Actor::cli(),
         sda_user,
         sda_opd,
     )
@@ -164,7 +164,7 @@ async fn put(
 #[tokio::test]
 async fn a_bad_renja_file_is_refused_row_by_row_and_leaves_the_database_as_it_was() {
     let r = setup().await;
-    tinjau_server::import::opd::import(&r.app.pool, &data("opd/dki_opd.csv"))
+    tinjau_workflows::import::opd::import(&r.app.pool, &data("opd/dki_opd.csv"))
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -448,7 +448,7 @@ async fn the_desk_states_gaps_explains_matches_and_keeps_its_outcomes_on_record(
     .unwrap();
     assert_eq!(actions, ["trilateral.outcome", "trilateral.match"]);
     assert!(
-        tinjau_server::audit::verify(&d.r.app.pool)
+        tinjau_workflows::audit::verify(&d.r.app.pool)
             .await
             .unwrap()
             .is_intact()
@@ -757,7 +757,7 @@ async fn a_refused_outcome_comes_back_with_what_was_typed(
 async fn the_demo_renja_is_matched_as_planted() {
     let app = tinjau_tests::spawn_app_with_reference_data().await;
     let dir = tempfile::tempdir().unwrap();
-    let index = tinjau_server::locator::load(&app.pool).await.unwrap();
+    let index = tinjau_workflows::locator::load(&app.pool).await.unwrap();
     let spec = tinjau_devtools::demo::DemoSpec {
         tahun: 2026,
         count: 1500,
@@ -768,11 +768,11 @@ async fn the_demo_renja_is_matched_as_planted() {
     let [_, current, _] = tinjau_devtools::demo::generate(&app.pool, &index, dir.path(), &spec)
         .await
         .unwrap();
-    let options = tinjau_server::import::proposals::ProposalImportOptions {
+    let options = tinjau_workflows::import::proposals::ProposalImportOptions {
         tahun: 2026,
         ..Default::default()
     };
-    tinjau_server::import::proposals::import(&app.pool, &current, &options)
+    tinjau_workflows::import::proposals::import(&app.pool, &current, &options)
         .await
         .unwrap();
     let run = |args: &[&str]| {
@@ -849,7 +849,7 @@ async fn the_demo_renja_is_matched_as_planted() {
 #[tokio::test]
 async fn an_xlsx_renja_with_typed_numbers_and_a_recorded_old_name_imports_exactly() {
     let r = setup().await;
-    tinjau_server::import::opd::import(&r.app.pool, &data("opd/dki_opd.csv"))
+    tinjau_workflows::import::opd::import(&r.app.pool, &data("opd/dki_opd.csv"))
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -858,7 +858,7 @@ async fn an_xlsx_renja_with_typed_numbers_and_a_recorded_old_name_imports_exactl
         "nama_lama.csv",
         "kode,nama_lama\n31.71.01.1004,Petojo Binatu\n",
     );
-    let counts = tinjau_server::import::wilayah::import_aliases(&r.app.pool, &aliases)
+    let counts = tinjau_workflows::import::wilayah::import_aliases(&r.app.pool, &aliases)
         .await
         .unwrap();
     assert_eq!(counts.inserted, 1);
@@ -868,7 +868,7 @@ async fn an_xlsx_renja_with_typed_numbers_and_a_recorded_old_name_imports_exactl
         "kode,nama_lama\n31.71.01.9999,Entah\n",
     );
     assert!(
-        tinjau_server::import::wilayah::import_aliases(&r.app.pool, &bad_alias)
+        tinjau_workflows::import::wilayah::import_aliases(&r.app.pool, &bad_alias)
             .await
             .is_err()
     );

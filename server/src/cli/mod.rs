@@ -33,10 +33,10 @@ pub fn write_line(args: std::fmt::Arguments<'_>) {
         std::process::exit(1);
     }
 }
-use crate::analysis::SurveyRecheck;
-use crate::import;
-use crate::ingest::openrosa::settings as odk_settings;
 use crate::startup::{Application, shutdown_signal};
+use tinjau_workflows::analysis::SurveyRecheck;
+use tinjau_workflows::import;
+use tinjau_workflows::ingest::openrosa::settings as odk_settings;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -384,8 +384,9 @@ async fn add_user(
                 role == survey_schema::Role::Opd,
                 "--opd is for an opd account"
             );
-            let register =
-                crate::trilateral::register::Register::new(crate::db::opd::all(&pool).await?);
+            let register = tinjau_workflows::trilateral::register::Register::new(
+                crate::db::opd::all(&pool).await?,
+            );
             Some(register.by_kode(kode).with_context(|| {
                 format!("no agency '{kode}' in the register (tinjau import opd)")
             })?)
@@ -408,9 +409,9 @@ async fn add_user(
     } else {
         None
     };
-    let id = crate::accounts::create_user(
+    let id = tinjau_workflows::accounts::create_user(
         &pool,
-        &crate::audit::Actor::cli(),
+        &tinjau_workflows::audit::Actor::cli(),
         &name,
         role.as_str(),
         wilayah.as_ref().map(survey_schema::WilayahKode::as_str),
@@ -430,7 +431,13 @@ async fn add_user(
         _ => anyhow::Error::from(e),
     })?;
     if let Some(agency) = agency {
-        crate::accounts::set_opd(&pool, &crate::audit::Actor::cli(), id, agency).await?;
+        tinjau_workflows::accounts::set_opd(
+            &pool,
+            &tinjau_workflows::audit::Actor::cli(),
+            id,
+            agency,
+        )
+        .await?;
     }
     say!(
         "user {name} (id {id}): {role}{}{}",
@@ -484,8 +491,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await?
                 .with_context(|| format!("no active user named '{name}'"))?;
             let hash = read_password_hash()?;
-            crate::accounts::set_password(&pool, &crate::audit::Actor::cli(), found.id, &hash)
-                .await?;
+            tinjau_workflows::accounts::set_password(
+                &pool,
+                &tinjau_workflows::audit::Actor::cli(),
+                found.id,
+                &hash,
+            )
+            .await?;
             say!("password of {name} set");
             Ok(())
         }
@@ -509,7 +521,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 index_from_file(file)?
             } else {
                 let pool = crate::db::connect(&database_url()?, 2).await?;
-                crate::locator::load(&pool).await?
+                tinjau_workflows::locator::load(&pool).await?
             };
             anyhow::ensure!(
                 !index.is_empty(),
@@ -585,13 +597,15 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
     settings.openrosa_accept_bytes = args.openrosa_accept_bytes;
     settings.public_url = args.public_url;
     settings.basemap_url = args.basemap_url;
-    settings.s3 = args.s3_bucket.map(|bucket| crate::storage::S3Settings {
-        bucket,
-        endpoint: args.s3_endpoint,
-        region: args.s3_region,
-        path_style: !args.s3_virtual_host,
-        credentials: None,
-    });
+    settings.s3 = args
+        .s3_bucket
+        .map(|bucket| tinjau_workflows::storage::S3Settings {
+            bucket,
+            endpoint: args.s3_endpoint,
+            region: args.s3_region,
+            path_style: !args.s3_virtual_host,
+            credentials: None,
+        });
     let app = Application::build(&settings).await?;
     tracing::info!(
         address = %format!("http://{}:{}", settings.bind, app.port()),
@@ -663,9 +677,9 @@ async fn token(pool: &sqlx::PgPool, cmd: TokenCommand) -> anyhow::Result<()> {
                 );
             }
             let token = crate::auth::new_token();
-            let id = crate::accounts::issue_token(
+            let id = tinjau_workflows::accounts::issue_token(
                 pool,
-                &crate::audit::Actor::cli(),
+                &tinjau_workflows::audit::Actor::cli(),
                 found.id,
                 &crate::auth::token_digest(&token),
                 &label,
@@ -714,9 +728,13 @@ async fn token(pool: &sqlx::PgPool, cmd: TokenCommand) -> anyhow::Result<()> {
             let found = crate::db::user::by_name(pool, &user)
                 .await?
                 .with_context(|| format!("no active user named '{user}'"))?;
-            let revoked =
-                crate::accounts::revoke_tokens(pool, &crate::audit::Actor::cli(), found.id, id)
-                    .await?;
+            let revoked = tinjau_workflows::accounts::revoke_tokens(
+                pool,
+                &tinjau_workflows::audit::Actor::cli(),
+                found.id,
+                id,
+            )
+            .await?;
             say!("revoked {revoked} token(s) of {user}");
         }
     }
@@ -725,8 +743,8 @@ async fn token(pool: &sqlx::PgPool, cmd: TokenCommand) -> anyhow::Result<()> {
 
 async fn analyze(pool: &sqlx::PgPool, surveys: SurveyRecheck) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let index = crate::locator::load(pool).await?;
-    let s = crate::analysis::recompute(pool, &index, surveys).await?;
+    let index = tinjau_workflows::locator::load(pool).await?;
+    let s = tinjau_workflows::analysis::recompute(pool, &index, surveys).await?;
     let by_code: Vec<String> = s
         .by_code
         .iter()

@@ -6,8 +6,8 @@ use rust_decimal::Decimal;
 use survey_schema::{DecisionRequest, DecisionStatus, RejectReason, Severity, WilayahKode};
 
 use crate::auth::CurrentUser;
-use crate::refusal::WorkflowError;
-use crate::review::{self, Paging, ReviewFilter};
+use tinjau_workflows::refusal::WorkflowError;
+use tinjau_workflows::review::{self, Paging, ReviewFilter};
 
 #[derive(Debug, Subcommand)]
 pub enum ReviewCommand {
@@ -290,7 +290,7 @@ fn print_list(list: &survey_schema::ReviewPage, json: bool) -> anyhow::Result<()
 pub async fn audit(pool: &sqlx::PgPool, cmd: AuditCommand) -> anyhow::Result<bool> {
     match cmd {
         AuditCommand::Verify => {
-            let v = crate::audit::verify(pool).await?;
+            let v = tinjau_workflows::audit::verify(pool).await?;
             for b in &v.breaks {
                 let mut what = Vec::new();
                 if b.content_changed {

@@ -19,8 +19,8 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::Caller;
 use crate::error::AppError;
 use crate::extract::ApiQuery;
-use crate::import::{ImportError, InputFile, proposals};
 use crate::startup::AppState;
+use tinjau_workflows::import::{ImportError, InputFile, proposals};
 
 /// Largest proposal file accepted through the API.
 pub const MAX_IMPORT_BYTES: usize = 20 << 20;
@@ -103,10 +103,10 @@ pub async fn import_proposals(
         .await
         .map_err(refused)?;
     let index = state.index.get();
-    let checks = crate::analysis::recompute(
+    let checks = tinjau_workflows::analysis::recompute(
         &state.pool,
         &index,
-        crate::analysis::SurveyRecheck::OfProposals(summary.updated_ids.clone()),
+        tinjau_workflows::analysis::SurveyRecheck::OfProposals(summary.updated_ids.clone()),
     )
     .await?;
     Ok(Json(ImportReport {

@@ -11,9 +11,9 @@ use survey_schema::ApiError;
 use crate::auth::Caller;
 use crate::error::AppError;
 use crate::extract::ApiQuery;
-use crate::forms::{self, FormFile};
 use crate::routes::review::YearParams;
 use crate::startup::AppState;
+use tinjau_workflows::forms::{self, FormFile};
 
 /// A form of the kecamatan's list: `lampiran2.csv`, `lampiran2.xlsx` (Form 3, the agreed list by
 /// SKPD/UKPD tujuan with subtotals), `lampiran3.csv`, `lampiran3.xlsx` (Form 4, not agreed, with
@@ -43,7 +43,7 @@ pub async fn get_form(
     Path((raw, file)): Path<(String, String)>,
     ApiQuery(params): ApiQuery<YearParams>,
 ) -> Result<Response, AppError> {
-    let kecamatan = crate::review::kecamatan_kode(&raw)?;
+    let kecamatan = tinjau_workflows::review::kecamatan_kode(&raw)?;
     let form = FormFile::parse(&file).ok_or_else(|| {
         let names: Vec<&str> = FormFile::ALL.iter().map(|f| f.name()).collect();
         AppError::not_found(

@@ -1,7 +1,7 @@
 //! The OpenRosa server ODK Collect and KoboCollect talk to, per surveyor, under
 //! `/v1/key/{token}/projects/{kecamatan}` (the device token in the path, as ODK Central does, since
 //! Collect stores only a server URL; masked in the logs). A thin adapter on
-//! [`crate::ingest::openrosa`]: every answer is XML (`text/xml; charset=utf-8`) with
+//! [`tinjau_workflows::ingest::openrosa`]: every answer is XML (`text/xml; charset=utf-8`) with
 //! `X-OpenRosa-Version: 1.0`; a refusal is an `OpenRosaResponse` whose message Collect shows to the
 //! surveyor, in Indonesian with the English after it; a bad token is 403, never 401 (a 401 makes
 //! Collect ask for a password that does not exist).
@@ -21,13 +21,11 @@ use survey_schema::{WilayahKode, WilayahLevel};
 
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::ingest::openrosa::{self as intake, Received, form, xml};
-use crate::ingest::photo::{self as sink, StagedPhoto};
 use crate::startup::AppState;
+use tinjau_workflows::ingest::openrosa::{self as intake, Received, form, xml};
+use tinjau_workflows::ingest::photo::{self as sink, StagedPhoto};
 
-/// Default of `X-OpenRosa-Accept-Content-Length`: Collect starts a new POST before a request would
-/// pass it. 10 MB suits a 3G connection; a single larger photo is still sent alone.
-pub const DEFAULT_ACCEPT_BYTES: u64 = 10_000_000;
+pub use tinjau_workflows::ingest::openrosa::DEFAULT_ACCEPT_BYTES;
 
 /// The largest submission POST: what HEAD announces, or one photo of up to 20 MB, plus the XML.
 pub fn body_limit(accept_bytes: u64) -> u64 {
@@ -180,7 +178,7 @@ async fn project(
 /// a TLS proxy the key never travels in clear text when the address is configured.
 fn base_url(state: &AppState, headers: &HeaderMap, token: &str, kecamatan: &WilayahKode) -> String {
     if let Some(public) = &state.public_url {
-        return crate::ingest::openrosa::settings::server_url(
+        return tinjau_workflows::ingest::openrosa::settings::server_url(
             public,
             token,
             &kecamatan.to_string(),

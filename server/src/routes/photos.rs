@@ -12,8 +12,8 @@ use uuid::Uuid;
 
 use crate::auth::{Caller, CurrentUser};
 use crate::error::AppError;
-use crate::ingest::photo::{self as sink, PhotoForm, PhotoReceipt};
 use crate::startup::AppState;
+use tinjau_workflows::ingest::photo::{self as sink, PhotoForm, PhotoReceipt};
 
 fn parse(raw_id: &str, raw_sha: &str) -> Result<(Uuid, String), AppError> {
     Ok(sink::parse_ids(raw_id, raw_sha)?)
@@ -78,7 +78,7 @@ pub async fn photo_response(
 ) -> Result<Response, AppError> {
     let (id, sha) = parse(raw_id, raw_sha)?;
     let (key, content_type) = sink::readable(state, user, id, &sha, form).await?;
-    let body = state.storage.read_object(&key).await?.ok_or_else(|| {
+    let stream = state.storage.read_object(&key).await?.ok_or_else(|| {
         AppError::Internal(anyhow::anyhow!(
             "photo {key} is marked received but missing from storage"
         ))
@@ -99,7 +99,7 @@ pub async fn photo_response(
                 HeaderValue::from_static("nosniff"),
             ),
         ],
-        body,
+        Body::from_stream(stream),
     )
         .into_response())
 }

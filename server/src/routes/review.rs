@@ -1,4 +1,4 @@
-//! The camat's review over HTTP: thin adapters on [`crate::review`].
+//! The camat's review over HTTP: thin adapters on [`tinjau_workflows::review`].
 
 // utoipa's expansion of `params(...)` trips this lint.
 #![allow(unused_qualifications)]
@@ -18,8 +18,8 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::error::AppError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::review::{self, Paging, ReviewFilter};
 use crate::startup::AppState;
+use tinjau_workflows::review::{self, Paging, ReviewFilter};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

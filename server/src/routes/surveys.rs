@@ -1,4 +1,4 @@
-//! Survey records from the phones over the JSON API: an adapter on [`crate::ingest::survey`].
+//! Survey records from the phones over the JSON API: an adapter on [`tinjau_workflows::ingest::survey`].
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -9,8 +9,8 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::error::AppError;
 use crate::extract::ApiJson;
-use crate::ingest;
 use crate::startup::AppState;
+use tinjau_workflows::ingest;
 
 fn parse_id(raw: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(raw).map_err(|_| {

@@ -1,4 +1,4 @@
-//! The trilateral desk over HTTP: thin adapters on [`crate::trilateral`].
+//! The trilateral desk over HTTP: thin adapters on [`tinjau_workflows::trilateral`].
 
 // utoipa's expansion of `params(...)` trips this lint.
 #![allow(unused_qualifications)]
@@ -15,11 +15,11 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::Caller;
 use crate::error::AppError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::import::{InputFile, renja};
-use crate::review::decision::etag;
 use crate::startup::AppState;
-use crate::trilateral::record::{MatchRequest, OutcomeRequest};
-use crate::trilateral::{self, Desk, DeskQuery};
+use tinjau_workflows::import::{InputFile, renja};
+use tinjau_workflows::review::decision::etag;
+use tinjau_workflows::trilateral::record::{MatchRequest, OutcomeRequest};
+use tinjau_workflows::trilateral::{self, Desk, DeskQuery};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -1,7 +1,7 @@
 //! The trilateral desk's page: the agreed proposals beside the agencies' Renja, with the gaps, the
 //! evidence of each match, the outcome form and the planner's match form; totals per agency and
 //! per kecamatan; the Renja lines no proposal matches; the exports. Reads and writes through
-//! [`crate::trilateral`], as the API does.
+//! [`tinjau_workflows::trilateral`], as the API does.
 
 use std::fmt::Write as _;
 
@@ -16,11 +16,11 @@ use super::i18n::{Lang, number, rupiah, wib_time};
 use super::layout::page;
 use super::session::WebSession;
 use super::{Ctx, SignedIn, WebError, local_path, urlencode};
-use crate::app::AppState;
 use crate::error::AppError;
-use crate::refusal::{Refusal, RefusalKind, WorkflowError};
-use crate::trilateral::record::{MatchRequest, OUTCOMES, OutcomeRequest};
-use crate::trilateral::{self, Desk, DeskQuery, DeskRow, GroupTotals};
+use tinjau_workflows::app::AppState;
+use tinjau_workflows::refusal::{Refusal, RefusalKind, WorkflowError};
+use tinjau_workflows::trilateral::record::{MatchRequest, OUTCOMES, OutcomeRequest};
+use tinjau_workflows::trilateral::{self, Desk, DeskQuery, DeskRow, GroupTotals};
 
 type PageResult = Result<Response, WebError>;
 

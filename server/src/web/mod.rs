@@ -2,7 +2,7 @@
 //! kecamatan, a proposal's page with its map and decision form, Kirim and the forms, a kecamatan
 //! map, and the public tracking page of a kelurahan. Server-rendered HTML (maud) with a little
 //! JavaScript and Leaflet, every asset embedded in the binary: nothing is fetched from the internet.
-//! Thin adapters on the same workflows as the API (`crate::review`, `crate::forms`), with the same
+//! Thin adapters on the same workflows as the API (`tinjau_workflows::review`, `tinjau_workflows::forms`), with the same
 //! roles and scope: a page never shows what the API would refuse.
 
 mod desk;
@@ -20,10 +20,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
-use crate::app::AppState;
 use crate::error::AppError;
 use i18n::Lang;
 use session::WebSession;
+use tinjau_workflows::app::AppState;
 
 /// The page routes.
 pub fn router() -> Router<AppState> {

@@ -17,10 +17,10 @@ use super::i18n::{Lang, number, rupiah, wib_time};
 use super::layout::{bare, page};
 use super::session::{self, WebSession};
 use super::{Ctx, SignedIn, WebError, cookie, local_path, set_cookie, urlencode};
-use crate::app::AppState;
 use crate::error::AppError;
-use crate::refusal::{RefusalKind, WorkflowError};
-use crate::review::{self, Paging, ReviewFilter};
+use tinjau_workflows::app::AppState;
+use tinjau_workflows::refusal::{RefusalKind, WorkflowError};
+use tinjau_workflows::review::{self, Paging, ReviewFilter};
 
 type PageResult = Result<Response, WebError>;
 
@@ -1049,15 +1049,16 @@ pub async fn form_file(
     let lang = ctx.lang;
     let kecamatan = kecamatan(lang, &raw)?;
     let tahun = tahun(&state, lang, &kecamatan, q.tahun).await?;
-    let form = crate::forms::FormFile::parse(&file).ok_or_else(|| {
+    let form = tinjau_workflows::forms::FormFile::parse(&file).ok_or_else(|| {
         WebError::new(
             lang,
             AppError::not_found("No such form.", "Formulir tidak ada."),
         )
     })?;
-    let made = crate::forms::download(&state.pool, &session.user, &kecamatan, tahun, form)
-        .await
-        .map_err(fail(lang))?;
+    let made =
+        tinjau_workflows::forms::download(&state.pool, &session.user, &kecamatan, tahun, form)
+            .await
+            .map_err(fail(lang))?;
     Ok(crate::routes::forms::attachment(made))
 }
 
@@ -1069,7 +1070,7 @@ pub async fn photo(
     signed: SignedIn,
     Path((survey, sha)): Path<(String, String)>,
 ) -> PageResult {
-    let form = crate::ingest::photo::PhotoForm::Original;
+    let form = tinjau_workflows::ingest::photo::PhotoForm::Original;
     crate::routes::photos::photo_response(&state, &signed.session.user, &survey, &sha, form)
         .await
         .map_err(|e| WebError::new(signed.ctx.lang, e))
@@ -1080,7 +1081,7 @@ pub async fn thumbnail(
     signed: SignedIn,
     Path((survey, sha)): Path<(String, String)>,
 ) -> PageResult {
-    let form = crate::ingest::photo::PhotoForm::Thumbnail;
+    let form = tinjau_workflows::ingest::photo::PhotoForm::Thumbnail;
     crate::routes::photos::photo_response(&state, &signed.session.user, &survey, &sha, form)
         .await
         .map_err(|e| WebError::new(signed.ctx.lang, e))

@@ -7,10 +7,10 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use survey_schema::{Role, WilayahKode};
 
-use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::db;
-use crate::refusal::{Refusal, RefusalKind, WorkflowError, refuse};
+use tinjau_workflows::app::AppState;
+use tinjau_workflows::refusal::{Refusal, RefusalKind, WorkflowError, refuse};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "tinjau_sesi";

@@ -13,10 +13,10 @@ use std::time::Duration;
 use anyhow::Context as _;
 use tokio::sync::Notify;
 
+use crate::app::AppState;
 use crate::db;
 use crate::db::survey::ProcessedPhoto;
 use crate::photo;
-use crate::startup::AppState;
 
 /// Wakes the workers; cheap to clone.
 #[derive(Debug, Clone, Default)]

@@ -15,11 +15,11 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::audit::Actor;
-use crate::auth::CurrentUser;
 use crate::chunk_writer::ChunkWriter;
 use crate::db;
 use crate::photo;
 use crate::refusal::{Refusal, RefusalKind, WorkflowError, refuse};
+use tinjau_domain::CurrentUser;
 
 /// A stored photo.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -180,7 +180,7 @@ fn summarize(exif: &exif::Exif) -> ExifSummary {
 ///
 /// ```
 /// use exif::{Rational, SRational, Value};
-/// use tinjau_server::photo::gps_degrees;
+/// use tinjau_workflows::photo::gps_degrees;
 /// let r = |n, d| Rational::from((n, d));
 /// let north = Value::Rational(vec![r(6, 1), r(10, 1), r(3216, 100)]);
 /// assert_eq!(gps_degrees(&north, Some(b's')), Some(-6.1756));

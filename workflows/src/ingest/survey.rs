@@ -7,9 +7,9 @@ use survey_schema::{Anomaly, Role, SurveyRecord, SurveyView, WilayahKode};
 use uuid::Uuid;
 
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::db;
 use crate::refusal::{Refusal, RefusalKind, WorkflowError, refuse};
+use tinjau_domain::CurrentUser;
 
 /// What storing a survey did.
 #[derive(Debug, Clone)]

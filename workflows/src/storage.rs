@@ -12,6 +12,10 @@ use anyhow::Context;
 use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
+/// A stored object's bytes as they are read.
+pub type ObjectStream =
+    std::pin::Pin<Box<dyn futures::Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static>>;
+
 /// Where objects live.
 #[derive(Debug, Clone)]
 enum Backend {
@@ -347,13 +351,12 @@ impl Storage {
         }
     }
 
-    /// A stored object as a response body, streamed; `None` when there is no such object.
-    pub async fn read_object(&self, key: &str) -> anyhow::Result<Option<axum::body::Body>> {
+    /// A stored object's bytes, streamed (an HTTP adapter sends them as a body); `None` when there
+    /// is no such object.
+    pub async fn read_object(&self, key: &str) -> anyhow::Result<Option<ObjectStream>> {
         match &self.backend {
             Backend::Filesystem => match tokio::fs::File::open(self.object_path(key)).await {
-                Ok(f) => Ok(Some(axum::body::Body::from_stream(
-                    tokio_util::io::ReaderStream::new(f),
-                ))),
+                Ok(f) => Ok(Some(Box::pin(tokio_util::io::ReaderStream::new(f)))),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
                 Err(e) => Err(e.into()),
             },
@@ -361,9 +364,7 @@ impl Storage {
                 match client.get_object().bucket(bucket).key(key).send().await {
                     Ok(object) => {
                         let reader = object.body.into_async_read();
-                        Ok(Some(axum::body::Body::from_stream(
-                            tokio_util::io::ReaderStream::new(reader),
-                        )))
+                        Ok(Some(Box::pin(tokio_util::io::ReaderStream::new(reader))))
                     }
                     Err(e)
                         if e.as_service_error().is_some_and(

@@ -344,7 +344,7 @@ fn write_group(
 /// The desk as `format` (`xlsx` or `csv`) for `user`; every adapter downloads through this.
 pub async fn file(
     pool: &sqlx::PgPool,
-    user: &crate::auth::CurrentUser,
+    user: &tinjau_domain::CurrentUser,
     query: &super::DeskQuery,
     format: &str,
 ) -> Result<crate::forms::Download, crate::refusal::WorkflowError> {

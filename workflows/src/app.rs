@@ -46,7 +46,7 @@ impl UploadLimits {
     ///
     /// ```
     /// # use std::time::Duration;
-    /// # use tinjau_server::app::UploadLimits;
+    /// # use tinjau_workflows::app::UploadLimits;
     /// let limits = UploadLimits { base: Duration::from_secs(30), min_bytes_per_sec: 8192, tus_expiry: Duration::from_hours(24) };
     /// assert_eq!(limits.deadline_for(163_840), Duration::from_secs(50));
     /// ```

@@ -9,9 +9,9 @@ use sqlx::{PgConnection, PgPool};
 use survey_schema::{DecisionStatus, KirimView, ReviewItem, Role, WilayahKode};
 
 use crate::audit::Change;
-use crate::auth::CurrentUser;
 use crate::db;
 use crate::refusal::{Refusal, RefusalKind, WorkflowError, refuse};
+use tinjau_domain::CurrentUser;
 
 /// The list as it was sent: what the forms are made from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

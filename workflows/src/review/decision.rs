@@ -15,10 +15,10 @@ use uuid::Uuid;
 use crate::audit::Change;
 use tinjau_domain::Seen;
 
-use crate::auth::CurrentUser;
 use crate::db;
 use crate::db::decision::{AppliedState, DecisionRow, ProposalState};
 use crate::refusal::{Refusal, RefusalKind, WorkflowError, refuse};
+use tinjau_domain::CurrentUser;
 
 use tinjau_domain::text::{MAX_NOTE_CHARS, check_text};
 

@@ -19,10 +19,10 @@ use sqlx::PgPool;
 use survey_schema::{Role, WilayahKode};
 use utoipa::ToSchema;
 
-use crate::auth::CurrentUser;
 use crate::db;
 use crate::refusal::{RefusalKind, WorkflowError, refuse};
 use register::Register;
+use tinjau_domain::CurrentUser;
 
 /// Which part of the desk to show.
 #[derive(Debug, Clone, Default, Deserialize)]

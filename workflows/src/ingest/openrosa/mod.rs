@@ -22,9 +22,13 @@ use uuid::Uuid;
 
 use super::photo::{self, StagedPhoto};
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::db;
 use crate::refusal::{Refusal, RefusalKind, WorkflowError, refuse};
+use tinjau_domain::CurrentUser;
+
+/// Default of `X-OpenRosa-Accept-Content-Length`: Collect starts a new POST before a request would
+/// pass it. 10 MB suits a 3G connection; a single larger photo is still sent alone.
+pub const DEFAULT_ACCEPT_BYTES: u64 = 10_000_000;
 
 /// What a POST did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +59,7 @@ pub fn project_area(user: &CurrentUser, kecamatan: &WilayahKode) -> Result<Wilay
         None => Ok(kecamatan.clone()),
         Some(scope) if scope == kecamatan || scope.contains(kecamatan) => Ok(kecamatan.clone()),
         Some(scope) if kecamatan.contains(scope) => Ok(scope.clone()),
-        Some(_) => Err(crate::auth::out_of_scope(kecamatan)),
+        Some(_) => Err(tinjau_domain::caller::out_of_scope(kecamatan)),
     }
 }
 

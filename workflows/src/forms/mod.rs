@@ -15,9 +15,9 @@ use rust_decimal::Decimal;
 use sqlx::PgConnection;
 use survey_schema::{DecisionStatus, RejectReason, ReviewItem, Role, WilayahKode};
 
-use crate::auth::CurrentUser;
 use crate::db;
 use crate::refusal::{RefusalKind, WorkflowError, refuse};
+use tinjau_domain::CurrentUser;
 
 /// The group of proposals without an SKPD/UKPD tujuan in the file.
 pub const NO_SKPD: &str = "(SKPD/UKPD tujuan belum diisi)";

@@ -18,9 +18,9 @@ use survey_schema::{
 };
 use uuid::Uuid;
 
-use crate::auth::CurrentUser;
 use crate::db;
 use crate::refusal::{RefusalKind, WorkflowError, refuse};
+use tinjau_domain::CurrentUser;
 
 /// Which proposals of the list to show.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -169,7 +169,7 @@ fn readable(
     if user.role == Role::Lurah {
         match &user.scope {
             Some(k) if kecamatan.contains(k) => return Ok(Some(k.clone())),
-            _ => return Err(crate::auth::out_of_scope(kecamatan).into()),
+            _ => return Err(tinjau_domain::caller::out_of_scope(kecamatan).into()),
         }
     }
     user.require_covers(kecamatan)?;
@@ -211,7 +211,10 @@ pub async fn list(
     let mut filter = filter.clone();
     if let Some(k) = only_kelurahan {
         if filter.kelurahan.as_ref().is_some_and(|f| f != &k) {
-            return Err(crate::auth::out_of_scope(filter.kelurahan.as_ref().unwrap_or(&k)).into());
+            return Err(tinjau_domain::caller::out_of_scope(
+                filter.kelurahan.as_ref().unwrap_or(&k),
+            )
+            .into());
         }
         filter.kelurahan = Some(k);
     }
@@ -428,7 +431,7 @@ fn survey_brief(row: &db::review::SurveyBriefRow) -> Result<SurveyBrief, Workflo
 ///
 /// ```
 /// use rust_decimal::Decimal;
-/// use tinjau_server::review::budget_at_unit_cost;
+/// use tinjau_workflows::review::budget_at_unit_cost;
 /// // Rp 32,000,000 for 200 m2 is Rp 160,000 per m2: 185.5 m2 cost Rp 29,680,000.
 /// assert_eq!(budget_at_unit_cost(32_000_000, Decimal::from(200), Decimal::new(1855, 1)), Some(29_680_000));
 /// ```

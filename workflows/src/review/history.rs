@@ -3,9 +3,9 @@
 use sqlx::PgPool;
 use survey_schema::{HistoryEvent, ProposalHistory, Role, WilayahKode};
 
-use crate::auth::CurrentUser;
 use crate::db;
 use crate::refusal::{RefusalKind, WorkflowError, refuse};
+use tinjau_domain::CurrentUser;
 
 pub async fn of_proposal(
     pool: &PgPool,

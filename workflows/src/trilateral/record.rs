@@ -10,9 +10,9 @@ use survey_schema::{Role, WilayahKode};
 use utoipa::ToSchema;
 
 use super::register::Register;
-use crate::auth::CurrentUser;
 use crate::db;
 use crate::refusal::{Refusal, RefusalKind, WorkflowError, refuse};
+use tinjau_domain::CurrentUser;
 use tinjau_domain::Seen;
 
 use tinjau_domain::text::{MAX_NOTE_CHARS, check_text};
