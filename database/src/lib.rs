@@ -9,6 +9,7 @@ pub mod boundary;
 pub mod decision;
 pub mod import_log;
 pub mod kirim;
+pub mod lock;
 pub mod opd;
 pub mod openrosa;
 pub mod price;

@@ -4,12 +4,8 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
-use sha2::{Digest, Sha256};
-use survey_schema::{Role, WilayahKode};
-
 pub use tinjau_domain::caller::{CurrentUser, new_token, out_of_scope, token_digest};
 
-use crate::db;
 use crate::error::AppError;
 use crate::startup::AppState;
 
@@ -60,44 +56,5 @@ pub async fn user_for_token(
     token: &str,
     request_id: Option<String>,
 ) -> Result<Option<CurrentUser>, AppError> {
-    let token = token.trim();
-    if token.is_empty() {
-        return Ok(None);
-    }
-    let digest = Sha256::digest(token.as_bytes());
-    if let Some(admin) = &state.admin_token_sha256
-        && digest
-            .iter()
-            .zip(admin.iter())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
-    {
-        return Ok(Some(CurrentUser {
-            id: None,
-            name: "admin-token".into(),
-            role: Role::Admin,
-            scope: None,
-            request_id,
-        }));
-    }
-    let Some(row) = db::user::by_token(&state.pool, &hex::encode(digest)).await? else {
-        return Ok(None);
-    };
-    let role = row
-        .role
-        .parse::<Role>()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("user {}: {e}", row.name)))?;
-    let scope = row
-        .wilayah_kode
-        .as_deref()
-        .map(WilayahKode::parse)
-        .transpose()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("user {}: {e}", row.name)))?;
-    Ok(Some(CurrentUser {
-        id: Some(row.id),
-        name: row.name,
-        role,
-        scope,
-        request_id,
-    }))
+    Ok(tinjau_workflows::accounts::user_for_token(state, token, request_id).await?)
 }

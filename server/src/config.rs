@@ -119,4 +119,4 @@ pub fn default_storage_dir() -> PathBuf {
         )
 }
 
-pub use tinjau_db::redact_url;
+pub use tinjau_workflows::database::redact_url;

@@ -14,7 +14,3 @@ pub mod web;
 pub use error::AppError;
 pub use startup::Application;
 pub use tinjau_workflows::AppState;
-
-/// The database layer, for the modules that have not moved to the workflows yet.
-pub use tinjau_db as db;
-pub use tinjau_db::MIGRATOR;

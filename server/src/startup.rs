@@ -19,7 +19,8 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::config::Settings;
-use crate::{db, routes};
+use crate::routes;
+use tinjau_workflows::database as db;
 use tinjau_workflows::locator::{self, SharedIndex};
 
 /// Largest request body accepted by default (JSON bodies); photo uploads set their own limit.

@@ -1,10 +1,15 @@
 //! Accounts and device tokens, each change recorded in the audit trail with it.
 
 use serde_json::json;
+use sha2::{Digest, Sha256};
 use sqlx::PgPool;
+use survey_schema::{Role, WilayahKode};
+use tinjau_domain::CurrentUser;
 
+use crate::app::AppState;
 use crate::audit::{Actor, Change};
 use crate::db;
+use crate::refusal::WorkflowError;
 
 /// Creates an account; returns its id.
 pub async fn create_user(
@@ -92,4 +97,61 @@ pub async fn revoke_tokens(
     }
     tx.commit().await?;
     Ok(revoked)
+}
+
+/// The user a device token (or the admin token) belongs to; `None` for an unknown or revoked one.
+/// The bearer header and the OpenRosa path (`/v1/key/{token}/...`) both come here.
+pub async fn user_for_token(
+    state: &AppState,
+    token: &str,
+    request_id: Option<String>,
+) -> Result<Option<CurrentUser>, WorkflowError> {
+    let token = token.trim();
+    if token.is_empty() {
+        return Ok(None);
+    }
+    let digest = Sha256::digest(token.as_bytes());
+    if let Some(admin) = &state.admin_token_sha256
+        && digest
+            .iter()
+            .zip(admin.iter())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+    {
+        return Ok(Some(CurrentUser {
+            id: None,
+            name: "admin-token".into(),
+            role: Role::Admin,
+            scope: None,
+            request_id,
+        }));
+    }
+    let Some(row) = db::user::by_token(&state.pool, &hex::encode(digest)).await? else {
+        return Ok(None);
+    };
+    let role = row
+        .role
+        .parse::<Role>()
+        .map_err(|e| WorkflowError::Internal(anyhow::anyhow!("user {}: {e}", row.name)))?;
+    let scope = row
+        .wilayah_kode
+        .as_deref()
+        .map(WilayahKode::parse)
+        .transpose()
+        .map_err(|e| WorkflowError::Internal(anyhow::anyhow!("user {}: {e}", row.name)))?;
+    Ok(Some(CurrentUser {
+        id: Some(row.id),
+        name: row.name,
+        role,
+        scope,
+        request_id,
+    }))
+}
+
+/// An active account as stored, found by its name.
+pub use crate::db::user::UserRow;
+
+/// The active account named `name`, if any.
+pub async fn user_by_name(pool: &PgPool, name: &str) -> Result<Option<UserRow>, WorkflowError> {
+    Ok(db::user::by_name(pool, name).await?)
 }

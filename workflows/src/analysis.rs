@@ -94,9 +94,7 @@ pub async fn recompute(
 
     let mut tx = pool.begin().await?;
     // One recomputation at a time; a second waits and then sees the first one's result.
-    sqlx::query!("SELECT pg_advisory_xact_lock(hashtext('tinjau-analysis'))")
-        .execute(&mut *tx)
-        .await?;
+    db::lock::analysis(&mut tx).await?;
     let (mut ids, mut codes) = (Vec::new(), Vec::new());
     for row in &mut facts_rows {
         let recognised = recognise_activity(&row.usulan, &catalogue).map(|a| a.code.clone());

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod analysis;
 pub mod app;
+pub mod areas;
 pub mod audit;
 pub mod chunk_writer;
 pub mod forms;
@@ -16,10 +17,13 @@ pub mod ingest;
 pub mod locator;
 pub mod photo;
 pub mod processing;
+pub mod proposals;
 pub mod refusal;
 pub mod review;
+pub mod sessions;
 pub mod storage;
 pub mod survey_checks;
+pub mod sync;
 pub mod trilateral;
 
 pub use app::AppState;
@@ -27,3 +31,8 @@ pub use refusal::WorkflowError;
 
 /// The database layer, as the workflows call it.
 use tinjau_db as db;
+
+/// Opening the database: a pool as the application's role, the migrations, a URL fit for logs.
+pub mod database {
+    pub use tinjau_db::{MIGRATOR, connect, migrate, migrated_pool, redact_url};
+}

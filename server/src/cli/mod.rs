@@ -376,7 +376,7 @@ async fn add_user(
     password_stdin: bool,
     opd: Option<String>,
 ) -> anyhow::Result<()> {
-    let pool = crate::db::migrated_pool(database_url, 2).await?;
+    let pool = tinjau_workflows::database::migrated_pool(database_url, 2).await?;
     let agency = match &opd {
         None => None,
         Some(kode) => {
@@ -384,9 +384,7 @@ async fn add_user(
                 role == survey_schema::Role::Opd,
                 "--opd is for an opd account"
             );
-            let register = tinjau_workflows::trilateral::register::Register::new(
-                crate::db::opd::all(&pool).await?,
-            );
+            let register = tinjau_workflows::trilateral::register::Register::load(&pool).await?;
             Some(register.by_kode(kode).with_context(|| {
                 format!("no agency '{kode}' in the register (tinjau import opd)")
             })?)
@@ -459,16 +457,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(database_url()?, args).await,
         Command::Migrate => {
-            crate::db::migrate(&database_url()?).await?;
+            tinjau_workflows::database::migrate(&database_url()?).await?;
             say!("migrations: up to date");
             Ok(())
         }
         Command::Import(cmd) => {
-            let pool = crate::db::migrated_pool(&database_url()?, 2).await?;
+            let pool = tinjau_workflows::database::migrated_pool(&database_url()?, 2).await?;
             run_import(&pool, cmd).await
         }
         Command::Catalogue(cmd) => {
-            let pool = crate::db::migrated_pool(&database_url()?, 2).await?;
+            let pool = tinjau_workflows::database::migrated_pool(&database_url()?, 2).await?;
             match cmd {
                 CatalogueCommand::Export => {
                     import::catalogue::export(&pool, std::io::stdout().lock()).await
@@ -486,8 +484,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::User(UserCommand::Password { name }) => {
-            let pool = crate::db::migrated_pool(&database_url()?, 2).await?;
-            let found = crate::db::user::by_name(&pool, &name)
+            let pool = tinjau_workflows::database::migrated_pool(&database_url()?, 2).await?;
+            let found = tinjau_workflows::accounts::user_by_name(&pool, &name)
                 .await?
                 .with_context(|| format!("no active user named '{name}'"))?;
             let hash = read_password_hash()?;
@@ -509,18 +507,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             opd,
         }) => add_user(&database_url()?, name, role, wilayah, password_stdin, opd).await,
         Command::Token(cmd) => {
-            let pool = crate::db::migrated_pool(&database_url()?, 2).await?;
+            let pool = tinjau_workflows::database::migrated_pool(&database_url()?, 2).await?;
             token(&pool, cmd).await
         }
         Command::Analyze => {
-            let pool = crate::db::migrated_pool(&database_url()?, 2).await?;
+            let pool = tinjau_workflows::database::migrated_pool(&database_url()?, 2).await?;
             analyze(&pool, SurveyRecheck::All).await
         }
         Command::Locate(args) => {
             let index = if let Some(file) = &args.boundaries {
                 index_from_file(file)?
             } else {
-                let pool = crate::db::connect(&database_url()?, 2).await?;
+                let pool = tinjau_workflows::database::connect(&database_url()?, 2).await?;
                 tinjau_workflows::locator::load(&pool).await?
             };
             anyhow::ensure!(
@@ -530,11 +528,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             locate(&args, &index)
         }
         Command::Review(cmd) => {
-            let pool = crate::db::migrated_pool(&database_url()?, 2).await?;
+            let pool = tinjau_workflows::database::migrated_pool(&database_url()?, 2).await?;
             review::review(&pool, cmd).await
         }
         Command::Audit(cmd) => {
-            let pool = crate::db::migrated_pool(&database_url()?, 2).await?;
+            let pool = tinjau_workflows::database::migrated_pool(&database_url()?, 2).await?;
             if review::audit(&pool, cmd).await? {
                 Ok(())
             } else {
@@ -640,7 +638,7 @@ fn read_password_hash() -> anyhow::Result<String> {
 /// The kecamatan a phone is set up for: `explicit`, else the user's own (its scope, or the
 /// kecamatan around its kelurahan).
 fn odk_project(
-    user: &crate::db::user::UserRow,
+    user: &tinjau_workflows::accounts::UserRow,
     explicit: Option<&str>,
 ) -> anyhow::Result<survey_schema::WilayahKode> {
     use survey_schema::WilayahKode;
@@ -667,7 +665,7 @@ async fn token(pool: &sqlx::PgPool, cmd: TokenCommand) -> anyhow::Result<()> {
             kecamatan,
             png,
         } => {
-            let found = crate::db::user::by_name(pool, &user)
+            let found = tinjau_workflows::accounts::user_by_name(pool, &user)
                 .await?
                 .with_context(|| format!("no active user named '{user}'"))?;
             if odk && found.role != "surveyor" {
@@ -687,9 +685,9 @@ async fn token(pool: &sqlx::PgPool, cmd: TokenCommand) -> anyhow::Result<()> {
             .await?;
             if odk {
                 let project = odk_project(&found, kecamatan.as_deref())?;
-                let nama = crate::db::wilayah::find(pool, &project)
+                let nama = tinjau_workflows::areas::name_of(pool, &project)
                     .await?
-                    .map_or_else(|| project.to_string(), |w| w.nama);
+                    .unwrap_or_else(|| project.to_string());
                 let project_name = format!("Tinjau Kec. {nama}");
                 let server_url = odk_settings::server_url(&url, &token, &project.to_string());
                 let settings = odk_settings::collect_settings(&server_url, &project_name, &user);
@@ -725,7 +723,7 @@ async fn token(pool: &sqlx::PgPool, cmd: TokenCommand) -> anyhow::Result<()> {
             }
         }
         TokenCommand::Revoke { user, id } => {
-            let found = crate::db::user::by_name(pool, &user)
+            let found = tinjau_workflows::accounts::user_by_name(pool, &user)
                 .await?
                 .with_context(|| format!("no active user named '{user}'"))?;
             let revoked = tinjau_workflows::accounts::revoke_tokens(

@@ -185,9 +185,9 @@ pub async fn review(pool: &sqlx::PgPool, cmd: ReviewCommand) -> anyhow::Result<(
             };
             let version = match if_match {
                 Some(v) => v,
-                None => crate::db::proposal::scope_and_version(pool, proposal)
+                None => review::decision::current_version(pool, proposal)
                     .await?
-                    .map_or(0, |(_, v)| v),
+                    .unwrap_or(0),
             };
             let done = review::decision::decide(
                 pool,

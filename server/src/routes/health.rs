@@ -60,7 +60,7 @@ pub async fn healthz() -> Json<Health> {
     )
 )]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
-    let database = match crate::db::server_versions(&state.pool).await {
+    let database = match tinjau_workflows::areas::database_versions(&state.pool).await {
         Ok((postgres, postgis)) => DatabaseReadiness {
             ok: true,
             postgres_version: Some(postgres),

@@ -24,7 +24,7 @@ async fn declared(
     user: &CurrentUser,
     id: Uuid,
     sha: &str,
-) -> Result<crate::db::survey::DeclaredPhoto, AppError> {
+) -> Result<sink::DeclaredPhoto, AppError> {
     Ok(sink::declared(state, user, id, sha).await?)
 }
 

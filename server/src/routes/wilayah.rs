@@ -6,7 +6,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use survey_schema::{ApiError, WilayahDetail, WilayahKode};
 
-use crate::db;
+use tinjau_workflows::areas;
+
 use crate::error::AppError;
 use crate::startup::AppState;
 
@@ -21,13 +22,6 @@ fn parse_kode(raw: &str) -> Result<WilayahKode, AppError> {
             ),
         )
     })
-}
-
-fn wilayah_not_found(kode: &WilayahKode) -> AppError {
-    AppError::not_found(
-        format!("No area with code {kode}."),
-        format!("Wilayah dengan kode {kode} tidak ditemukan."),
-    )
 }
 
 /// An area with its parent and its children.
@@ -47,33 +41,7 @@ pub async fn get_wilayah(
     Path(raw): Path<String>,
 ) -> Result<Json<WilayahDetail>, AppError> {
     let kode = parse_kode(&raw)?;
-    let row = db::wilayah::find(&state.pool, &kode)
-        .await?
-        .ok_or_else(|| wilayah_not_found(&kode))?;
-    let this = row.to_ref()?;
-    let parent = match kode.parent() {
-        Some(p) => db::wilayah::find(&state.pool, &p)
-            .await?
-            .map(|r| r.to_ref())
-            .transpose()?,
-        None => None,
-    };
-    let children = db::wilayah::children(&state.pool, &kode)
-        .await?
-        .iter()
-        .map(db::wilayah::WilayahRow::to_ref)
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let (has_boundary, kelurahan_boundaries) = db::boundary::coverage(&state.pool, &kode).await?;
-    Ok(Json(WilayahDetail {
-        kode: this.kode,
-        nama: this.nama,
-        level: this.level,
-        jenis: this.jenis,
-        parent,
-        children,
-        has_boundary,
-        kelurahan_boundaries,
-    }))
+    Ok(Json(areas::detail(&state.pool, &kode).await?))
 }
 
 /// The kelurahan polygons within an area (a kecamatan, a kota, a provinsi, or one kelurahan) as a
@@ -101,16 +69,13 @@ pub async fn get_boundaries(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let kode = parse_kode(&raw)?;
-    db::wilayah::find(&state.pool, &kode)
-        .await?
-        .ok_or_else(|| wilayah_not_found(&kode))?;
     if let Some(client_etag) = headers.get(header::IF_NONE_MATCH) {
-        let current = etag(&db::boundary::kelurahan_fingerprint(&state.pool, &kode).await?);
+        let current = etag(&areas::boundaries_fingerprint(&state.pool, &kode).await?);
         if etag_matches(client_etag, &current) {
             return Ok(not_modified(&current));
         }
     }
-    let (fingerprint, body) = db::boundary::kelurahan_collection(&state.pool, &kode).await?;
+    let (fingerprint, body) = areas::boundaries(&state.pool, &kode).await?;
     let current = etag(&fingerprint);
     Ok((
         StatusCode::OK,

@@ -14,11 +14,11 @@ use survey_schema::{Role, WilayahKode};
 
 use super::i18n::{Lang, number, rupiah, wib_time};
 use super::layout::page;
-use super::session::WebSession;
 use super::{Ctx, SignedIn, WebError, local_path, urlencode};
 use crate::error::AppError;
 use tinjau_workflows::app::AppState;
 use tinjau_workflows::refusal::{Refusal, RefusalKind, WorkflowError};
+use tinjau_workflows::sessions::WebSession;
 use tinjau_workflows::trilateral::record::{MatchRequest, OUTCOMES, OutcomeRequest};
 use tinjau_workflows::trilateral::{self, Desk, DeskQuery, DeskRow, GroupTotals};
 

@@ -9,7 +9,6 @@ mod desk;
 pub mod i18n;
 mod layout;
 mod pages;
-pub mod session;
 
 use std::fmt::Write as _;
 
@@ -22,8 +21,13 @@ use axum::routing::{get, post};
 
 use crate::error::AppError;
 use i18n::Lang;
-use session::WebSession;
 use tinjau_workflows::app::AppState;
+use tinjau_workflows::sessions::{self as session, WebSession};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "tinjau_sesi";
+/// The cookie of the sign-in form's own CSRF token (before there is a session).
+pub const SIGN_IN_COOKIE: &str = "tinjau_masuk";
 
 /// The page routes.
 pub fn router() -> Router<AppState> {
@@ -104,7 +108,7 @@ impl FromRequestParts<AppState> for Ctx {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let lang = Lang::from_cookie(cookie(&parts.headers, "tinjau_bahasa"));
-        let session = match cookie(&parts.headers, session::COOKIE) {
+        let session = match cookie(&parts.headers, SESSION_COOKIE) {
             Some(id) => session::from_cookie(state, id)
                 .await
                 .map_err(|e| WebError::new(lang, e.into()))?,

@@ -15,12 +15,12 @@ use uuid::Uuid;
 
 use super::i18n::{Lang, number, rupiah, wib_time};
 use super::layout::{bare, page};
-use super::session::{self, WebSession};
 use super::{Ctx, SignedIn, WebError, cookie, local_path, set_cookie, urlencode};
 use crate::error::AppError;
 use tinjau_workflows::app::AppState;
 use tinjau_workflows::refusal::{RefusalKind, WorkflowError};
 use tinjau_workflows::review::{self, Paging, ReviewFilter};
+use tinjau_workflows::sessions::{self as session, WebSession};
 
 type PageResult = Result<Response, WebError>;
 
@@ -113,7 +113,7 @@ pub async fn sign_in_page(ctx: Ctx, Query(q): Query<SignInQuery>) -> Response {
     );
     response.headers_mut().insert(
         header::SET_COOKIE,
-        set_cookie(session::SIGN_IN_COOKIE, &token, 3600, ctx.secure),
+        set_cookie(super::SIGN_IN_COOKIE, &token, 3600, ctx.secure),
     );
     response
 }
@@ -135,7 +135,7 @@ pub async fn sign_in(
 ) -> Response {
     let lang = ctx.lang;
     let lanjut = local_path(form.lanjut.as_deref());
-    let expected = cookie(&headers, session::SIGN_IN_COOKIE).unwrap_or_default();
+    let expected = cookie(&headers, super::SIGN_IN_COOKIE).unwrap_or_default();
     let again = |status: StatusCode, message: &str| {
         let token = session::random_token();
         let mut response = bare(
@@ -146,7 +146,7 @@ pub async fn sign_in(
         *response.status_mut() = status;
         response.headers_mut().insert(
             header::SET_COOKIE,
-            set_cookie(session::SIGN_IN_COOKIE, &token, 3600, ctx.secure),
+            set_cookie(super::SIGN_IN_COOKIE, &token, 3600, ctx.secure),
         );
         response
     };
@@ -166,11 +166,11 @@ pub async fn sign_in(
             let headers = response.headers_mut();
             headers.append(
                 header::SET_COOKIE,
-                set_cookie(session::COOKIE, &id, lifetime, ctx.secure),
+                set_cookie(super::SESSION_COOKIE, &id, lifetime, ctx.secure),
             );
             headers.append(
                 header::SET_COOKIE,
-                set_cookie(session::SIGN_IN_COOKIE, "", 0, ctx.secure),
+                set_cookie(super::SIGN_IN_COOKIE, "", 0, ctx.secure),
             );
             response
         }
@@ -206,7 +206,7 @@ pub async fn sign_out(
     let mut response = Redirect::to("/masuk").into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        set_cookie(session::COOKIE, "", 0, signed.ctx.secure),
+        set_cookie(super::SESSION_COOKIE, "", 0, signed.ctx.secure),
     );
     Ok(response)
 }
@@ -228,9 +228,9 @@ async fn tahun(
     if let Some(t) = asked {
         return Ok(t);
     }
-    let latest: Option<i32> = crate::db::review::latest_tahun(&state.pool, kecamatan.as_str())
+    let latest = review::latest_tahun(&state.pool, kecamatan)
         .await
-        .map_err(db_fail(lang))?;
+        .map_err(fail(lang))?;
     Ok(latest.unwrap_or_else(|| {
         use chrono::Datelike as _;
         chrono::Utc::now().year() + 1
@@ -399,13 +399,10 @@ pub async fn review_page(
         .map_err(fail(lang))?;
     drop(conn);
     // The kelurahan to filter by: those of the kecamatan the person may read (a lurah: its own).
-    let kelurahan: Vec<(String, String)> = crate::db::wilayah::children(&state.pool, &kecamatan)
-        .await
-        .map_err(db_fail(lang))?
-        .into_iter()
-        .filter(|w| WilayahKode::parse(&w.kode).is_ok_and(|k| session.user.covers(&k)))
-        .map(|w| (w.kode, w.nama))
-        .collect();
+    let kelurahan =
+        tinjau_workflows::areas::kelurahan_readable(&state.pool, &session.user, &kecamatan)
+            .await
+            .map_err(fail(lang))?;
     let pages = (list.total + list.per_page - 1) / list.per_page.max(1);
     let selected = |field: &Option<String>, value: &str| non_empty(field.as_ref()) == Some(value);
     let title = format!(
@@ -543,15 +540,12 @@ async fn map_features(
     let mut trace = serde_json::Value::Null;
     if let Some(survey) = &item.survey {
         let mut conn = state.pool.acquire().await?;
-        for p in crate::db::survey::received_photos(&mut conn, survey.id).await? {
-            let exif = p.exif.unwrap_or_default();
-            if let (Some(lat), Some(lon)) = (exif["gps_lat"].as_f64(), exif["gps_lon"].as_f64()) {
-                photos.push(serde_json::json!({"sha256": p.sha256, "lat": lat, "lon": lon}));
-            }
-        }
-        if let Some(row) = crate::db::survey::get(&mut conn, survey.id).await? {
-            trace = row.body["trace"].clone();
-        }
+        let (positions, traced) = review::survey_map(&mut conn, survey.id).await?;
+        photos = positions
+            .into_iter()
+            .map(|(sha256, lat, lon)| serde_json::json!({"sha256": sha256, "lat": lat, "lon": lon}))
+            .collect();
+        trace = traced;
     }
     Ok(serde_json::json!({
         "boundary": format!("/api/v1/wilayah/{}/boundaries.geojson", item.kelurahan),
@@ -616,12 +610,12 @@ async fn render_proposal(
         .get(..8)
         .unwrap_or_default()
         .to_owned();
-    let kirim = crate::db::kirim::standing(&mut conn, &kecamatan, item.tahun)
+    let sent = review::kirim::is_sent(&mut conn, &kecamatan, item.tahun)
         .await
-        .map_err(db_fail(lang))?;
+        .map_err(fail(lang))?;
     drop(conn);
     let features = map_features(state, &item).await.map_err(fail(lang))?;
-    let may_decide = matches!(session.user.role, Role::Camat | Role::Admin) && kirim.is_none();
+    let may_decide = matches!(session.user.role, Role::Camat | Role::Admin) && !sent;
     let suggestion = item.suggestion.as_ref();
     let suggested_action = suggestion.map_or("approve", |s| s.action.as_str());
     let title = format!(
@@ -713,7 +707,7 @@ async fn render_proposal(
             @if let Some(s) = suggestion {
                 p.suggestion { (lang.t("Saran: ", "Suggested: ")) (lang.t(&s.message.id, &s.message.en)) }
             }
-            @if kirim.is_some() {
+            @if sent {
                 p.alert.locked { (lang.t("Daftar sudah dikirim: keputusan terkunci.", "The list is sent: decisions are locked.")) }
             } @else if !may_decide {
                 p { (lang.t("Hanya camat yang memutuskan.", "Only the camat decides.")) }
@@ -1214,11 +1208,14 @@ pub async fn public_page(
     let tahun = if let Some(t) = q.tahun {
         t
     } else {
-        let kec = raw.get(..8).unwrap_or_default();
-        crate::db::review::latest_tahun(&state.pool, kec)
-            .await
-            .map_err(db_fail(lang))?
-            .unwrap_or(2026)
+        // The kelurahan's kecamatan; a code that does not parse is refused by the page below.
+        match WilayahKode::parse(&raw).ok().and_then(|k| k.parent()) {
+            Some(kecamatan) => review::latest_tahun(&state.pool, &kecamatan)
+                .await
+                .map_err(fail(lang))?
+                .unwrap_or(2026),
+            None => 2026,
+        }
     };
     let mut conn = state.pool.acquire().await.map_err(db_fail(lang))?;
     let public = review::public::kelurahan(&mut conn, &raw, tahun)

@@ -82,9 +82,7 @@ async fn begin(
     pool: &sqlx::PgPool,
 ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, ImportError> {
     let mut tx = pool.begin().await?;
-    sqlx::query!("SELECT pg_advisory_xact_lock(hashtext('tinjau-import'))")
-        .execute(&mut *tx)
-        .await?;
+    crate::db::lock::import(&mut tx).await?;
     Ok(tx)
 }
 

@@ -21,6 +21,9 @@ use crate::photo;
 use crate::refusal::{Refusal, RefusalKind, WorkflowError, refuse};
 use tinjau_domain::CurrentUser;
 
+/// A declared photo as the manifest gives it, and whether it is in.
+pub use crate::db::survey::DeclaredPhoto;
+
 /// A stored photo.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PhotoReceipt {
@@ -82,7 +85,7 @@ pub async fn declared(
     user: &CurrentUser,
     id: Uuid,
     sha: &str,
-) -> Result<db::survey::DeclaredPhoto, WorkflowError> {
+) -> Result<DeclaredPhoto, WorkflowError> {
     let Some(photo) = db::survey::declared_photo(&state.pool, id, sha).await? else {
         return refuse(
             RefusalKind::NotFound,
@@ -147,7 +150,7 @@ pub async fn readable(
 }
 
 /// The bytes a declared photo may have.
-pub fn limit_of(photo: &db::survey::DeclaredPhoto) -> u64 {
+pub fn limit_of(photo: &DeclaredPhoto) -> u64 {
     u64::try_from(photo.bytes).unwrap_or(0).min(MAX_PHOTO_BYTES)
 }
 
@@ -462,7 +465,7 @@ async fn finish(
     actor: &Actor,
     id: Uuid,
     sha: &str,
-    photo: db::survey::DeclaredPhoto,
+    photo: DeclaredPhoto,
     upload: crate::storage::Upload,
     digest: &str,
     head: &[u8],
@@ -656,7 +659,7 @@ async fn register(
     actor: &Actor,
     id: Uuid,
     sha: &str,
-    photo: &db::survey::DeclaredPhoto,
+    photo: &DeclaredPhoto,
     received: u64,
     received_photo: &db::survey::ReceivedPhoto,
 ) -> Result<bool, WorkflowError> {

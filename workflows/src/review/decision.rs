@@ -495,3 +495,14 @@ pub async fn of_proposal(
         .map(view)
         .collect()
 }
+
+/// A proposal's current version, if it exists (what a console decision is made on when no
+/// version is given).
+pub async fn current_version(
+    pool: &PgPool,
+    proposal_id: i64,
+) -> Result<Option<i32>, WorkflowError> {
+    Ok(db::proposal::scope_and_version(pool, proposal_id)
+        .await?
+        .map(|(_, version)| version))
+}

@@ -99,6 +99,15 @@ pub async fn standing(
         .transpose()
 }
 
+/// Whether the list of a kecamatan and year is sent (and not reopened): it is locked then.
+pub async fn is_sent(
+    conn: &mut PgConnection,
+    kecamatan: &str,
+    tahun: i32,
+) -> Result<bool, WorkflowError> {
+    Ok(db::kirim::standing(conn, kecamatan, tahun).await?.is_some())
+}
+
 /// Sends the list: every physical proposal decided, or nothing happens.
 pub async fn send(
     pool: &PgPool,

@@ -455,3 +455,30 @@ pub fn tally(items: &[ReviewItem]) -> BTreeMap<&'static str, i64> {
     }
     out
 }
+
+/// The latest year with proposals within an area (the year a page shows when none is asked for).
+pub async fn latest_tahun(
+    pool: &sqlx::PgPool,
+    area: &WilayahKode,
+) -> Result<Option<i32>, WorkflowError> {
+    Ok(db::review::latest_tahun(pool, area.as_str()).await?)
+}
+
+/// What a proposal's map shows of its survey: the EXIF positions of its photos (hash, latitude,
+/// longitude) and the traced work, if any.
+pub async fn survey_map(
+    conn: &mut PgConnection,
+    survey: Uuid,
+) -> Result<(Vec<(String, f64, f64)>, serde_json::Value), WorkflowError> {
+    let mut photos = Vec::new();
+    for p in db::survey::received_photos(&mut *conn, survey).await? {
+        let exif = p.exif.unwrap_or_default();
+        if let (Some(lat), Some(lon)) = (exif["gps_lat"].as_f64(), exif["gps_lon"].as_f64()) {
+            photos.push((p.sha256, lat, lon));
+        }
+    }
+    let trace = db::survey::get(conn, survey)
+        .await?
+        .map_or(serde_json::Value::Null, |row| row.body["trace"].clone());
+    Ok((photos, trace))
+}

@@ -14,6 +14,11 @@ pub struct Register {
 }
 
 impl Register {
+    /// The register as stored (`tinjau import opd`).
+    pub async fn load(pool: &sqlx::PgPool) -> Result<Self, sqlx::Error> {
+        Ok(Self::new(crate::db::opd::all(pool).await?))
+    }
+
     pub fn new(rows: Vec<OpdRow>) -> Self {
         let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, row) in rows.iter().enumerate() {

@@ -1,21 +1,18 @@
-//! Signing in to the pages: the accounts' argon2 passwords, a server-side session behind an
-//! HttpOnly, SameSite=Strict cookie (Secure behind TLS), a CSRF token per session for every form
-//! that changes something, and a growing delay after repeated wrong passwords.
+//! Signing in to the pages: the accounts' argon2 passwords, a server-side session (which the pages
+//! keep behind an HttpOnly, SameSite=Strict cookie), a CSRF token per session for every form that
+//! changes something, and a growing delay after repeated wrong passwords.
 
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use survey_schema::{Role, WilayahKode};
 
-use crate::auth::CurrentUser;
-use crate::db;
-use tinjau_workflows::app::AppState;
-use tinjau_workflows::refusal::{Refusal, RefusalKind, WorkflowError, refuse};
+use tinjau_domain::CurrentUser;
 
-/// The session cookie's name.
-pub const COOKIE: &str = "tinjau_sesi";
-/// The cookie of the sign-in form's own CSRF token (before there is a session).
-pub const SIGN_IN_COOKIE: &str = "tinjau_masuk";
+use crate::app::AppState;
+use crate::db;
+use crate::refusal::{Refusal, RefusalKind, WorkflowError, refuse};
+
 /// How long a session lives.
 pub const LIFETIME: Duration = Duration::hours(12);
 /// Wrong passwords allowed in a row before the delay starts.
@@ -89,7 +86,7 @@ pub async fn from_cookie(state: &AppState, id: &str) -> Result<Option<WebSession
 /// seconds, doubling, at most 15 minutes.
 ///
 /// ```
-/// # use tinjau_server::web::session::delay_after;
+/// # use tinjau_workflows::sessions::delay_after;
 /// assert_eq!(delay_after(4).num_seconds(), 0);
 /// assert_eq!(delay_after(5).num_seconds(), 30);
 /// assert_eq!(delay_after(6).num_seconds(), 60);
