@@ -233,12 +233,12 @@ pub async fn review(bench: &ReviewBench) -> anyhow::Result<()> {
         tinjau_db::user::add_token(&pool, camat, &tinjau_domain::caller::token_digest(&token), "bench").await?;
 
         let storage = std::env::temp_dir().join(format!("tinjau-bench-review-{}", std::process::id()));
-        let mut settings = tinjau_server::config::Settings::with_database_url(&url);
+        let mut settings = tinjau_http::config::Settings::with_database_url(&url);
         settings.port = 0;
         settings.storage_dir.clone_from(&storage);
         settings.photo_workers = 0;
         settings.migrate = false;
-        let app = tinjau_server::Application::build(&settings).await?;
+        let app = tinjau_http::Application::build(&settings).await?;
         let base = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until(std::future::pending()));
         let client = reqwest::Client::new();

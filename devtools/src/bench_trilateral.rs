@@ -106,7 +106,7 @@ pub async fn run(bench: &TrilateralBench) -> anyhow::Result<()> {
             tinjau_db::opd::all(&pool).await?.len(),
             started.elapsed().as_secs_f64()
         );
-        let user = tinjau_server::auth::CurrentUser::cli();
+        let user = tinjau_http::auth::CurrentUser::cli();
         let query = tinjau_workflows::trilateral::DeskQuery {
             tahun: 2026,
             ..tinjau_workflows::trilateral::DeskQuery::default()

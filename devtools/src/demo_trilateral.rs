@@ -21,7 +21,7 @@ use sqlx::PgPool;
 use survey_schema::{DecisionRequest, Role, WilayahKode};
 
 use tinjau_db as db;
-use tinjau_server::auth::CurrentUser;
+use tinjau_http::auth::CurrentUser;
 use tinjau_workflows::trilateral::register::Register;
 
 /// SYNTHETIC sub-kegiatan (the nomenclature's shape, not its real codes) by catalogue activity.
@@ -382,7 +382,7 @@ pub async fn generate(
                 format!("Kel. {}, Kec. {}", l.kelurahan, l.kecamatan),
                 lat,
                 lon,
-                tinjau_server::web::i18n::rupiah(l.pagu),
+                tinjau_http::web::i18n::rupiah(l.pagu),
                 "APBD".to_owned(),
             ])?;
             planted.write_record([

@@ -202,7 +202,7 @@ fn main() -> ExitCode {
         Command::Bench(_) => "warn,sqlx=error",
         Command::Demo(_) => "info,sqlx=warn",
     };
-    tinjau_server::telemetry::init(false, default_filter);
+    tinjau_http::telemetry::init(false, default_filter);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -224,7 +224,7 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let explicit = cli.database_url.clone();
-    let database_url = move || tinjau_server::config::resolve_database_url(explicit.as_deref());
+    let database_url = move || tinjau_http::config::resolve_database_url(explicit.as_deref());
     match cli.command {
         Command::Demo(cmd) => {
             let pool = tinjau_db::migrated_pool(&database_url()?, 2).await?;

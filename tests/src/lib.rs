@@ -20,8 +20,8 @@ use anyhow::{Context, bail};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 use survey_schema::WilayahLevel;
-use tinjau_server::Application;
-use tinjau_server::config::Settings;
+use tinjau_http::Application;
+use tinjau_http::config::Settings;
 use tokio::sync::OnceCell;
 
 pub mod browser;
@@ -46,7 +46,7 @@ pub fn data(relative: &str) -> PathBuf {
 fn base_url() -> String {
     let explicit = std::env::var("DATABASE_URL").ok();
     let _ = std::env::set_current_dir(repo_root());
-    tinjau_server::config::resolve_database_url(explicit.as_deref())
+    tinjau_http::config::resolve_database_url(explicit.as_deref())
         .expect("no database: run scripts/pg start (scripts/test does)")
 }
 

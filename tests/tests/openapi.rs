@@ -9,7 +9,7 @@ use tinjau_tests::spawn_app;
 
 #[test]
 fn openapi_document_matches_the_snapshot() {
-    let doc = serde_json::to_value(tinjau_server::routes::openapi()).unwrap();
+    let doc = serde_json::to_value(tinjau_http::routes::openapi()).unwrap();
     insta::assert_json_snapshot!("openapi", doc);
 }
 
@@ -21,7 +21,7 @@ async fn the_served_document_is_the_generated_one() {
     let served: serde_json::Value = response.json().await.unwrap();
     assert_eq!(
         served,
-        serde_json::to_value(tinjau_server::routes::openapi()).unwrap()
+        serde_json::to_value(tinjau_http::routes::openapi()).unwrap()
     );
     for path in [
         "/healthz",

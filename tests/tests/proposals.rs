@@ -576,7 +576,7 @@ async fn the_admin_endpoint_imports_with_the_token_only_and_safely_twice() {
         &app,
         "tahun=2026",
         token,
-        vec![b'x'; tinjau_server::routes::admin::MAX_IMPORT_BYTES + 1],
+        vec![b'x'; tinjau_http::routes::admin::MAX_IMPORT_BYTES + 1],
     )
     .await;
     assert_eq!(

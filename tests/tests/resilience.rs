@@ -367,11 +367,11 @@ async fn a_database_restart_under_load_answers_503_never_500_and_loses_nothing()
     let cluster = PrivateCluster::start();
     let url = cluster.url();
     let storage = tempfile::tempdir().unwrap();
-    let mut settings = tinjau_server::config::Settings::with_database_url(&url);
+    let mut settings = tinjau_http::config::Settings::with_database_url(&url);
     settings.port = 0;
     settings.storage_dir = storage.path().to_path_buf();
     settings.max_db_connections = 4;
-    let server = tinjau_server::Application::build(&settings).await.unwrap();
+    let server = tinjau_http::Application::build(&settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}", server.port());
     tokio::spawn(server.run_until(std::future::pending()));
     let pool = sqlx::PgPool::connect(&url).await.unwrap();

@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use survey_schema::WilayahLevel;
 
-use crate::config::{self, Settings};
+use tinjau_http::config::{self, Settings};
 
 /// `println!` that ends the program quietly when stdout is closed (`tinjau ... | head`).
 macro_rules! say {
@@ -33,7 +33,7 @@ pub fn write_line(args: std::fmt::Arguments<'_>) {
         std::process::exit(1);
     }
 }
-use crate::startup::{Application, shutdown_signal};
+use tinjau_http::startup::{Application, shutdown_signal};
 use tinjau_workflows::analysis::SurveyRecheck;
 use tinjau_workflows::import;
 use tinjau_workflows::ingest::openrosa::settings as odk_settings;
@@ -248,7 +248,7 @@ struct ServeArgs {
     s3_virtual_host: bool,
     /// What the OpenRosa HEAD announces as X-OpenRosa-Accept-Content-Length: ODK Collect splits a
     /// submission into POSTs of at most this many bytes
-    #[arg(long, env = "TINJAU_OPENROSA_ACCEPT_BYTES", default_value_t = crate::routes::openrosa::DEFAULT_ACCEPT_BYTES,
+    #[arg(long, env = "TINJAU_OPENROSA_ACCEPT_BYTES", default_value_t = tinjau_http::routes::openrosa::DEFAULT_ACCEPT_BYTES,
           value_parser = clap::value_parser!(u64).range(100_000..))]
     openrosa_accept_bytes: u64,
     /// The address phones reach this server at, e.g. https://tinjau.example.go.id: the OpenRosa
@@ -344,7 +344,7 @@ struct ProgressArgs {
 /// Parses the arguments, runs the command, and maps failure to exit code 1.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    crate::telemetry::init(
+    tinjau_http::telemetry::init(
         matches!(cli.log_format, LogFormat::Json),
         "info,sqlx=warn,tower_http=info",
     );
@@ -449,7 +449,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Openapi = cli.command {
         say!(
             "{}",
-            serde_json::to_string_pretty(&crate::routes::openapi())?
+            serde_json::to_string_pretty(&tinjau_http::routes::openapi())?
         );
         return Ok(());
     }
@@ -674,12 +674,12 @@ async fn token(pool: &sqlx::PgPool, cmd: TokenCommand) -> anyhow::Result<()> {
                     found.role
                 );
             }
-            let token = crate::auth::new_token();
+            let token = tinjau_http::auth::new_token();
             let id = tinjau_workflows::accounts::issue_token(
                 pool,
                 &tinjau_workflows::audit::Actor::cli(),
                 found.id,
-                &crate::auth::token_digest(&token),
+                &tinjau_http::auth::token_digest(&token),
                 &label,
             )
             .await?;

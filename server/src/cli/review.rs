@@ -5,7 +5,7 @@ use clap::Subcommand;
 use rust_decimal::Decimal;
 use survey_schema::{DecisionRequest, DecisionStatus, RejectReason, Severity, WilayahKode};
 
-use crate::auth::CurrentUser;
+use tinjau_http::auth::CurrentUser;
 use tinjau_workflows::refusal::WorkflowError;
 use tinjau_workflows::review::{self, Paging, ReviewFilter};
 

@@ -177,7 +177,7 @@ pub fn urlencode(value: &str) -> String {
 /// Only a path of this site may be where a form sends the browser back to.
 ///
 /// ```
-/// # use tinjau_server::web::local_path;
+/// # use tinjau_http::web::local_path;
 /// assert_eq!(local_path(Some("/usulan/3?x=1")), "/usulan/3?x=1");
 /// for bad in ["//evil.example", "/\\evil", "/\t/evil.example", "https://evil.example", "/é"] {
 ///     assert_eq!(local_path(Some(bad)), "/");

@@ -40,7 +40,7 @@ impl Lang {
 /// Rupiah with dots between thousands: `Rp 1.250.000` (negative: `-Rp 5.000`).
 ///
 /// ```
-/// # use tinjau_server::web::i18n::rupiah;
+/// # use tinjau_http::web::i18n::rupiah;
 /// assert_eq!(rupiah(1_250_000), "Rp 1.250.000");
 /// assert_eq!(rupiah(0), "Rp 0");
 /// assert_eq!(rupiah(-5_000), "-Rp 5.000");
@@ -64,7 +64,7 @@ pub fn rupiah(amount: i64) -> String {
 /// A decimal the Indonesian way: a comma before the fraction (`120,5`), dots between thousands.
 ///
 /// ```
-/// # use tinjau_server::web::i18n::number;
+/// # use tinjau_http::web::i18n::number;
 /// # use rust_decimal::Decimal;
 /// assert_eq!(number(Decimal::new(12505, 1)), "1.250,5");
 /// assert_eq!(number(Decimal::new(200, 0)), "200");
@@ -98,7 +98,7 @@ fn wib() -> FixedOffset {
 /// `03-12-2026 15:10 WIB`.
 ///
 /// ```
-/// # use tinjau_server::web::i18n::wib_time;
+/// # use tinjau_http::web::i18n::wib_time;
 /// let at = "2026-12-03T08:10:00Z".parse().unwrap();
 /// assert_eq!(wib_time(at), "03-12-2026 15:10 WIB");
 /// ```

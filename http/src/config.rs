@@ -1,6 +1,6 @@
 //! Where things are: the database, the object-storage directory, the listening address.
 //!
-//! Flags and environment variables are declared in [`crate::cli`]; this module resolves the defaults
+//! Flags and environment variables are declared in the `tinjau` binary's CLI; this module resolves the defaults
 //! that depend on where the command runs (the project's local cluster, `.local/storage`).
 
 use std::net::{IpAddr, Ipv4Addr};
