@@ -7,7 +7,7 @@ use axum::http::{StatusCode, header};
 pub use tinjau_domain::caller::{CurrentUser, new_token, out_of_scope, token_digest};
 
 use crate::error::AppError;
-use crate::startup::AppState;
+use tinjau_workflows::AppState;
 
 fn unauthorized() -> AppError {
     AppError::client(

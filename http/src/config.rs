@@ -65,7 +65,7 @@ impl Settings {
             admin_token: None,
             s3: None,
             photo_workers: 1,
-            openrosa_accept_bytes: crate::routes::openrosa::DEFAULT_ACCEPT_BYTES,
+            openrosa_accept_bytes: tinjau_workflows::ingest::openrosa::DEFAULT_ACCEPT_BYTES,
             public_url: None,
             basemap_url: None,
         }

@@ -20,13 +20,12 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::Settings;
 use crate::routes;
+use tinjau_workflows::AppState;
 use tinjau_workflows::database as db;
 use tinjau_workflows::locator::{self, SharedIndex};
 
 /// Largest request body accepted by default (JSON bodies); photo uploads set their own limit.
 pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
-
-pub use tinjau_workflows::app::AppState;
 
 /// A bound, ready-to-run server.
 #[derive(Debug)]
@@ -70,7 +69,7 @@ impl Application {
                 .as_deref()
                 .filter(|t| !t.trim().is_empty())
                 .map(|t| Arc::new(<[u8; 32]>::from(sha2::Sha256::digest(t.trim().as_bytes())))),
-            photo_queue: tinjau_workflows::processing::PhotoQueue::default(),
+            photo_queue: tinjau_workflows::app::PhotoQueue::default(),
             uploads: tinjau_workflows::app::UploadLimits {
                 base: settings.request_timeout,
                 min_bytes_per_sec: settings.upload_min_bytes_per_sec,

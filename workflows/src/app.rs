@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::Notify;
+
 use sqlx::PgPool;
 
 use crate::locator::SharedIndex;
@@ -21,7 +23,7 @@ pub struct AppState {
     /// SHA-256 of the admin token; `None` disables the admin API.
     pub admin_token_sha256: Option<Arc<[u8; 32]>>,
     /// Wakes the background photo workers when a photo arrives.
-    pub photo_queue: crate::processing::PhotoQueue,
+    pub photo_queue: PhotoQueue,
     /// The address phones reach the server at (OpenRosa download URLs); `None`: from each request.
     pub public_url: Option<Arc<str>>,
     /// How slow an upload may be, and how long an unfinished tus upload is kept.
@@ -52,5 +54,23 @@ impl UploadLimits {
     /// ```
     pub fn deadline_for(&self, bytes: u64) -> Duration {
         self.base + Duration::from_secs_f64(bytes as f64 / self.min_bytes_per_sec.max(1) as f64)
+    }
+}
+
+/// Wakes the background photo workers (`crate::processing`) when a photo arrives; cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct PhotoQueue {
+    wake: Arc<Notify>,
+}
+
+impl PhotoQueue {
+    /// A photo was received: one idle worker looks at the queue.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Resolves at the next wake-up (a worker waits on it between sweeps).
+    pub async fn notified(&self) {
+        self.wake.notified().await;
     }
 }

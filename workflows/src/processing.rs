@@ -7,29 +7,14 @@
 //! `FOR UPDATE SKIP LOCKED`: it survives a restart and several instances share it. When the last
 //! photo of a survey is read, the survey's checks run.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use tokio::sync::Notify;
 
 use crate::app::AppState;
 use crate::db;
 use crate::db::survey::ProcessedPhoto;
 use crate::photo;
-
-/// Wakes the workers; cheap to clone.
-#[derive(Debug, Clone, Default)]
-pub struct PhotoQueue {
-    wake: Arc<Notify>,
-}
-
-impl PhotoQueue {
-    /// A photo was received: one idle worker looks at the queue.
-    pub fn wake(&self) {
-        self.wake.notify_one();
-    }
-}
 
 /// Without a wake-up, a worker still looks at the queue this often (work left by a crash, or by
 /// another instance that stopped).
@@ -46,8 +31,7 @@ pub fn spawn_workers(state: &AppState, workers: usize) {
                     Ok(true) => {}
                     Ok(false) => {
                         let _ =
-                            tokio::time::timeout(SWEEP_EVERY, state.photo_queue.wake.notified())
-                                .await;
+                            tokio::time::timeout(SWEEP_EVERY, state.photo_queue.notified()).await;
                     }
                     Err(e) => {
                         tracing::warn!(error = %format!("{e:#}"), "photo worker: retrying in 5 s");

@@ -19,7 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::Caller;
 use crate::error::AppError;
 use crate::extract::ApiQuery;
-use crate::startup::AppState;
+use tinjau_workflows::AppState;
 use tinjau_workflows::import::{ImportError, InputFile, proposals};
 
 /// Largest proposal file accepted through the API.

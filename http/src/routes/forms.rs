@@ -4,15 +4,15 @@
 #![allow(unused_qualifications)]
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+
+use axum::response::Response;
 use survey_schema::ApiError;
 
 use crate::auth::Caller;
 use crate::error::AppError;
 use crate::extract::ApiQuery;
 use crate::routes::review::YearParams;
-use crate::startup::AppState;
+use tinjau_workflows::AppState;
 use tinjau_workflows::forms::{self, FormFile};
 
 /// A form of the kecamatan's list: `lampiran2.csv`, `lampiran2.xlsx` (Form 3, the agreed list by
@@ -60,24 +60,5 @@ pub async fn get_form(
         )
     })?;
     let made = forms::download(&state.pool, &user, &kecamatan, params.tahun, form).await?;
-    Ok(attachment(made))
-}
-
-/// A made file as an attachment download, never cached.
-pub fn attachment(made: forms::Download) -> Response {
-    let disposition = format!("attachment; filename=\"{}\"", made.filename);
-    let mut response = (StatusCode::OK, made.bytes).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(made.content_type),
-    );
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    response
+    Ok(crate::respond::attachment(made))
 }

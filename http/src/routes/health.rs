@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::startup::AppState;
+use tinjau_workflows::AppState;
 
 /// `GET /healthz`.
 #[derive(Debug, Serialize, ToSchema)]

@@ -19,7 +19,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::AppError;
-use crate::startup::AppState;
+use tinjau_workflows::AppState;
 
 #[derive(OpenApi)]
 #[openapi(

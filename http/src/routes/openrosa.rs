@@ -21,7 +21,7 @@ use survey_schema::{WilayahKode, WilayahLevel};
 
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::startup::AppState;
+use tinjau_workflows::AppState;
 use tinjau_workflows::ingest::openrosa::{self as intake, Received, form, xml};
 use tinjau_workflows::ingest::photo::{self as sink, StagedPhoto};
 

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::auth::{Caller, CurrentUser};
 use crate::error::AppError;
-use crate::startup::AppState;
+use tinjau_workflows::AppState;
 use tinjau_workflows::ingest::photo::{self as sink, PhotoForm, PhotoReceipt};
 
 fn parse(raw_id: &str, raw_sha: &str) -> Result<(Uuid, String), AppError> {
@@ -66,44 +66,6 @@ pub async fn put_photo(
     Ok((status, Json(receipt)))
 }
 
-/// A survey's photo as a response: one function for the API and the pages, so both cache it alike
-/// (content-addressed bytes never change; `private` because they are not public) and neither lets
-/// a browser sniff it into something else.
-pub async fn photo_response(
-    state: &AppState,
-    user: &CurrentUser,
-    raw_id: &str,
-    raw_sha: &str,
-    form: PhotoForm,
-) -> Result<Response, AppError> {
-    let (id, sha) = parse(raw_id, raw_sha)?;
-    let (key, content_type) = sink::readable(state, user, id, &sha, form).await?;
-    let stream = state.storage.read_object(&key).await?.ok_or_else(|| {
-        AppError::Internal(anyhow::anyhow!(
-            "photo {key} is marked received but missing from storage"
-        ))
-    })?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_str(&content_type)
-                    .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-            ),
-            (
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("private, max-age=31536000, immutable"),
-            ),
-            (
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            ),
-        ],
-        Body::from_stream(stream),
-    )
-        .into_response())
-}
-
 /// A photo as uploaded.
 #[utoipa::path(
     get,
@@ -122,7 +84,7 @@ pub async fn get_photo(
     Caller(user): Caller,
     Path((raw_id, raw_sha)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    photo_response(&state, &user, &raw_id, &raw_sha, PhotoForm::Original).await
+    crate::respond::photo(&state, &user, &raw_id, &raw_sha, PhotoForm::Original).await
 }
 
 /// The photo's thumbnail: a JPEG at most 320 pixels on its longer side, upright.
@@ -143,7 +105,7 @@ pub async fn get_thumbnail(
     Caller(user): Caller,
     Path((raw_id, raw_sha)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    photo_response(&state, &user, &raw_id, &raw_sha, PhotoForm::Thumbnail).await
+    crate::respond::photo(&state, &user, &raw_id, &raw_sha, PhotoForm::Thumbnail).await
 }
 
 // --- tus 1.0 core: resumable uploads on the same URL -------------------------------------------

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::error::AppError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::startup::AppState;
+use tinjau_workflows::AppState;
 use tinjau_workflows::review::{self, Paging, ReviewFilter};
 
 #[derive(Debug, Deserialize, IntoParams)]

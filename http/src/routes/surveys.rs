@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::error::AppError;
 use crate::extract::ApiJson;
-use crate::startup::AppState;
+use tinjau_workflows::AppState;
 use tinjau_workflows::ingest;
 
 fn parse_id(raw: &str) -> Result<Uuid, AppError> {

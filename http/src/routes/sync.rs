@@ -13,7 +13,7 @@ use utoipa::IntoParams;
 use crate::auth::Caller;
 use crate::error::AppError;
 use crate::extract::ApiQuery;
-use crate::startup::AppState;
+use tinjau_workflows::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::Caller;
 use crate::error::AppError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::startup::AppState;
+use tinjau_workflows::AppState;
 use tinjau_workflows::import::{InputFile, renja};
 use tinjau_workflows::review::decision::etag;
 use tinjau_workflows::trilateral::record::{MatchRequest, OutcomeRequest};
@@ -111,7 +111,7 @@ pub async fn export(
 ) -> Result<Response, AppError> {
     let query = desk_query(&params)?;
     let file = trilateral::export::file(&state.pool, &user, &query, &format).await?;
-    Ok(crate::routes::forms::attachment(file))
+    Ok(crate::respond::attachment(file))
 }
 
 /// The result of a desk write.

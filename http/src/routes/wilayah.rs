@@ -9,7 +9,7 @@ use survey_schema::{ApiError, WilayahDetail, WilayahKode};
 use tinjau_workflows::areas;
 
 use crate::error::AppError;
-use crate::startup::AppState;
+use tinjau_workflows::AppState;
 
 fn parse_kode(raw: &str) -> Result<WilayahKode, AppError> {
     WilayahKode::parse(raw).map_err(|e| {

@@ -678,5 +678,5 @@ pub async fn export(
     let made = trilateral::export::file(&state.pool, &session.user, &query, &format)
         .await
         .map_err(|e| refused(lang, e))?;
-    Ok(crate::routes::forms::attachment(made))
+    Ok(crate::respond::attachment(made))
 }

@@ -1053,7 +1053,7 @@ pub async fn form_file(
         tinjau_workflows::forms::download(&state.pool, &session.user, &kecamatan, tahun, form)
             .await
             .map_err(fail(lang))?;
-    Ok(crate::routes::forms::attachment(made))
+    Ok(crate::respond::attachment(made))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1065,7 +1065,7 @@ pub async fn photo(
     Path((survey, sha)): Path<(String, String)>,
 ) -> PageResult {
     let form = tinjau_workflows::ingest::photo::PhotoForm::Original;
-    crate::routes::photos::photo_response(&state, &signed.session.user, &survey, &sha, form)
+    crate::respond::photo(&state, &signed.session.user, &survey, &sha, form)
         .await
         .map_err(|e| WebError::new(signed.ctx.lang, e))
 }
@@ -1076,7 +1076,7 @@ pub async fn thumbnail(
     Path((survey, sha)): Path<(String, String)>,
 ) -> PageResult {
     let form = tinjau_workflows::ingest::photo::PhotoForm::Thumbnail;
-    crate::routes::photos::photo_response(&state, &signed.session.user, &survey, &sha, form)
+    crate::respond::photo(&state, &signed.session.user, &survey, &sha, form)
         .await
         .map_err(|e| WebError::new(signed.ctx.lang, e))
 }
