@@ -53,7 +53,13 @@ impl From<AnomalyRow> for survey_schema::Anomaly {
     fn from(a: AnomalyRow) -> Self {
         let severity =
             survey_schema::Severity::parse(&a.severity).unwrap_or(survey_schema::Severity::Info);
-        Self::new(&a.code, severity, a.message_id, a.message_en, a.details)
+        // The sentence is written now from the code and figures (the catalogue's current
+        // wording); the stored one stands only for a code this build no longer knows.
+        let stored = survey_schema::LocalizedMessage {
+            id: a.message_id,
+            en: a.message_en,
+        };
+        Self::from_stored(&a.code, severity, a.details, stored)
     }
 }
 

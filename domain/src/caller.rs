@@ -5,7 +5,8 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use survey_schema::{Role, WilayahKode};
 
-use crate::refusal::{Refusal, RefusalKind};
+use crate::messages::{Message, Roles};
+use crate::refusal::Refusal;
 
 /// The authenticated caller.
 #[derive(Debug, Clone)]
@@ -64,32 +65,18 @@ impl CurrentUser {
         if roles.contains(&self.role) {
             Ok(())
         } else {
-            let allowed: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-            Err(Refusal::new(
-                RefusalKind::Forbidden,
-                "forbidden",
-                format!(
-                    "This needs the role {}; you are {}.",
-                    allowed.join(" or "),
-                    self.role
-                ),
-                format!(
-                    "Tindakan ini memerlukan peran {}; peran Anda {}.",
-                    allowed.join(" atau "),
-                    self.role
-                ),
-            ))
+            Err(Message::RoleRequired {
+                needed: Roles(roles.to_vec()),
+                role: self.role,
+            }
+            .into())
         }
     }
 }
 
+/// The refusal of an area outside the caller's scope.
 pub fn out_of_scope(kode: &WilayahKode) -> Refusal {
-    Refusal::new(
-        RefusalKind::Forbidden,
-        "out_of_scope",
-        format!("{kode} is outside the area your account covers."),
-        format!("{kode} berada di luar wilayah akun Anda."),
-    )
+    Message::OutOfScope { kode: kode.clone() }.into()
 }
 
 /// Who makes a change: a signed-in user or device (with the request's id), or the command line.

@@ -3,10 +3,12 @@
 //! adapter (the JSON API, OpenRosa, the pages, the CLI) build on it, never the other way round.
 
 pub mod caller;
+pub mod messages;
 pub mod refusal;
 pub mod text;
 pub mod version;
 
 pub use caller::{Actor, CurrentUser};
+pub use messages::Message;
 pub use refusal::{Refusal, RefusalKind};
 pub use version::Seen;

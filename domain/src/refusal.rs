@@ -1,15 +1,25 @@
-//! Refusals as data: what a workflow answers when a request cannot be done, with its kind, a stable
-//! code and the message in Indonesian and English. Workflows (survey intake, review, forms) return
-//! these and know nothing of HTTP; each adapter (the JSON API, OpenRosa, the pages, the CLI) renders
-//! them its own way.
+//! Refusals as data: what a workflow answers when a request cannot be done, a [`Message`] of the
+//! catalogue (its kind, its stable code, its words in Indonesian and English) with data for the
+//! program that asked. Workflows (survey intake, review, forms) return these and know nothing of
+//! HTTP; each adapter (the JSON API, OpenRosa, the pages, the CLI) renders them its own way.
 
 use std::fmt;
+
+use crate::messages::Message;
 
 /// What kind of refusal: decides the HTTP status and the CLI's wording.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RefusalKind {
     /// Malformed input (400).
     BadRequest,
+    /// No valid credentials (401).
+    Unauthorized,
+    /// The method is not one the endpoint takes (405).
+    MethodNotAllowed,
+    /// The server cannot answer for a moment; nothing was changed (503).
+    Unavailable,
+    /// Ours, not the caller's: logged, answered without detail (500).
+    Internal,
     /// The caller may not do this (403).
     Forbidden,
     /// No such thing (404).
@@ -34,31 +44,44 @@ pub enum RefusalKind {
     PreconditionRequired,
 }
 
-/// A refusal of a request.
+/// A refusal of a request: a message of the catalogue, and data for the program that asked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Refusal {
-    pub kind: RefusalKind,
-    pub code: &'static str,
-    pub en: String,
-    pub id: String,
+    message: Message,
     /// Boxed: refusals travel in `Result`s, which should stay small.
-    pub details: Option<Box<serde_json::Value>>,
+    details: Option<Box<serde_json::Value>>,
 }
 
 impl Refusal {
-    pub fn new(
-        kind: RefusalKind,
-        code: &'static str,
-        en: impl Into<String>,
-        id: impl Into<String>,
-    ) -> Self {
-        Self {
-            kind,
-            code,
-            en: en.into(),
-            id: id.into(),
-            details: None,
-        }
+    pub fn kind(&self) -> RefusalKind {
+        self.message.kind()
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.message.code()
+    }
+
+    /// The words in English.
+    pub fn en(&self) -> String {
+        self.message.en()
+    }
+
+    /// The words in Indonesian.
+    pub fn id(&self) -> String {
+        self.message.id()
+    }
+
+    pub fn message(&self) -> &Message {
+        &self.message
+    }
+
+    pub fn details(&self) -> Option<&serde_json::Value> {
+        self.details.as_deref()
+    }
+
+    /// The data, taken.
+    pub fn into_details(self) -> Option<Box<serde_json::Value>> {
+        self.details
     }
 
     #[must_use]
@@ -68,8 +91,17 @@ impl Refusal {
     }
 }
 
+impl From<Message> for Refusal {
+    fn from(message: Message) -> Self {
+        Self {
+            message,
+            details: None,
+        }
+    }
+}
+
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({})", self.en, self.code)
+        write!(f, "{} ({})", self.en(), self.code())
     }
 }

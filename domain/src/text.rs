@@ -3,7 +3,8 @@
 
 use survey_schema::text::{TextKind, check};
 
-use crate::refusal::{Refusal, RefusalKind};
+use crate::messages::Message;
+use crate::refusal::Refusal;
 
 /// The longest note kept.
 pub const MAX_NOTE_CHARS: usize = 2000;
@@ -12,20 +13,18 @@ pub const MAX_NOTE_CHARS: usize = 2000;
 /// too) other than line breaks and tabs, or more than `max` characters.
 pub fn check_text(field: &str, value: &str, max: usize) -> Result<(), Refusal> {
     if value.chars().count() > max {
-        return Err(Refusal::new(
-            RefusalKind::Unprocessable,
-            "text_too_long",
-            format!("{field} has more than {max} characters."),
-            format!("{field} lebih dari {max} karakter."),
-        ));
+        return Err(Message::TextTooLong {
+            field: field.to_owned(),
+            max,
+        }
+        .into());
     }
     if let Err(found) = check(value, TextKind::Note) {
-        return Err(Refusal::new(
-            RefusalKind::Unprocessable,
-            "invalid_text",
-            format!("{field} {}.", found.en()),
-            format!("{field} {}.", found.id()),
-        ));
+        return Err(Message::InvalidText {
+            field: field.to_owned(),
+            found,
+        }
+        .into());
     }
     Ok(())
 }

@@ -8,8 +8,10 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use serde_json::json;
-use survey_schema::anomaly::codes;
+use survey_schema::finding::{
+    ActivityUnknown, CostOutlier, CostVsStandard, DoneBefore, Duplicate, Finding, Location,
+    Positioned, UnitIncomparable, VolumeBound,
+};
 use survey_schema::{Anomaly, LocationStatus, Rupiah, Severity, Unit, Wgs84Point, WilayahKode};
 
 use crate::metric::geodesic_m;
@@ -152,11 +154,6 @@ pub struct RuleInputs<'a> {
     pub config: &'a RuleConfig,
 }
 
-fn rupiah(amount: f64) -> String {
-    #[allow(clippy::cast_possible_truncation)]
-    Rupiah::new(amount.round() as i64).map_or_else(|| format!("{amount:.0}"), |r| r.to_string())
-}
-
 #[allow(clippy::cast_possible_truncation)]
 fn whole(amount: f64) -> i64 {
     amount.round() as i64
@@ -208,30 +205,23 @@ fn check_one(p: &ProposalFacts, inputs: &RuleInputs<'_>) -> Vec<Anomaly> {
         .as_ref()
         .and_then(|code| inputs.activities.get(code))
     else {
-        out.push(Anomaly::new(
-            codes::ACTIVITY_UNKNOWN,
-            Severity::Info,
-            "Jenis kegiatan tidak dikenali katalog; biaya dan volume tidak dapat dibandingkan."
-                .into(),
-            "The activity is not in the catalogue; cost and volume cannot be compared.".into(),
-            json!({ "usulan": p.text }),
-        ));
+        out.push(
+            Finding::ActivityUnknown(ActivityUnknown {
+                usulan: p.text.clone(),
+            })
+            .at(Severity::Info),
+        );
         return out;
     };
     if p.unit != Some(activity.unit) {
-        out.push(Anomaly::new(
-            codes::UNIT_INCOMPARABLE,
-            Severity::Info,
-            format!(
-                "Satuan '{}' tidak sebanding dengan satuan kegiatan {} ({}); biaya dan volume tidak dibandingkan.",
-                p.unit_raw, activity.nama, activity.unit
-            ),
-            format!(
-                "Unit '{}' is not comparable with the activity's unit {} ({}); cost and volume are not compared.",
-                p.unit_raw, activity.unit, activity.nama
-            ),
-            json!({ "unit_raw": p.unit_raw, "expected_unit": activity.unit }),
-        ));
+        out.push(
+            Finding::UnitIncomparable(UnitIncomparable::Proposal {
+                unit_raw: p.unit_raw.clone(),
+                expected_unit: activity.unit,
+                activity_nama: Some(activity.nama.clone()),
+            })
+            .at(Severity::Info),
+        );
         return out;
     }
     if let (Some(standard), Some(unit_cost)) = (inputs.standards.get(&activity.code), p.unit_cost())
@@ -253,55 +243,25 @@ fn cost_against_standard(
     let price = standard.price.get() as f64;
     let ratio = unit_cost / price;
     let unit = standard.unit;
-    let details = json!({
-        "unit_cost_rupiah": whole(unit_cost),
-        "standard_rupiah": standard.price.get(),
-        "ratio": (ratio * 100.0).round() / 100.0,
-        "unit": unit,
-        "budget_rupiah": p.budget.get(),
-        "volume": p.volume.normalize().to_string(),
-        "standard_source": standard.source,
-    });
+    let details = CostVsStandard {
+        unit_cost_rupiah: whole(unit_cost),
+        standard_rupiah: standard.price.get(),
+        ratio: (ratio * 100.0).round() / 100.0,
+        unit,
+        budget_rupiah: p.budget.get(),
+        volume: p.volume.normalize().to_string(),
+        standard_source: standard.source.clone(),
+    };
     if ratio > 1.0 + config.cost_above_warning {
         let severity = if ratio > 1.0 + config.cost_above_high {
             Severity::High
         } else {
             Severity::Warning
         };
-        return Some(Anomaly::new(
-            codes::COST_ABOVE_STANDARD,
-            severity,
-            format!(
-                "Biaya satuan {}/{unit} = {ratio:.1}× harga standar {}/{unit}.",
-                rupiah(unit_cost),
-                standard.price
-            ),
-            format!(
-                "Unit cost {}/{unit} is {ratio:.1}x the standard price {}/{unit}.",
-                rupiah(unit_cost),
-                standard.price
-            ),
-            details,
-        ));
+        return Some(Finding::CostAboveStandard(details).at(severity));
     }
     if ratio < config.cost_below {
-        return Some(Anomaly::new(
-            codes::COST_BELOW_STANDARD,
-            Severity::Warning,
-            format!(
-                "Biaya satuan {}/{unit} hanya {:.0}% dari harga standar {}/{unit}: volume atau anggaran perlu dicek.",
-                rupiah(unit_cost),
-                ratio * 100.0,
-                standard.price
-            ),
-            format!(
-                "Unit cost {}/{unit} is only {:.0}% of the standard price {}/{unit}: check the volume or the budget.",
-                rupiah(unit_cost),
-                ratio * 100.0,
-                standard.price
-            ),
-            details,
-        ));
+        return Some(Finding::CostBelowStandard(details).at(Severity::Warning));
     }
     None
 }
@@ -314,7 +274,15 @@ fn volume_plausibility(
     let factor = Decimal::try_from(config.volume_high_factor).unwrap_or(Decimal::ONE);
     let unit = activity.unit;
     let volume = p.volume.normalize();
-    let details = |bound: Decimal| json!({ "volume": volume.to_string(), "unit": unit, "bound": bound.normalize().to_string(), "activity": activity.code });
+    let details = |bound: Decimal| {
+        Finding::VolumeImplausible(VolumeBound {
+            volume: volume.to_string(),
+            unit,
+            bound: bound.normalize().to_string(),
+            activity: activity.code.clone(),
+            activity_nama: Some(activity.nama.clone()),
+        })
+    };
     if let Some(max) = activity.volume_max
         && p.volume > max
     {
@@ -323,21 +291,7 @@ fn volume_plausibility(
         } else {
             Severity::Warning
         };
-        return Some(Anomaly::new(
-            codes::VOLUME_IMPLAUSIBLE,
-            severity,
-            format!(
-                "Volume {volume} {unit} melebihi batas wajar {} {unit} untuk {} di satu RW.",
-                max.normalize(),
-                activity.nama
-            ),
-            format!(
-                "Volume {volume} {unit} exceeds the plausible {} {unit} for {} in one RW.",
-                max.normalize(),
-                activity.nama
-            ),
-            details(max),
-        ));
+        return Some(details(max).at(severity));
     }
     if let Some(min) = activity.volume_min
         && p.volume < min
@@ -347,130 +301,66 @@ fn volume_plausibility(
         } else {
             Severity::Warning
         };
-        return Some(Anomaly::new(
-            codes::VOLUME_IMPLAUSIBLE,
-            severity,
-            format!(
-                "Volume {volume} {unit} di bawah batas wajar {} {unit} untuk {}.",
-                min.normalize(),
-                activity.nama
-            ),
-            format!(
-                "Volume {volume} {unit} is below the plausible {} {unit} for {}.",
-                min.normalize(),
-                activity.nama
-            ),
-            details(min),
-        ));
+        return Some(details(min).at(severity));
     }
     None
 }
 
 fn location_anomaly(p: &ProposalFacts, index: &BoundaryIndex) -> Option<Anomaly> {
-    position_anomaly(
-        index,
-        p.pin?,
-        0.0,
-        &p.kelurahan,
-        ("Titik peta", "The map pin"),
-    )
+    position_anomaly(index, p.pin?, 0.0, &p.kelurahan, Positioned::Pin)
 }
 
 /// The `LOCATION_*` anomaly of a position (with its accuracy in metres) against the kelurahan it
-/// should lie in; `None` when it is inside, or the kelurahan has no boundary. `subject` names the
-/// position in Indonesian and English ("Titik peta" / "The map pin").
+/// should lie in; `None` when it is inside, or the kelurahan has no boundary. `subject` says
+/// whether the position is a map pin or a survey's GPS fix.
 pub fn position_anomaly(
     index: &BoundaryIndex,
     point: Wgs84Point,
     accuracy_m: f64,
     kelurahan: &WilayahKode,
-    subject: (&str, &str),
+    subject: Positioned,
 ) -> Option<Anomaly> {
-    index.region(kelurahan)?;
+    let claimed = index.region(kelurahan)?;
     let verdict = index
         .locate(point, accuracy_m, Some(kelurahan), &LocateConfig::default())
         .ok()?;
-    let (sid, sen) = subject;
-    let distance = verdict.distance_m.map(|d| (d * 10.0).round() / 10.0);
-    let details = json!({
-        "status": verdict.status,
-        "claimed": kelurahan,
-        "kode": verdict.kode,
-        "kodes": verdict.kodes,
-        "nearest_kode": verdict.nearest_kode,
-        "distance_m": distance,
-        "claimed_distance_m": verdict.claimed_distance_m.map(|d| (d * 10.0).round() / 10.0),
-    });
-    let metres = distance.unwrap_or(0.0);
-    let (code, severity, id, en) = match verdict.status {
-        LocationStatus::Inside => return None,
-        LocationStatus::Borderline => (
-            codes::LOCATION_BORDERLINE,
-            Severity::Info,
-            format!("{sid} berada {metres:.0} m dari batas kelurahan {kelurahan}."),
-            format!("{sen} is {metres:.0} m from the boundary of kelurahan {kelurahan}."),
-        ),
-        LocationStatus::OtherKelurahan => {
-            let other = verdict
-                .kode
-                .as_ref()
-                .map_or_else(String::new, ToString::to_string);
-            (
-                codes::LOCATION_OTHER_KELURAHAN,
-                Severity::High,
-                format!(
-                    "{sid} berada di kelurahan lain ({other}), {metres:.0} m dari kelurahan {kelurahan}."
-                ),
-                format!(
-                    "{sen} lies in another kelurahan ({other}), {metres:.0} m from kelurahan {kelurahan}."
-                ),
-            )
-        }
-        LocationStatus::Gap => (
-            codes::LOCATION_GAP,
-            Severity::Info,
-            format!(
-                "{sid} berada di celah antar-batas kelurahan, {metres:.0} m dari kelurahan terdekat."
-            ),
-            format!(
-                "{sen} lies in a gap between kelurahan boundaries, {metres:.0} m from the nearest."
-            ),
-        ),
-        LocationStatus::Overlap => {
-            let among = verdict.claimed_among == Some(true);
-            (
-                codes::LOCATION_OVERLAP,
-                if among {
-                    Severity::Info
-                } else {
-                    Severity::High
-                },
-                format!(
-                    "{sid} berada di tumpang-tindih batas kelurahan{}.",
-                    if among {
-                        ""
-                    } else {
-                        ", bukan di kelurahan usulan"
-                    }
-                ),
-                format!(
-                    "{sen} lies where kelurahan boundaries overlap{}.",
-                    if among {
-                        ""
-                    } else {
-                        ", not in the proposal's kelurahan"
-                    }
-                ),
-            )
-        }
-        LocationStatus::Outside => (
-            codes::LOCATION_OUTSIDE,
-            Severity::High,
-            format!("{sid} berada di luar semua kelurahan, {metres:.0} m dari yang terdekat."),
-            format!("{sen} lies outside every kelurahan, {metres:.0} m from the nearest."),
-        ),
+    let tenth = |d: f64| (d * 10.0).round() / 10.0;
+    let nama = verdict
+        .kode
+        .as_ref()
+        .and_then(|k| index.region(k))
+        .map(|r| r.nama.clone());
+    let location = Location {
+        status: verdict.status,
+        claimed: kelurahan.clone(),
+        kode: verdict.kode,
+        kodes: verdict.kodes,
+        nearest_kode: verdict.nearest_kode,
+        distance_m: verdict.distance_m.map(tenth),
+        claimed_distance_m: verdict.claimed_distance_m.map(tenth),
+        subject,
+        claimed_among: verdict.claimed_among,
+        claimed_nama: Some(claimed.nama.clone()).filter(|n| !n.is_empty()),
+        nama: nama.filter(|n| !n.is_empty()),
     };
-    Some(Anomaly::new(code, severity, id, en, details))
+    let (finding, severity) = match verdict.status {
+        LocationStatus::Inside => return None,
+        LocationStatus::Borderline => (Finding::LocationBorderline(location), Severity::Info),
+        LocationStatus::OtherKelurahan => {
+            (Finding::LocationOtherKelurahan(location), Severity::High)
+        }
+        LocationStatus::Gap => (Finding::LocationGap(location), Severity::Info),
+        LocationStatus::Overlap => {
+            let severity = if verdict.claimed_among == Some(true) {
+                Severity::Info
+            } else {
+                Severity::High
+            };
+            (Finding::LocationOverlap(location), severity)
+        }
+        LocationStatus::Outside => (Finding::LocationOutside(location), Severity::High),
+    };
+    Some(finding.at(severity))
 }
 
 /// Median of a non-empty slice (sorted in place).
@@ -527,34 +417,18 @@ pub fn cost_outliers(proposals: &[ProposalFacts], config: &RuleConfig) -> Vec<(i
             } else {
                 Severity::Warning
             };
-            let (dir_id, dir_en) = if z > 0.0 {
-                ("jauh di atas", "far above")
-            } else {
-                ("jauh di bawah", "far below")
-            };
             out.push((
                 p.id,
-                Anomaly::new(
-                    codes::COST_OUTLIER,
-                    severity,
-                    format!(
-                        "Biaya satuan {}/{unit} {dir_id} usulan {activity} sejenis di kota yang sama (median {}/{unit}).",
-                        rupiah(cost),
-                        rupiah(typical)
-                    ),
-                    format!(
-                        "Unit cost {}/{unit} is {dir_en} similar {activity} proposals in the same city (median {}/{unit}).",
-                        rupiah(cost),
-                        rupiah(typical)
-                    ),
-                    json!({
-                        "unit_cost_rupiah": whole(cost),
-                        "median_rupiah": whole(typical),
-                        "robust_z": (z * 100.0).round() / 100.0,
-                        "group_size": logs.len(),
-                        "method": "modified z-score on ln(unit cost): 0.6745 (x - median) / MAD",
-                    }),
-                ),
+                Finding::CostOutlier(CostOutlier {
+                    unit_cost_rupiah: whole(cost),
+                    median_rupiah: whole(typical),
+                    robust_z: (z * 100.0).round() / 100.0,
+                    group_size: logs.len(),
+                    method: "modified z-score on ln(unit cost): 0.6745 (x - median) / MAD".into(),
+                    activity: Some(activity.to_owned()),
+                    unit: Some(unit),
+                })
+                .at(severity),
             ));
         }
     }
@@ -633,18 +507,12 @@ fn duplicates(proposals: &[ProposalFacts], config: &RuleConfig) -> Vec<(i64, Ano
         .into_iter()
         .filter(|(a, b, _)| a.tahun == b.tahun)
         .map(|(a, b, distance)| {
-            let (id, en) = match distance {
-                Some(d) => (
-                    format!("Usulan kegiatan yang sama (#{}) berjarak {d:.0} m.", b.id),
-                    format!("The same activity is proposed {d:.0} m away (#{}).", b.id),
-                ),
-                None => (
-                    format!("Usulan dengan teks hampir sama di kelurahan yang sama (#{}).", b.id),
-                    format!("A near-identical proposal in the same kelurahan (#{}).", b.id),
-                ),
-            };
-            let details = json!({ "other_id": b.id, "distance_m": distance.map(|d| (d * 10.0).round() / 10.0), "other_text": b.text });
-            (a.id, Anomaly::new(codes::DUPLICATE_NEARBY, Severity::Warning, id, en, details))
+            let finding = Finding::DuplicateNearby(Duplicate {
+                other_id: b.id,
+                distance_m: distance.map(|d| (d * 10.0).round() / 10.0),
+                other_text: b.text.clone(),
+            });
+            (a.id, finding.at(Severity::Warning))
         })
         .collect()
 }
@@ -661,17 +529,13 @@ fn done_before(
         .into_iter()
         .filter(|(a, b, _)| b.tahun < a.tahun && (b.activity == a.activity || b.activity.is_none()))
         .map(|(a, b, distance)| {
-            let details = json!({ "earlier_id": b.id, "earlier_tahun": b.tahun, "distance_m": distance.map(|d| (d * 10.0).round() / 10.0), "earlier_text": b.text });
-            (
-                a.id,
-                Anomaly::new(
-                    codes::DONE_BEFORE,
-                    Severity::High,
-                    format!("Pekerjaan yang sama di lokasi ini sudah disetujui tahun {} (#{}).", b.tahun, b.id),
-                    format!("The same work at this place was already approved in {} (#{}).", b.tahun, b.id),
-                    details,
-                ),
-            )
+            let finding = Finding::DoneBefore(DoneBefore {
+                earlier_id: b.id,
+                earlier_tahun: b.tahun,
+                distance_m: distance.map(|d| (d * 10.0).round() / 10.0),
+                earlier_text: b.text.clone(),
+            });
+            (a.id, finding.at(Severity::High))
         })
         .collect()
 }

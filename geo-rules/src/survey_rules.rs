@@ -5,8 +5,11 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use geo::{Coord, Geodesic, GeodesicArea, Length, LineString, Polygon};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use serde_json::json;
-use survey_schema::anomaly::codes as proposal_codes;
+use survey_schema::finding::{
+    Finding, LowAccuracy, MockLocation, PhotoGpsFar, PhotoMissing, PhotoNoGps, PhotoReused,
+    PhotoTimeOff, PhotoUnreadable, Positioned, SurveyorSpeed, TraceMismatch, UnitIncomparable,
+    UnreadablePhoto, VolumeDeviation,
+};
 use survey_schema::survey::Trace;
 use survey_schema::{Anomaly, Severity, Unit, Wgs84Point, WilayahKode};
 
@@ -132,25 +135,19 @@ pub fn check_survey(
             s.fix,
             s.accuracy_m,
             &s.kelurahan,
-            ("Posisi GPS survei", "The survey's GPS fix"),
+            Positioned::SurveyFix,
         )
     }) {
         out.push(a);
     }
     if s.accuracy_m > config.max_accuracy_m {
-        out.push(Anomaly::new(
-            codes::SURVEY_LOW_ACCURACY,
-            Severity::Warning,
-            format!(
-                "Akurasi GPS {:.0} m, lebih buruk dari {:.0} m.",
-                s.accuracy_m, config.max_accuracy_m
-            ),
-            format!(
-                "GPS accuracy {:.0} m is worse than {:.0} m.",
-                s.accuracy_m, config.max_accuracy_m
-            ),
-            json!({ "accuracy_m": s.accuracy_m, "limit_m": config.max_accuracy_m }),
-        ));
+        out.push(
+            Finding::SurveyLowAccuracy(LowAccuracy {
+                accuracy_m: s.accuracy_m,
+                limit_m: config.max_accuracy_m,
+            })
+            .at(Severity::Warning),
+        );
     }
     out.extend(mock_location(s));
     out.extend(volume_deviation(s, config));
@@ -179,25 +176,22 @@ pub fn is_mock_accuracy(accuracy_m: f64) -> bool {
 
 fn mock_location(s: &SurveyFacts) -> Option<Anomaly> {
     is_mock_accuracy(s.accuracy_m).then(|| {
-        Anomaly::new(
-            codes::SURVEY_MOCK_LOCATION,
-            Severity::Warning,
-            "Posisi GPS dengan akurasi 0 m: berasal dari aplikasi lokasi palsu (mock) atau titik yang ditempatkan manual di peta, bukan diukur di lokasi.".into(),
-            "GPS fix with an accuracy of 0 m: from a mock-location app or a point placed by hand on the map, not measured on site.".into(),
-            json!({ "accuracy_m": s.accuracy_m }),
-        )
+        Finding::SurveyMockLocation(MockLocation {
+            accuracy_m: s.accuracy_m,
+        })
+        .at(Severity::Warning)
     })
 }
 
 fn volume_deviation(s: &SurveyFacts, config: &SurveyConfig) -> Option<Anomaly> {
     if !crate::units::comparable(s.unit, s.proposed_unit) {
-        return Some(Anomaly::new(
-            proposal_codes::UNIT_INCOMPARABLE,
-            Severity::Info,
-            "Satuan volume ukur ulang tidak sebanding dengan satuan usulan.".into(),
-            "The remeasured volume's unit is not comparable with the proposal's.".into(),
-            json!({ "unit": s.unit, "proposed_unit": s.proposed_unit }),
-        ));
+        return Some(
+            Finding::UnitIncomparable(UnitIncomparable::Survey {
+                unit: s.unit,
+                proposed_unit: s.proposed_unit,
+            })
+            .at(Severity::Info),
+        );
     }
     let (proposed, measured) = (s.proposed_volume.to_f64()?, s.volume.to_f64()?);
     if proposed <= 0.0 {
@@ -213,23 +207,15 @@ fn volume_deviation(s: &SurveyFacts, config: &SurveyConfig) -> Option<Anomaly> {
         Severity::Warning
     };
     let unit = s.unit.map_or("", Unit::as_str);
-    Some(Anomaly::new(
-        codes::VOLUME_DEVIATION,
-        severity,
-        format!(
-            "Volume ukur ulang {} {unit} berbeda {:+.0}% dari usulan {} {unit}.",
-            s.volume.normalize(),
-            deviation * 100.0,
-            s.proposed_volume.normalize()
-        ),
-        format!(
-            "The remeasured volume {} {unit} differs by {:+.0}% from the proposed {} {unit}.",
-            s.volume.normalize(),
-            deviation * 100.0,
-            s.proposed_volume.normalize()
-        ),
-        json!({ "measured": s.volume.normalize().to_string(), "proposed": s.proposed_volume.normalize().to_string(), "unit": unit, "deviation": round1(deviation * 100.0) / 100.0 }),
-    ))
+    Some(
+        Finding::VolumeDeviation(VolumeDeviation {
+            measured: s.volume.normalize().to_string(),
+            proposed: s.proposed_volume.normalize().to_string(),
+            unit: unit.to_owned(),
+            deviation: round1(deviation * 100.0) / 100.0,
+        })
+        .at(severity),
+    )
 }
 
 /// The length (m) of a traced LineString or the area (m²) of a traced Polygon, on the ellipsoid.
@@ -271,19 +257,14 @@ fn trace_mismatch(s: &SurveyFacts, config: &SurveyConfig) -> Option<Anomaly> {
     if volume <= 0.0 || ((measured - volume) / volume).abs() <= config.trace_tolerance {
         return None;
     }
-    Some(Anomaly::new(
-        codes::TRACE_MISMATCH,
-        Severity::Warning,
-        format!(
-            "Jejak yang digambar berukuran {measured:.0} {unit}, volume ukur ulang {} {unit}.",
-            s.volume.normalize()
-        ),
-        format!(
-            "The traced work measures {measured:.0} {unit}; the remeasured volume is {} {unit}.",
-            s.volume.normalize()
-        ),
-        json!({ "traced": round1(measured), "volume": s.volume.normalize().to_string(), "unit": unit }),
-    ))
+    Some(
+        Finding::TraceMismatch(TraceMismatch {
+            traced: round1(measured),
+            volume: s.volume.normalize().to_string(),
+            unit,
+        })
+        .at(Severity::Warning),
+    )
 }
 
 /// An EXIF `YYYY:MM:DD HH:MM:SS` with its offset (or the configured local one), in UTC.
@@ -311,21 +292,13 @@ pub fn exif_time_utc(
 fn photo_checks(s: &SurveyFacts, others: &[OtherPhoto], config: &SurveyConfig) -> Vec<Anomaly> {
     let mut out = Vec::new();
     if s.photos.len() < config.min_photos {
-        out.push(Anomaly::new(
-            codes::PHOTO_MISSING,
-            Severity::Warning,
-            format!(
-                "Hanya {} foto; minimal {}.",
-                s.photos.len(),
-                config.min_photos
-            ),
-            format!(
-                "Only {} photo(s); at least {} are required.",
-                s.photos.len(),
-                config.min_photos
-            ),
-            json!({ "photos": s.photos.len(), "minimum": config.min_photos }),
-        ));
+        out.push(
+            Finding::PhotoMissing(PhotoMissing {
+                photos: s.photos.len(),
+                minimum: config.min_photos,
+            })
+            .at(Severity::Warning),
+        );
     }
     let unreadable: Vec<&PhotoFacts> = s
         .photos
@@ -333,19 +306,18 @@ fn photo_checks(s: &SurveyFacts, others: &[OtherPhoto], config: &SurveyConfig) -
         .filter(|p| p.decode_error.is_some())
         .collect();
     if !unreadable.is_empty() {
-        out.push(Anomaly::new(
-            codes::PHOTO_UNREADABLE,
-            Severity::Warning,
-            format!(
-                "{} foto tersimpan tetapi gambarnya tidak dapat dibaca (berkas rusak atau terpotong).",
-                unreadable.len()
-            ),
-            format!(
-                "{} photo(s) are stored but their pictures cannot be decoded (a damaged or cut-off file).",
-                unreadable.len()
-            ),
-            json!({ "photos": unreadable.iter().map(|p| json!({"sha256": p.sha256, "error": p.decode_error})).collect::<Vec<_>>() }),
-        ));
+        out.push(
+            Finding::PhotoUnreadable(PhotoUnreadable {
+                photos: unreadable
+                    .iter()
+                    .map(|p| UnreadablePhoto {
+                        sha256: p.sha256.clone(),
+                        error: p.decode_error.clone(),
+                    })
+                    .collect(),
+            })
+            .at(Severity::Warning),
+        );
     }
     let without_gps: Vec<&str> = s
         .photos
@@ -354,35 +326,30 @@ fn photo_checks(s: &SurveyFacts, others: &[OtherPhoto], config: &SurveyConfig) -
         .map(|p| p.sha256.as_str())
         .collect();
     if !without_gps.is_empty() {
-        out.push(Anomaly::new(
-            codes::PHOTO_NO_GPS,
-            Severity::Info,
-            format!("{} foto tanpa posisi GPS di EXIF.", without_gps.len()),
-            format!(
-                "{} photo(s) carry no GPS position in their EXIF.",
-                without_gps.len()
-            ),
-            json!({ "photos": without_gps }),
-        ));
+        out.push(
+            Finding::PhotoNoGps(PhotoNoGps {
+                photos: without_gps.iter().map(|s| (*s).to_owned()).collect(),
+            })
+            .at(Severity::Info),
+        );
     }
     for p in &s.photos {
         if let Some(position) = p.exif_position {
             let d = geodesic_m([position.lon(), position.lat()], [s.fix.lon(), s.fix.lat()]);
             let allowed = s.accuracy_m + config.photo_distance_m;
             if d > allowed {
-                out.push(Anomaly::new(
-                    codes::PHOTO_GPS_FAR,
-                    if d > 1_000.0 {
+                out.push(
+                    Finding::PhotoGpsFar(PhotoGpsFar {
+                        sha256: p.sha256.clone(),
+                        distance_m: round1(d),
+                        allowed_m: allowed,
+                    })
+                    .at(if d > 1_000.0 {
                         Severity::High
                     } else {
                         Severity::Warning
-                    },
-                    format!("Foto diambil {d:.0} m dari posisi survei (batas {allowed:.0} m)."),
-                    format!(
-                        "A photo was taken {d:.0} m from the survey's fix (allowed {allowed:.0} m)."
-                    ),
-                    json!({ "sha256": p.sha256, "distance_m": round1(d), "allowed_m": allowed }),
-                ));
+                    }),
+                );
             }
         }
         if let Some(taken) = p
@@ -393,13 +360,15 @@ fn photo_checks(s: &SurveyFacts, others: &[OtherPhoto], config: &SurveyConfig) -
             let gap = (taken - s.captured_at).abs();
             if gap > Duration::hours(config.photo_time_hours) {
                 let hours = gap.num_minutes() as f64 / 60.0;
-                out.push(Anomaly::new(
-                    codes::PHOTO_TIME_OFF,
-                    Severity::Warning,
-                    format!("Foto diambil {hours:.0} jam dari waktu survei."),
-                    format!("A photo was taken {hours:.0} hours away from the survey's capture time."),
-                    json!({ "sha256": p.sha256, "taken_at": taken, "captured_at": s.captured_at, "hours": round1(hours) }),
-                ));
+                out.push(
+                    Finding::PhotoTimeOff(PhotoTimeOff {
+                        sha256: p.sha256.clone(),
+                        taken_at: taken,
+                        captured_at: s.captured_at,
+                        hours: round1(hours),
+                    })
+                    .at(Severity::Warning),
+                );
             }
         }
         let reused = others
@@ -416,13 +385,18 @@ fn photo_checks(s: &SurveyFacts, others: &[OtherPhoto], config: &SurveyConfig) -
             });
         if let Some((other, distance)) = reused {
             let same_file = other.sha256 == p.sha256;
-            out.push(Anomaly::new(
-                codes::PHOTO_REUSED,
-                if same_file { Severity::High } else { Severity::Warning },
-                format!("Foto {} juga dipakai untuk usulan #{}.", if same_file { "yang sama" } else { "yang hampir sama" }, other.proposal_id),
-                format!("The {} photo is also attached to proposal #{}.", if same_file { "same" } else { "a near-identical" }, other.proposal_id),
-                json!({ "sha256": p.sha256, "other_proposal_id": other.proposal_id, "phash_distance_bits": distance }),
-            ));
+            out.push(
+                Finding::PhotoReused(PhotoReused {
+                    sha256: p.sha256.clone(),
+                    other_proposal_id: other.proposal_id,
+                    phash_distance_bits: distance,
+                })
+                .at(if same_file {
+                    Severity::High
+                } else {
+                    Severity::Warning
+                }),
+            );
         }
     }
     out
@@ -444,13 +418,13 @@ fn surveyor_speed(
         .max_by(|a, b| (a.1 / a.2).total_cmp(&(b.1 / b.2)))
         .map(|(o, km, hours)| {
             let speed = km / hours;
-            Anomaly::new(
-                codes::SURVEYOR_SPEED,
-                Severity::Warning,
-                format!("Survei lain oleh surveyor yang sama berjarak {km:.1} km dalam {:.0} menit ({speed:.0} km/jam).", hours * 60.0),
-                format!("Another survey by the same surveyor is {km:.1} km away {:.0} minutes apart ({speed:.0} km/h).", hours * 60.0),
-                json!({ "distance_km": round1(km), "minutes": round1(hours * 60.0), "speed_kmh": round1(speed), "other_captured_at": o.captured_at }),
-            )
+            Finding::SurveyorSpeed(SurveyorSpeed {
+                distance_km: round1(km),
+                minutes: round1(hours * 60.0),
+                speed_kmh: round1(speed),
+                other_captured_at: o.captured_at,
+            })
+            .at(Severity::Warning)
         })
 }
 

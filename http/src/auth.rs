@@ -2,20 +2,17 @@
 //! behind it, with the role and wilayah scope every endpoint checks.
 
 use axum::extract::FromRequestParts;
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
 pub use tinjau_domain::caller::{CurrentUser, new_token, out_of_scope, token_digest};
+
+use tinjau_domain::Message;
 
 use crate::error::AppError;
 use tinjau_workflows::AppState;
 
 fn unauthorized() -> AppError {
-    AppError::client(
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-        "A valid token is required (Authorization: Bearer ...).",
-        "Diperlukan token yang sah (Authorization: Bearer ...).",
-    )
+    AppError::from(Message::Unauthorized {})
 }
 
 /// The caller of an API request, as its bearer token says: the extractor handlers take.

@@ -4,109 +4,71 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use survey_schema::{ApiError, LocalizedMessage};
+use tinjau_domain::Message;
+use tinjau_domain::refusal::{Refusal, RefusalKind};
 
 /// Everything a handler can fail with.
 ///
-/// Client errors carry their message in Indonesian and English. Database and internal errors are
-/// logged in full and answered with a generic message: internal detail is never sent.
+/// A refusal carries a message of the catalogue (`tinjau_domain::messages`), in Indonesian and
+/// English. Database and internal errors are logged in full and answered with the catalogue's
+/// generic message: internal detail is never sent.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    #[error("{code}: {en}")]
-    Client {
-        status: StatusCode,
-        code: &'static str,
-        en: String,
-        id: String,
-        /// Data a program acts on (sent as `details`); boxed to keep `Result`s small.
-        details: Option<Box<serde_json::Value>>,
-    },
+    #[error("{0}")]
+    Refused(Refusal),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
 }
 
+/// The HTTP status of a kind of refusal.
+pub fn status_of(kind: RefusalKind) -> StatusCode {
+    match kind {
+        RefusalKind::BadRequest => StatusCode::BAD_REQUEST,
+        RefusalKind::Unauthorized => StatusCode::UNAUTHORIZED,
+        RefusalKind::Forbidden => StatusCode::FORBIDDEN,
+        RefusalKind::NotFound => StatusCode::NOT_FOUND,
+        RefusalKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        RefusalKind::Conflict => StatusCode::CONFLICT,
+        RefusalKind::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+        RefusalKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        RefusalKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+        RefusalKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        RefusalKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+        RefusalKind::Locked => StatusCode::LOCKED,
+        RefusalKind::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+        RefusalKind::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+        RefusalKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        RefusalKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
 impl AppError {
-    /// A 4xx with a stable code and a message in English and Indonesian.
-    pub fn client(
-        status: StatusCode,
-        code: &'static str,
-        en: impl Into<String>,
-        id: impl Into<String>,
-    ) -> Self {
-        Self::Client {
-            status,
-            code,
-            en: en.into(),
-            id: id.into(),
-            details: None,
-        }
-    }
-
-    /// The same refusal with data for the program that sent the request.
-    #[must_use]
-    pub fn with_details(self, value: serde_json::Value) -> Self {
+    /// The message this error is answered with, and its data for the program, if any.
+    fn message(&self) -> (Message, Option<&serde_json::Value>) {
         match self {
-            Self::Client {
-                status,
-                code,
-                en,
-                id,
-                ..
-            } => Self::Client {
-                status,
-                code,
-                en,
-                id,
-                details: Some(Box::new(value)),
-            },
-            other => other,
+            Self::Refused(r) => (r.message().clone(), r.details()),
+            _ if self.is_transient() => (Message::Unavailable {}, None),
+            Self::Database(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                (Message::AlreadyExists {}, None)
+            }
+            Self::Database(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => {
+                (Message::UnknownReference {}, None)
+            }
+            Self::Database(_) | Self::Internal(_) => (Message::Internal {}, None),
         }
-    }
-
-    pub fn not_found(en: impl Into<String>, id: impl Into<String>) -> Self {
-        Self::client(StatusCode::NOT_FOUND, "not_found", en, id)
-    }
-
-    pub fn bad_request(code: &'static str, en: impl Into<String>, id: impl Into<String>) -> Self {
-        Self::client(StatusCode::BAD_REQUEST, code, en, id)
     }
 
     /// The status, code and messages (English, Indonesian) this error is answered with.
     pub fn parts(&self) -> (StatusCode, &'static str, String, String) {
-        match self {
-            Self::Client {
-                status,
-                code,
-                en,
-                id,
-                ..
-            } => (*status, code, en.clone(), id.clone()),
-            _ if self.is_transient() => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "The service is busy or restarting; nothing was lost; try again shortly.".into(),
-                "Layanan sedang sibuk atau dimulai ulang; tidak ada yang hilang; coba lagi sebentar lagi.".into(),
-            ),
-            Self::Database(sqlx::Error::Database(e)) if e.is_unique_violation() => (
-                StatusCode::CONFLICT,
-                "conflict",
-                "This record already exists.".into(),
-                "Data ini sudah ada.".into(),
-            ),
-            Self::Database(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "unknown_reference",
-                "The record refers to something that does not exist.".into(),
-                "Data merujuk ke sesuatu yang tidak ada.".into(),
-            ),
-            Self::Database(_) | Self::Internal(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "An internal error occurred; it has been logged.".into(),
-                "Terjadi kesalahan internal; kesalahan ini telah dicatat.".into(),
-            ),
-        }
+        let (message, _) = self.message();
+        (
+            status_of(message.kind()),
+            message.code(),
+            message.en(),
+            message.id(),
+        )
     }
 }
 
@@ -141,7 +103,7 @@ impl AppError {
     /// as the cause of an internal error.
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Client { .. } => false,
+            Self::Refused(_) => false,
             Self::Database(e) => is_transient(e),
             Self::Internal(e) => e.chain().any(|cause| {
                 cause
@@ -160,10 +122,7 @@ impl IntoResponse for AppError {
         } else {
             tracing::debug!(error = %self, "request refused");
         }
-        let details = match &self {
-            Self::Client { details, .. } => details.as_deref().cloned(),
-            _ => None,
-        };
+        let details = self.message().1.cloned();
         let body = ApiError {
             code: code.to_owned(),
             message: LocalizedMessage { id, en },
@@ -173,30 +132,15 @@ impl IntoResponse for AppError {
     }
 }
 
-impl From<tinjau_workflows::refusal::Refusal> for AppError {
-    fn from(r: tinjau_workflows::refusal::Refusal) -> Self {
-        use tinjau_workflows::refusal::RefusalKind as K;
-        let status = match r.kind {
-            K::BadRequest => StatusCode::BAD_REQUEST,
-            K::Forbidden => StatusCode::FORBIDDEN,
-            K::NotFound => StatusCode::NOT_FOUND,
-            K::Conflict => StatusCode::CONFLICT,
-            K::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-            K::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            K::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-            K::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            K::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
-            K::Locked => StatusCode::LOCKED,
-            K::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-            K::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
-        };
-        Self::Client {
-            status,
-            code: r.code,
-            en: r.en,
-            id: r.id,
-            details: r.details,
-        }
+impl From<Refusal> for AppError {
+    fn from(r: Refusal) -> Self {
+        Self::Refused(r)
+    }
+}
+
+impl From<Message> for AppError {
+    fn from(m: Message) -> Self {
+        Self::Refused(m.into())
     }
 }
 

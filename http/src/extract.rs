@@ -8,6 +8,9 @@ use std::fmt::Write as _;
 
 use survey_schema::text::{self, ControlCharacter, TextKind};
 
+use tinjau_domain::Message;
+use tinjau_domain::refusal::Refusal;
+
 use crate::error::AppError;
 
 /// `Query<T>` answering a bad query string with a 400 `invalid_query` in the JSON error shape.
@@ -24,14 +27,9 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match Query::<T>::from_request_parts(parts, state).await {
             Ok(Query(value)) => Ok(Self(value)),
-            Err(rejection) => {
-                let detail = rejection.body_text();
-                Err(AppError::bad_request(
-                    "invalid_query",
-                    format!("Invalid query parameters: {detail}"),
-                    format!("Parameter query tidak valid: {detail}"),
-                ))
-            }
+            Err(rejection) => Err(AppError::from(Message::InvalidQuery {
+                detail: rejection.body_text(),
+            })),
         }
     }
 }
@@ -55,33 +53,16 @@ where
             Ok(axum::Json(value)) => value,
             Err(rejection) => {
                 let detail = rejection.body_text();
-                let (status, code, en, id) = match &rejection {
-                    JsonRejection::JsonSyntaxError(_) | JsonRejection::JsonDataError(_) => (
-                        StatusCode::BAD_REQUEST,
-                        "malformed_json",
-                        format!("The body is not valid JSON: {detail}"),
-                        format!("Isi permintaan bukan JSON yang sah: {detail}"),
-                    ),
-                    JsonRejection::MissingJsonContentType(_) => (
-                        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                        "unsupported_media_type",
-                        "Send the body as Content-Type: application/json.".to_owned(),
-                        "Kirim isi permintaan dengan Content-Type: application/json.".to_owned(),
-                    ),
-                    _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => (
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "too_large",
-                        "The body is too large.".to_owned(),
-                        "Isi permintaan terlalu besar.".to_owned(),
-                    ),
-                    _ => (
-                        StatusCode::BAD_REQUEST,
-                        "bad_body",
-                        format!("The body could not be read: {detail}"),
-                        format!("Isi permintaan tidak dapat dibaca: {detail}"),
-                    ),
-                };
-                return Err(AppError::client(status, code, en, id));
+                return Err(AppError::from(match &rejection {
+                    JsonRejection::JsonSyntaxError(_) | JsonRejection::JsonDataError(_) => {
+                        Message::MalformedJson { detail }
+                    }
+                    JsonRejection::MissingJsonContentType(_) => Message::JsonContentType {},
+                    _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                        Message::BodyTooLarge {}
+                    }
+                    _ => Message::UnreadableBody { detail },
+                }));
             }
         };
         // Text that could never be stored is refused by name before anything looks at it.
@@ -97,12 +78,7 @@ where
                 } else {
                     format!("{path}: {}", e.inner())
                 };
-                Err(AppError::client(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_body",
-                    format!("The body does not match the expected fields: {detail}"),
-                    format!("Isi permintaan tidak sesuai dengan kolom yang diharapkan: {detail}"),
-                ))
+                Err(AppError::from(Message::InvalidBody { detail }))
             }
         }
     }
@@ -110,13 +86,12 @@ where
 
 /// The 422 for a field holding a control character.
 pub fn invalid_text(field: &str, found: &ControlCharacter) -> AppError {
-    AppError::client(
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_text",
-        format!("{field} {}.", found.en()),
-        format!("{field} {}.", found.id()),
-    )
+    Refusal::from(Message::InvalidText {
+        field: field.to_owned(),
+        found: found.clone(),
+    })
     .with_details(serde_json::json!({ "field": field }))
+    .into()
 }
 
 /// The first string (key or value) of a JSON document holding a control character, with its path

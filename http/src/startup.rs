@@ -20,6 +20,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::Settings;
 use crate::routes;
+use tinjau_domain::messages::{Both, Count, Message};
 use tinjau_workflows::AppState;
 use tinjau_workflows::database as db;
 use tinjau_workflows::locator::{self, SharedIndex};
@@ -309,34 +310,28 @@ async fn admit(
         Some(value) => match value.to_str().ok().and_then(|v| v.parse::<u64>().ok()) {
             Some(n) => Some(n),
             None => {
-                return render(crate::AppError::bad_request(
-                    "invalid_content_length",
-                    "Content-Length is not a number of bytes.",
-                    "Content-Length bukan jumlah byte.",
-                ));
+                return render(Message::InvalidContentLength {}.into());
             }
         },
     };
     if let Some(declared) = declared.filter(|n| *n > limit) {
         let photos = upload && !path.starts_with("/api/v1/admin/");
-        let (note_en, note_id) = if photos {
-            (
-                " (one photo: at most 20 MB)",
-                " (satu foto: paling besar 20 MB)",
-            )
+        let note = if photos {
+            Both {
+                id: " (satu foto: paling besar 20 MB)".to_owned(),
+                en: " (one photo: at most 20 MB)".to_owned(),
+            }
         } else {
-            ("", "")
+            Both::same("")
         };
-        let mut response = render(crate::AppError::client(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            format!(
-                "The body would be {declared} bytes; this endpoint takes at most {limit}{note_en}."
-            ),
-            format!(
-                "Isi permintaan {declared} byte; endpoint ini menerima paling banyak {limit}{note_id}."
-            ),
-        ));
+        let mut response = render(
+            Message::DeclaredTooLarge {
+                declared: Count(declared),
+                limit: Count(limit),
+                note,
+            }
+            .into(),
+        );
         // The body is not read: the connection cannot carry another request.
         response
             .headers_mut()
@@ -349,12 +344,12 @@ async fn admit(
         admission.request
     };
     let Ok(response) = tokio::time::timeout(limit_time, next.run(request)).await else {
-        return render(crate::AppError::client(
-            StatusCode::REQUEST_TIMEOUT,
-            "timeout",
-            format!("The request took longer than {} s.", limit_time.as_secs()),
-            format!("Permintaan melebihi {} detik.", limit_time.as_secs()),
-        ));
+        return render(
+            Message::Timeout {
+                seconds: limit_time.as_secs(),
+            }
+            .into(),
+        );
     };
     response
 }

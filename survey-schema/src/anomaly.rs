@@ -50,24 +50,6 @@ pub struct Anomaly {
     pub details: serde_json::Value,
 }
 
-impl Anomaly {
-    /// An anomaly with its message in Indonesian (`id`) and English (`en`).
-    pub fn new(
-        code: &str,
-        severity: Severity,
-        id: String,
-        en: String,
-        details: serde_json::Value,
-    ) -> Self {
-        Self {
-            code: code.to_owned(),
-            severity,
-            message: LocalizedMessage { id, en },
-            details,
-        }
-    }
-}
-
 /// The anomaly codes. Stable: clients and stored decisions refer to them.
 pub mod codes {
     pub const COST_ABOVE_STANDARD: &str = "COST_ABOVE_STANDARD";

@@ -160,15 +160,7 @@ impl Rupiah {
 impl fmt::Display for Rupiah {
     /// `Rp 1.250.000`, the Indonesian way.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let digits = self.0.to_string();
-        let mut grouped = String::new();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                grouped.push('.');
-            }
-            grouped.push(c);
-        }
-        write!(f, "Rp {grouped}")
+        f.write_str(&crate::say::rupiah(self.0))
     }
 }
 

@@ -5,15 +5,10 @@ use survey_schema::{WilayahDetail, WilayahKode};
 use tinjau_domain::CurrentUser;
 
 use crate::db;
-use crate::refusal::{RefusalKind, WorkflowError, refuse};
+use crate::refusal::{Message, WorkflowError, refuse};
 
 fn not_found<T>(kode: &WilayahKode) -> Result<T, WorkflowError> {
-    refuse(
-        RefusalKind::NotFound,
-        "not_found",
-        format!("No area with code {kode}."),
-        format!("Wilayah dengan kode {kode} tidak ditemukan."),
-    )
+    refuse(Message::AreaNotFound { kode: kode.clone() })
 }
 
 /// An area with its parent, its children and how far its kelurahan boundaries are known.

@@ -10,7 +10,7 @@ use survey_schema::{
 use tinjau_domain::CurrentUser;
 
 use crate::db;
-use crate::refusal::{RefusalKind, WorkflowError, refuse};
+use crate::refusal::{Message, WorkflowError, refuse};
 
 /// What the list is asked for.
 #[derive(Debug, Clone)]
@@ -38,24 +38,12 @@ pub async fn list(
     user.require_covers(&query.wilayah)?;
     let sort = query.sort.unwrap_or_else(|| "severity".into());
     if !["severity", "anggaran", "unit_cost", "id"].contains(&sort.as_str()) {
-        return refuse(
-            RefusalKind::BadRequest,
-            "invalid_sort",
-            format!("sort '{sort}' is not one of severity, anggaran, unit_cost, id."),
-            format!(
-                "Urutan '{sort}' tidak dikenal: gunakan severity, anggaran, unit_cost atau id."
-            ),
-        );
+        return refuse(Message::InvalidSort { sort });
     }
     let page = query.page.unwrap_or(1);
     let per_page = query.per_page.unwrap_or(50);
     if page < 1 || !(1..=200).contains(&per_page) {
-        return refuse(
-            RefusalKind::BadRequest,
-            "invalid_page",
-            "page must be 1 or more and per_page 1..=200.",
-            "page harus 1 atau lebih dan per_page 1..=200.",
-        );
+        return refuse(Message::InvalidPage { max: 200 });
     }
     let filter = db::proposal::ListFilter {
         wilayah: query.wilayah.to_string(),
@@ -84,12 +72,7 @@ pub async fn get(
     id: i64,
 ) -> Result<ProposalView, WorkflowError> {
     let Some(row) = db::proposal::get(pool, id).await? else {
-        return refuse(
-            RefusalKind::NotFound,
-            "not_found",
-            format!("No proposal {id}."),
-            format!("Usulan {id} tidak ditemukan."),
-        );
+        return refuse(Message::ProposalNotFound { id });
     };
     let kelurahan = WilayahKode::parse(&row.kelurahan_kode).map_err(anyhow::Error::from)?;
     user.require_covers(&kelurahan)?;

@@ -1,6 +1,7 @@
 //! Why a workflow did not complete: refused (the caller's doing, a [`Refusal`] of the domain) or
 //! failed (ours; logged).
 
+pub use tinjau_domain::Message;
 pub use tinjau_domain::refusal::{Refusal, RefusalKind};
 
 /// Why a workflow did not complete: refused (the caller's doing), or failed (ours; logged).
@@ -20,12 +21,13 @@ impl From<Refusal> for WorkflowError {
     }
 }
 
+impl From<Message> for WorkflowError {
+    fn from(m: Message) -> Self {
+        Self::Refused(m.into())
+    }
+}
+
 /// Shorthand for a refusal as an `Err`.
-pub fn refuse<T>(
-    kind: RefusalKind,
-    code: &'static str,
-    en: impl Into<String>,
-    id: impl Into<String>,
-) -> Result<T, WorkflowError> {
-    Err(WorkflowError::Refused(Refusal::new(kind, code, en, id)))
+pub fn refuse<T>(message: Message) -> Result<T, WorkflowError> {
+    Err(WorkflowError::Refused(message.into()))
 }

@@ -11,7 +11,7 @@ use tinjau_domain::CurrentUser;
 
 use crate::app::AppState;
 use crate::db;
-use crate::refusal::{Refusal, RefusalKind, WorkflowError, refuse};
+use crate::refusal::{Message, Refusal, WorkflowError, refuse};
 
 /// How long a session lives.
 pub const LIFETIME: Duration = Duration::hours(12);
@@ -101,13 +101,7 @@ pub fn delay_after(failures: i32) -> Duration {
 }
 
 fn wrong() -> WorkflowError {
-    Refusal::new(
-        RefusalKind::Forbidden,
-        "wrong_password",
-        "Wrong name or password.",
-        "Nama atau kata sandi salah.",
-    )
-    .into()
+    Refusal::from(Message::WrongPassword {}).into()
 }
 
 /// Checks a name and password; on success opens a session and returns its cookie value.
@@ -122,12 +116,7 @@ pub async fn sign_in(
         let until = last + delay_after(failures);
         if until > now {
             let seconds = (until - now).num_seconds().max(1);
-            return refuse(
-                RefusalKind::TooManyRequests,
-                "locked_out",
-                format!("Too many wrong passwords; try again in {seconds} s."),
-                format!("Terlalu banyak kata sandi salah; coba lagi dalam {seconds} detik."),
-            );
+            return refuse(Message::LockedOut { seconds });
         }
     }
     let found = db::session::password_of(&state.pool, name).await?;

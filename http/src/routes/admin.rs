@@ -11,12 +11,13 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use survey_schema::{ApiError, Role, WilayahKode};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;
+use tinjau_domain::Message;
+
 use crate::error::AppError;
 use crate::extract::ApiQuery;
 use tinjau_workflows::AppState;
@@ -84,11 +85,10 @@ pub async fn import_proposals(
         .map(WilayahKode::parse)
         .transpose()
         .map_err(|e| {
-            AppError::bad_request(
-                "invalid_kode",
-                format!("wilayah: {e}."),
-                "Kode wilayah tidak valid.",
-            )
+            AppError::from(Message::InvalidKode {
+                field: "wilayah".into(),
+                detail: e.to_string(),
+            })
         })?;
     let bytes = read_upload(body).await?;
     let file = InputFile::from_bytes("upload", bytes);
@@ -125,14 +125,7 @@ pub async fn import_proposals(
 pub async fn read_upload(body: Body) -> Result<Vec<u8>, AppError> {
     let bytes = axum::body::to_bytes(body, MAX_IMPORT_BYTES)
         .await
-        .map_err(|_| {
-            AppError::client(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                "The file is larger than 20 MB.",
-                "Berkas lebih besar dari 20 MB.",
-            )
-        })?;
+        .map_err(|_| AppError::from(Message::ImportFileTooLarge {}))?;
     Ok(bytes.to_vec())
 }
 
@@ -140,22 +133,10 @@ pub async fn read_upload(body: Body) -> Result<Vec<u8>, AppError> {
 pub fn refused(e: ImportError) -> AppError {
     match e {
         ImportError::Database(e) => AppError::Database(e),
-        ImportError::Locked(why) => AppError::client(
-            StatusCode::LOCKED,
-            "locked",
-            format!("The file was refused, nothing was imported: {why}."),
-            format!(
-                "Berkas ditolak, tidak ada yang diimpor: berkas mengubah usulan kecamatan yang daftarnya sudah dikirim (Kirim) dan terkunci; admin dapat membukanya kembali dengan alasan. ({why})"
-            ),
-        ),
+        ImportError::Locked(why) => AppError::from(Message::ImportLocked { why }),
         other => {
             let text = other.to_string();
-            AppError::client(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_file",
-                text.clone(),
-                format!("Berkas ditolak, tidak ada yang diimpor: {text}"),
-            )
+            AppError::from(Message::InvalidFile { detail: text })
         }
     }
 }

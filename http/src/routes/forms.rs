@@ -9,6 +9,8 @@ use axum::response::Response;
 use survey_schema::ApiError;
 
 use crate::auth::Caller;
+use tinjau_domain::Message;
+
 use crate::error::AppError;
 use crate::extract::ApiQuery;
 use crate::routes::review::YearParams;
@@ -44,21 +46,18 @@ pub async fn get_form(
     ApiQuery(params): ApiQuery<YearParams>,
 ) -> Result<Response, AppError> {
     let kecamatan = tinjau_workflows::review::kecamatan_kode(&raw)?;
-    let form = FormFile::parse(&file).ok_or_else(|| {
-        let names: Vec<&str> = FormFile::ALL.iter().map(|f| f.name()).collect();
-        AppError::not_found(
-            format!(
-                "No form '{}'; there are {}.",
-                file.chars().take(40).collect::<String>(),
-                names.join(", ")
-            ),
-            format!(
-                "Formulir '{}' tidak ada; yang tersedia: {}.",
-                file.chars().take(40).collect::<String>(),
-                names.join(", ")
-            ),
-        )
-    })?;
+    let form = form_named(&file)?;
     let made = forms::download(&state.pool, &user, &kecamatan, params.tahun, form).await?;
     Ok(crate::respond::attachment(made))
+}
+
+/// The form a download address names, or the refusal that lists the ones there are.
+pub(crate) fn form_named(file: &str) -> Result<FormFile, AppError> {
+    FormFile::parse(file).ok_or_else(|| {
+        let names: Vec<&str> = FormFile::ALL.iter().map(|f| f.name()).collect();
+        AppError::from(Message::FormNotFound {
+            asked: file.chars().take(40).collect(),
+            there: names.join(", "),
+        })
+    })
 }

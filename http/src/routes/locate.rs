@@ -5,11 +5,12 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
 use geo_rules::{LocateConfig, LocateError};
 use serde::Deserialize;
 use survey_schema::{ApiError, LocationVerdict, Wgs84Point, WilayahKode, WilayahLevel};
 use utoipa::IntoParams;
+
+use tinjau_domain::Message;
 
 use crate::error::AppError;
 use crate::extract::ApiQuery;
@@ -46,11 +47,9 @@ pub async fn locate(
     ApiQuery(params): ApiQuery<LocateParams>,
 ) -> Result<Json<LocationVerdict>, AppError> {
     let point = Wgs84Point::parse(params.lon, params.lat).map_err(|e| {
-        AppError::bad_request(
-            "invalid_point",
-            format!("Invalid position: {e}."),
-            format!("Posisi tidak valid: lintang harus -90..90 dan bujur -180..180 ({e})."),
-        )
+        AppError::from(Message::InvalidPoint {
+            detail: e.to_string(),
+        })
     })?;
     let claimed = params
         .kode
@@ -59,27 +58,22 @@ pub async fn locate(
         .map(WilayahKode::parse)
         .transpose()
         .map_err(|e| {
-            AppError::bad_request(
-                "invalid_kode",
-                format!("{e}."),
-                "Kode kelurahan tidak valid.".to_owned(),
-            )
+            AppError::from(Message::InvalidKode {
+                field: "kode".into(),
+                detail: e.to_string(),
+            })
         })?;
     if let Some(k) = claimed
         .as_ref()
         .filter(|k| k.level() != WilayahLevel::Kelurahan)
     {
-        return Err(AppError::bad_request(
-            "invalid_kode",
-            format!(
-                "{k} is a {} code; a claim names a kelurahan (PP.KK.CC.VVVV).",
-                k.level()
-            ),
-            format!(
-                "{k} adalah kode {}; klaim harus berupa kode kelurahan (PP.KK.CC.VVVV).",
-                k.level()
-            ),
-        ));
+        return Err(Message::WrongLevel {
+            kode: k.clone(),
+            level: k.level().to_string(),
+            wanted: "kelurahan".into(),
+            pattern: "PP.KK.CC.VVVV",
+        }
+        .into());
     }
     let index = state.index.get();
     let verdict = index
@@ -89,18 +83,13 @@ pub async fn locate(
             claimed.as_ref(),
             &LocateConfig::default(),
         )
-        .map_err(|e| match e {
-            LocateError::UnknownClaimedKelurahan(k) => AppError::client(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "unknown_kelurahan",
-                format!("Kelurahan {k} has no imported boundary."),
-                format!("Kelurahan {k} belum memiliki batas wilayah yang diimpor."),
-            ),
-            LocateError::BadAccuracy(a) => AppError::bad_request(
-                "invalid_accuracy",
-                format!("Accuracy {a} m must be a number of metres, 0 or more."),
-                format!("Akurasi {a} m harus berupa angka meter, 0 atau lebih."),
-            ),
+        .map_err(|e| {
+            AppError::from(match e {
+                LocateError::UnknownClaimedKelurahan(k) => Message::NoBoundary { kode: k },
+                LocateError::BadAccuracy(a) => Message::InvalidAccuracy {
+                    given: a.to_string(),
+                },
+            })
         })?;
     Ok(Json(verdict))
 }

@@ -13,10 +13,11 @@ pub mod sync;
 pub mod trilateral;
 pub mod wilayah;
 
-use axum::http::StatusCode;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+
+use tinjau_domain::Message;
 
 use crate::error::AppError;
 use tinjau_workflows::AppState;
@@ -88,12 +89,34 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
     let (routes, mut doc) = router().split_for_parts();
     document_common_answers(&mut doc);
+    document_refusal_codes(&mut doc);
     (routes, doc)
 }
 
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     api().1
+}
+
+/// Lists every refusal code of the catalogue (`tinjau_domain::Message`) on `ApiError.code`, so a
+/// client can match on them and a new code is a visible change of the document.
+fn document_refusal_codes(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{RefOr, schema::Schema};
+    let Some(RefOr::T(Schema::Object(api_error))) = doc
+        .components
+        .as_mut()
+        .and_then(|c| c.schemas.get_mut("ApiError"))
+    else {
+        return;
+    };
+    if let Some(RefOr::T(Schema::Object(code))) = api_error.properties.get_mut("code") {
+        code.enum_values = Some(
+            Message::codes()
+                .into_iter()
+                .map(serde_json::Value::from)
+                .collect(),
+        );
+    }
 }
 
 /// Documents on every operation the answers that layers around the handlers give, which a
@@ -186,14 +209,9 @@ pub async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
     if uri.path().starts_with("/v1/key/") {
         return openrosa::not_found();
     }
-    AppError::not_found("No such endpoint.", "Endpoint tidak ditemukan.").into_response()
+    AppError::from(Message::NoSuchEndpoint {}).into_response()
 }
 
 pub async fn method_not_allowed() -> AppError {
-    AppError::client(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "This method is not allowed on this endpoint.",
-        "Metode ini tidak diizinkan untuk endpoint ini.",
-    )
+    AppError::from(Message::MethodNotAllowed {})
 }

@@ -20,6 +20,8 @@ use survey_schema::survey::MAX_PHOTO_BYTES;
 use survey_schema::{WilayahKode, WilayahLevel};
 
 use crate::auth::CurrentUser;
+use tinjau_domain::Message;
+
 use crate::error::AppError;
 use tinjau_workflows::AppState;
 use tinjau_workflows::ingest::openrosa::{self as intake, Received, form, xml};
@@ -101,11 +103,7 @@ impl IntoResponse for OpenRosaError {
 /// An OpenRosa 404 for any other path under `/v1/key/` (answered by the fallback, outside the
 /// routes' header layer).
 pub fn not_found() -> Response {
-    OpenRosaError(AppError::not_found(
-        "No such OpenRosa endpoint.",
-        "Alamat OpenRosa tidak dikenal.",
-    ))
-    .into_response()
+    OpenRosaError(AppError::from(Message::NoSuchOpenRosaEndpoint {})).into_response()
 }
 
 fn xml_response(status: StatusCode, body: String) -> Response {
@@ -120,8 +118,8 @@ fn xml_response(status: StatusCode, body: String) -> Response {
         .into_response()
 }
 
-fn refused(status: StatusCode, code: &'static str, en: &str, id: &str) -> OpenRosaError {
-    OpenRosaError(AppError::client(status, code, en, id))
+fn refused(message: Message) -> OpenRosaError {
+    OpenRosaError(AppError::from(message))
 }
 
 /// The surveyor whose token the path carries.
@@ -136,28 +134,14 @@ async fn surveyor(
         .map(str::to_owned);
     crate::auth::user_for_token(state, token, request_id)
         .await?
-        .ok_or_else(|| {
-            refused(
-                StatusCode::FORBIDDEN,
-                "invalid_token",
-                "This device's key is not valid or has been revoked; ask the kecamatan for a new set-up code.",
-                "Kunci perangkat ini tidak sah atau sudah dicabut; minta kode pengaturan baru ke kecamatan.",
-            )
-        })
+        .ok_or_else(|| refused(Message::InvalidDeviceKey {}))
 }
 
 fn kecamatan(raw: &str) -> Result<WilayahKode, OpenRosaError> {
     WilayahKode::parse(raw)
         .ok()
         .filter(|k| k.level() == WilayahLevel::Kecamatan)
-        .ok_or_else(|| {
-            refused(
-                StatusCode::NOT_FOUND,
-                "unknown_project",
-                "The project is a kecamatan code such as 31.71.01.",
-                "Proyek adalah kode kecamatan, misalnya 31.71.01.",
-            )
-        })
+        .ok_or_else(|| refused(Message::UnknownProject {}))
 }
 
 /// The surveyor and the kecamatan of the path, checked.
@@ -209,12 +193,7 @@ async fn form_list(
 }
 
 fn unknown_form() -> OpenRosaError {
-    refused(
-        StatusCode::NOT_FOUND,
-        "unknown_form",
-        "No such form; get the form list again.",
-        "Formulir tidak ada; ambil daftar formulir lagi.",
-    )
+    refused(Message::NoSuchBlankForm {})
 }
 
 /// Bytes with a strong ETag, answered 304 when the phone's cached copy matches.
@@ -310,24 +289,14 @@ async fn preflight(
 }
 
 fn too_large() -> OpenRosaError {
-    refused(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "too_large",
-        "The submission is larger than this server accepts in one request (a photo of at most 20 MB).",
-        "Kiriman lebih besar dari yang diterima server dalam satu permintaan (foto paling besar 20 MB).",
-    )
+    refused(Message::SubmissionTooLarge {})
 }
 
 fn multipart_error(e: &axum::extract::multipart::MultipartError) -> OpenRosaError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         too_large()
     } else {
-        refused(
-            StatusCode::BAD_REQUEST,
-            "malformed_multipart",
-            "The submission's multipart body is malformed or was cut off; send it again.",
-            "Isi kiriman (multipart) rusak atau terputus; kirim ulang.",
-        )
+        refused(Message::MalformedMultipart {})
     }
 }
 
@@ -345,14 +314,7 @@ async fn submit(
     let user = surveyor(&state, &token, &headers).await?;
     let kecamatan = kecamatan(&raw_kecamatan)?;
     intake::require_surveyor(&user)?;
-    let mut multipart = multipart.map_err(|_| {
-        refused(
-            StatusCode::BAD_REQUEST,
-            "not_multipart",
-            "A submission is multipart/form-data with the part xml_submission_file.",
-            "Kiriman harus multipart/form-data dengan bagian xml_submission_file.",
-        )
-    })?;
+    let mut multipart = multipart.map_err(|_| refused(Message::NotMultipart {}))?;
     let mut xml = None;
     let mut staged: Vec<(String, StagedPhoto)> = Vec::new();
     let mut incomplete = false;
@@ -368,14 +330,9 @@ async fn submit(
         for (_, s) in staged {
             sink::discard(&state, s).await;
         }
-        return Err(read.err().unwrap_or_else(|| {
-            refused(
-                StatusCode::BAD_REQUEST,
-                "missing_xml",
-                "The submission has no xml_submission_file part.",
-                "Kiriman tidak memiliki bagian xml_submission_file.",
-            )
-        }));
+        return Err(read
+            .err()
+            .unwrap_or_else(|| refused(Message::MissingXml {})));
     };
     let post = intake::Post {
         xml: &xml,
@@ -421,12 +378,7 @@ async fn read_parts(
             let mut buf = Vec::new();
             while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(&e))? {
                 if buf.len() + chunk.len() > xml::MAX_XML_BYTES {
-                    return Err(refused(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "xml_too_large",
-                        "The form's XML is larger than 1 MB.",
-                        "XML formulir lebih besar dari 1 MB.",
-                    ));
+                    return Err(refused(Message::XmlTooLarge {}));
                 }
                 buf.extend_from_slice(&chunk);
             }
@@ -437,12 +389,7 @@ async fn read_parts(
             while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(&e))? {
                 value.extend_from_slice(&chunk);
                 if value.len() > 4096 {
-                    return Err(refused(
-                        StatusCode::BAD_REQUEST,
-                        "unexpected_field",
-                        "A form field of the submission is too long.",
-                        "Sebuah isian kiriman terlalu panjang.",
-                    ));
+                    return Err(refused(Message::FieldTooLong {}));
                 }
             }
             if name == "*isIncomplete*" && value.trim_ascii().eq_ignore_ascii_case(b"yes") {

@@ -11,6 +11,8 @@ use survey_schema::survey::MAX_PHOTO_BYTES;
 use uuid::Uuid;
 
 use crate::auth::{Caller, CurrentUser};
+use tinjau_domain::Message;
+
 use crate::error::AppError;
 use tinjau_workflows::AppState;
 use tinjau_workflows::ingest::photo::{self as sink, PhotoForm, PhotoReceipt};
@@ -161,19 +163,11 @@ fn tus_refusal(headers: &axum::http::HeaderMap) -> Option<Response> {
     } else {
         Some(
             (
-                StatusCode::PRECONDITION_FAILED,
                 [(
                     header::HeaderName::from_static("tus-version"),
                     HeaderValue::from_static(TUS_VERSION),
                 )],
-                Json(ApiError {
-                    code: "tus_version".into(),
-                    message: survey_schema::LocalizedMessage {
-                        en: "Send Tus-Resumable: 1.0.0.".into(),
-                        id: "Kirim header Tus-Resumable: 1.0.0.".into(),
-                    },
-                    details: None,
-                }),
+                AppError::from(Message::TusVersion {}),
             )
                 .into_response(),
         )
@@ -290,12 +284,7 @@ pub async fn tus_patch(
         .and_then(|v| v.to_str().ok())
         != Some("application/offset+octet-stream")
     {
-        return Err(AppError::client(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "A tus PATCH is sent as Content-Type: application/offset+octet-stream.",
-            "PATCH tus dikirim dengan Content-Type: application/offset+octet-stream.",
-        ));
+        return Err(Message::TusContentType {}.into());
     }
     let claimed: Option<u64> = headers
         .get("upload-offset")

@@ -11,6 +11,8 @@ use tinjau_workflows::proposals;
 use utoipa::IntoParams;
 
 use crate::auth::Caller;
+use tinjau_domain::Message;
+
 use crate::error::AppError;
 use crate::extract::ApiQuery;
 use tinjau_workflows::AppState;
@@ -53,11 +55,10 @@ pub async fn list_proposals(
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<ProposalPage>, AppError> {
     let wilayah = WilayahKode::parse(&params.kecamatan).map_err(|e| {
-        AppError::bad_request(
-            "invalid_kode",
-            format!("kecamatan: {e}."),
-            "Kode kecamatan tidak valid.",
-        )
+        AppError::from(Message::InvalidKode {
+            field: "kecamatan".into(),
+            detail: e.to_string(),
+        })
     })?;
     let query = proposals::ListQuery {
         wilayah,
@@ -92,11 +93,11 @@ pub async fn get_proposal(
     Path(raw): Path<String>,
 ) -> Result<Json<ProposalView>, AppError> {
     let id: i64 = raw.parse().map_err(|_| {
-        AppError::bad_request(
-            "invalid_id",
-            format!("'{raw}' is not a proposal id."),
-            format!("'{raw}' bukan id usulan."),
-        )
+        AppError::from(Message::InvalidId {
+            what_id: "usulan",
+            what_en: "proposal",
+            raw: raw.chars().take(40).collect(),
+        })
     })?;
     Ok(Json(proposals::get(&state.pool, &user, id).await?))
 }

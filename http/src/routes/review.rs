@@ -9,17 +9,19 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use survey_schema::{
-    ApiError, DecisionRequest, DecisionStatus, DecisionView, KirimView, ProposalHistory,
-    PublicKelurahan, ReviewPage, Severity, WilayahKode,
+    ApiError, DecisionRequest, DecisionView, KirimView, ProposalHistory, PublicKelurahan,
+    ReviewPage,
 };
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use tinjau_domain::Message;
+
 use crate::error::AppError;
 use crate::extract::{ApiJson, ApiQuery};
 use tinjau_workflows::AppState;
-use tinjau_workflows::review::{self, Paging, ReviewFilter};
+use tinjau_workflows::review::{self, FilterWords, Paging, ReviewFilter};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -44,76 +46,25 @@ pub struct ReviewParams {
     pub per_page: Option<i64>,
 }
 
-fn bad(code: &'static str, en: String, id: String) -> AppError {
-    AppError::bad_request(code, en, id)
-}
-
 fn parse_id(raw: &str) -> Result<i64, AppError> {
     raw.parse().map_err(|_| {
-        bad(
-            "invalid_id",
-            format!(
-                "'{}' is not a proposal id.",
-                raw.chars().take(40).collect::<String>()
-            ),
-            format!(
-                "'{}' bukan id usulan.",
-                raw.chars().take(40).collect::<String>()
-            ),
-        )
+        AppError::from(Message::InvalidId {
+            what_id: "usulan",
+            what_en: "proposal",
+            raw: raw.chars().take(40).collect(),
+        })
     })
 }
 
 fn filter(p: &ReviewParams) -> Result<ReviewFilter, AppError> {
-    let kelurahan = p
-        .kelurahan
-        .as_deref()
-        .map(|k| match WilayahKode::parse(k) {
-            Ok(kode) if kode.level() == survey_schema::WilayahLevel::Kelurahan => Ok(kode),
-            Ok(kode) => Err(bad(
-                "invalid_kode",
-                format!("kelurahan: {kode} is not a kelurahan code (PP.KK.CC.VVVV)."),
-                format!("kelurahan: {kode} bukan kode kelurahan (PP.KK.CC.VVVV)."),
-            )),
-            Err(e) => Err(bad(
-                "invalid_kode",
-                format!("kelurahan: {e}."),
-                format!("Kode kelurahan tidak valid: {e}."),
-            )),
-        })
-        .transpose()?;
-    let severity = match p.severity.as_deref() {
-        None => None,
-        Some("none") => Some(None),
-        Some(s) => Some(Some(Severity::parse(s).ok_or_else(|| {
-            bad(
-                "invalid_severity",
-                format!("severity '{s}' is not one of high, warning, info, none."),
-                format!("severity '{s}' tidak dikenal: gunakan high, warning, info atau none."),
-            )
-        })?)),
-    };
-    let decision = p
-        .decision
-        .as_deref()
-        .map(|d| {
-            DecisionStatus::parse(d).ok_or_else(|| {
-                bad(
-                    "invalid_decision",
-                    format!("decision '{d}' is not one of undecided, approved, corrected, rejected."),
-                    format!("decision '{d}' tidak dikenal: gunakan undecided, approved, corrected atau rejected."),
-                )
-            })
-        })
-        .transpose()?;
-    Ok(ReviewFilter {
-        kelurahan,
-        anomaly: p.anomaly.clone().filter(|a| !a.trim().is_empty()),
-        severity,
-        skpd: p.skpd.clone().filter(|s| !s.trim().is_empty()),
-        decision,
+    Ok(ReviewFilter::parse(FilterWords {
+        kelurahan: p.kelurahan.as_deref(),
+        anomaly: p.anomaly.as_deref(),
+        severity: p.severity.as_deref(),
+        skpd: p.skpd.as_deref(),
+        decision: p.decision.as_deref(),
         surveyed: p.surveyed,
-    })
+    })?)
 }
 
 /// The review list of a kecamatan: every physical proposal with its survey evidence, its merged
@@ -184,17 +135,9 @@ pub async fn put_decision(
 ) -> Result<Response, AppError> {
     let id = parse_id(&raw_id)?;
     let decision = Uuid::parse_str(&raw_decision).map_err(|_| {
-        bad(
-            "invalid_id",
-            format!(
-                "'{}' is not a UUID.",
-                raw_decision.chars().take(40).collect::<String>()
-            ),
-            format!(
-                "'{}' bukan UUID.",
-                raw_decision.chars().take(40).collect::<String>()
-            ),
-        )
+        AppError::from(Message::InvalidUuid {
+            raw: raw_decision.chars().take(40).collect(),
+        })
     })?;
     let seen = crate::extract::seen_versions(&headers);
     let done = review::decision::decide(&state.pool, &user, id, decision, &seen, &request).await?;
@@ -321,13 +264,10 @@ pub async fn get_kirim(
         .await?
         .map(Json)
         .ok_or_else(|| {
-            AppError::not_found(
-                format!("The {} list of {kecamatan} is not sent.", params.tahun),
-                format!(
-                    "Daftar {} kecamatan {kecamatan} belum dikirim.",
-                    params.tahun
-                ),
-            )
+            AppError::from(Message::ListNotSent {
+                kecamatan: kecamatan.clone(),
+                tahun: params.tahun,
+            })
         })
 }
 

@@ -7,6 +7,8 @@ use survey_schema::{ApiError, SurveyRecord, SurveyView};
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use tinjau_domain::Message;
+
 use crate::error::AppError;
 use crate::extract::ApiJson;
 use tinjau_workflows::AppState;
@@ -14,14 +16,9 @@ use tinjau_workflows::ingest;
 
 fn parse_id(raw: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(raw).map_err(|_| {
-        AppError::bad_request(
-            "invalid_id",
-            format!(
-                "'{}' is not a UUID.",
-                raw.chars().take(40).collect::<String>()
-            ),
-            format!("'{}' bukan UUID.", raw.chars().take(40).collect::<String>()),
-        )
+        AppError::from(Message::InvalidUuid {
+            raw: raw.chars().take(40).collect(),
+        })
     })
 }
 

@@ -11,6 +11,8 @@ use survey_schema::survey::AssignmentsPage;
 use utoipa::IntoParams;
 
 use crate::auth::Caller;
+use tinjau_domain::Message;
+
 use crate::error::AppError;
 use crate::extract::ApiQuery;
 use tinjau_workflows::AppState;
@@ -44,13 +46,11 @@ pub async fn assignments(
 ) -> Result<Json<AssignmentsPage>, AppError> {
     let since = match params.since.as_deref().filter(|s| !s.is_empty()) {
         None => 0,
-        Some(raw) => raw.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-            AppError::bad_request(
-                "invalid_cursor",
-                "The cursor is not one this server gave.",
-                "Kursor tidak dikenali.",
-            )
-        })?,
+        Some(raw) => raw
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| AppError::from(Message::InvalidCursor {}))?,
     };
     Ok(Json(
         tinjau_workflows::sync::assignments(&state, &user, since).await?,

@@ -13,6 +13,8 @@ use survey_schema::{ApiError, Role, WilayahKode};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;
+use tinjau_domain::Message;
+
 use crate::error::AppError;
 use crate::extract::{ApiJson, ApiQuery};
 use tinjau_workflows::AppState;
@@ -41,11 +43,10 @@ fn area(field: &str, raw: Option<&str>) -> Result<Option<WilayahKode>, AppError>
     raw.filter(|r| !r.trim().is_empty())
         .map(|r| {
             WilayahKode::parse(r).map_err(|e| {
-                AppError::bad_request(
-                    "invalid_kode",
-                    format!("{field}: {e}."),
-                    format!("{field}: kode wilayah tidak valid ({e})."),
-                )
+                AppError::from(Message::InvalidKode {
+                    field: field.to_owned(),
+                    detail: e.to_string(),
+                })
             })
         })
         .transpose()
@@ -146,11 +147,11 @@ fn written(done: &trilateral::record::Recorded) -> Response {
 fn proposal_id(raw: &str) -> Result<i64, AppError> {
     raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
         let shown: String = raw.chars().take(40).collect();
-        AppError::bad_request(
-            "invalid_id",
-            format!("'{shown}' is not a proposal id."),
-            format!("'{shown}' bukan id usulan."),
-        )
+        AppError::from(Message::InvalidId {
+            what_id: "usulan",
+            what_en: "proposal",
+            raw: shown,
+        })
     })
 }
 

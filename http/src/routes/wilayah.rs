@@ -8,19 +8,17 @@ use survey_schema::{ApiError, WilayahDetail, WilayahKode};
 
 use tinjau_workflows::areas;
 
+use tinjau_domain::Message;
+
 use crate::error::AppError;
 use tinjau_workflows::AppState;
 
 fn parse_kode(raw: &str) -> Result<WilayahKode, AppError> {
     WilayahKode::parse(raw).map_err(|e| {
-        AppError::bad_request(
-            "invalid_kode",
-            format!("{e}."),
-            format!(
-                "'{}' bukan kode wilayah Kemendagri (PP, PP.KK, PP.KK.CC atau PP.KK.CC.VVVV, angka saja).",
-                raw.chars().take(40).collect::<String>()
-            ),
-        )
+        AppError::from(Message::InvalidKode {
+            field: "kode".into(),
+            detail: e.to_string(),
+        })
     })
 }
 

@@ -16,6 +16,7 @@ use super::i18n::{Lang, number, rupiah, wib_time};
 use super::layout::page;
 use super::{Ctx, SignedIn, WebError, local_path, urlencode};
 use crate::error::AppError;
+use tinjau_domain::messages::{Both, Message};
 use tinjau_workflows::app::AppState;
 use tinjau_workflows::refusal::{Refusal, RefusalKind, WorkflowError};
 use tinjau_workflows::sessions::WebSession;
@@ -35,19 +36,18 @@ pub struct DeskPageQuery {
     pub tersimpan: Option<i64>,
 }
 
-fn bad(lang: Lang, en: String, id: String) -> WebError {
-    WebError::new(lang, AppError::bad_request("invalid_kode", en, id))
-}
-
 fn area(lang: Lang, field: &str, raw: Option<&str>) -> Result<Option<WilayahKode>, WebError> {
     raw.map(str::trim)
         .filter(|r| !r.is_empty())
         .map(|r| {
             WilayahKode::parse(r).map_err(|e| {
-                bad(
+                WebError::new(
                     lang,
-                    format!("{field}: {e}."),
-                    format!("{field}: kode tidak valid ({e})."),
+                    Message::InvalidKode {
+                        field: field.to_owned(),
+                        detail: e.to_string(),
+                    }
+                    .into(),
                 )
             })
         })
@@ -507,12 +507,12 @@ fn whole(field: &str, raw: &str) -> Result<Option<i64>, Refusal> {
         return Ok(None);
     }
     digits.parse().map(Some).map_err(|_| {
-        Refusal::new(
-            RefusalKind::Unprocessable,
-            "invalid_form",
-            format!("{field}: '{raw}' is not a whole number."),
-            format!("{field}: '{raw}' bukan bilangan bulat."),
-        )
+        Refusal::from(Message::InvalidForm {
+            detail: Both {
+                id: format!("{field}: '{raw}' bukan bilangan bulat."),
+                en: format!("{field}: '{raw}' is not a whole number."),
+            },
+        })
     })
 }
 
@@ -553,7 +553,7 @@ async fn back_to_desk(
     let refusal = match recorded {
         Ok(()) => return Ok(Redirect::to(&page_back(typed.kembali(), proposal_id)).into_response()),
         Err(WorkflowError::Refused(r))
-            if !matches!(r.kind, RefusalKind::Forbidden | RefusalKind::NotFound) =>
+            if !matches!(r.kind(), RefusalKind::Forbidden | RefusalKind::NotFound) =>
         {
             AppError::from(r)
         }
@@ -588,12 +588,12 @@ fn outcome_request(form: &OutcomeForm) -> Result<OutcomeRequest, Refusal> {
         let typed = form.agreed_volume.trim();
         let volume = super::pages::typed_decimal(typed);
         if volume.is_none() && !typed.is_empty() {
-            return Err(Refusal::new(
-                RefusalKind::Unprocessable,
-                "invalid_form",
-                format!("agreed_volume: '{typed}' is not a number."),
-                format!("agreed_volume: '{typed}' bukan angka."),
-            ));
+            return Err(Refusal::from(Message::InvalidForm {
+                detail: Both {
+                    id: format!("agreed_volume: '{typed}' bukan angka."),
+                    en: format!("agreed_volume: '{typed}' is not a number."),
+                },
+            }));
         }
         volume
     } else {

@@ -3,39 +3,10 @@
 
 use chrono::{DateTime, FixedOffset, Utc};
 use rust_decimal::Decimal;
+use survey_schema::say;
 
-/// The page's language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    Id,
-    En,
-}
-
-impl Lang {
-    /// From the `bahasa` cookie's value (`en`, else Indonesian).
-    pub fn from_cookie(value: Option<&str>) -> Self {
-        match value {
-            Some("en") => Self::En,
-            _ => Self::Id,
-        }
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Id => "id",
-            Self::En => "en",
-        }
-    }
-
-    /// The Indonesian or the English text.
-    pub fn t<'a>(self, id: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Self::Id => id,
-            Self::En => en,
-        }
-    }
-}
+/// The page's language (the one enum every text in Tinjau is written for).
+pub use survey_schema::say::Lang;
 
 /// Rupiah with dots between thousands: `Rp 1.250.000` (negative: `-Rp 5.000`).
 ///
@@ -46,18 +17,11 @@ impl Lang {
 /// assert_eq!(rupiah(-5_000), "-Rp 5.000");
 /// ```
 pub fn rupiah(amount: i64) -> String {
-    let digits = amount.unsigned_abs().to_string();
-    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push('.');
-        }
-        grouped.push(c);
-    }
+    let written = say::rupiah(amount.saturating_abs());
     if amount < 0 {
-        format!("-Rp {grouped}")
+        format!("-{written}")
     } else {
-        format!("Rp {grouped}")
+        written
     }
 }
 
@@ -70,23 +34,7 @@ pub fn rupiah(amount: i64) -> String {
 /// assert_eq!(number(Decimal::new(200, 0)), "200");
 /// ```
 pub fn number(value: Decimal) -> String {
-    let text = value.normalize().to_string();
-    let (sign, text) = text
-        .strip_prefix('-')
-        .map_or(("", text.as_str()), |t| ("-", t));
-    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-    let mut out = String::from(sign);
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    if !fraction.is_empty() {
-        out.push(',');
-        out.push_str(fraction);
-    }
-    out
+    say::decimal_text(&value.normalize().to_string(), Lang::Id)
 }
 
 /// Western Indonesian Time, UTC+7 (a valid offset: the fallback is never taken).

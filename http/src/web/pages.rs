@@ -17,9 +17,10 @@ use super::i18n::{Lang, number, rupiah, wib_time};
 use super::layout::{bare, page};
 use super::{Ctx, SignedIn, WebError, cookie, local_path, set_cookie, urlencode};
 use crate::error::AppError;
+use tinjau_domain::messages::{Both, Message};
 use tinjau_workflows::app::AppState;
 use tinjau_workflows::refusal::{RefusalKind, WorkflowError};
-use tinjau_workflows::review::{self, Paging, ReviewFilter};
+use tinjau_workflows::review::{self, FilterWords, Paging, ReviewFilter};
 use tinjau_workflows::sessions::{self as session, WebSession};
 
 type PageResult = Result<Response, WebError>;
@@ -37,15 +38,7 @@ pub(super) fn check_csrf(lang: Lang, session: &WebSession, sent: &str) -> Result
     if session::same_secret(&session.csrf, sent) {
         Ok(())
     } else {
-        Err(WebError::new(
-            lang,
-            AppError::client(
-                StatusCode::FORBIDDEN,
-                "csrf",
-                "This form is not from this session (a missing or old CSRF token); open the page again.",
-                "Formulir ini bukan dari sesi ini (token CSRF tidak ada atau lama); buka lagi halamannya.",
-            ),
-        ))
+        Err(WebError::new(lang, Message::Csrf {}.into()))
     }
 }
 
@@ -175,12 +168,12 @@ pub async fn sign_in(
             response
         }
         Err(WorkflowError::Refused(r)) => {
-            let status = if r.kind == RefusalKind::TooManyRequests {
+            let status = if r.kind() == RefusalKind::TooManyRequests {
                 StatusCode::TOO_MANY_REQUESTS
             } else {
                 StatusCode::FORBIDDEN
             };
-            let message = lang.t(&r.id, &r.en).to_owned();
+            let message = lang.t(&r.id(), &r.en()).to_owned();
             again(status, &message)
         }
         Err(e) => WebError::new(lang, e.into()).into_response(),
@@ -327,41 +320,20 @@ fn non_empty(v: Option<&String>) -> Option<&str> {
 }
 
 fn review_filter(lang: Lang, q: &ReviewQuery) -> Result<ReviewFilter, WebError> {
-    let bad = |en: String, id: String| {
-        WebError::new(lang, AppError::bad_request("invalid_filter", en, id))
-    };
-    let kelurahan = non_empty(q.kelurahan.as_ref())
-        .map(|k| {
-            WilayahKode::parse(k)
-                .map_err(|e| bad(format!("kelurahan: {e}"), format!("kelurahan: {e}")))
-        })
-        .transpose()?;
-    let severity = match non_empty(q.severity.as_ref()) {
-        None => None,
-        Some("none") => Some(None),
-        Some(s) => Some(Some(Severity::parse(s).ok_or_else(|| {
-            bad(format!("severity {s}?"), format!("tingkat {s}?"))
-        })?)),
-    };
-    let decision = non_empty(q.decision.as_ref())
-        .map(|d| {
-            DecisionStatus::parse(d)
-                .ok_or_else(|| bad(format!("decision {d}?"), format!("keputusan {d}?")))
-        })
-        .transpose()?;
     let surveyed = match non_empty(q.surveyed.as_ref()) {
         Some("ya") => Some(true),
         Some("tidak") => Some(false),
         _ => None,
     };
-    Ok(ReviewFilter {
-        kelurahan,
-        anomaly: non_empty(q.anomaly.as_ref()).map(str::to_owned),
-        severity,
+    ReviewFilter::parse(FilterWords {
+        kelurahan: q.kelurahan.as_deref(),
+        anomaly: q.anomaly.as_deref(),
+        severity: q.severity.as_deref(),
         skpd: None,
-        decision,
+        decision: q.decision.as_deref(),
         surveyed,
     })
+    .map_err(fail(lang))
 }
 
 fn query_string(q: &ReviewQuery, tahun: i32, page: i64) -> String {
@@ -523,12 +495,8 @@ pub struct ProposalQuery {
 }
 
 pub(super) fn parse_id(lang: Lang, raw: &str) -> Result<i64, WebError> {
-    raw.parse().map_err(|_| {
-        WebError::new(
-            lang,
-            AppError::not_found("No such proposal.", "Usulan tidak ditemukan."),
-        )
-    })
+    raw.parse()
+        .map_err(|_| WebError::new(lang, Message::NoSuchProposal {}.into()))
 }
 
 /// What the proposal's map draws, as JSON for the page's script.
@@ -556,14 +524,29 @@ async fn map_features(
     }))
 }
 
-fn details_list(details: &serde_json::Value) -> Markup {
+/// The figures behind a finding, folded away under its sentence; numbers written the way the
+/// page's language writes them.
+fn details_list(lang: Lang, details: &serde_json::Value) -> Markup {
+    let said = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(whole), _) => survey_schema::say::decimal(whole as f64, 0, lang),
+            (None, Some(x)) => survey_schema::say::decimal(x, 2, lang),
+            _ => n.to_string(),
+        },
+        serde_json::Value::Null => "—".to_owned(),
+        other => other.to_string(),
+    };
     html! {
         @if let Some(map) = details.as_object() {
             @if !map.is_empty() {
-                dl.details {
-                    @for (k, v) in map {
-                        dt { (k) }
-                        dd { @match v { serde_json::Value::String(s) => (s), other => (other.to_string()) } }
+                details.figures {
+                    summary { (lang.t("Angka di balik temuan", "The figures behind it")) }
+                    dl.details {
+                        @for (k, v) in map {
+                            dt { (k) }
+                            dd { (said(v)) }
+                        }
                     }
                 }
             }
@@ -599,10 +582,7 @@ async fn render_proposal(
         .into_iter()
         .next()
     else {
-        return Err(WebError::new(
-            lang,
-            AppError::not_found("No such proposal.", "Usulan tidak ditemukan."),
-        ));
+        return Err(WebError::new(lang, Message::NoSuchProposal {}.into()));
     };
     let kecamatan = item
         .kelurahan
@@ -697,7 +677,7 @@ async fn render_proposal(
                     li class=(severity_class(Some(a.severity))) {
                         span.badge class=(severity_class(Some(a.severity))) { (severity_label(lang, Some(a.severity))) }
                         " " strong { (a.code) } " — " (lang.t(&a.message.id, &a.message.en))
-                        (details_list(&a.details))
+                        (details_list(lang, &a.details))
                     }
                 }
             }
@@ -823,15 +803,16 @@ pub async fn decide(
     check_csrf(lang, &session, &form.csrf)?;
     let id = parse_id(lang, &raw)?;
     let note = Some(form.note.trim().to_owned()).filter(|n| !n.is_empty());
-    let bad = |en: &str, id_text: &str| {
+    let bad = |en: &str, id: &str| {
         WebError::new(
             lang,
-            AppError::client(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_decision",
-                en,
-                id_text,
-            ),
+            Message::InvalidDecision {
+                detail: Both {
+                    id: id.to_owned(),
+                    en: en.to_owned(),
+                },
+            }
+            .into(),
         )
     };
     let request = match form.action.as_str() {
@@ -869,15 +850,13 @@ pub async fn decide(
     .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/usulan/{id}?tersimpan=1#keputusan")).into_response()),
-        Err(WorkflowError::Refused(r)) if r.kind == RefusalKind::PreconditionFailed => {
+        Err(WorkflowError::Refused(r)) if r.kind() == RefusalKind::PreconditionFailed => {
             let latest = r
-                .details
-                .as_ref()
+                .details()
                 .map(|d| d["latest_decision"].clone())
                 .filter(|v| !v.is_null());
             let current = r
-                .details
-                .as_ref()
+                .details()
                 .and_then(|d| d["current_version"].as_i64())
                 .unwrap_or_default();
             let mut response = render_proposal(
@@ -897,7 +876,7 @@ pub async fn decide(
             Ok(response)
         }
         Err(WorkflowError::Refused(r)) => {
-            let message = lang.t(&r.id, &r.en).to_owned();
+            let message = lang.t(&r.id(), &r.en()).to_owned();
             let notice = html! { p.alert.error role="alert" { (message) } };
             let mut response =
                 render_proposal(&state, &ctx, &session, id, Some(notice), None).await?;
@@ -1013,15 +992,7 @@ pub async fn kirim(
     check_csrf(lang, &session, &form.csrf)?;
     let kecamatan = kecamatan(lang, &raw)?;
     if form.yakin != "ya" {
-        return Err(WebError::new(
-            lang,
-            AppError::client(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "not_confirmed",
-                "Confirm first.",
-                "Centang konfirmasi dulu.",
-            ),
-        ));
+        return Err(WebError::new(lang, Message::NotConfirmed {}.into()));
     }
     review::kirim::send(&state.pool, &session.user, &kecamatan, form.tahun)
         .await
@@ -1043,12 +1014,7 @@ pub async fn form_file(
     let lang = ctx.lang;
     let kecamatan = kecamatan(lang, &raw)?;
     let tahun = tahun(&state, lang, &kecamatan, q.tahun).await?;
-    let form = tinjau_workflows::forms::FormFile::parse(&file).ok_or_else(|| {
-        WebError::new(
-            lang,
-            AppError::not_found("No such form.", "Formulir tidak ada."),
-        )
-    })?;
+    let form = crate::routes::forms::form_named(&file).map_err(|e| WebError::new(lang, e))?;
     let made =
         tinjau_workflows::forms::download(&state.pool, &session.user, &kecamatan, tahun, form)
             .await

@@ -99,15 +99,10 @@ fn console(e: WorkflowError) -> anyhow::Error {
     match e {
         WorkflowError::Refused(r) => {
             let details = r
-                .details
-                .map(|d| {
-                    format!(
-                        "\n{}",
-                        serde_json::to_string_pretty(&*d).unwrap_or_default()
-                    )
-                })
+                .details()
+                .map(|d| format!("\n{}", serde_json::to_string_pretty(d).unwrap_or_default()))
                 .unwrap_or_default();
-            anyhow::anyhow!("refused ({}): {}\n{}{details}", r.code, r.en, r.id)
+            anyhow::anyhow!("refused ({}): {}\n{}{details}", r.code(), r.en(), r.id())
         }
         WorkflowError::Database(e) => e.into(),
         WorkflowError::Internal(e) => e,

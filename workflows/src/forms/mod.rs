@@ -16,7 +16,7 @@ use sqlx::PgConnection;
 use survey_schema::{DecisionStatus, RejectReason, ReviewItem, Role, WilayahKode};
 
 use crate::db;
-use crate::refusal::{RefusalKind, WorkflowError, refuse};
+use crate::refusal::{Message, WorkflowError, refuse};
 use tinjau_domain::CurrentUser;
 
 /// The group of proposals without an SKPD/UKPD tujuan in the file.
@@ -215,12 +215,9 @@ pub async fn source(
         db::review::wilayah_nama(conn, kecamatan.as_str()).await?,
         db::review::wilayah_nama(conn, kota).await?,
     ) else {
-        return refuse(
-            RefusalKind::NotFound,
-            "not_found",
-            format!("No kecamatan {kecamatan}."),
-            format!("Kecamatan {kecamatan} tidak ditemukan."),
-        );
+        return refuse(Message::KecamatanNotFound {
+            kode: kecamatan.clone(),
+        });
     };
     if let Some(k) = db::kirim::standing(conn, kecamatan.as_str(), tahun).await? {
         let snapshot = crate::review::kirim::snapshot(conn, k.id).await?;

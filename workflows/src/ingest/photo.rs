@@ -18,7 +18,9 @@ use crate::audit::Actor;
 use crate::chunk_writer::ChunkWriter;
 use crate::db;
 use crate::photo;
-use crate::refusal::{Refusal, RefusalKind, WorkflowError, refuse};
+use tinjau_domain::messages::Count;
+
+use crate::refusal::{Message, Refusal, WorkflowError, refuse};
 use tinjau_domain::CurrentUser;
 
 /// A declared photo as the manifest gives it, and whether it is in.
@@ -48,33 +50,19 @@ impl PhotoReceipt {
 }
 
 fn not_an_image() -> WorkflowError {
-    Refusal::new(
-        RefusalKind::UnsupportedMediaType,
-        "not_an_image",
-        "This is not a JPEG, PNG, WebP or HEIC file.",
-        "Berkas ini bukan JPEG, PNG, WebP atau HEIC.",
-    )
-    .into()
+    Refusal::from(Message::NotAnImage {}).into()
 }
 
 /// A survey id and a photo's SHA-256 as a path names them.
 pub fn parse_ids(raw_id: &str, raw_sha: &str) -> Result<(Uuid, String), WorkflowError> {
     let id = Uuid::parse_str(raw_id).map_err(|_| {
-        Refusal::new(
-            RefusalKind::BadRequest,
-            "invalid_id",
-            "The survey id is not a UUID.",
-            "Id survei bukan UUID.",
-        )
+        Refusal::from(Message::InvalidUuid {
+            raw: raw_id.chars().take(40).collect(),
+        })
     })?;
     let sha = raw_sha.to_ascii_lowercase();
     if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return refuse(
-            RefusalKind::BadRequest,
-            "invalid_sha256",
-            "The photo is named by its SHA-256: 64 hex digits.",
-            "Foto dinamai dengan SHA-256-nya: 64 digit heksadesimal.",
-        );
+        return refuse(Message::InvalidSha256 {});
     }
     Ok((id, sha))
 }
@@ -87,16 +75,10 @@ pub async fn declared(
     sha: &str,
 ) -> Result<DeclaredPhoto, WorkflowError> {
     let Some(photo) = db::survey::declared_photo(&state.pool, id, sha).await? else {
-        return refuse(
-            RefusalKind::NotFound,
-            "not_found",
-            format!(
-                "Survey {id} declares no photo {sha} (send the survey first, with the photo in its manifest)."
-            ),
-            format!(
-                "Survei {id} tidak mencantumkan foto {sha} (kirim survei dulu, dengan foto di daftarnya)."
-            ),
-        );
+        return refuse(Message::PhotoNotDeclared {
+            survey: id.to_string(),
+            sha256: sha.to_owned(),
+        });
     };
     super::survey::require_covers_survey(user, id, &photo.kelurahan_kode)?;
     Ok(photo)
@@ -124,27 +106,15 @@ pub async fn readable(
 ) -> Result<(String, String), WorkflowError> {
     let photo = declared(state, user, id, sha).await?;
     if !photo.received {
-        return refuse(
-            RefusalKind::NotFound,
-            "not_uploaded",
-            format!("Photo {sha} has not been uploaded to survey {id} yet."),
-            format!("Foto {sha} belum diunggah ke survei {id}."),
-        );
+        return refuse(Message::PhotoNotUploaded {
+            survey: id.to_string(),
+            sha256: sha.to_owned(),
+        });
     }
     match form {
         PhotoForm::Original => Ok((format!("photos/{sha}"), photo.content_type)),
-        PhotoForm::Thumbnail if !photo.processed => refuse(
-            RefusalKind::NotFound,
-            "thumbnail_pending",
-            "The thumbnail is still being made; try again in a moment.",
-            "Gambar kecil sedang dibuat; coba lagi sebentar lagi.",
-        ),
-        PhotoForm::Thumbnail if !photo.has_thumbnail => refuse(
-            RefusalKind::NotFound,
-            "no_thumbnail",
-            "This photo has no thumbnail.",
-            "Foto ini tidak memiliki gambar kecil.",
-        ),
+        PhotoForm::Thumbnail if !photo.processed => refuse(Message::ThumbnailPending {}),
+        PhotoForm::Thumbnail if !photo.has_thumbnail => refuse(Message::NoThumbnail {}),
         PhotoForm::Thumbnail => Ok((format!("thumbs/{sha}"), "image/jpeg".to_owned())),
     }
 }
@@ -216,30 +186,20 @@ where
 
 /// The 413 for a body announced larger than the photo's declared size, refused before it is read.
 fn larger_than_declared(length: u64, limit: u64) -> WorkflowError {
-    Refusal::new(
-        RefusalKind::TooLarge,
-        "too_large",
-        format!("The body is {length} bytes; the photo is declared as {limit}."),
-        format!("Isi permintaan {length} byte; foto dicantumkan {limit} byte."),
-    )
+    Refusal::from(Message::BodyLargerThanPhoto {
+        length: Count(length),
+        declared: Count(limit),
+    })
     .into()
 }
 
 /// The 408 for an upload slower than the slowest pace accepted.
 fn too_slow(limits: crate::app::UploadLimits, bytes: u64) -> Refusal {
     let seconds = limits.deadline_for(bytes).as_secs();
-    Refusal::new(
-        RefusalKind::RequestTimeout,
-        "too_slow",
-        format!(
-            "The upload did not arrive within {seconds} s (at least {} bytes/s); send it again, or resume it with tus.",
-            limits.min_bytes_per_sec
-        ),
-        format!(
-            "Unggahan tidak tiba dalam {seconds} detik (paling lambat {} byte/detik); kirim ulang, atau lanjutkan dengan tus.",
-            limits.min_bytes_per_sec
-        ),
-    )
+    Refusal::from(Message::UploadTooSlow {
+        seconds,
+        rate: Count(limits.min_bytes_per_sec),
+    })
 }
 
 /// The next chunk of `body`, unless `deadline` passes first (`Err`).
@@ -276,22 +236,14 @@ where
         };
         let Some(chunk) = next else { break };
         let Ok(chunk) = chunk else {
-            return refuse(
-                RefusalKind::BadRequest,
-                "interrupted",
-                "The upload was interrupted; send the photo again.",
-                "Unggahan terputus; kirim ulang foto.",
-            );
+            return refuse(Message::UploadInterrupted {});
         };
         let chunk = chunk.as_ref();
         received += chunk.len() as u64;
         if received > limit {
-            return refuse(
-                RefusalKind::TooLarge,
-                "too_large",
-                format!("The photo is larger than the {limit} bytes declared (or than 20 MB)."),
-                format!("Foto lebih besar dari {limit} byte yang dicantumkan (atau dari 20 MB)."),
-            );
+            return refuse(Message::PhotoLargerThanDeclared {
+                declared: Count(limit),
+            });
         }
         if head.len() < 16 {
             head.extend(chunk.iter().take(16 - head.len()));
@@ -344,12 +296,7 @@ where
         });
     }
     let Some(mut upload) = state.storage.open_partial(id, sha).await? else {
-        return refuse(
-            RefusalKind::Conflict,
-            "upload_in_progress",
-            "Another upload of this photo is running; ask HEAD for the offset and try again.",
-            "Unggahan lain untuk foto ini sedang berjalan; tanyakan offset dengan HEAD lalu coba lagi.",
-        );
+        return refuse(Message::UploadInProgress {});
     };
     let offset = upload
         .file
@@ -358,12 +305,7 @@ where
         .map_err(anyhow::Error::from)?
         .len();
     if claimed_offset != Some(offset) {
-        return refuse(
-            RefusalKind::Conflict,
-            "offset_mismatch",
-            format!("The server has {offset} bytes; send Upload-Offset: {offset}."),
-            format!("Server memiliki {offset} byte; kirim Upload-Offset: {offset}."),
-        );
+        return refuse(Message::OffsetMismatch { offset });
     }
     if let Some(part) = content_length.filter(|n| offset + n > length) {
         return Err(larger_than_declared(offset + part, length));
@@ -388,12 +330,9 @@ where
         let chunk = chunk.as_ref();
         if written + chunk.len() as u64 > length {
             state.storage.truncate(&mut upload, written).await?;
-            return refuse(
-                RefusalKind::TooLarge,
-                "too_large",
-                format!("The photo is declared as {length} bytes; this goes beyond."),
-                format!("Foto dicantumkan {length} byte; kiriman ini melebihinya."),
-            );
+            return refuse(Message::PartBeyondDeclared {
+                declared: Count(length),
+            });
         }
         if written == 0 && chunk.len() >= 12 && photo::sniff(chunk).is_none() {
             state.storage.abort(upload).await;
@@ -475,45 +414,22 @@ async fn finish(
     let limit = limit_of(&photo);
     let sniffed = photo::sniff(head);
     let refusal = if received != limit {
-        Some(Refusal::new(
-            RefusalKind::Unprocessable,
-            "size_mismatch",
-            format!(
-                "Received {received} bytes; the manifest declares {limit} (a truncated upload?)."
-            ),
-            format!(
-                "Diterima {received} byte; daftar foto mencantumkan {limit} (unggahan terpotong?)."
-            ),
-        ))
+        Some(Refusal::from(Message::SizeMismatch {
+            received: Count(received),
+            declared: Count(limit),
+        }))
     } else if digest != sha {
-        Some(Refusal::new(
-            RefusalKind::Unprocessable,
-            "hash_mismatch",
-            format!("The bytes hash to {digest}, not {sha}."),
-            format!("SHA-256 berkas adalah {digest}, bukan {sha}."),
-        ))
+        Some(Refusal::from(Message::HashMismatch {
+            digest: digest.to_owned(),
+            sha256: sha.to_owned(),
+        }))
     } else if sniffed.is_none() {
-        Some(Refusal::new(
-            RefusalKind::UnsupportedMediaType,
-            "not_an_image",
-            "This is not a JPEG, PNG, WebP or HEIC file.",
-            "Berkas ini bukan JPEG, PNG, WebP atau HEIC.",
-        ))
+        Some(Refusal::from(Message::NotAnImage {}))
     } else if sniffed != Some(photo.content_type.as_str()) {
-        Some(Refusal::new(
-            RefusalKind::Unprocessable,
-            "type_mismatch",
-            format!(
-                "The file is {}, but the manifest says {}.",
-                sniffed.unwrap_or("?"),
-                photo.content_type
-            ),
-            format!(
-                "Berkas bertipe {}, tetapi daftar foto menyebut {}.",
-                sniffed.unwrap_or("?"),
-                photo.content_type
-            ),
-        ))
+        Some(Refusal::from(Message::TypeMismatch {
+            found: sniffed.unwrap_or("?").to_owned(),
+            declared: photo.content_type.clone(),
+        }))
     } else {
         None
     };
@@ -642,12 +558,9 @@ async fn inspect_upload(
         .await
         .map_err(anyhow::Error::from)?;
     inspection.or_else(|e| {
-        refuse(
-            RefusalKind::Unprocessable,
-            "undecodable",
-            format!("{e}."),
-            format!("Foto tidak dapat dibaca: {e}."),
-        )
+        refuse(Message::Undecodable {
+            detail: e.to_string(),
+        })
     })
 }
 

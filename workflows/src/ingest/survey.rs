@@ -8,7 +8,9 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::db;
-use crate::refusal::{Refusal, RefusalKind, WorkflowError, refuse};
+use tinjau_domain::messages::Both;
+
+use crate::refusal::{Message, WorkflowError, refuse};
 use tinjau_domain::CurrentUser;
 
 /// What storing a survey did.
@@ -18,10 +20,6 @@ pub enum Stored {
     Created(SurveyView),
     /// This UUID was stored before with this very body (a retry); nothing changed.
     Repeat(SurveyView),
-}
-
-fn unprocessable(code: &'static str, en: String, id: String) -> WorkflowError {
-    Refusal::new(RefusalKind::Unprocessable, code, en, id).into()
 }
 
 /// Stores a survey sent by `user` under the phone's UUID `id`.
@@ -145,27 +143,20 @@ pub async fn admissible(
             .map(|p| format!("{}: {}", p.field, p.problem))
             .collect::<Vec<_>>()
             .join("; ");
-        return Err(unprocessable(
-            "invalid_survey",
-            format!("Invalid survey: {list}."),
-            format!("Survei tidak valid: {list}."),
-        ));
+        return Err(Message::InvalidSurvey {
+            problems: Both::same(list),
+        }
+        .into());
     }
     if record.captured_at > chrono::Utc::now() + chrono::Duration::hours(24) {
-        return Err(unprocessable(
-            "invalid_survey",
-            "captured_at is more than a day in the future: check the phone's clock.".into(),
-            "captured_at lebih dari sehari di masa depan: periksa jam ponsel.".into(),
-        ));
+        return Err(Message::CapturedInFuture {}.into());
     }
     let context = db::survey::proposal_context(&state.pool, record.proposal_id)
         .await?
         .ok_or_else(|| {
-            unprocessable(
-                "unknown_proposal",
-                format!("There is no proposal {}.", record.proposal_id),
-                format!("Usulan {} tidak ada.", record.proposal_id),
-            )
+            WorkflowError::from(Message::UnknownProposal {
+                id: record.proposal_id,
+            })
         })?;
     user.require_covers(
         &WilayahKode::parse(&context.kelurahan_kode).map_err(anyhow::Error::from)?,
@@ -182,23 +173,19 @@ async fn check_supersedes(
     proposal_id: i64,
 ) -> Result<(), WorkflowError> {
     match db::survey::supersede_target(conn, previous).await? {
-        None => Err(unprocessable(
-            "unknown_survey",
-            format!("supersedes: there is no survey {previous}."),
-            format!("supersedes: survei {previous} tidak ada."),
-        )),
-        Some((proposal, _)) if proposal != proposal_id => Err(unprocessable(
-            "invalid_survey",
-            format!("supersedes: survey {previous} is of another proposal ({proposal})."),
-            format!("supersedes: survei {previous} untuk usulan lain ({proposal})."),
-        )),
+        None => Err(Message::UnknownSupersedes {
+            survey: previous.to_string(),
+        }
+        .into()),
+        Some((proposal, _)) if proposal != proposal_id => Err(Message::SupersedesOtherProposal {
+            survey: previous.to_string(),
+            proposal,
+        }
+        .into()),
         // Taken by this very survey: a retry, answered as a repeat once the insert finds it.
-        Some((_, Some(taker))) if taker != id => refuse(
-            RefusalKind::Conflict,
-            "already_superseded",
-            format!("Survey {previous} has already been corrected by another survey."),
-            format!("Survei {previous} sudah dikoreksi oleh survei lain."),
-        ),
+        Some((_, Some(taker))) if taker != id => refuse(Message::AlreadySuperseded {
+            survey: previous.to_string(),
+        }),
         Some(_) => Ok(()),
     }
 }
@@ -211,18 +198,9 @@ async fn repeat(
     if existing.body_sha256 == body_sha256 {
         Ok(Stored::Repeat(view(state, existing).await?))
     } else {
-        refuse(
-            RefusalKind::Conflict,
-            "conflict",
-            format!(
-                "Survey {} exists with another body; a correction is a new survey that names it in `supersedes`.",
-                existing.id
-            ),
-            format!(
-                "Survei {} sudah ada dengan isi lain; koreksi dikirim sebagai survei baru yang menyebutnya di `supersedes`.",
-                existing.id
-            ),
-        )
+        refuse(Message::SurveyConflict {
+            survey: existing.id.to_string(),
+        })
     }
 }
 
@@ -234,12 +212,9 @@ pub async fn get(
 ) -> Result<SurveyView, WorkflowError> {
     let mut conn = state.pool.acquire().await?;
     let Some(row) = db::survey::get(&mut conn, id).await? else {
-        return refuse(
-            RefusalKind::NotFound,
-            "not_found",
-            format!("No survey {id}."),
-            format!("Survei {id} tidak ditemukan."),
-        );
+        return refuse(Message::SurveyNotFound {
+            survey: id.to_string(),
+        });
     };
     drop(conn);
     require_covers_survey(user, id, &row.kelurahan_kode)?;
@@ -257,12 +232,9 @@ pub fn require_covers_survey(
     if user.covers(&kode) {
         return Ok(());
     }
-    refuse(
-        RefusalKind::Forbidden,
-        "out_of_scope",
-        format!("Survey {id} is outside the area your account covers."),
-        format!("Survei {id} berada di luar wilayah akun Anda."),
-    )
+    refuse(Message::SurveyOutOfScope {
+        survey: id.to_string(),
+    })
 }
 
 async fn view(state: &AppState, row: db::survey::SurveyRow) -> Result<SurveyView, WorkflowError> {

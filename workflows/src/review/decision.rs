@@ -17,7 +17,9 @@ use tinjau_domain::Seen;
 
 use crate::db;
 use crate::db::decision::{AppliedState, DecisionRow, ProposalState};
-use crate::refusal::{Refusal, RefusalKind, WorkflowError, refuse};
+use tinjau_domain::messages::Both;
+
+use crate::refusal::{Message, Refusal, WorkflowError, refuse};
 use tinjau_domain::CurrentUser;
 
 use tinjau_domain::text::{MAX_NOTE_CHARS, check_text};
@@ -52,12 +54,7 @@ pub async fn decide(
     ));
     let mut tx = pool.begin().await?;
     let Some(peek) = db::decision::lock_proposal(&mut tx, proposal_id).await? else {
-        return refuse(
-            RefusalKind::NotFound,
-            "not_found",
-            format!("No proposal {proposal_id}."),
-            format!("Usulan {proposal_id} tidak ditemukan."),
-        );
+        return refuse(Message::ProposalNotFound { id: proposal_id });
     };
     let kelurahan = WilayahKode::parse(&peek.kelurahan_kode).map_err(anyhow::Error::from)?;
     user.require_covers(&kelurahan)?;
@@ -72,28 +69,12 @@ pub async fn decide(
                 version,
             });
         }
-        return refuse(
-            RefusalKind::Conflict,
-            "decision_conflict",
-            format!(
-                "Decision {decision_id} was already made with another content; make a new decision with a new UUID."
-            ),
-            format!(
-                "Keputusan {decision_id} sudah dibuat dengan isi lain; buat keputusan baru dengan UUID baru."
-            ),
-        );
+        return refuse(Message::DecisionConflict {
+            decision: decision_id.to_string(),
+        });
     }
     if !peek.physical {
-        return refuse(
-            RefusalKind::Unprocessable,
-            "not_physical",
-            format!(
-                "Proposal {proposal_id} is not physical work known to the catalogue; the review does not decide it."
-            ),
-            format!(
-                "Usulan {proposal_id} bukan pekerjaan fisik yang dikenal katalog; tidak diputuskan dalam tinjauan ini."
-            ),
-        );
+        return refuse(Message::NotPhysical { id: proposal_id });
     }
     if let Some(k) = db::kirim::standing(&mut tx, &peek.kecamatan_kode, peek.tahun).await? {
         return Err(locked(&k).into());
@@ -169,23 +150,11 @@ async fn check_version(
 ) -> Result<(), WorkflowError> {
     let Some(seen_version) = seen.first() else {
         let current = etag(peek.version);
-        let (en, id) = if *seen == Seen::Unsaid {
-            (
-                format!("Send If-Match: {current} (the version you decided on)."),
-                format!("Kirim If-Match: {current} (versi yang Anda putuskan)."),
-            )
+        return refuse(if *seen == Seen::Unsaid {
+            Message::VersionUnsaid { current }
         } else {
-            (
-                format!("If-Match must name the version you decided on, such as {current}."),
-                format!("If-Match harus menyebut versi yang Anda putuskan, misalnya {current}."),
-            )
-        };
-        return refuse(
-            RefusalKind::PreconditionRequired,
-            "if_match_required",
-            en,
-            id,
-        );
+            Message::VersionUnnamed { current }
+        });
     };
     if !seen.includes(peek.version) {
         let latest = match peek.decision_id {
@@ -195,18 +164,10 @@ async fn check_version(
                 .transpose()?,
             None => None,
         };
-        return Err(Refusal::new(
-            RefusalKind::PreconditionFailed,
-            "stale_version",
-            format!(
-                "The proposal changed since you saw it (version {seen_version}, now {}): look at it again before deciding.",
-                peek.version
-            ),
-            format!(
-                "Usulan telah berubah sejak Anda melihatnya (versi {seen_version}, kini {}): periksa lagi sebelum memutuskan.",
-                peek.version
-            ),
-        )
+        return Err(Refusal::from(Message::StaleVersion {
+            seen: seen_version,
+            current: peek.version,
+        })
         .with_details(json!({"current_version": peek.version, "latest_decision": latest}))
         .into());
     }
@@ -215,22 +176,11 @@ async fn check_version(
 
 /// The refusal of a change to a list sent with Kirim.
 pub fn locked(k: &db::kirim::KirimRow) -> Refusal {
-    Refusal::new(
-        RefusalKind::Locked,
-        "locked",
-        format!(
-            "Kecamatan {} sent its {} list (Kirim) on {}; it is locked. An admin can reopen it, with a reason.",
-            k.kecamatan_kode,
-            k.tahun,
-            k.sent_at.format("%Y-%m-%d %H:%M UTC")
-        ),
-        format!(
-            "Daftar {} kecamatan {} sudah dikirim pada {}; daftar terkunci. Admin dapat membukanya kembali dengan alasan.",
-            k.tahun,
-            k.kecamatan_kode,
-            k.sent_at.format("%Y-%m-%d %H:%M UTC")
-        ),
-    )
+    Refusal::from(Message::ListLocked {
+        kecamatan: k.kecamatan_kode.clone(),
+        tahun: k.tahun,
+        sent_at: k.sent_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+    })
     .with_details(json!({"kirim_id": k.id, "sent_at": k.sent_at}))
 }
 
@@ -279,10 +229,6 @@ impl Outcome {
     }
 }
 
-fn unprocessable(code: &'static str, en: String, id: String) -> WorkflowError {
-    Refusal::new(RefusalKind::Unprocessable, code, en, id).into()
-}
-
 /// Checks a decision against the proposal and the suggestion, and works out its outcome.
 fn outcome(
     p: &ProposalState,
@@ -299,14 +245,9 @@ fn outcome(
     let against_a_reject = suggestion.is_some_and(|s| s.action == "reject")
         && !matches!(request, DecisionRequest::Reject { .. });
     if against_a_reject && request.note().is_none() {
-        return Err(Refusal::new(
-            RefusalKind::Unprocessable,
-            "note_required",
-            "A note is required: the review suggests rejecting this proposal.",
-            "Catatan wajib diisi: tinjauan menyarankan usulan ini ditolak.",
-        )
-        .with_details(json!({"suggestion": suggestion}))
-        .into());
+        return Err(Refusal::from(Message::NoteRequiredByReview {})
+            .with_details(json!({"suggestion": suggestion}))
+            .into());
     }
     let current = current_values(p);
     let corrected = p.decided_volume.is_some();
@@ -339,12 +280,12 @@ fn outcome(
             if let Some((en, id)) = why_needed
                 && request.note().is_none()
             {
-                return Err(Refusal::new(
-                    RefusalKind::Unprocessable,
-                    "note_required",
-                    format!("A note is required for this rejection: {en}."),
-                    format!("Catatan wajib diisi untuk penolakan ini: {id}."),
-                )
+                return Err(Refusal::from(Message::NoteRequiredForReason {
+                    reason: Both {
+                        id: id.to_owned(),
+                        en: en.to_owned(),
+                    },
+                })
                 .with_details(json!({"suggestion": suggestion}))
                 .into());
             }
@@ -364,18 +305,16 @@ fn outcome(
         } => {
             let volume = volume.normalize();
             if volume <= Decimal::ZERO {
-                return Err(unprocessable(
-                    "invalid_volume",
-                    format!("The volume must be more than 0, not {volume}."),
-                    format!("Volume harus lebih dari 0, bukan {volume}."),
-                ));
+                return Err(Message::VolumeNotPositive {
+                    volume: volume.to_string(),
+                }
+                .into());
             }
             if volume > Decimal::from(1_000_000_000) {
-                return Err(unprocessable(
-                    "invalid_volume",
-                    format!("A volume of {volume} is not plausible."),
-                    format!("Volume {volume} tidak masuk akal."),
-                ));
+                return Err(Message::VolumeImplausible {
+                    volume: volume.to_string(),
+                }
+                .into());
             }
             let unit = geo_rules::units::normalize_unit(satuan);
             let proposed = p.unit.as_deref().and_then(Unit::from_code);
@@ -386,33 +325,19 @@ fn outcome(
                         unit.map_or_else(|| format!("'{satuan}'"), |u| u.as_str().to_owned());
                     let want = proposed
                         .map_or_else(|| format!("'{}'", p.satuan_raw), |u| u.as_str().to_owned());
-                    return Err(unprocessable(
-                        "unit_incomparable",
-                        format!(
-                            "The volume is in {said}; the proposal is measured in {want}, so they cannot be compared (a lump sum has no volume to correct)."
-                        ),
-                        format!(
-                            "Volume dalam {said}; usulan diukur dalam {want}, sehingga tidak dapat dibandingkan (paket/LS tidak memiliki volume untuk dikoreksi)."
-                        ),
-                    ));
+                    return Err(Message::UnitIncomparable { said, want }.into());
                 }
             }
             let anggaran = match anggaran {
                 Some(a) if *a < 0 => {
-                    return Err(unprocessable(
-                        "invalid_anggaran",
-                        format!("The budget must be 0 or more rupiah, not {a}."),
-                        format!("Anggaran harus 0 rupiah atau lebih, bukan {a}."),
-                    ));
+                    return Err(Message::NegativeBudget { anggaran: *a }.into());
                 }
                 Some(a) => *a,
                 None => {
                     super::budget_at_unit_cost(p.anggaran, p.volume, volume).ok_or_else(|| {
-                        unprocessable(
-                            "invalid_volume",
-                            format!("The budget for {volume} cannot be computed."),
-                            format!("Anggaran untuk {volume} tidak dapat dihitung."),
-                        )
+                        WorkflowError::from(Message::BudgetNotComputable {
+                            volume: volume.to_string(),
+                        })
                     })?
                 }
             };

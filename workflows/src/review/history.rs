@@ -4,7 +4,7 @@ use sqlx::PgPool;
 use survey_schema::{HistoryEvent, ProposalHistory, Role, WilayahKode};
 
 use crate::db;
-use crate::refusal::{RefusalKind, WorkflowError, refuse};
+use crate::refusal::{Message, WorkflowError, refuse};
 use tinjau_domain::CurrentUser;
 
 pub async fn of_proposal(
@@ -14,12 +14,7 @@ pub async fn of_proposal(
 ) -> Result<ProposalHistory, WorkflowError> {
     let Some((kelurahan, version)) = db::proposal::scope_and_version(pool, proposal_id).await?
     else {
-        return refuse(
-            RefusalKind::NotFound,
-            "not_found",
-            format!("No proposal {proposal_id}."),
-            format!("Usulan {proposal_id} tidak ditemukan."),
-        );
+        return refuse(Message::ProposalNotFound { id: proposal_id });
     };
     // The story names people and holds the camat's notes: the reviewing roles only, not surveyors.
     user.require_role(&[Role::Camat, Role::Lurah, Role::Opd, Role::Admin])?;

@@ -10,7 +10,7 @@ use survey_schema::{DecisionStatus, KirimView, ReviewItem, Role, WilayahKode};
 
 use crate::audit::Change;
 use crate::db;
-use crate::refusal::{Refusal, RefusalKind, WorkflowError, refuse};
+use crate::refusal::{Message, Refusal, WorkflowError, refuse};
 use tinjau_domain::CurrentUser;
 
 /// The list as it was sent: what the forms are made from.
@@ -61,7 +61,15 @@ pub fn view(k: db::kirim::KirimRow) -> Result<KirimView, WorkflowError> {
 /// The stored snapshot of a Kirim.
 pub async fn snapshot(conn: &mut PgConnection, kirim_id: i64) -> Result<Snapshot, WorkflowError> {
     let value = db::kirim::snapshot(conn, kirim_id).await?;
-    Ok(serde_json::from_value(value).map_err(anyhow::Error::from)?)
+    let mut snapshot: Snapshot = serde_json::from_value(value).map_err(anyhow::Error::from)?;
+    // The figures are what was sent; the sentences are the catalogue's current wording.
+    for item in &mut snapshot.items {
+        item.anomalies = std::mem::take(&mut item.anomalies)
+            .into_iter()
+            .map(survey_schema::Anomaly::reworded)
+            .collect();
+    }
+    Ok(snapshot)
 }
 
 /// The items of a Kirim's snapshot.
@@ -119,18 +127,11 @@ pub async fn send(
     let mut tx = pool.begin().await?;
     db::kirim::lock_kecamatan(&mut tx, kecamatan.as_str(), tahun).await?;
     if let Some(k) = db::kirim::standing(&mut tx, kecamatan.as_str(), tahun).await? {
-        return Err(Refusal::new(
-            RefusalKind::Conflict,
-            "already_sent",
-            format!(
-                "The {tahun} list of {kecamatan} was already sent on {}.",
-                k.sent_at.format("%Y-%m-%d %H:%M UTC")
-            ),
-            format!(
-                "Daftar {tahun} kecamatan {kecamatan} sudah dikirim pada {}.",
-                k.sent_at.format("%Y-%m-%d %H:%M UTC")
-            ),
-        )
+        return Err(Refusal::from(Message::AlreadySent {
+            kecamatan: kecamatan.clone(),
+            tahun,
+            sent_at: k.sent_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        })
         .with_details(json!({"kirim": view(k)?}))
         .into());
     }
@@ -138,21 +139,16 @@ pub async fn send(
         db::review::wilayah_nama(&mut tx, kecamatan.as_str()).await?,
         db::review::wilayah_nama(&mut tx, kecamatan.as_str().get(..5).unwrap_or_default()).await?,
     ) else {
-        return refuse(
-            RefusalKind::NotFound,
-            "not_found",
-            format!("No kecamatan {kecamatan}."),
-            format!("Kecamatan {kecamatan} tidak ditemukan."),
-        );
+        return refuse(Message::KecamatanNotFound {
+            kode: kecamatan.clone(),
+        });
     };
     let items = super::all_items(&mut tx, kecamatan, tahun).await?;
     if items.is_empty() {
-        return refuse(
-            RefusalKind::Unprocessable,
-            "nothing_to_send",
-            format!("{kecamatan} has no physical proposals for {tahun}."),
-            format!("{kecamatan} tidak memiliki usulan fisik untuk tahun {tahun}."),
-        );
+        return refuse(Message::NothingToSend {
+            kecamatan: kecamatan.clone(),
+            tahun,
+        });
     }
     let undecided: Vec<serde_json::Value> = items
         .iter()
@@ -161,18 +157,10 @@ pub async fn send(
         .collect();
     if !undecided.is_empty() {
         let n = undecided.len();
-        return Err(Refusal::new(
-            RefusalKind::Conflict,
-            "undecided",
-            format!(
-                "{n} of {} physical proposals have no decision yet; decide them before sending.",
-                items.len()
-            ),
-            format!(
-                "{n} dari {} usulan fisik belum diputuskan; putuskan dahulu sebelum mengirim.",
-                items.len()
-            ),
-        )
+        return Err(Refusal::from(Message::Undecided {
+            undecided: n,
+            total: items.len(),
+        })
         .with_details(json!({"undecided": undecided}))
         .into());
     }
@@ -256,24 +244,15 @@ pub async fn reopen(
     let reason = reason.trim();
     tinjau_domain::text::check_text("reason", reason, tinjau_domain::text::MAX_NOTE_CHARS)?;
     if reason.is_empty() {
-        return refuse(
-            RefusalKind::Unprocessable,
-            "reason_required",
-            "Reopening a sent list needs a reason.",
-            "Membuka kembali daftar yang sudah dikirim memerlukan alasan.",
-        );
+        return refuse(Message::ReasonRequired {});
     }
     let mut tx = pool.begin().await?;
     db::kirim::lock_kecamatan(&mut tx, kecamatan.as_str(), tahun).await?;
     let Some(k) = db::kirim::standing(&mut tx, kecamatan.as_str(), tahun).await? else {
-        return refuse(
-            RefusalKind::NotFound,
-            "not_sent",
-            format!("The {tahun} list of {kecamatan} is not sent; there is nothing to reopen."),
-            format!(
-                "Daftar {tahun} kecamatan {kecamatan} belum dikirim; tidak ada yang dibuka kembali."
-            ),
-        );
+        return refuse(Message::NotSent {
+            kecamatan: kecamatan.clone(),
+            tahun,
+        });
     };
     db::kirim::reopen(&mut tx, k.id, &user.name, reason).await?;
     let ids: Vec<i64> = snapshot_items(&mut tx, k.id)

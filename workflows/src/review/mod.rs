@@ -19,7 +19,7 @@ use survey_schema::{
 use uuid::Uuid;
 
 use crate::db;
-use crate::refusal::{RefusalKind, WorkflowError, refuse};
+use crate::refusal::{Message, Refusal, WorkflowError, refuse};
 use tinjau_domain::CurrentUser;
 
 /// Which proposals of the list to show.
@@ -47,12 +47,7 @@ impl Paging {
     pub fn parse(page: Option<i64>, per_page: Option<i64>) -> Result<Self, WorkflowError> {
         let (page, per_page) = (page.unwrap_or(1), per_page.unwrap_or(50));
         if page < 1 || !(1..=500).contains(&per_page) {
-            return refuse(
-                RefusalKind::BadRequest,
-                "invalid_page",
-                "page must be 1 or more and per_page 1..=500.",
-                "page harus 1 atau lebih dan per_page 1..=500.",
-            );
+            return refuse(Message::InvalidPage { max: 500 });
         }
         Ok(Self { page, per_page })
     }
@@ -178,23 +173,95 @@ fn readable(
 
 /// Parses a kecamatan code, refusing other levels.
 pub fn kecamatan_kode(raw: &str) -> Result<WilayahKode, WorkflowError> {
+    kode_of_level(
+        "kecamatan",
+        raw,
+        survey_schema::WilayahLevel::Kecamatan,
+        "PP.KK.CC",
+    )
+}
+
+/// Parses an area code of one level, named `field` in the refusal.
+fn kode_of_level(
+    field: &str,
+    raw: &str,
+    wanted: survey_schema::WilayahLevel,
+    pattern: &'static str,
+) -> Result<WilayahKode, WorkflowError> {
     let kode = WilayahKode::parse(raw).map_err(|e| {
-        crate::refusal::Refusal::new(
-            RefusalKind::BadRequest,
-            "invalid_kode",
-            format!("kecamatan: {e}."),
-            format!("Kode kecamatan tidak valid: {e}."),
-        )
+        Refusal::from(Message::InvalidKode {
+            field: field.into(),
+            detail: e.to_string(),
+        })
     })?;
-    if kode.level() != survey_schema::WilayahLevel::Kecamatan {
-        return refuse(
-            RefusalKind::BadRequest,
-            "invalid_kode",
-            format!("{kode} is not a kecamatan code (PP.KK.CC)."),
-            format!("{kode} bukan kode kecamatan (PP.KK.CC)."),
-        );
+    if kode.level() != wanted {
+        return refuse(Message::WrongLevel {
+            level: kode.level().to_string(),
+            kode,
+            wanted: field.into(),
+            pattern,
+        });
     }
     Ok(kode)
+}
+
+/// A review filter as a query string or a page's form writes it, each field still text.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FilterWords<'a> {
+    pub kelurahan: Option<&'a str>,
+    pub anomaly: Option<&'a str>,
+    /// `high`, `warning`, `info`, or `none` (no anomaly).
+    pub severity: Option<&'a str>,
+    pub skpd: Option<&'a str>,
+    pub decision: Option<&'a str>,
+    pub surveyed: Option<bool>,
+}
+
+/// A filter field that says something (blank means no filter).
+fn given(v: Option<&str>) -> Option<&str> {
+    v.map(str::trim).filter(|v| !v.is_empty())
+}
+
+impl ReviewFilter {
+    /// The filter the API and the review page both read (blank fields filter nothing).
+    pub fn parse(words: FilterWords<'_>) -> Result<Self, WorkflowError> {
+        let kelurahan = given(words.kelurahan)
+            .map(|k| {
+                kode_of_level(
+                    "kelurahan",
+                    k,
+                    survey_schema::WilayahLevel::Kelurahan,
+                    "PP.KK.CC.VVVV",
+                )
+            })
+            .transpose()?;
+        let severity = match given(words.severity) {
+            None => None,
+            Some("none") => Some(None),
+            Some(s) => Some(Some(Severity::parse(s).ok_or_else(|| {
+                Refusal::from(Message::InvalidSeverity {
+                    given: s.chars().take(40).collect(),
+                })
+            })?)),
+        };
+        let decision = given(words.decision)
+            .map(|d| {
+                DecisionStatus::parse(d).ok_or_else(|| {
+                    Refusal::from(Message::InvalidDecisionFilter {
+                        given: d.chars().take(40).collect(),
+                    })
+                })
+            })
+            .transpose()?;
+        Ok(Self {
+            kelurahan,
+            anomaly: given(words.anomaly).map(str::to_owned),
+            severity,
+            skpd: given(words.skpd).map(str::to_owned),
+            decision,
+            surveyed: words.surveyed,
+        })
+    }
 }
 
 /// The review list of a kecamatan and year: filtered, counted over the whole filter, paged. While
@@ -219,12 +286,9 @@ pub async fn list(
         filter.kelurahan = Some(k);
     }
     let Some(kecamatan_nama) = db::review::wilayah_nama(conn, kecamatan.as_str()).await? else {
-        return refuse(
-            RefusalKind::NotFound,
-            "not_found",
-            format!("No kecamatan {kecamatan}."),
-            format!("Kecamatan {kecamatan} tidak ditemukan."),
-        );
+        return refuse(Message::KecamatanNotFound {
+            kode: kecamatan.clone(),
+        });
     };
     let kirim = db::kirim::standing(conn, kecamatan.as_str(), tahun).await?;
     let snapshot_items = match &kirim {

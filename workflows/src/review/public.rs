@@ -5,7 +5,7 @@ use sqlx::PgConnection;
 use survey_schema::{DecisionStatus, PublicKelurahan, PublicProposal, WilayahKode, WilayahLevel};
 
 use crate::db;
-use crate::refusal::{Refusal, RefusalKind, WorkflowError, refuse};
+use crate::refusal::{Message, Refusal, WorkflowError, refuse};
 
 pub async fn kelurahan(
     conn: &mut PgConnection,
@@ -13,28 +13,21 @@ pub async fn kelurahan(
     tahun: i32,
 ) -> Result<PublicKelurahan, WorkflowError> {
     let kode = WilayahKode::parse(raw).map_err(|e| {
-        Refusal::new(
-            RefusalKind::BadRequest,
-            "invalid_kode",
-            format!("kelurahan: {e}."),
-            format!("Kode kelurahan tidak valid: {e}."),
-        )
+        Refusal::from(Message::InvalidKode {
+            field: "kelurahan".into(),
+            detail: e.to_string(),
+        })
     })?;
     if kode.level() != WilayahLevel::Kelurahan {
-        return refuse(
-            RefusalKind::BadRequest,
-            "invalid_kode",
-            format!("{kode} is not a kelurahan code (PP.KK.CC.VVVV)."),
-            format!("{kode} bukan kode kelurahan (PP.KK.CC.VVVV)."),
-        );
+        return refuse(Message::WrongLevel {
+            level: kode.level().to_string(),
+            kode,
+            wanted: "kelurahan".into(),
+            pattern: "PP.KK.CC.VVVV",
+        });
     }
     let Some(nama) = db::review::wilayah_nama(conn, kode.as_str()).await? else {
-        return refuse(
-            RefusalKind::NotFound,
-            "not_found",
-            format!("No kelurahan {kode}."),
-            format!("Kelurahan {kode} tidak ditemukan."),
-        );
+        return refuse(Message::KelurahanNotFound { kode });
     };
     let kecamatan = kode.as_str().get(..8).unwrap_or_default().to_owned();
     let kirim = db::kirim::standing(conn, &kecamatan, tahun).await?;

@@ -108,13 +108,15 @@ mod tests {
     use survey_schema::RawPoint;
 
     fn anomaly(code: &str, severity: Severity) -> Anomaly {
-        Anomaly::new(
-            code,
+        Anomaly {
+            code: code.to_owned(),
             severity,
-            String::new(),
-            String::new(),
-            serde_json::json!({}),
-        )
+            message: LocalizedMessage {
+                id: String::new(),
+                en: String::new(),
+            },
+            details: serde_json::json!({}),
+        }
     }
 
     fn survey(technical_ok: bool) -> SurveyBrief {

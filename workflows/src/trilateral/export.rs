@@ -353,12 +353,9 @@ pub async fn file(
         "csv" => "text/csv; charset=utf-8",
         other => {
             let shown: String = other.chars().take(20).collect();
-            return crate::refusal::refuse(
-                crate::refusal::RefusalKind::NotFound,
-                "unknown_format",
-                format!("No export '{shown}'; there are xlsx and csv."),
-                format!("Ekspor '{shown}' tidak ada; yang tersedia xlsx dan csv."),
-            );
+            return crate::refusal::refuse(crate::refusal::Message::ExportNotFound {
+                asked: shown,
+            });
         }
     };
     let desk = super::desk(pool, user, query).await?;

@@ -20,7 +20,7 @@ use survey_schema::{Role, WilayahKode};
 use utoipa::ToSchema;
 
 use crate::db;
-use crate::refusal::{RefusalKind, WorkflowError, refuse};
+use crate::refusal::{Message, WorkflowError, refuse};
 use register::Register;
 use tinjau_domain::CurrentUser;
 
@@ -381,12 +381,9 @@ pub async fn desk(
     let mut params = MatchParams::default();
     if let Some(d) = query.max_distance_m {
         if !(0.0..=MAX_DISTANCE_M).contains(&d) {
-            return refuse(
-                RefusalKind::BadRequest,
-                "invalid_distance",
-                format!("max_distance_m must be between 0 and {MAX_DISTANCE_M} metres."),
-                format!("max_distance_m harus antara 0 dan {MAX_DISTANCE_M} meter."),
-            );
+            return refuse(Message::InvalidDistance {
+                max: MAX_DISTANCE_M.to_string(),
+            });
         }
         params.max_distance_m = d;
     }
@@ -395,24 +392,14 @@ pub async fn desk(
         Some(kode) => match loaded.register.by_kode(kode) {
             Some(id) => Some(id),
             None => {
-                return refuse(
-                    RefusalKind::NotFound,
-                    "unknown_opd",
-                    format!("No agency '{kode}' in the register."),
-                    format!("Tidak ada OPD '{kode}' dalam daftar."),
-                );
+                return refuse(Message::AgencyNotFound { kode: kode.clone() });
             }
         },
     };
     if let (Some(mine), Some(wanted)) = (scope.opd, opd_filter)
         && mine != wanted
     {
-        return refuse(
-            RefusalKind::Forbidden,
-            "other_opd",
-            "You plan for another agency.",
-            "Anda perencana OPD lain.",
-        );
+        return refuse(Message::PlansForOtherAgency {});
     }
     let view = View {
         opd: scope.opd.or(opd_filter),

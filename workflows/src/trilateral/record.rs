@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::register::Register;
 use crate::db;
-use crate::refusal::{Refusal, RefusalKind, WorkflowError, refuse};
+use crate::refusal::{Message, Refusal, WorkflowError, refuse};
 use tinjau_domain::CurrentUser;
 use tinjau_domain::Seen;
 
@@ -70,14 +70,6 @@ pub struct Recorded {
     pub created: bool,
 }
 
-fn unprocessable(
-    code: &'static str,
-    en: impl Into<String>,
-    id: impl Into<String>,
-) -> WorkflowError {
-    Refusal::new(RefusalKind::Unprocessable, code, en, id).into()
-}
-
 /// A proposal at the desk, locked for a write: its place and the agency its SKPD tujuan names.
 struct Target {
     place: db::trilateral::DeskTarget,
@@ -95,25 +87,14 @@ async fn target(
 ) -> Result<Target, WorkflowError> {
     user.require_role(&[Role::Opd, Role::Admin])?;
     let Some(t) = db::trilateral::lock_target(tx, proposal_id).await? else {
-        return refuse(
-            RefusalKind::NotFound,
-            "not_found",
-            format!("No proposal {proposal_id}."),
-            format!("Usulan {proposal_id} tidak ditemukan."),
-        );
+        return refuse(Message::ProposalNotFound { id: proposal_id });
     };
     let kelurahan = WilayahKode::parse(&t.kelurahan_kode).map_err(anyhow::Error::from)?;
     user.require_covers(&kelurahan)?;
     if !t.approved {
-        return Err(unprocessable(
-            "not_approved",
-            format!(
-                "Proposal {proposal_id} was not approved by the camat; the desk takes approved proposals only."
-            ),
-            format!(
-                "Usulan {proposal_id} tidak disetujui camat; desk hanya membahas usulan yang disetujui."
-            ),
-        ));
+        return Err(WorkflowError::from(Message::NotApproved {
+            id: proposal_id,
+        }));
     }
     let register = Register::new(db::opd::all(pool).await?);
     let agency = register
@@ -123,12 +104,7 @@ async fn target(
     if let Some(mine) = super::scope_of(pool, user).await?.opd
         && agency != Some(mine)
     {
-        return refuse(
-            RefusalKind::Forbidden,
-            "other_opd",
-            format!("Proposal {proposal_id} is for another agency."),
-            format!("Usulan {proposal_id} untuk OPD lain."),
-        );
+        return refuse(Message::ProposalOfOtherAgency { id: proposal_id });
     }
     Ok(Target { place: t, agency })
 }
@@ -143,14 +119,9 @@ async fn check(
 ) -> Result<(), WorkflowError> {
     let tahun = target.place.tahun;
     if !OUTCOMES.iter().any(|(code, _, _)| *code == r.outcome) {
-        return Err(unprocessable(
-            "invalid_outcome",
-            format!(
-                "'{}' is not a desk outcome: diterima, diterima_dengan_perubahan, digabungkan, ditolak or di_luar_kewenangan.",
-                r.outcome.chars().take(40).collect::<String>()
-            ),
-            "Hasil desk tidak dikenal: diterima, diterima_dengan_perubahan, digabungkan, ditolak atau di_luar_kewenangan.",
-        ));
+        return Err(WorkflowError::from(Message::InvalidOutcome {
+            given: r.outcome.chars().take(40).collect(),
+        }));
     }
     if let Some(note) = &r.note {
         check_text("note", note, MAX_NOTE_CHARS)?;
@@ -159,36 +130,22 @@ async fn check(
     match (changes, r.agreed_volume, r.agreed_pagu) {
         (true, Some(v), Some(p)) if v > Decimal::ZERO && p >= 0 => {}
         (true, _, _) => {
-            return Err(unprocessable(
-                "agreed_values_required",
-                "diterima_dengan_perubahan needs agreed_volume (more than 0) and agreed_pagu (whole rupiah, 0 or more).",
-                "diterima_dengan_perubahan memerlukan agreed_volume (lebih dari 0) dan agreed_pagu (rupiah bulat, 0 atau lebih).",
-            ));
+            return Err(WorkflowError::from(Message::AgreedValuesRequired {}));
         }
         (false, None, None) => {}
         (false, _, _) => {
-            return Err(unprocessable(
-                "agreed_values_unexpected",
-                "agreed_volume and agreed_pagu go with diterima_dengan_perubahan only.",
-                "agreed_volume dan agreed_pagu hanya untuk diterima_dengan_perubahan.",
-            ));
+            return Err(WorkflowError::from(Message::AgreedValuesUnexpected {}));
         }
     }
     let needs_note = matches!(r.outcome.as_str(), "ditolak" | "di_luar_kewenangan");
     if needs_note && r.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
-        return Err(unprocessable(
-            "note_required",
-            format!("{} needs a note saying why.", r.outcome),
-            format!("{} memerlukan catatan alasannya.", r.outcome),
-        ));
+        return Err(WorkflowError::from(Message::OutcomeNeedsNote {
+            outcome: r.outcome.clone(),
+        }));
     }
     match (r.outcome == "digabungkan", r.merged_into) {
         (true, Some(other)) if other == proposal_id => {
-            return Err(unprocessable(
-                "merged_into_self",
-                "A proposal cannot be merged into itself.",
-                "Usulan tidak dapat digabungkan dengan dirinya sendiri.",
-            ));
+            return Err(WorkflowError::from(Message::MergedIntoSelf {}));
         }
         (true, Some(other)) => {
             // Read, not locked: two merges into each other at once must not wait on each other.
@@ -197,47 +154,26 @@ async fn check(
                 WilayahKode::parse(&t.kelurahan_kode).is_ok_and(|k| user.covers(&k))
             });
             if !visible || !found.is_some_and(|t| t.approved && t.tahun == tahun) {
-                return Err(unprocessable(
-                    "merged_into_unknown",
-                    format!("Proposal {other} is no approved proposal of {tahun} in your area."),
-                    format!(
-                        "Usulan {other} bukan usulan yang disetujui tahun {tahun} di wilayah Anda."
-                    ),
-                ));
+                return Err(WorkflowError::from(Message::MergedIntoUnknown {
+                    other,
+                    tahun,
+                }));
             }
             if db::trilateral::outcome_code(tx, other).await?.as_deref() == Some("digabungkan") {
-                return Err(unprocessable(
-                    "merged_into_merged",
-                    format!("Proposal {other} is itself merged into another; merge into that one."),
-                    format!(
-                        "Usulan {other} sendiri sudah digabungkan ke usulan lain; gabungkan ke usulan itu."
-                    ),
-                ));
+                return Err(WorkflowError::from(Message::MergedIntoMerged { other }));
             }
         }
         (true, None) => {
-            return Err(unprocessable(
-                "merged_into_required",
-                "digabungkan needs merged_into: the proposal it is merged with.",
-                "digabungkan memerlukan merged_into: usulan yang menjadi gabungannya.",
-            ));
+            return Err(WorkflowError::from(Message::MergedIntoRequired {}));
         }
         (false, Some(_)) => {
-            return Err(unprocessable(
-                "merged_into_unexpected",
-                "merged_into goes with digabungkan only.",
-                "merged_into hanya untuk digabungkan.",
-            ));
+            return Err(WorkflowError::from(Message::MergedIntoUnexpected {}));
         }
         (false, None) => {}
     }
     if let Some(line) = r.renja_item_id {
         if !r.outcome.starts_with("diterima") {
-            return Err(unprocessable(
-                "renja_link_unexpected",
-                "A Renja line takes up an accepted proposal only (diterima, diterima_dengan_perubahan).",
-                "Baris Renja hanya ditautkan ke usulan yang diterima.",
-            ));
+            return Err(WorkflowError::from(Message::RenjaLinkUnexpected {}));
         }
         check_line(tx, line, tahun, target.agency).await?;
     }
@@ -254,20 +190,13 @@ async fn check_line(
 ) -> Result<(), WorkflowError> {
     match (db::trilateral::line_owner(tx, line).await?, agency) {
         (Some((owner, t)), Some(a)) if t == tahun && owner == a => Ok(()),
-        (Some((_, t)), _) if t == tahun => Err(unprocessable(
-            "renja_item_other_opd",
-            format!(
-                "Renja line {line} is not of the agency the proposal's SKPD tujuan names; only that agency's lines can take it up."
-            ),
-            format!(
-                "Baris Renja {line} bukan milik OPD yang dituju usulan; hanya baris OPD itu yang dapat menampungnya."
-            ),
-        )),
-        _ => Err(unprocessable(
-            "renja_item_unknown",
-            format!("No Renja line {line} of {tahun}."),
-            format!("Baris Renja {line} tahun {tahun} tidak ada."),
-        )),
+        (Some((_, t)), _) if t == tahun => {
+            Err(WorkflowError::from(Message::RenjaLineOtherAgency { line }))
+        }
+        _ => Err(WorkflowError::from(Message::RenjaLineUnknown {
+            line,
+            tahun,
+        })),
     }
 }
 
@@ -302,26 +231,16 @@ pub async fn outcome(
     }
     let current = stored.as_ref().map_or(0, |s| s.version);
     if *seen == Seen::Unsaid {
-        return refuse(
-            RefusalKind::PreconditionRequired,
-            "if_match_required",
-            format!("Send If-Match with the outcome's version as seen (\"{current}\")."),
-            format!("Kirim If-Match berisi versi hasil desk yang dilihat (\"{current}\")."),
-        );
+        return refuse(Message::OutcomeVersionUnsaid { current });
     }
     if !seen.includes(current) {
         let by = stored
             .as_ref()
             .map(|s| format!("{} ({})", s.decided_by_name, s.outcome))
             .unwrap_or_default();
-        return Err(Refusal::new(
-            RefusalKind::PreconditionFailed,
-            "stale",
-            format!("The outcome changed meanwhile (now version {current}, by {by}); nothing was recorded. Reload and decide again."),
-            format!("Hasil desk berubah sementara itu (kini versi {current}, oleh {by}); tidak ada yang dicatat. Muat ulang lalu putuskan lagi."),
-        )
-        .with_details(json!({ "version": current }))
-        .into());
+        return Err(Refusal::from(Message::OutcomeStale { current, by })
+            .with_details(json!({ "version": current }))
+            .into());
     }
     check(&mut tx, user, proposal_id, &t, request).await?;
     let actor = user.actor();
@@ -382,11 +301,7 @@ pub async fn set_match(
 ) -> Result<Recorded, WorkflowError> {
     let note = request.note.trim();
     if note.is_empty() {
-        return Err(unprocessable(
-            "note_required",
-            "A planner's match needs a note saying why.",
-            "Penetapan padanan memerlukan catatan alasannya.",
-        ));
+        return Err(WorkflowError::from(Message::MatchNeedsNote {}));
     }
     check_text("note", note, MAX_NOTE_CHARS)?;
     let mut tx = pool.begin().await?;
@@ -394,16 +309,7 @@ pub async fn set_match(
     if let Some(line) = request.renja_item_id {
         check_line(&mut tx, line, t.place.tahun, t.agency).await?;
         if let Some(other) = db::trilateral::linked_by_override(&mut tx, line, proposal_id).await? {
-            return refuse(
-                RefusalKind::Conflict,
-                "renja_item_linked",
-                format!(
-                    "Renja line {line} is already set as proposal {other}'s match; unlink it there first."
-                ),
-                format!(
-                    "Baris Renja {line} sudah ditetapkan sebagai padanan usulan {other}; lepaskan dulu di sana."
-                ),
-            );
+            return refuse(Message::RenjaLineLinked { line, other });
         }
     }
     let before = db::trilateral::latest_override(&mut tx, proposal_id).await?;

@@ -23,7 +23,7 @@ use uuid::Uuid;
 use super::photo::{self, StagedPhoto};
 use crate::app::AppState;
 use crate::db;
-use crate::refusal::{Refusal, RefusalKind, WorkflowError, refuse};
+use crate::refusal::{Message, Refusal, WorkflowError, refuse};
 use tinjau_domain::CurrentUser;
 
 /// Default of `X-OpenRosa-Accept-Content-Length`: Collect starts a new POST before a request would
@@ -41,12 +41,7 @@ pub enum Received {
 
 impl From<xml::XmlProblem> for WorkflowError {
     fn from(p: xml::XmlProblem) -> Self {
-        let kind = if p.code == "invalid_survey" {
-            RefusalKind::Unprocessable
-        } else {
-            RefusalKind::BadRequest
-        };
-        Refusal::new(kind, p.code, p.en, p.id).into()
+        p.0.into()
     }
 }
 
@@ -66,18 +61,7 @@ pub fn project_area(user: &CurrentUser, kecamatan: &WilayahKode) -> Result<Wilay
 /// 403 unless `user` is a surveyor.
 pub fn require_surveyor(user: &CurrentUser) -> Result<(), Refusal> {
     if user.role != Role::Surveyor {
-        return Err(Refusal::new(
-            RefusalKind::Forbidden,
-            "surveyors_only",
-            format!(
-                "ODK Collect is for surveyor accounts; this key is of a {}.",
-                user.role
-            ),
-            format!(
-                "ODK Collect hanya untuk akun surveyor; kunci ini milik akun {}.",
-                user.role
-            ),
-        ));
+        return Err(Refusal::from(Message::SurveyorsOnly { role: user.role }));
     }
     Ok(())
 }
@@ -184,39 +168,23 @@ async fn admit(
     project_area(user, kecamatan)?;
     let submission = xml::Submission::parse(raw_xml)?;
     if submission.form_id != form::FORM_ID {
-        return refuse(
-            RefusalKind::Unprocessable,
-            "unknown_form",
-            format!(
-                "This server takes the form {}; this is {:?}. Get the current form (Get blank form).",
-                form::FORM_ID,
-                submission.form_id
-            ),
-            format!(
-                "Server ini menerima formulir {}; kiriman ini {:?}. Unduh formulir terbaru (Ambil formulir kosong).",
-                form::FORM_ID,
-                submission.form_id
-            ),
-        );
+        return refuse(Message::UnknownForm {
+            expected: form::FORM_ID,
+            got: format!("{:?}", submission.form_id),
+        });
     }
     let attachments = submission.attachments()?;
     let mut seen = std::collections::HashSet::new();
     for (name, _) in staged {
         if !attachments.iter().any(|(_, file)| file == name) {
-            return refuse(
-                RefusalKind::BadRequest,
-                "unnamed_attachment",
-                format!("The part {name:?} is not a photo the form names."),
-                format!("Bagian {name:?} bukan foto yang disebut formulir."),
-            );
+            return refuse(Message::UnnamedAttachment {
+                name: format!("{name:?}"),
+            });
         }
         if !seen.insert(name) {
-            return refuse(
-                RefusalKind::BadRequest,
-                "repeated_attachment",
-                format!("The photo {name:?} is sent twice in one request."),
-                format!("Foto {name:?} terkirim dua kali dalam satu permintaan."),
-            );
+            return refuse(Message::RepeatedAttachment {
+                name: format!("{name:?}"),
+            });
         }
     }
     // The edited form corrects the survey of the instance it replaces, when that survey is here,
@@ -239,18 +207,11 @@ async fn admit(
     let context = super::survey::admissible(state, user, &draft).await?;
     let kelurahan = WilayahKode::parse(&context.kelurahan_kode).map_err(anyhow::Error::from)?;
     if !kecamatan.contains(&kelurahan) {
-        return refuse(
-            RefusalKind::Unprocessable,
-            "other_project",
-            format!(
-                "Proposal {} is in {kelurahan}, not in this project's kecamatan {kecamatan}.",
-                draft.proposal_id
-            ),
-            format!(
-                "Usulan {} berada di {kelurahan}, bukan di kecamatan proyek ini ({kecamatan}).",
-                draft.proposal_id
-            ),
-        );
+        return refuse(Message::OtherProject {
+            proposal: draft.proposal_id,
+            kelurahan: kelurahan.to_string(),
+            kecamatan: kecamatan.clone(),
+        });
     }
     Ok(Admitted {
         submission,
@@ -260,16 +221,9 @@ async fn admit(
 }
 
 fn xml_conflict(id: Uuid) -> WorkflowError {
-    Refusal::new(
-        RefusalKind::Conflict,
-        "xml_conflict",
-        format!(
-            "A different form was already sent as {id}. An edited form is sent with a new instanceID and deprecatedID."
-        ),
-        format!(
-            "Formulir lain sudah terkirim dengan instanceID {id}. Formulir yang diedit dikirim dengan instanceID baru dan deprecatedID."
-        ),
-    )
+    Refusal::from(Message::XmlConflict {
+        instance: id.to_string(),
+    })
     .into()
 }
 

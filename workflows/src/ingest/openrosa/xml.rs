@@ -10,6 +10,8 @@ use rust_decimal::Decimal;
 use survey_schema::survey::{
     Feasibility, GpsFix, PhotoManifestEntry, RemeasuredVolume, SurveyRecord, Trace,
 };
+use tinjau_domain::Message;
+use tinjau_domain::messages::Both;
 use uuid::Uuid;
 
 /// Largest XML part accepted, in bytes: a filled form is a few kilobytes, a long trace a few hundred.
@@ -18,21 +20,9 @@ pub const MAX_XML_BYTES: usize = 1 << 20;
 /// The form's binary (photo) questions, in the order the survey lists its photos.
 pub const PHOTO_FIELDS: [&str; 4] = ["foto1", "foto2", "foto3", "foto4"];
 
-/// Why an XML part was refused, in both languages.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct XmlProblem {
-    pub code: &'static str,
-    pub en: String,
-    pub id: String,
-}
-
-fn problem(code: &'static str, en: impl Into<String>, id: impl Into<String>) -> XmlProblem {
-    XmlProblem {
-        code,
-        en: en.into(),
-        id: id.into(),
-    }
-}
+/// Why an XML part was refused: a message of the catalogue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct XmlProblem(pub Message);
 
 /// A parsed submission: its identity and its answers by question name.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,11 +41,10 @@ fn instance_uuid(raw: &str, field: &str) -> Result<Uuid, XmlProblem> {
     let bare = raw.trim();
     let bare = bare.strip_prefix("uuid:").unwrap_or(bare);
     Uuid::parse_str(bare).map_err(|_| {
-        problem(
-            "invalid_instance_id",
-            format!("meta/{field} is not a uuid: {raw:?}."),
-            format!("meta/{field} bukan uuid: {raw:?}."),
-        )
+        XmlProblem(Message::InvalidInstanceId {
+            field: field.to_owned(),
+            raw: format!("{raw:?}"),
+        })
     })
 }
 
@@ -63,29 +52,17 @@ impl Submission {
     /// Reads a submission. Refuses a DTD, malformed XML, and an instance without a usable
     /// `meta/instanceID`.
     pub fn parse(xml: &[u8]) -> Result<Self, XmlProblem> {
-        let text = std::str::from_utf8(xml).map_err(|_| {
-            problem(
-                "malformed_xml",
-                "The submission is not UTF-8 text.",
-                "Kiriman bukan teks UTF-8.",
-            )
-        })?;
+        let text = std::str::from_utf8(xml).map_err(|_| XmlProblem(Message::NotUtf8 {}))?;
         let options = roxmltree::ParsingOptions {
             allow_dtd: false,
             nodes_limit: 200_000,
             ..roxmltree::ParsingOptions::default()
         };
         let doc = roxmltree::Document::parse_with_options(text, options).map_err(|e| match e {
-            roxmltree::Error::DtdDetected => problem(
-                "dtd_not_allowed",
-                "The submission declares a DTD; forms never do, and it is refused.",
-                "Kiriman memuat DTD; formulir tidak pernah memakainya, jadi ditolak.",
-            ),
-            other => problem(
-                "malformed_xml",
-                format!("The submission is not well-formed XML: {other}."),
-                format!("Kiriman bukan XML yang benar: {other}."),
-            ),
+            roxmltree::Error::DtdDetected => XmlProblem(Message::DtdNotAllowed {}),
+            other => XmlProblem(Message::MalformedXml {
+                detail: other.to_string(),
+            }),
         })?;
         let root = doc.root_element();
         let form_id = root.attribute("id").unwrap_or_default().to_owned();
@@ -124,13 +101,7 @@ impl Submission {
                 );
             }
         }
-        let instance_id = instance_id.ok_or_else(|| {
-            problem(
-                "missing_instance_id",
-                "The submission has no meta/instanceID.",
-                "Kiriman tidak memiliki meta/instanceID.",
-            )
-        })?;
+        let instance_id = instance_id.ok_or(XmlProblem(Message::MissingInstanceId {}))?;
         Ok(Self {
             instance_id,
             deprecated_id,
@@ -154,11 +125,10 @@ impl Submission {
         for field in PHOTO_FIELDS {
             if let Some(name) = self.answer(field) {
                 if !is_plain_file_name(name) {
-                    return Err(problem(
-                        "invalid_attachment_name",
-                        format!("{field} names the file {name:?}; a file name has no path."),
-                        format!("{field} menyebut berkas {name:?}; nama berkas tanpa folder."),
-                    ));
+                    return Err(XmlProblem(Message::InvalidAttachmentName {
+                        field: (*field).to_owned(),
+                        name: format!("{name:?}"),
+                    }));
                 }
                 out.push((field, name.to_owned()));
             }
@@ -170,13 +140,7 @@ impl Submission {
     pub fn proposal_id(&self) -> Result<i64, XmlProblem> {
         self.answer("proposal")
             .and_then(|p| p.parse().ok())
-            .ok_or_else(|| {
-                problem(
-                    "invalid_survey",
-                    "The submission names no proposal (question `proposal`).",
-                    "Kiriman tidak menyebut usulan (pertanyaan `proposal`).",
-                )
-            })
+            .ok_or(XmlProblem(Message::NoProposalNamed {}))
     }
 
     /// The survey record this submission stands for, with `photos` (the attachments, in order)
@@ -276,11 +240,13 @@ impl Submission {
 }
 
 fn invalid(field: &str, en: &str, id: &str) -> XmlProblem {
-    problem(
-        "invalid_survey",
-        format!("Invalid survey: {field} {en}."),
-        format!("Survei tidak valid: {field} {id}."),
-    )
+    XmlProblem(Message::InvalidAnswer {
+        field: field.to_owned(),
+        problem: Both {
+            id: id.to_owned(),
+            en: en.to_owned(),
+        },
+    })
 }
 
 fn is_plain_file_name(name: &str) -> bool {
@@ -416,7 +382,7 @@ mod tests {
     fn a_dtd_is_refused_so_no_entity_can_expand() {
         let bomb = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><data id="tinjau_survei"><catatan>&lol2;</catatan><meta><instanceID>uuid:85585e65-0dbc-434f-a6e3-82dac76ad3f2</instanceID></meta></data>"#;
         assert_eq!(
-            Submission::parse(bomb.as_bytes()).unwrap_err().code,
+            Submission::parse(bomb.as_bytes()).unwrap_err().0.code(),
             "dtd_not_allowed"
         );
     }
@@ -426,13 +392,15 @@ mod tests {
         assert_eq!(
             Submission::parse(b"<data id=\"x\"><proposal>1</data>")
                 .unwrap_err()
-                .code,
+                .0
+                .code(),
             "malformed_xml"
         );
         assert_eq!(
             Submission::parse(b"<data id=\"x\"><proposal>1</proposal></data>")
                 .unwrap_err()
-                .code,
+                .0
+                .code(),
             "missing_instance_id"
         );
         assert_eq!(
@@ -440,11 +408,12 @@ mod tests {
                 b"<data><meta><instanceID>uuid:not-a-uuid</instanceID></meta></data>"
             )
             .unwrap_err()
-            .code,
+            .0
+            .code(),
             "invalid_instance_id"
         );
         assert_eq!(
-            Submission::parse(b"\xff\xfe<data/>").unwrap_err().code,
+            Submission::parse(b"\xff\xfe<data/>").unwrap_err().0.code(),
             "malformed_xml"
         );
     }
@@ -453,7 +422,10 @@ mod tests {
     fn a_photo_answer_with_a_path_is_refused() {
         let xml = FILLED.replace("1732400000001.jpg", "../../etc/passwd");
         let s = Submission::parse(xml.as_bytes()).unwrap();
-        assert_eq!(s.attachments().unwrap_err().code, "invalid_attachment_name");
+        assert_eq!(
+            s.attachments().unwrap_err().0.code(),
+            "invalid_attachment_name"
+        );
     }
 
     #[test]
@@ -461,8 +433,8 @@ mod tests {
         let xml = FILLED.replace("-6.176 106.8272 10.0 4.5", "di depan masjid");
         let s = Submission::parse(xml.as_bytes()).unwrap();
         let e = s.to_record(vec![], None).unwrap_err();
-        assert_eq!(e.code, "invalid_survey");
-        assert!(e.en.contains("lokasi"), "{}", e.en);
+        assert_eq!(e.0.code(), "invalid_survey");
+        assert!(e.0.en().contains("lokasi"), "{}", e.0.en());
     }
 
     #[test]
