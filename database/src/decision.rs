@@ -1,5 +1,6 @@
 //! The `decision` table and the review state it sets on `proposal`.
 
+use crate::Kode;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
@@ -12,8 +13,8 @@ use uuid::Uuid;
 pub struct ProposalState {
     pub id: i64,
     pub tahun: i32,
-    pub kelurahan_kode: String,
-    pub kecamatan_kode: String,
+    pub kelurahan_kode: Kode,
+    pub kecamatan_kode: Kode,
     pub physical: bool,
     pub version: i32,
     pub decision_status: String,
@@ -34,7 +35,7 @@ pub async fn lock_proposal(
 ) -> Result<Option<ProposalState>, sqlx::Error> {
     sqlx::query_as!(
         ProposalState,
-        r#"SELECT id, tahun, kelurahan_kode, kecamatan_kode AS "kecamatan_kode!", (activity_code IS NOT NULL) AS "physical!",
+        r#"SELECT id, tahun, kelurahan_kode AS "kelurahan_kode: Kode", kecamatan_kode AS "kecamatan_kode!: Kode", (activity_code IS NOT NULL) AS "physical!",
                   version, decision_status, decision_id, volume, satuan_raw, unit, anggaran,
                   decided_volume, decided_satuan, decided_unit, decided_anggaran
              FROM proposal WHERE id = $1 FOR NO KEY UPDATE"#,

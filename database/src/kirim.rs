@@ -1,5 +1,6 @@
 //! The `kirim` table: a kecamatan's list sent up, locked, with its snapshot.
 
+use crate::Kode;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
@@ -7,7 +8,7 @@ use sqlx::{PgConnection, PgPool};
 #[derive(Debug, Clone)]
 pub struct KirimRow {
     pub id: i64,
-    pub kecamatan_kode: String,
+    pub kecamatan_kode: Kode,
     pub tahun: i32,
     pub sent_at: DateTime<Utc>,
     pub sent_by_name: String,
@@ -28,7 +29,7 @@ pub async fn standing(
 ) -> Result<Option<KirimRow>, sqlx::Error> {
     sqlx::query_as!(
         KirimRow,
-        r#"SELECT id, kecamatan_kode, tahun, sent_at, sent_by_name, snapshot_sha256, audit_seq, audit_hash,
+        r#"SELECT id, kecamatan_kode AS "kecamatan_kode: Kode", tahun, sent_at, sent_by_name, snapshot_sha256, audit_seq, audit_hash,
                   coalesce((snapshot->'counts'->>'agreed')::int8, 0) AS "agreed!",
                   coalesce((snapshot->'counts'->>'not_agreed')::int8, 0) AS "not_agreed!",
                   reopened_at, reopen_reason

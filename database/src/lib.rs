@@ -9,6 +9,7 @@ pub mod boundary;
 pub mod decision;
 pub mod import_log;
 pub mod kirim;
+pub mod kode;
 pub mod lock;
 pub mod opd;
 pub mod openrosa;
@@ -21,6 +22,8 @@ pub mod survey;
 pub mod trilateral;
 pub mod user;
 pub mod wilayah;
+
+pub use kode::Kode;
 
 use std::time::Duration;
 

@@ -1,6 +1,7 @@
 //! The `price_item` table: regional unit-price standards.
 
 use sqlx::{PgConnection, PgPool};
+use survey_schema::{WilayahKode, WilayahLevel};
 
 /// Columns of a batch of price items to upsert, index-aligned.
 #[derive(Debug, Default)]
@@ -67,10 +68,12 @@ pub async fn standard_price(
     pool: &PgPool,
     pattern: &str,
     unit: &str,
-    kota: &str,
+    kota: &WilayahKode,
     tahun: i32,
 ) -> Result<Option<StandardPrice>, sqlx::Error> {
-    let provinsi = kota.get(..2).unwrap_or(kota);
+    let provinsi = kota
+        .ancestor(WilayahLevel::Provinsi)
+        .unwrap_or_else(|| kota.clone());
     let row = sqlx::query!(
         r#"WITH matching AS (
                SELECT region_kode, tahun, source, harga, item || CASE WHEN spesifikasi <> '' AND spesifikasi <> item THEN ' ' || spesifikasi ELSE '' END AS label
@@ -89,8 +92,8 @@ pub async fn standard_price(
             GROUP BY m.region_kode, m.tahun, m.source"#,
         pattern,
         unit,
-        kota,
-        provinsi,
+        kota.as_str(),
+        provinsi.as_str(),
         tahun,
     )
     .fetch_optional(pool)

@@ -1,5 +1,6 @@
 //! The `proposal` table: usulan, as imported.
 
+use crate::Kode;
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 
@@ -143,7 +144,7 @@ pub async fn upsert(
 pub struct FactRow {
     pub id: i64,
     pub tahun: i32,
-    pub kelurahan_kode: String,
+    pub kelurahan_kode: Kode,
     pub usulan: String,
     pub lokasi: Option<String>,
     pub volume: Decimal,
@@ -160,7 +161,7 @@ pub struct FactRow {
 pub async fn all_facts(pool: &PgPool) -> Result<Vec<FactRow>, sqlx::Error> {
     sqlx::query_as!(
         FactRow,
-        r#"SELECT id, tahun, kelurahan_kode, usulan, lokasi, volume, satuan_raw, unit, anggaran, status, activity_code,
+        r#"SELECT id, tahun, kelurahan_kode AS "kelurahan_kode: Kode", usulan, lokasi, volume, satuan_raw, unit, anggaran, status, activity_code,
                   ST_X(pin) AS lon, ST_Y(pin) AS lat
              FROM proposal ORDER BY id"#
     )
@@ -206,9 +207,9 @@ pub struct ListFilter {
 pub struct ProposalRow {
     pub id: i64,
     pub tahun: i32,
-    pub kelurahan_kode: String,
+    pub kelurahan_kode: Kode,
     pub kelurahan_nama: String,
-    pub kecamatan_kode: String,
+    pub kecamatan_kode: Kode,
     pub rw: Option<String>,
     pub rt: Option<String>,
     pub nomor: Option<String>,
@@ -250,8 +251,8 @@ pub async fn list(pool: &PgPool, f: &ListFilter) -> Result<Vec<ProposalRow>, sql
                        OR ($4 = 'none' AND NOT EXISTS (SELECT 1 FROM anomaly x WHERE x.proposal_id = p.id AND x.severity <> 'info'))
                        OR EXISTS (SELECT 1 FROM anomaly x WHERE x.proposal_id = p.id AND x.code = $4))
            )
-           SELECT id AS "id!", tahun AS "tahun!", kelurahan_kode AS "kelurahan_kode!", kelurahan_nama AS "kelurahan_nama!",
-                  kecamatan_kode AS "kecamatan_kode!", rw AS "rw?", rt AS "rt?", nomor AS "nomor?",
+           SELECT id AS "id!", tahun AS "tahun!", kelurahan_kode AS "kelurahan_kode!: Kode", kelurahan_nama AS "kelurahan_nama!",
+                  kecamatan_kode AS "kecamatan_kode!: Kode", rw AS "rw?", rt AS "rt?", nomor AS "nomor?",
                   permasalahan AS "permasalahan?", program AS "program?", usulan AS "usulan!", lokasi AS "lokasi?",
                   volume AS "volume!", satuan_raw AS "satuan_raw!", unit AS "unit?", anggaran AS "anggaran!",
                   skpd_tujuan AS "skpd_tujuan?", status AS "status!", activity_code AS "activity_code?",
@@ -279,7 +280,7 @@ pub async fn list(pool: &PgPool, f: &ListFilter) -> Result<Vec<ProposalRow>, sql
 pub async fn get(pool: &PgPool, id: i64) -> Result<Option<ProposalRow>, sqlx::Error> {
     sqlx::query_as!(
         ProposalRow,
-        r#"SELECT p.id, p.tahun, p.kelurahan_kode, w.nama AS kelurahan_nama, p.kecamatan_kode, p.rw, p.rt, p.nomor,
+        r#"SELECT p.id, p.tahun, p.kelurahan_kode AS "kelurahan_kode: Kode", w.nama AS kelurahan_nama, p.kecamatan_kode AS "kecamatan_kode!: Kode", p.rw, p.rt, p.nomor,
                   p.permasalahan, p.program, p.usulan, p.lokasi, p.volume, p.satuan_raw, p.unit, p.anggaran,
                   p.skpd_tujuan, p.status, p.activity_code, a.nama AS "activity_nama?", ST_X(p.pin) AS lon, ST_Y(p.pin) AS lat,
                   coalesce((SELECT max(CASE x.severity WHEN 'high' THEN 3 WHEN 'warning' THEN 2 ELSE 1 END)
@@ -321,12 +322,9 @@ pub async fn anomaly_codes_by_nomor(
 }
 
 /// A proposal's kelurahan and version, by id.
-pub async fn scope_and_version(
-    pool: &PgPool,
-    id: i64,
-) -> Result<Option<(String, i32)>, sqlx::Error> {
+pub async fn scope_and_version(pool: &PgPool, id: i64) -> Result<Option<(Kode, i32)>, sqlx::Error> {
     let row = sqlx::query!(
-        "SELECT kelurahan_kode, version FROM proposal WHERE id = $1",
+        r#"SELECT kelurahan_kode AS "kelurahan_kode: Kode", version FROM proposal WHERE id = $1"#,
         id
     )
     .fetch_optional(pool)

@@ -1,6 +1,7 @@
 //! What the camat's review reads: every physical proposal of a kecamatan and year in brief (for
 //! filters and counts), then the details of one page.
 
+use crate::Kode;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
@@ -11,7 +12,7 @@ use uuid::Uuid;
 #[derive(Debug, Clone)]
 pub struct ReviewSummaryRow {
     pub id: i64,
-    pub kelurahan_kode: String,
+    pub kelurahan_kode: Kode,
     pub skpd_tujuan: Option<String>,
     pub anggaran: i64,
     pub decision_status: String,
@@ -39,7 +40,7 @@ pub async fn summary(
                 WHERE NOT EXISTS (SELECT 1 FROM survey n WHERE n.supersedes = s.id)
                 ORDER BY s.proposal_id, s.captured_at DESC, s.received_at DESC, s.id
            )
-           SELECT p.id, p.kelurahan_kode, p.skpd_tujuan, p.anggaran, p.decision_status,
+           SELECT p.id, p.kelurahan_kode AS "kelurahan_kode: Kode", p.skpd_tujuan, p.anggaran, p.decision_status,
                   (p.decided_volume IS NOT NULL) AS "corrected!",
                   l.id AS "survey_id?",
                   coalesce(f.codes, '{}') AS "codes!", coalesce(f.severities, '{}') AS "severities!"
@@ -63,7 +64,7 @@ pub struct ReviewItemRow {
     pub id: i64,
     pub tahun: i32,
     pub nomor: Option<String>,
-    pub kelurahan_kode: String,
+    pub kelurahan_kode: Kode,
     pub kelurahan_nama: String,
     pub rw: Option<String>,
     pub rt: Option<String>,
@@ -96,7 +97,7 @@ pub async fn items(
 ) -> Result<Vec<ReviewItemRow>, sqlx::Error> {
     sqlx::query_as!(
         ReviewItemRow,
-        r#"SELECT p.id, p.tahun, p.nomor, p.kelurahan_kode, w.nama AS kelurahan_nama, p.rw, p.rt, p.permasalahan,
+        r#"SELECT p.id, p.tahun, p.nomor, p.kelurahan_kode AS "kelurahan_kode: Kode", w.nama AS kelurahan_nama, p.rw, p.rt, p.permasalahan,
                   p.program, p.usulan, p.lokasi, p.volume, p.satuan_raw, p.unit, p.anggaran, p.skpd_tujuan,
                   ST_X(p.pin) AS lon, ST_Y(p.pin) AS lat, p.version, p.decision_status,
                   p.decided_volume, p.decided_satuan, p.decided_unit, p.decided_anggaran,

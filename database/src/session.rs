@@ -1,5 +1,6 @@
 //! Web sessions and the wrong-password runs that delay sign-in.
 
+use crate::Kode;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
@@ -18,7 +19,7 @@ pub async fn password_of(
     name: &str,
 ) -> Result<Option<(UserRow, Option<String>)>, sqlx::Error> {
     let row = sqlx::query!(
-        "SELECT id, name, role, wilayah_kode, password_hash FROM app_user
+        "SELECT id, name, role, wilayah_kode AS \"wilayah_kode: Kode\", password_hash FROM app_user
           WHERE name = $1 AND disabled_at IS NULL",
         name
     )
@@ -59,7 +60,7 @@ pub async fn create(
 /// The session with this id hash, if it is neither expired nor revoked and its account active.
 pub async fn live(pool: &PgPool, id_sha256: &str) -> Result<Option<SessionRow>, sqlx::Error> {
     let row = sqlx::query!(
-        "SELECT u.id, u.name, u.role, u.wilayah_kode, s.csrf_token
+        "SELECT u.id, u.name, u.role, u.wilayah_kode AS \"wilayah_kode: Kode\", s.csrf_token
            FROM web_session s JOIN app_user u ON u.id = s.user_id
           WHERE s.id_sha256 = $1 AND s.revoked_at IS NULL AND s.expires_at > now()
             AND u.disabled_at IS NULL",

@@ -1,5 +1,6 @@
 //! The `survey` and `survey_photo` tables.
 
+use crate::Kode;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -72,7 +73,7 @@ pub async fn insert_photos(
 pub struct SurveyRow {
     pub id: Uuid,
     pub proposal_id: i64,
-    pub kelurahan_kode: String,
+    pub kelurahan_kode: Kode,
     pub surveyor: Option<String>,
     pub body: serde_json::Value,
     pub body_sha256: String,
@@ -85,7 +86,7 @@ pub struct SurveyRow {
 pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<SurveyRow>, sqlx::Error> {
     sqlx::query_as!(
         SurveyRow,
-        r#"SELECT s.id, s.proposal_id, p.kelurahan_kode, u.name AS "surveyor?", s.body, s.body_sha256, s.received_at,
+        r#"SELECT s.id, s.proposal_id, p.kelurahan_kode AS "kelurahan_kode: Kode", u.name AS "surveyor?", s.body, s.body_sha256, s.received_at,
                   (SELECT n.id FROM survey n WHERE n.supersedes = s.id) AS "superseded_by?",
                   coalesce((SELECT array_agg(ph.sha256 ORDER BY ph.sha256) FROM survey_photo ph
                              WHERE ph.survey_id = s.id AND ph.received_at IS NULL), '{}') AS "missing_photos!",
@@ -122,7 +123,7 @@ pub async fn supersede_target(
 #[derive(Debug, Clone)]
 pub struct SurveyContext {
     pub proposal_id: i64,
-    pub kelurahan_kode: String,
+    pub kelurahan_kode: Kode,
     pub volume: rust_decimal::Decimal,
     pub unit: Option<String>,
     pub surveyor_id: Option<i64>,
@@ -135,7 +136,7 @@ pub async fn proposal_context(
 ) -> Result<Option<SurveyContext>, sqlx::Error> {
     sqlx::query_as!(
         SurveyContext,
-        r#"SELECT id AS proposal_id, kelurahan_kode, volume, unit, NULL::int8 AS surveyor_id
+        r#"SELECT id AS proposal_id, kelurahan_kode AS "kelurahan_kode: Kode", volume, unit, NULL::int8 AS surveyor_id
              FROM proposal WHERE id = $1"#,
         proposal_id
     )
@@ -147,7 +148,7 @@ pub async fn proposal_context(
 #[derive(Debug, Clone)]
 pub struct DeclaredPhoto {
     pub proposal_id: i64,
-    pub kelurahan_kode: String,
+    pub kelurahan_kode: Kode,
     pub bytes: i64,
     pub content_type: String,
     pub received: bool,
@@ -162,7 +163,7 @@ pub async fn declared_photo(
 ) -> Result<Option<DeclaredPhoto>, sqlx::Error> {
     sqlx::query_as!(
         DeclaredPhoto,
-        r#"SELECT s.proposal_id, p.kelurahan_kode, ph.bytes, ph.content_type, ph.received_at IS NOT NULL AS "received!",
+        r#"SELECT s.proposal_id, p.kelurahan_kode AS "kelurahan_kode: Kode", ph.bytes, ph.content_type, ph.received_at IS NOT NULL AS "received!",
                   ph.processed_at IS NOT NULL AS "processed!", ph.has_thumbnail
              FROM survey_photo ph
              JOIN survey s ON s.id = ph.survey_id
@@ -301,10 +302,10 @@ pub async fn context(
     survey: Uuid,
 ) -> Result<Option<(SurveyContext, serde_json::Value)>, sqlx::Error> {
     let row = sqlx::query!(
-        "SELECT s.proposal_id, p.kelurahan_kode, p.volume, p.unit, s.surveyor_id, s.body
-           FROM survey s JOIN proposal p ON p.id = s.proposal_id
-          WHERE s.id = $1
-            FOR UPDATE OF s",
+        r#"SELECT s.proposal_id, p.kelurahan_kode AS "kelurahan_kode: Kode", p.volume, p.unit, s.surveyor_id, s.body
+             FROM survey s JOIN proposal p ON p.id = s.proposal_id
+            WHERE s.id = $1
+              FOR UPDATE OF s"#,
         survey
     )
     .fetch_optional(conn)
@@ -340,7 +341,7 @@ pub async fn lock_standing(
     ids: &[Uuid],
 ) -> Result<Vec<StandingSurvey>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"SELECT s.id, s.proposal_id, p.kelurahan_kode, p.volume, p.unit, s.surveyor_id, s.body, s.captured_at
+        r#"SELECT s.id, s.proposal_id, p.kelurahan_kode AS "kelurahan_kode: Kode", p.volume, p.unit, s.surveyor_id, s.body, s.captured_at
              FROM survey s JOIN proposal p ON p.id = s.proposal_id
             WHERE s.id = ANY($1)
               AND NOT EXISTS (SELECT 1 FROM survey n WHERE n.supersedes = s.id)
@@ -533,7 +534,7 @@ pub async fn touch_proposals(conn: &mut PgConnection, ids: &[i64]) -> Result<(),
 pub struct AssignmentRow {
     pub id: i64,
     pub tahun: i32,
-    pub kelurahan_kode: String,
+    pub kelurahan_kode: Kode,
     pub rw: Option<String>,
     pub rt: Option<String>,
     pub usulan: String,
@@ -557,7 +558,7 @@ pub async fn assignments(
 ) -> Result<Vec<AssignmentRow>, sqlx::Error> {
     sqlx::query_as!(
         AssignmentRow,
-        r#"SELECT p.id, p.tahun, p.kelurahan_kode, p.rw, p.rt, p.usulan, p.lokasi, p.volume, p.satuan_raw,
+        r#"SELECT p.id, p.tahun, p.kelurahan_kode AS "kelurahan_kode: Kode", p.rw, p.rt, p.usulan, p.lokasi, p.volume, p.satuan_raw,
                   p.activity_code, ST_X(p.pin) AS lon, ST_Y(p.pin) AS lat, p.change_seq,
                   (p.activity_code IS NOT NULL
                    AND NOT EXISTS (SELECT 1 FROM survey s WHERE s.proposal_id = p.id)) AS "needs_survey!"

@@ -1,6 +1,7 @@
 //! What the trilateral desk reads and writes: approved proposals, Renja lines, the planner's match
 //! overrides and the desk's outcomes.
 
+use crate::Kode;
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 
@@ -8,9 +9,9 @@ use sqlx::{PgConnection, PgPool};
 #[derive(Debug, Clone)]
 pub struct ApprovedProposal {
     pub id: i64,
-    pub kelurahan_kode: String,
+    pub kelurahan_kode: Kode,
     pub kelurahan: String,
-    pub kecamatan_kode: String,
+    pub kecamatan_kode: Kode,
     pub kecamatan: String,
     pub rw: Option<String>,
     pub usulan: String,
@@ -34,8 +35,8 @@ pub async fn approved(
 ) -> Result<Vec<ApprovedProposal>, sqlx::Error> {
     sqlx::query_as!(
         ApprovedProposal,
-        r#"SELECT p.id, p.kelurahan_kode AS "kelurahan_kode!", kel.nama AS kelurahan,
-                  p.kecamatan_kode AS "kecamatan_kode!", kec.nama AS kecamatan, p.rw, p.usulan, p.lokasi,
+        r#"SELECT p.id, p.kelurahan_kode AS "kelurahan_kode!: Kode", kel.nama AS kelurahan,
+                  p.kecamatan_kode AS "kecamatan_kode!: Kode", kec.nama AS kecamatan, p.rw, p.usulan, p.lokasi,
                   p.program, p.skpd_tujuan, p.activity_code,
                   coalesce(p.decided_volume, p.volume) AS "volume!",
                   coalesce(p.decided_satuan, p.satuan_raw) AS "satuan!",
@@ -258,8 +259,8 @@ pub async fn put_outcome(
 #[derive(Debug, Clone)]
 pub struct DeskTarget {
     pub tahun: i32,
-    pub kelurahan_kode: String,
-    pub kecamatan_kode: String,
+    pub kelurahan_kode: Kode,
+    pub kecamatan_kode: Kode,
     pub skpd_tujuan: Option<String>,
     pub approved: bool,
 }
@@ -270,7 +271,7 @@ pub async fn lock_target(
 ) -> Result<Option<DeskTarget>, sqlx::Error> {
     sqlx::query_as!(
         DeskTarget,
-        r#"SELECT tahun, kelurahan_kode AS "kelurahan_kode!", kecamatan_kode AS "kecamatan_kode!", skpd_tujuan,
+        r#"SELECT tahun, kelurahan_kode AS "kelurahan_kode!: Kode", kecamatan_kode AS "kecamatan_kode!: Kode", skpd_tujuan,
                   decision_status = 'approved' AS "approved!"
              FROM proposal WHERE id = $1 FOR UPDATE"#,
         proposal_id
@@ -315,7 +316,7 @@ pub async fn peek_target(
 ) -> Result<Option<DeskTarget>, sqlx::Error> {
     sqlx::query_as!(
         DeskTarget,
-        r#"SELECT tahun, kelurahan_kode AS "kelurahan_kode!", kecamatan_kode AS "kecamatan_kode!", skpd_tujuan,
+        r#"SELECT tahun, kelurahan_kode AS "kelurahan_kode!: Kode", kecamatan_kode AS "kecamatan_kode!: Kode", skpd_tujuan,
                   decision_status = 'approved' AS "approved!"
              FROM proposal WHERE id = $1"#,
         proposal_id

@@ -1,5 +1,6 @@
 //! The `app_user` and `device_token` tables: accounts and their bearer tokens.
 
+use crate::Kode;
 use sqlx::{PgExecutor, PgPool};
 
 /// An account, as authentication sees it.
@@ -8,7 +9,7 @@ pub struct UserRow {
     pub id: i64,
     pub name: String,
     pub role: String,
-    pub wilayah_kode: Option<String>,
+    pub wilayah_kode: Option<Kode>,
 }
 
 pub async fn create(
@@ -32,7 +33,7 @@ pub async fn create(
 pub async fn by_name(pool: &PgPool, name: &str) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as!(
         UserRow,
-        "SELECT id, name, role, wilayah_kode FROM app_user WHERE name = $1 AND disabled_at IS NULL",
+        r#"SELECT id, name, role, wilayah_kode AS "wilayah_kode: Kode" FROM app_user WHERE name = $1 AND disabled_at IS NULL"#,
         name
     )
     .fetch_optional(pool)
@@ -80,7 +81,7 @@ pub async fn by_token(pool: &PgPool, token_sha256: &str) -> Result<Option<UserRo
                 WHERE token_sha256 = $1 AND revoked_at IS NULL
                   AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
            )
-           SELECT u.id, u.name, u.role, u.wilayah_kode
+           SELECT u.id, u.name, u.role, u.wilayah_kode AS "wilayah_kode: Kode"
              FROM device_token t JOIN app_user u ON u.id = t.user_id
             WHERE t.token_sha256 = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL"#,
         token_sha256

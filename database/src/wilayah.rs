@@ -1,21 +1,22 @@
 //! The `wilayah` table: official area codes.
 
+use crate::Kode;
 use sqlx::{PgConnection, PgPool};
 use survey_schema::{WilayahKode, WilayahLevel, WilayahRef};
 
 /// One row of `wilayah`.
 #[derive(Debug, Clone)]
 pub struct WilayahRow {
-    pub kode: String,
+    pub kode: Kode,
     pub nama: String,
     pub level: i16,
 }
 
 impl WilayahRow {
-    /// The wire form. Rows satisfy the table's CHECK constraints, so parsing cannot fail unless the
-    /// database was edited by hand; such a row is reported as an internal error.
+    /// The wire form. Rows satisfy the table's CHECK constraints, so a level cannot be out of
+    /// range unless the database was edited by hand; such a row is reported as an internal error.
     pub fn to_ref(&self) -> anyhow::Result<WilayahRef> {
-        let kode = WilayahKode::parse(&self.kode)?;
+        let kode = self.kode.0.clone();
         let level = WilayahLevel::from_number(self.level)
             .ok_or_else(|| anyhow::anyhow!("wilayah {} has level {}", self.kode, self.level))?;
         Ok(WilayahRef {
@@ -30,7 +31,7 @@ impl WilayahRow {
 pub async fn find(pool: &PgPool, kode: &WilayahKode) -> Result<Option<WilayahRow>, sqlx::Error> {
     sqlx::query_as!(
         WilayahRow,
-        "SELECT kode, nama, level FROM wilayah WHERE kode = $1",
+        r#"SELECT kode AS "kode: Kode", nama, level FROM wilayah WHERE kode = $1"#,
         kode.as_str()
     )
     .fetch_optional(pool)
@@ -40,7 +41,7 @@ pub async fn find(pool: &PgPool, kode: &WilayahKode) -> Result<Option<WilayahRow
 pub async fn children(pool: &PgPool, kode: &WilayahKode) -> Result<Vec<WilayahRow>, sqlx::Error> {
     sqlx::query_as!(
         WilayahRow,
-        "SELECT kode, nama, level FROM wilayah WHERE parent_kode = $1 ORDER BY kode",
+        r#"SELECT kode AS "kode: Kode", nama, level FROM wilayah WHERE parent_kode = $1 ORDER BY kode"#,
         kode.as_str()
     )
     .fetch_all(pool)
@@ -98,10 +99,10 @@ pub async fn upsert(
 pub async fn within(pool: &PgPool, prefix: &str) -> Result<Vec<WilayahRow>, sqlx::Error> {
     sqlx::query_as!(
         WilayahRow,
-        "SELECT kode, nama, level FROM wilayah
-          WHERE level >= 3
-            AND ($1 = '' OR kode = $1 OR (kode >= ($1 || '.') AND kode < ($1 || '/')))
-          ORDER BY kode",
+        r#"SELECT kode AS "kode: Kode", nama, level FROM wilayah
+            WHERE level >= 3
+              AND ($1 = '' OR kode = $1 OR (kode >= ($1 || '.') AND kode < ($1 || '/')))
+            ORDER BY kode"#,
         prefix
     )
     .fetch_all(pool)

@@ -345,6 +345,7 @@ pub async fn generate(
 /// template's own figure when the catalogue has no price for it).
 async fn standard_costs(pool: &PgPool, tahun: i32) -> anyhow::Result<HashMap<&'static str, f64>> {
     let catalogue = db::activity::all(pool).await?;
+    let jakarta_pusat = WilayahKode::parse("31.71")?;
     let mut out = HashMap::new();
     for (code, _, _, _, _, _, fallback) in TEMPLATES {
         let row = catalogue.iter().find(|r| r.code == code);
@@ -352,7 +353,7 @@ async fn standard_costs(pool: &PgPool, tahun: i32) -> anyhow::Result<HashMap<&'s
         if let Some(row) = row
             && let (Some(pattern), Some(unit)) = (&row.price_pattern, &row.price_unit)
             && let Some(found) =
-                db::price::standard_price(pool, pattern, unit, "31.71", tahun).await?
+                db::price::standard_price(pool, pattern, unit, &jakarta_pusat, tahun).await?
         {
             use rust_decimal::prelude::ToPrimitive;
             cost = found.harga as f64 * row.work_factor.to_f64().unwrap_or(1.0);

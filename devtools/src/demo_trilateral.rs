@@ -241,7 +241,7 @@ pub async fn generate(
     let mut by_opd: BTreeMap<String, Vec<Line>> = BTreeMap::new();
     let mut kelurahan_of_opd: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for p in &proposals {
-        let Ok(i) = register.resolve(p.skpd_tujuan.as_deref(), &p.kelurahan_kode) else {
+        let Ok(i) = register.resolve(p.skpd_tujuan.as_deref(), p.kelurahan_kode.as_str()) else {
             continue;
         };
         let opd = register.rows[i].kode.clone();

@@ -146,6 +146,22 @@ impl WilayahKode {
         self.0.rfind('.').map(|i| Self(self.0[..i].to_owned()))
     }
 
+    /// The area at `level` that holds this one (itself at its own level); `None` for a finer level.
+    ///
+    /// ```
+    /// use survey_schema::{WilayahKode, WilayahLevel};
+    /// let kelurahan = WilayahKode::parse("31.71.01.1001").unwrap();
+    /// assert_eq!(kelurahan.ancestor(WilayahLevel::Kota).unwrap().as_str(), "31.71");
+    /// assert_eq!(kelurahan.ancestor(WilayahLevel::Kecamatan).unwrap().as_str(), "31.71.01");
+    /// assert!(kelurahan.parent().unwrap().ancestor(WilayahLevel::Kelurahan).is_none());
+    /// ```
+    pub fn ancestor(&self, level: WilayahLevel) -> Option<Self> {
+        let depth = level.number();
+        let segments: Vec<&str> = self.0.split('.').collect();
+        let depth = usize::try_from(depth).ok()?;
+        (depth >= 1 && depth <= segments.len()).then(|| Self(segments[..depth].join(".")))
+    }
+
     /// Whether `other` lies inside this area (strictly: an area does not contain itself).
     pub fn contains(&self, other: &Self) -> bool {
         other.0.len() > self.0.len()

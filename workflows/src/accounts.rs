@@ -133,12 +133,7 @@ pub async fn user_for_token(
         .role
         .parse::<Role>()
         .map_err(|e| WorkflowError::Internal(anyhow::anyhow!("user {}: {e}", row.name)))?;
-    let scope = row
-        .wilayah_kode
-        .as_deref()
-        .map(WilayahKode::parse)
-        .transpose()
-        .map_err(|e| WorkflowError::Internal(anyhow::anyhow!("user {}: {e}", row.name)))?;
+    let scope = row.wilayah_kode.clone().map(WilayahKode::from);
     Ok(Some(CurrentUser {
         id: Some(row.id),
         name: row.name,

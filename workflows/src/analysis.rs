@@ -116,9 +116,11 @@ pub async fn recompute(
     let config = RuleConfig::default();
 
     // Standards depend on the city and the year: check each (city, year) group on its own.
-    let mut groups: BTreeMap<(String, i32), Vec<ProposalFacts>> = BTreeMap::new();
+    let mut groups: BTreeMap<(WilayahKode, i32), Vec<ProposalFacts>> = BTreeMap::new();
     for f in &facts {
-        let kota = f.kelurahan.as_str().get(..5).unwrap_or_default().to_owned();
+        let Some(kota) = f.kelurahan.ancestor(survey_schema::WilayahLevel::Kota) else {
+            continue;
+        };
         groups.entry((kota, f.tahun)).or_default().push(f.clone());
     }
     let mut batch = db::anomaly::AnomalyBatch::default();
@@ -131,7 +133,7 @@ pub async fn recompute(
         let standards = standards_for(pool, &catalogue_rows, kota, *tahun).await?;
         let earlier: Vec<ProposalFacts> = facts
             .iter()
-            .filter(|f| f.tahun < *tahun && f.kelurahan.as_str().starts_with(kota.as_str()))
+            .filter(|f| f.tahun < *tahun && kota.contains(&f.kelurahan))
             .cloned()
             .collect();
         let inputs = RuleInputs {
@@ -191,7 +193,7 @@ fn to_facts(row: &db::proposal::FactRow) -> Option<ProposalFacts> {
     Some(ProposalFacts {
         id: row.id,
         tahun: row.tahun,
-        kelurahan: WilayahKode::parse(&row.kelurahan_kode).ok()?,
+        kelurahan: row.kelurahan_kode.0.clone(),
         activity: row.activity_code.clone(),
         text: match &row.lokasi {
             Some(lokasi) => format!("{} {lokasi}", row.usulan),
@@ -210,7 +212,7 @@ fn to_facts(row: &db::proposal::FactRow) -> Option<ProposalFacts> {
 async fn standards_for(
     pool: &PgPool,
     catalogue: &[db::activity::ActivityRow],
-    kota: &str,
+    kota: &WilayahKode,
     tahun: i32,
 ) -> anyhow::Result<HashMap<String, CostStandard>> {
     let mut out = HashMap::new();
@@ -233,7 +235,9 @@ async fn standards_for(
             .to_i64()
             .and_then(Rupiah::new);
         let Some(price) = price else { continue };
-        let place = if found.region_kode == kota || kota.starts_with(&found.region_kode) {
+        let place = if WilayahKode::parse(&found.region_kode)
+            .is_ok_and(|r| r == *kota || r.contains(kota))
+        {
             found.region_kode.clone()
         } else {
             format!(

@@ -79,8 +79,8 @@ pub async fn kelurahan_readable(
     Ok(db::wilayah::children(pool, kecamatan)
         .await?
         .into_iter()
-        .filter(|w| WilayahKode::parse(&w.kode).is_ok_and(|k| user.covers(&k)))
-        .map(|w| (w.kode, w.nama))
+        .filter(|w| user.covers(&w.kode))
+        .map(|w| (w.kode.to_string(), w.nama))
         .collect())
 }
 

@@ -74,8 +74,7 @@ pub async fn get(
     let Some(row) = db::proposal::get(pool, id).await? else {
         return refuse(Message::ProposalNotFound { id });
     };
-    let kelurahan = WilayahKode::parse(&row.kelurahan_kode).map_err(anyhow::Error::from)?;
-    user.require_covers(&kelurahan)?;
+    user.require_covers(&row.kelurahan_kode)?;
     let mut items = with_anomalies(pool, vec![row]).await?;
     items
         .pop()
@@ -100,9 +99,9 @@ async fn with_anomalies(
             Ok(ProposalView {
                 id: r.id,
                 tahun: r.tahun,
-                kelurahan: WilayahKode::parse(&r.kelurahan_kode).map_err(anyhow::Error::from)?,
+                kelurahan: r.kelurahan_kode.into(),
                 kelurahan_nama: r.kelurahan_nama,
-                kecamatan: WilayahKode::parse(&r.kecamatan_kode).map_err(anyhow::Error::from)?,
+                kecamatan: r.kecamatan_kode.into(),
                 rw: r.rw,
                 rt: r.rt,
                 nomor: r.nomor,

@@ -52,12 +52,7 @@ fn current_user(row: db::user::UserRow) -> Result<CurrentUser, WorkflowError> {
         .role
         .parse::<Role>()
         .map_err(|e| anyhow::anyhow!("user {}: {e}", row.name))?;
-    let scope = row
-        .wilayah_kode
-        .as_deref()
-        .map(WilayahKode::parse)
-        .transpose()
-        .map_err(|e| anyhow::anyhow!("user {}: {e}", row.name))?;
+    let scope = row.wilayah_kode.clone().map(WilayahKode::from);
     Ok(CurrentUser {
         id: Some(row.id),
         name: row.name,

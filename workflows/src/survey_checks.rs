@@ -11,7 +11,7 @@ use geo_rules::survey_rules::{
 };
 use geo_rules::units::normalize_unit;
 use sqlx::{PgConnection, PgPool};
-use survey_schema::{Anomaly, SurveyRecord, Unit, Wgs84Point, WilayahKode};
+use survey_schema::{Anomaly, SurveyRecord, Unit, Wgs84Point};
 use uuid::Uuid;
 
 use crate::db;
@@ -72,8 +72,10 @@ pub async fn check(
 }
 
 /// The kota of a survey's proposal (`31.71`), where near-identical photos are looked for.
-fn kota_of(ctx: &db::survey::SurveyContext) -> &str {
-    ctx.kelurahan_kode.get(..5).unwrap_or(&ctx.kelurahan_kode)
+fn kota_of(ctx: &db::survey::SurveyContext) -> String {
+    ctx.kelurahan_kode
+        .ancestor(survey_schema::WilayahLevel::Kota)
+        .map_or_else(|| ctx.kelurahan_kode.to_string(), |k| k.to_string())
 }
 
 /// The rules on what was read: the one place a survey's facts are put together, whether one survey
@@ -90,7 +92,7 @@ fn apply_rules(
         Wgs84Point::parse(exif["gps_lon"].as_f64()?, exif["gps_lat"].as_f64()?).ok()
     };
     let facts = SurveyFacts {
-        kelurahan: WilayahKode::parse(&ctx.kelurahan_kode)?,
+        kelurahan: ctx.kelurahan_kode.0.clone(),
         proposed_volume: ctx.volume,
         proposed_unit: ctx.unit.as_deref().and_then(Unit::from_code),
         captured_at: record.captured_at,
@@ -264,7 +266,7 @@ impl Evidence {
         let mut kotas: Vec<String> = surveys
             .iter()
             .filter(|(_, photos)| !photos.is_empty())
-            .map(|(ctx, _)| kota_of(ctx).to_owned())
+            .map(|(ctx, _)| kota_of(ctx))
             .collect();
         kotas.sort_unstable();
         kotas.dedup();
@@ -353,7 +355,7 @@ impl Evidence {
         if !own_hashes.is_empty() {
             let near = self
                 .by_kota
-                .get(kota_of(ctx))
+                .get(&kota_of(ctx))
                 .into_iter()
                 .flatten()
                 .filter(|&&i| {

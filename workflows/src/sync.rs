@@ -2,7 +2,7 @@
 //! its area that need a survey, changed since its cursor.
 
 use survey_schema::survey::{Assignment, AssignmentsPage};
-use survey_schema::{RawPoint, Role, WilayahKode};
+use survey_schema::{RawPoint, Role};
 use tinjau_domain::CurrentUser;
 
 use crate::app::AppState;
@@ -42,7 +42,7 @@ pub async fn assignments(
             page.assignments.push(Assignment {
                 id: r.id,
                 tahun: r.tahun,
-                kelurahan: WilayahKode::parse(&r.kelurahan_kode).map_err(anyhow::Error::from)?,
+                kelurahan: r.kelurahan_kode.into(),
                 rw: r.rw,
                 rt: r.rt,
                 usulan: r.usulan,

@@ -9,7 +9,7 @@ use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 use survey_schema::{
     DecisionRequest, DecisionStatus, RejectReason, ReviewItem, Role, Severity, SurveyStatus,
-    WilayahKode,
+    WilayahKode, WilayahLevel,
 };
 use uuid::Uuid;
 
@@ -51,13 +51,14 @@ pub async fn home(ctx: Ctx) -> Response {
         return Redirect::to("/masuk").into_response();
     };
     let user = &session.user;
-    match (&user.role, user.scope.as_ref()) {
+    let kecamatan = user
+        .scope
+        .as_ref()
+        .and_then(|scope| scope.ancestor(WilayahLevel::Kecamatan));
+    match (&user.role, kecamatan) {
         // Agency and Bappeda planners work at the trilateral desk.
         (Role::Opd, _) => Redirect::to("/trilateral").into_response(),
-        (_, Some(scope)) if scope.as_str().len() >= 8 => {
-            let kecamatan = &scope.as_str()[..8];
-            Redirect::to(&format!("/kecamatan/{kecamatan}")).into_response()
-        }
+        (_, Some(kecamatan)) => Redirect::to(&format!("/kecamatan/{kecamatan}")).into_response(),
         _ => page(
             &ctx,
             "Tinjau",
@@ -586,10 +587,9 @@ async fn render_proposal(
     };
     let kecamatan = item
         .kelurahan
-        .as_str()
-        .get(..8)
-        .unwrap_or_default()
-        .to_owned();
+        .ancestor(WilayahLevel::Kecamatan)
+        .map(|k| k.to_string())
+        .unwrap_or_default();
     let sent = review::kirim::is_sent(&mut conn, &kecamatan, item.tahun)
         .await
         .map_err(fail(lang))?;

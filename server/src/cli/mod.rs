@@ -642,12 +642,13 @@ fn odk_project(
     explicit: Option<&str>,
 ) -> anyhow::Result<survey_schema::WilayahKode> {
     use survey_schema::WilayahKode;
-    let raw = match (explicit, user.wilayah_kode.as_deref()) {
-        (Some(k), _) => k.to_owned(),
-        (None, Some(scope)) => scope.get(..8).unwrap_or(scope).to_owned(),
+    let kode = match (explicit, user.wilayah_kode.as_ref()) {
+        (Some(k), _) => WilayahKode::parse(k)?,
+        (None, Some(scope)) => scope
+            .ancestor(WilayahLevel::Kecamatan)
+            .unwrap_or_else(|| scope.0.clone()),
         (None, None) => bail!("{} has no wilayah: give --kecamatan", user.name),
     };
-    let kode = WilayahKode::parse(&raw)?;
     if kode.level() != WilayahLevel::Kecamatan {
         bail!("{kode} is not a kecamatan code (such as 31.71.01): give --kecamatan");
     }

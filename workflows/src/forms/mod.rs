@@ -210,10 +210,13 @@ pub async fn source(
 ) -> Result<FormSource, WorkflowError> {
     user.require_role(&[Role::Camat, Role::Opd, Role::Admin])?;
     user.require_covers(kecamatan)?;
-    let kota = kecamatan.as_str().get(..5).unwrap_or_default();
+    let kota = kecamatan
+        .ancestor(survey_schema::WilayahLevel::Kota)
+        .map(|k| k.to_string())
+        .unwrap_or_default();
     let (Some(kecamatan_nama), Some(kota_nama)) = (
         db::review::wilayah_nama(conn, kecamatan.as_str()).await?,
-        db::review::wilayah_nama(conn, kota).await?,
+        db::review::wilayah_nama(conn, &kota).await?,
     ) else {
         return refuse(Message::KecamatanNotFound {
             kode: kecamatan.clone(),

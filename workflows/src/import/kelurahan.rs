@@ -51,7 +51,8 @@ impl KelurahanResolver {
             .ok()
             .filter(|i| !i.is_empty());
         Ok(Self::new(
-            rows.into_iter().map(|r| (r.kode, r.nama, r.level)),
+            rows.into_iter()
+                .map(|r| (r.kode.to_string(), r.nama, r.level)),
             aliases,
             index,
         ))

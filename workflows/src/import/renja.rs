@@ -539,8 +539,11 @@ fn locate(
                         .ok_or(("Kelurahan", e))
                 })?;
             notes.extend(note);
-            let kecamatan = kode[..8].to_owned();
-            Ok((Some(kode), Some(kecamatan)))
+            let kecamatan = WilayahKode::parse(&kode)
+                .ok()
+                .and_then(|k| k.parent())
+                .map(|k| k.to_string());
+            Ok((Some(kode), kecamatan))
         }
         (None, Some(kec)) => {
             let (kode, note) = resolver

@@ -234,7 +234,7 @@ pub async fn import_aliases(pool: &PgPool, path: &Path) -> Result<ImportCounts, 
         .await?
         .into_iter()
         .filter(|r| r.level == 4)
-        .map(|r| r.kode)
+        .map(|r| r.kode.to_string())
         .collect();
     let mut problems = Vec::new();
     let mut seen: std::collections::HashMap<String, (usize, String)> =

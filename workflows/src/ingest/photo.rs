@@ -580,7 +580,14 @@ async fn register(
     let first = db::survey::mark_received(&mut tx, id, sha, received_photo).await?;
     if first {
         let change = crate::audit::Change::new(format!("{id}/{sha}"))
-            .of_proposal(photo.proposal_id, photo.kelurahan_kode.get(..8))
+            .of_proposal(
+                photo.proposal_id,
+                photo
+                    .kelurahan_kode
+                    .parent()
+                    .as_ref()
+                    .map(survey_schema::WilayahKode::as_str),
+            )
             .after(serde_json::json!({
                 "survey": id,
                 "sha256": sha,

@@ -102,7 +102,14 @@ pub async fn store(
         Vec::new()
     };
     let change = crate::audit::Change::new(id.to_string())
-        .of_proposal(record.proposal_id, context.kelurahan_kode.get(..8))
+        .of_proposal(
+            record.proposal_id,
+            context
+                .kelurahan_kode
+                .parent()
+                .as_ref()
+                .map(WilayahKode::as_str),
+        )
         .after(serde_json::json!({"record": &record, "body_sha256": &body_sha256}));
     crate::audit::record(
         &mut tx,
@@ -158,9 +165,7 @@ pub async fn admissible(
                 id: record.proposal_id,
             })
         })?;
-    user.require_covers(
-        &WilayahKode::parse(&context.kelurahan_kode).map_err(anyhow::Error::from)?,
-    )?;
+    user.require_covers(&context.kelurahan_kode)?;
 
     Ok(context)
 }
@@ -226,10 +231,9 @@ pub async fn get(
 pub fn require_covers_survey(
     user: &CurrentUser,
     id: Uuid,
-    kelurahan_kode: &str,
+    kelurahan: &WilayahKode,
 ) -> Result<(), WorkflowError> {
-    let kode = WilayahKode::parse(kelurahan_kode).map_err(anyhow::Error::from)?;
-    if user.covers(&kode) {
+    if user.covers(kelurahan) {
         return Ok(());
     }
     refuse(Message::SurveyOutOfScope {

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use survey_schema::{
     DecidedValues, DecisionRequest, DecisionStatus, DecisionView, RejectReason, Role, Suggestion,
-    Unit, WilayahKode,
+    Unit,
 };
 use uuid::Uuid;
 
@@ -56,10 +56,9 @@ pub async fn decide(
     let Some(peek) = db::decision::lock_proposal(&mut tx, proposal_id).await? else {
         return refuse(Message::ProposalNotFound { id: proposal_id });
     };
-    let kelurahan = WilayahKode::parse(&peek.kelurahan_kode).map_err(anyhow::Error::from)?;
-    user.require_covers(&kelurahan)?;
+    user.require_covers(&peek.kelurahan_kode)?;
     // Kirim takes this lock too: a decision and a Kirim of the same list never overlap.
-    db::kirim::lock_kecamatan(&mut tx, &peek.kecamatan_kode, peek.tahun).await?;
+    db::kirim::lock_kecamatan(&mut tx, peek.kecamatan_kode.as_str(), peek.tahun).await?;
     if let Some(existing) = db::decision::get(&mut tx, decision_id).await? {
         if existing.proposal_id == proposal_id && existing.body_sha256 == body_sha256 {
             let version = peek.version;
@@ -76,7 +75,7 @@ pub async fn decide(
     if !peek.physical {
         return refuse(Message::NotPhysical { id: proposal_id });
     }
-    if let Some(k) = db::kirim::standing(&mut tx, &peek.kecamatan_kode, peek.tahun).await? {
+    if let Some(k) = db::kirim::standing(&mut tx, peek.kecamatan_kode.as_str(), peek.tahun).await? {
         return Err(locked(&k).into());
     }
     check_version(&mut tx, &peek, seen).await?;
@@ -127,7 +126,7 @@ pub async fn decide(
         "proposal",
         vec![
             Change::new(proposal_id.to_string())
-                .of_proposal(proposal_id, Some(&peek.kecamatan_kode))
+                .of_proposal(proposal_id, Some(peek.kecamatan_kode.as_str()))
                 .before(json!({"version": peek.version, "values": before}))
                 .after(json!({"version": peek.version + 1, "decision": decision})),
         ],
@@ -177,7 +176,7 @@ async fn check_version(
 /// The refusal of a change to a list sent with Kirim.
 pub fn locked(k: &db::kirim::KirimRow) -> Refusal {
     Refusal::from(Message::ListLocked {
-        kecamatan: k.kecamatan_kode.clone(),
+        kecamatan: k.kecamatan_kode.to_string(),
         tahun: k.tahun,
         sent_at: k.sent_at.format("%Y-%m-%d %H:%M UTC").to_string(),
     })

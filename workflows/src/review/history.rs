@@ -1,7 +1,7 @@
 //! A proposal's whole story from the audit trail: imports, surveys, photos, decisions, Kirim.
 
 use sqlx::PgPool;
-use survey_schema::{HistoryEvent, ProposalHistory, Role, WilayahKode};
+use survey_schema::{HistoryEvent, ProposalHistory, Role};
 
 use crate::db;
 use crate::refusal::{Message, WorkflowError, refuse};
@@ -18,7 +18,7 @@ pub async fn of_proposal(
     };
     // The story names people and holds the camat's notes: the reviewing roles only, not surveyors.
     user.require_role(&[Role::Camat, Role::Lurah, Role::Opd, Role::Admin])?;
-    user.require_covers(&WilayahKode::parse(&kelurahan).map_err(anyhow::Error::from)?)?;
+    user.require_covers(&kelurahan)?;
     let events = db::audit::for_proposal(pool, proposal_id)
         .await?
         .into_iter()

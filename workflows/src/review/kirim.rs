@@ -44,7 +44,7 @@ fn first_schema() -> u32 {
 pub fn view(k: db::kirim::KirimRow) -> Result<KirimView, WorkflowError> {
     Ok(KirimView {
         id: k.id,
-        kecamatan: WilayahKode::parse(&k.kecamatan_kode).map_err(anyhow::Error::from)?,
+        kecamatan: k.kecamatan_kode.into(),
         tahun: k.tahun,
         sent_at: k.sent_at,
         sent_by: k.sent_by_name,
@@ -135,9 +135,12 @@ pub async fn send(
         .with_details(json!({"kirim": view(k)?}))
         .into());
     }
+    let kota = kecamatan
+        .ancestor(survey_schema::WilayahLevel::Kota)
+        .ok_or_else(|| anyhow::anyhow!("{kecamatan} has no kota"))?;
     let (Some(kecamatan_nama), Some(kota_nama)) = (
         db::review::wilayah_nama(&mut tx, kecamatan.as_str()).await?,
-        db::review::wilayah_nama(&mut tx, kecamatan.as_str().get(..5).unwrap_or_default()).await?,
+        db::review::wilayah_nama(&mut tx, kota.as_str()).await?,
     ) else {
         return refuse(Message::KecamatanNotFound {
             kode: kecamatan.clone(),
@@ -171,8 +174,7 @@ pub async fn send(
         schema: 1,
         kecamatan: kecamatan.clone(),
         kecamatan_nama,
-        kota: WilayahKode::parse(kecamatan.as_str().get(..5).unwrap_or_default())
-            .map_err(anyhow::Error::from)?,
+        kota,
         kota_nama,
         tahun,
         // As PostgreSQL keeps it (microseconds): the answer and later reads agree.

@@ -84,7 +84,7 @@ impl Brief {
         codes.dedup();
         Self {
             id: r.id,
-            kelurahan: r.kelurahan_kode,
+            kelurahan: r.kelurahan_kode.to_string(),
             skpd: r.skpd_tujuan,
             anggaran: r.anggaran,
             decision: decision_status(&r.decision_status, r.corrected),
@@ -430,7 +430,7 @@ pub async fn items(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<ReviewIte
             id: r.id,
             tahun: r.tahun,
             nomor: r.nomor,
-            kelurahan: WilayahKode::parse(&r.kelurahan_kode).map_err(anyhow::Error::from)?,
+            kelurahan: r.kelurahan_kode.into(),
             kelurahan_nama: r.kelurahan_nama,
             rw: r.rw,
             rt: r.rt,

@@ -29,7 +29,10 @@ pub async fn kelurahan(
     let Some(nama) = db::review::wilayah_nama(conn, kode.as_str()).await? else {
         return refuse(Message::KelurahanNotFound { kode });
     };
-    let kecamatan = kode.as_str().get(..8).unwrap_or_default().to_owned();
+    let kecamatan = kode
+        .ancestor(WilayahLevel::Kecamatan)
+        .map(|k| k.to_string())
+        .unwrap_or_default();
     let kirim = db::kirim::standing(conn, &kecamatan, tahun).await?;
     let items = if let Some(k) = &kirim {
         super::kirim::snapshot_items(conn, k.id)

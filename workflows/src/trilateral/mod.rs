@@ -419,14 +419,11 @@ struct View<'a> {
 impl View<'_> {
     /// A proposal's or a line's place (a kelurahan or kecamatan code) is in the view and the
     /// caller's area.
-    fn shows_place(&self, code: &str) -> bool {
-        let Ok(code) = WilayahKode::parse(code) else {
-            return false;
-        };
+    fn shows_place(&self, code: &WilayahKode) -> bool {
         self.kecamatan
             .as_ref()
-            .is_none_or(|k| *k == code || k.contains(&code))
-            && self.user.covers(&code)
+            .is_none_or(|k| k == code || k.contains(code))
+            && self.user.covers(code)
     }
 
     /// A Renja line of an agency in view, at a place in view; a line for a whole kota (no
@@ -441,7 +438,7 @@ impl View<'_> {
             .as_deref()
             .or(line.kecamatan_kode.as_deref())
         {
-            return self.shows_place(place);
+            return WilayahKode::parse(place).is_ok_and(|place| self.shows_place(&place));
         }
         let agency_area = register
             .get(line.opd_id)
@@ -471,7 +468,7 @@ fn inputs(loaded: &Loaded) -> Inputs {
         .map(|p| {
             loaded
                 .register
-                .resolve(p.skpd_tujuan.as_deref(), &p.kelurahan_kode)
+                .resolve(p.skpd_tujuan.as_deref(), p.kelurahan_kode.as_str())
         })
         .collect();
     let sides: Vec<ProposalSide> = loaded
@@ -481,8 +478,8 @@ fn inputs(loaded: &Loaded) -> Inputs {
         .map(|(p, opd)| ProposalSide {
             id: p.id,
             opd: opd.as_ref().ok().map(|&i| loaded.register.rows[i].id),
-            kelurahan: p.kelurahan_kode.clone(),
-            kecamatan: p.kecamatan_kode.clone(),
+            kelurahan: p.kelurahan_kode.to_string(),
+            kecamatan: p.kecamatan_kode.to_string(),
             pin: p.lon.zip(p.lat).map(|(lon, lat)| [lon, lat]),
             activity: p.activity_code.clone(),
             code: code_in(p.program.as_deref()),
@@ -651,9 +648,9 @@ fn build(tahun: i32, kota: String, loaded: &Loaded, params: &MatchParams, view: 
         rows.push(DeskRow {
             proposal: ProposalBrief {
                 id: p.id,
-                kelurahan_kode: p.kelurahan_kode.clone(),
+                kelurahan_kode: p.kelurahan_kode.to_string(),
                 kelurahan: p.kelurahan.clone(),
-                kecamatan_kode: p.kecamatan_kode.clone(),
+                kecamatan_kode: p.kecamatan_kode.to_string(),
                 kecamatan: p.kecamatan.clone(),
                 rw: p.rw.clone(),
                 usulan: p.usulan.clone(),

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::PgPool;
-use survey_schema::{Role, WilayahKode};
+use survey_schema::Role;
 use utoipa::ToSchema;
 
 use super::register::Register;
@@ -89,8 +89,7 @@ async fn target(
     let Some(t) = db::trilateral::lock_target(tx, proposal_id).await? else {
         return refuse(Message::ProposalNotFound { id: proposal_id });
     };
-    let kelurahan = WilayahKode::parse(&t.kelurahan_kode).map_err(anyhow::Error::from)?;
-    user.require_covers(&kelurahan)?;
+    user.require_covers(&t.kelurahan_kode)?;
     if !t.approved {
         return Err(WorkflowError::from(Message::NotApproved {
             id: proposal_id,
@@ -98,7 +97,7 @@ async fn target(
     }
     let register = Register::new(db::opd::all(pool).await?);
     let agency = register
-        .resolve(t.skpd_tujuan.as_deref(), &t.kelurahan_kode)
+        .resolve(t.skpd_tujuan.as_deref(), t.kelurahan_kode.as_str())
         .ok()
         .map(|i| register.rows[i].id);
     if let Some(mine) = super::scope_of(pool, user).await?.opd
@@ -150,9 +149,9 @@ async fn check(
         (true, Some(other)) => {
             // Read, not locked: two merges into each other at once must not wait on each other.
             let found = db::trilateral::peek_target(tx, other).await?;
-            let visible = found.as_ref().is_some_and(|t| {
-                WilayahKode::parse(&t.kelurahan_kode).is_ok_and(|k| user.covers(&k))
-            });
+            let visible = found
+                .as_ref()
+                .is_some_and(|t| user.covers(&t.kelurahan_kode));
             if !visible || !found.is_some_and(|t| t.approved && t.tahun == tahun) {
                 return Err(WorkflowError::from(Message::MergedIntoUnknown {
                     other,
@@ -274,7 +273,7 @@ pub async fn outcome(
         })
     };
     let mut change = crate::audit::Change::new(proposal_id.to_string())
-        .of_proposal(proposal_id, Some(&t.place.kecamatan_kode))
+        .of_proposal(proposal_id, Some(t.place.kecamatan_kode.as_str()))
         .after(view(&saved));
     change.before = stored.as_ref().map(view);
     crate::audit::record(
@@ -332,7 +331,7 @@ pub async fn set_match(
     )
     .await?;
     let mut change = crate::audit::Change::new(proposal_id.to_string())
-        .of_proposal(proposal_id, Some(&t.place.kecamatan_kode))
+        .of_proposal(proposal_id, Some(t.place.kecamatan_kode.as_str()))
         .after(json!({ "override": id, "renja_item_id": request.renja_item_id, "note": note }));
     change.before = before.map(|(line, n)| json!({ "renja_item_id": line, "note": n }));
     crate::audit::record(

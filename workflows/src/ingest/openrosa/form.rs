@@ -139,7 +139,7 @@ pub fn proposals_csv(rows: &[AssignmentRow]) -> Vec<u8> {
             geometry,
             r.volume.normalize().to_string(),
             satuan,
-            r.kelurahan_kode.clone(),
+            r.kelurahan_kode.to_string(),
         ]);
     }
     out.into_inner().unwrap_or_default()
@@ -194,7 +194,9 @@ mod tests {
         let row = AssignmentRow {
             id: 7,
             tahun: 2027,
-            kelurahan_kode: "31.71.01.1001".into(),
+            kelurahan_kode: survey_schema::WilayahKode::parse("31.71.01.1001")
+                .unwrap()
+                .into(),
             rw: Some("02".into()),
             rt: Some("01".into()),
             usulan: "Perbaikan jalan lingkungan, \"gang\" buntu".into(),

@@ -205,7 +205,7 @@ async fn admit(
     // The record without its photos must already stand: the proposal, its area, every value.
     let draft = submission.to_record(Vec::new(), supersedes)?;
     let context = super::survey::admissible(state, user, &draft).await?;
-    let kelurahan = WilayahKode::parse(&context.kelurahan_kode).map_err(anyhow::Error::from)?;
+    let kelurahan = context.kelurahan_kode.0.clone();
     if !kecamatan.contains(&kelurahan) {
         return refuse(Message::OtherProject {
             proposal: draft.proposal_id,
