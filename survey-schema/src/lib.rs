@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod anomaly;
+pub mod digest;
 pub mod error;
 pub mod finding;
 pub mod location;
@@ -21,6 +22,7 @@ pub mod wilayah;
 
 pub use account::Role;
 pub use anomaly::{Anomaly, Severity};
+pub use digest::Sha256;
 pub use error::{ApiError, LocalizedMessage};
 pub use finding::Finding;
 pub use location::{LocationStatus, LocationVerdict};

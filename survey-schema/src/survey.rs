@@ -111,10 +111,9 @@ pub struct FieldProblem {
     pub problem: String,
 }
 
+/// The manifest names a photo by its digest exactly as the photo's address will (lower-case).
 fn is_sha256(s: &str) -> bool {
-    s.len() == 64
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    crate::Sha256::parse(s).is_ok_and(|sha| sha.as_str() == s)
 }
 
 impl SurveyRecord {

@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
+use survey_schema::Sha256;
 
 use anyhow::Context;
 use tokio::io::AsyncWriteExt;
@@ -192,7 +193,7 @@ impl Storage {
     pub async fn partial_expires_at(
         &self,
         survey: Uuid,
-        sha256: &str,
+        sha256: &Sha256,
         tus_expiry: Duration,
     ) -> Option<SystemTime> {
         let modified = tokio::fs::metadata(self.partial_path(survey, sha256))
@@ -255,15 +256,16 @@ impl Storage {
         self.commit(upload, key).await
     }
 
-    /// The partial file of a resumable (tus) upload: one per survey and photo.
-    pub fn partial_path(&self, survey: Uuid, sha256: &str) -> PathBuf {
+    /// The partial file of a resumable (tus) upload: one per survey and photo (a digest is hex,
+    /// so the name cannot leave the directory).
+    pub fn partial_path(&self, survey: Uuid, sha256: &Sha256) -> PathBuf {
         self.root
             .join("tmp")
             .join(format!("tus-{survey}-{sha256}.part"))
     }
 
     /// How many bytes of a resumable upload are in.
-    pub async fn partial_len(&self, survey: Uuid, sha256: &str) -> u64 {
+    pub async fn partial_len(&self, survey: Uuid, sha256: &Sha256) -> u64 {
         tokio::fs::metadata(self.partial_path(survey, sha256))
             .await
             .map_or(0, |m| m.len())
@@ -271,7 +273,11 @@ impl Storage {
 
     /// Opens a resumable upload for appending, locked against a concurrent append; `None` when
     /// another request holds it.
-    pub async fn open_partial(&self, survey: Uuid, sha256: &str) -> anyhow::Result<Option<Upload>> {
+    pub async fn open_partial(
+        &self,
+        survey: Uuid,
+        sha256: &Sha256,
+    ) -> anyhow::Result<Option<Upload>> {
         let path = self.partial_path(survey, sha256);
         let opened = path.clone();
         let file =

@@ -14,10 +14,11 @@ use crate::auth::{Caller, CurrentUser};
 use tinjau_domain::Message;
 
 use crate::error::AppError;
+use survey_schema::Sha256;
 use tinjau_workflows::AppState;
 use tinjau_workflows::ingest::photo::{self as sink, PhotoForm, PhotoReceipt};
 
-fn parse(raw_id: &str, raw_sha: &str) -> Result<(Uuid, String), AppError> {
+fn parse(raw_id: &str, raw_sha: &str) -> Result<(Uuid, Sha256), AppError> {
     Ok(sink::parse_ids(raw_id, raw_sha)?)
 }
 
@@ -25,7 +26,7 @@ async fn declared(
     state: &AppState,
     user: &CurrentUser,
     id: Uuid,
-    sha: &str,
+    sha: &Sha256,
 ) -> Result<sink::DeclaredPhoto, AppError> {
     Ok(sink::declared(state, user, id, sha).await?)
 }

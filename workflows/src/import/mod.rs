@@ -98,7 +98,8 @@ async fn finish(
 ) -> Result<ImportCounts, ImportError> {
     counts.unchanged = counts.total - counts.inserted - counts.updated;
     let log_id =
-        crate::db::import_log::record(&mut tx, kind, &file.name, &file.sha256, &counts).await?;
+        crate::db::import_log::record(&mut tx, kind, &file.name, file.sha256.as_str(), &counts)
+            .await?;
     let summary = crate::audit::Change::new(log_id.to_string()).after(serde_json::json!({
         "kind": kind,
         "file": file.name,
@@ -123,7 +124,7 @@ pub struct InputFile {
     /// The file name (no directories), for messages and the `source` column.
     pub name: String,
     pub bytes: Vec<u8>,
-    pub sha256: String,
+    pub sha256: survey_schema::Sha256,
 }
 
 impl InputFile {
@@ -144,7 +145,7 @@ impl InputFile {
         let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
         bar.wrap_read(file).read_to_end(&mut bytes).map_err(io)?;
         bar.finish_and_clear();
-        let sha256 = hex::encode(Sha256::digest(&bytes));
+        let sha256 = survey_schema::Sha256::from_bytes(Sha256::digest(&bytes).into());
         let name = path.file_name().map_or_else(
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
@@ -158,7 +159,7 @@ impl InputFile {
 
     /// A file received whole (an upload).
     pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Self {
-        let sha256 = hex::encode(Sha256::digest(&bytes));
+        let sha256 = survey_schema::Sha256::from_bytes(Sha256::digest(&bytes).into());
         Self {
             name: name.to_owned(),
             bytes,
@@ -168,7 +169,7 @@ impl InputFile {
 
     /// The `source` recorded with imported rows: name and the start of the hash.
     pub fn source(&self) -> String {
-        format!("{} (sha256 {})", self.name, &self.sha256[..12])
+        format!("{} (sha256 {})", self.name, self.sha256.short())
     }
 }
 

@@ -243,7 +243,7 @@ mod tests {
         InputFile {
             name: "p.csv".into(),
             bytes: text.as_bytes().to_vec(),
-            sha256: String::new(),
+            sha256: survey_schema::Sha256::from_bytes([0; 32]),
         }
     }
 

@@ -6,8 +6,9 @@
 
 use futures::{Stream, StreamExt};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
+use sha2::Digest as _;
 use survey_schema::Role;
+use survey_schema::Sha256;
 use survey_schema::survey::MAX_PHOTO_BYTES;
 use tokio::io::AsyncWriteExt;
 use utoipa::ToSchema;
@@ -54,16 +55,13 @@ fn not_an_image() -> WorkflowError {
 }
 
 /// A survey id and a photo's SHA-256 as a path names them.
-pub fn parse_ids(raw_id: &str, raw_sha: &str) -> Result<(Uuid, String), WorkflowError> {
+pub fn parse_ids(raw_id: &str, raw_sha: &str) -> Result<(Uuid, Sha256), WorkflowError> {
     let id = Uuid::parse_str(raw_id).map_err(|_| {
         Refusal::from(Message::InvalidUuid {
             raw: raw_id.chars().take(40).collect(),
         })
     })?;
-    let sha = raw_sha.to_ascii_lowercase();
-    if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return refuse(Message::InvalidSha256 {});
-    }
+    let sha = Sha256::parse(raw_sha).map_err(|_| Refusal::from(Message::InvalidSha256 {}))?;
     Ok((id, sha))
 }
 
@@ -72,12 +70,12 @@ pub async fn declared(
     state: &AppState,
     user: &CurrentUser,
     id: Uuid,
-    sha: &str,
+    sha: &Sha256,
 ) -> Result<DeclaredPhoto, WorkflowError> {
-    let Some(photo) = db::survey::declared_photo(&state.pool, id, sha).await? else {
+    let Some(photo) = db::survey::declared_photo(&state.pool, id, sha.as_str()).await? else {
         return refuse(Message::PhotoNotDeclared {
             survey: id.to_string(),
-            sha256: sha.to_owned(),
+            sha256: sha.to_string(),
         });
     };
     super::survey::require_covers_survey(user, id, &photo.kelurahan_kode)?;
@@ -101,14 +99,14 @@ pub async fn readable(
     state: &AppState,
     user: &CurrentUser,
     id: Uuid,
-    sha: &str,
+    sha: &Sha256,
     form: PhotoForm,
 ) -> Result<(String, String), WorkflowError> {
     let photo = declared(state, user, id, sha).await?;
     if !photo.received {
         return refuse(Message::PhotoNotUploaded {
             survey: id.to_string(),
-            sha256: sha.to_owned(),
+            sha256: sha.to_string(),
         });
     }
     match form {
@@ -130,7 +128,7 @@ pub async fn receive_whole<S, B, E>(
     state: &AppState,
     user: &CurrentUser,
     id: Uuid,
-    sha: &str,
+    sha: &Sha256,
     content_length: Option<u64>,
     mut body: S,
 ) -> Result<PhotoReceipt, WorkflowError>
@@ -152,7 +150,7 @@ where
             }
         }
         return Ok(PhotoReceipt {
-            sha256: sha.to_owned(),
+            sha256: sha.to_string(),
             status: "already_stored",
             content_type: photo.content_type,
             width: None,
@@ -218,12 +216,12 @@ async fn receive<S, B, E>(
     mut body: S,
     limit: u64,
     limits: crate::app::UploadLimits,
-) -> Result<(String, Vec<u8>, u64), WorkflowError>
+) -> Result<(Sha256, Vec<u8>, u64), WorkflowError>
 where
     S: Stream<Item = Result<B, E>> + Unpin,
     B: AsRef<[u8]>,
 {
-    let mut hasher = Sha256::new();
+    let mut hasher = sha2::Sha256::new();
     let mut received: u64 = 0;
     let mut head = Vec::with_capacity(16);
     let mut writer = ChunkWriter::new(&upload.file)
@@ -255,7 +253,7 @@ where
         writer.write(chunk).await.map_err(anyhow::Error::from)?;
     }
     writer.finish().await.map_err(anyhow::Error::from)?;
-    Ok((hex::encode(hasher.finalize()), head, received))
+    Ok((Sha256::from_bytes(hasher.finalize().into()), head, received))
 }
 
 /// What a part of a resumable upload did.
@@ -276,7 +274,7 @@ pub async fn append_part<S, B, E>(
     state: &AppState,
     user: &CurrentUser,
     id: Uuid,
-    sha: &str,
+    sha: &Sha256,
     claimed_offset: Option<u64>,
     content_length: Option<u64>,
     mut body: S,
@@ -375,12 +373,12 @@ where
 }
 
 /// SHA-256 and first bytes of a file, read in 64 KiB blocks.
-async fn hash_file(path: &std::path::Path) -> Result<(String, Vec<u8>), WorkflowError> {
+async fn hash_file(path: &std::path::Path) -> Result<(Sha256, Vec<u8>), WorkflowError> {
     use tokio::io::AsyncReadExt;
     let mut file = tokio::fs::File::open(path)
         .await
         .map_err(anyhow::Error::from)?;
-    let mut hasher = Sha256::new();
+    let mut hasher = sha2::Sha256::new();
     let mut head = Vec::new();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
@@ -393,7 +391,7 @@ async fn hash_file(path: &std::path::Path) -> Result<(String, Vec<u8>), Workflow
         }
         hasher.update(&buf[..n]);
     }
-    Ok((hex::encode(hasher.finalize()), head))
+    Ok((Sha256::from_bytes(hasher.finalize().into()), head))
 }
 
 /// Checks a complete upload against the manifest, reads it, and makes it durable and known; on any
@@ -403,10 +401,10 @@ async fn finish(
     state: &AppState,
     actor: &Actor,
     id: Uuid,
-    sha: &str,
+    sha: &Sha256,
     photo: DeclaredPhoto,
     upload: crate::storage::Upload,
-    digest: &str,
+    digest: &Sha256,
     head: &[u8],
     received: u64,
 ) -> Result<PhotoReceipt, WorkflowError> {
@@ -420,8 +418,8 @@ async fn finish(
         }))
     } else if digest != sha {
         Some(Refusal::from(Message::HashMismatch {
-            digest: digest.to_owned(),
-            sha256: sha.to_owned(),
+            digest: digest.to_string(),
+            sha256: sha.to_string(),
         }))
     } else if sniffed.is_none() {
         Some(Refusal::from(Message::NotAnImage {}))
@@ -453,7 +451,7 @@ async fn finish(
     // Only now, with the object durable, does the database say the photo is in.
     let first = register(state, actor, id, sha, &photo, received, &received_photo).await?;
     Ok(PhotoReceipt {
-        sha256: sha.to_owned(),
+        sha256: sha.to_string(),
         status: if first { "stored" } else { "already_stored" },
         content_type: photo.content_type,
         width: received_photo.width,
@@ -468,7 +466,7 @@ async fn finish(
 /// temporary file; [`discard`] drops it.
 #[derive(Debug)]
 pub struct StagedPhoto {
-    pub sha256: String,
+    pub sha256: Sha256,
     pub bytes: u64,
     pub content_type: &'static str,
     pub inspection: db::survey::ReceivedPhoto,
@@ -536,10 +534,10 @@ pub async fn attach_kept(
     state: &AppState,
     actor: &Actor,
     id: Uuid,
-    sha: &str,
+    sha: &Sha256,
     inspection: &db::survey::ReceivedPhoto,
 ) -> Result<bool, WorkflowError> {
-    let Some(photo) = db::survey::declared_photo(&state.pool, id, sha).await? else {
+    let Some(photo) = db::survey::declared_photo(&state.pool, id, sha.as_str()).await? else {
         return Err(anyhow::anyhow!("survey {id} does not declare photo {sha}").into());
     };
     let bytes = u64::try_from(photo.bytes).unwrap_or(0);
@@ -571,13 +569,13 @@ async fn register(
     state: &AppState,
     actor: &Actor,
     id: Uuid,
-    sha: &str,
+    sha: &Sha256,
     photo: &DeclaredPhoto,
     received: u64,
     received_photo: &db::survey::ReceivedPhoto,
 ) -> Result<bool, WorkflowError> {
     let mut tx = state.pool.begin().await?;
-    let first = db::survey::mark_received(&mut tx, id, sha, received_photo).await?;
+    let first = db::survey::mark_received(&mut tx, id, sha.as_str(), received_photo).await?;
     if first {
         let change = crate::audit::Change::new(format!("{id}/{sha}"))
             .of_proposal(

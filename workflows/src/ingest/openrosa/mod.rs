@@ -254,7 +254,7 @@ async fn keep(
     while let Some((name, s)) = staged.next() {
         let row = db::openrosa::AttachmentRow {
             filename: name,
-            sha256: s.sha256.clone(),
+            sha256: s.sha256.to_string(),
             bytes: i64::try_from(s.bytes).unwrap_or(i64::MAX),
             content_type: s.content_type.to_owned(),
             inspection: serde_json::to_value(&s.inspection).unwrap_or_default(),
@@ -344,7 +344,8 @@ async fn keep(
         }
         let inspection: db::survey::ReceivedPhoto =
             serde_json::from_value(a.inspection.clone()).map_err(anyhow::Error::from)?;
-        photo::attach_kept(state, &user.actor(), id, &a.sha256, &inspection).await?;
+        let sha = survey_schema::Sha256::parse(&a.sha256).map_err(anyhow::Error::from)?;
+        photo::attach_kept(state, &user.actor(), id, &sha, &inspection).await?;
     }
     let mut conn = state.pool.acquire().await?;
     db::openrosa::mark_stored(&mut conn, id).await?;
