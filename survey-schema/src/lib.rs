@@ -34,6 +34,6 @@ pub use review::{
     ProposalHistory, PublicKelurahan, PublicProposal, RejectReason, ReviewCounts, ReviewItem,
     ReviewPage, Suggestion, SurveyBrief, SurveyStatus,
 };
-pub use survey::{SurveyRecord, SurveyView};
+pub use survey::{CheckedSurvey, SurveyRecord, SurveyView};
 pub use unit::Unit;
 pub use wilayah::{WilayahDetail, WilayahKode, WilayahKodeError, WilayahLevel, WilayahRef};

@@ -116,7 +116,55 @@ fn is_sha256(s: &str) -> bool {
     crate::Sha256::parse(s).is_ok_and(|sha| sha.as_str() == s)
 }
 
+/// A survey record whose every value holds: made only by [`SurveyRecord::check`], so the record a
+/// workflow stores is the one that was checked, and its GPS fix is a [`Wgs84Point`] already.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedSurvey {
+    record: SurveyRecord,
+    fix: Wgs84Point,
+}
+
+impl CheckedSurvey {
+    pub fn record(&self) -> &SurveyRecord {
+        &self.record
+    }
+
+    /// The survey's GPS fix, in range.
+    pub fn fix(&self) -> Wgs84Point {
+        self.fix
+    }
+
+    pub fn into_record(self) -> SurveyRecord {
+        self.record
+    }
+}
+
 impl SurveyRecord {
+    /// The record, checked: every problem with its values, or the record as a [`CheckedSurvey`].
+    ///
+    /// ```
+    /// # use survey_schema::SurveyRecord;
+    /// let mut r: SurveyRecord = serde_json::from_value(serde_json::json!({
+    ///     "proposal_id": 1, "captured_at": "2026-11-02T03:04:05Z",
+    ///     "fix": {"lat": -6.17, "lon": 106.82, "accuracy_m": 4.0,
+    ///             "altitude_m": null, "fix_time": "2026-11-02T03:04:00Z"},
+    ///     "trace": null, "address_confirmed": true, "address_note": null,
+    ///     "technical": {"ok": true, "note": null},
+    ///     "administrative": {"ok": true, "note": null},
+    ///     "volume": {"value": "120.5", "satuan": "m2"}, "supersedes": null
+    /// })).unwrap();
+    /// assert!((r.clone().check().unwrap().fix().lat() + 6.17).abs() < 1e-9);
+    /// r.fix.lat = 91.0;
+    /// assert_eq!(r.check().unwrap_err()[0].field, "fix");
+    /// ```
+    pub fn check(self) -> Result<CheckedSurvey, Vec<FieldProblem>> {
+        let problems = self.problems();
+        match Wgs84Point::parse(self.fix.lon, self.fix.lat) {
+            Ok(fix) if problems.is_empty() => Ok(CheckedSurvey { record: self, fix }),
+            _ => Err(problems),
+        }
+    }
+
     /// Every problem with the record's values (types are already checked by deserialisation).
     pub fn problems(&self) -> Vec<FieldProblem> {
         let mut out = Vec::new();

@@ -99,16 +99,10 @@ pub async fn import_proposals(
         scope,
         actor: Some(user.actor()),
     };
-    let summary = proposals::import_file(&state.pool, file, &options)
+    let index = state.index.get();
+    let (summary, checks) = proposals::import_and_check(&state.pool, &index, file, &options)
         .await
         .map_err(refused)?;
-    let index = state.index.get();
-    let checks = tinjau_workflows::analysis::recompute(
-        &state.pool,
-        &index,
-        tinjau_workflows::analysis::SurveyRecheck::OfProposals(summary.updated_ids.clone()),
-    )
-    .await?;
     Ok(Json(ImportReport {
         inserted: summary.counts.inserted,
         updated: summary.counts.updated,
@@ -133,6 +127,7 @@ pub async fn read_upload(body: Body) -> Result<Vec<u8>, AppError> {
 pub fn refused(e: ImportError) -> AppError {
     match e {
         ImportError::Database(e) => AppError::Database(e),
+        ImportError::Checks(e) => AppError::Internal(e),
         ImportError::Locked(why) => AppError::from(Message::ImportLocked { why }),
         other => {
             let text = other.to_string();

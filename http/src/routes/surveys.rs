@@ -50,7 +50,7 @@ pub async fn put_survey(
 ) -> Result<(StatusCode, Json<SurveyView>), AppError> {
     let id = parse_id(&raw)?;
     Ok(
-        match ingest::survey::store(&state, &user, id, record).await? {
+        match ingest::survey::store(&state, &user, id, ingest::survey::check(record)?).await? {
             ingest::survey::Stored::Created(view) => (StatusCode::CREATED, Json(view)),
             ingest::survey::Stored::Repeat(view) => (StatusCode::OK, Json(view)),
         },

@@ -7,6 +7,7 @@ pub mod opd;
 pub mod prices;
 pub mod proposals;
 pub mod renja;
+pub mod rows;
 pub mod table;
 pub mod wilayah;
 
@@ -58,6 +59,9 @@ pub enum ImportError {
     Locked(String),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// The data is in; running the checks over it failed (run `tinjau analyze` again).
+    #[error("the checks after the import: {0:#}")]
+    Checks(anyhow::Error),
 }
 
 fn count(n: usize) -> String {

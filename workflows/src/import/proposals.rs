@@ -22,7 +22,8 @@ use survey_schema::numbers::split_quantity;
 use survey_schema::{Rupiah, Wgs84Point, WilayahKode};
 
 use super::kelurahan::{KelurahanResolver, Resolved};
-use super::table::{self, Cell, Table, header_key, parse_pin, rejected_csv, text};
+use super::rows::{Layout, Problems, RejectedRows};
+use super::table::{Cell, header_key, parse_pin, text};
 use super::{ImportCounts, ImportError, InputFile, RowProblem};
 use crate::db;
 
@@ -161,70 +162,55 @@ pub async fn import(
     import_file(pool, InputFile::read(path, false)?, options).await
 }
 
+/// Proposals in, then the checks again: every proposal's, and the surveys of the proposals that
+/// changed (their remeasured volumes are compared with the new values). The one path the CLI and
+/// the admin endpoint take.
+pub async fn import_and_check(
+    pool: &PgPool,
+    boundaries: &geo_rules::BoundaryIndex,
+    file: InputFile,
+    options: &ProposalImportOptions,
+) -> Result<(ProposalSummary, crate::analysis::AnalysisSummary), ImportError> {
+    let summary = import_file(pool, file, options).await?;
+    let checks = crate::analysis::recompute(
+        pool,
+        boundaries,
+        crate::analysis::SurveyRecheck::OfProposals(summary.updated_ids.clone()),
+    )
+    .await
+    .map_err(ImportError::Checks)?;
+    Ok((summary, checks))
+}
+
 /// Imports proposals for one year from a file already read (the admin endpoint's body).
 pub async fn import_file(
     pool: &PgPool,
     file: InputFile,
     options: &ProposalImportOptions,
 ) -> Result<ProposalSummary, ImportError> {
-    if !(2000..=2100).contains(&options.tahun) {
-        return Err(ImportError::File(format!(
-            "{} is not a planning year (2000 to 2100)",
-            options.tahun
-        )));
-    }
-    let table = table::read(&file.bytes, is_header_row).map_err(|e| {
-        ImportError::File(format!(
-            "{}: {e}; a proposal file needs at least the columns Usulan Kegiatan, Kelurahan, Volume and Perkiraan Anggaran",
-            file.name
-        ))
-    })?;
-    let columns = map_columns(&file.name, &table)?;
+    super::rows::check_year(options.tahun)?;
     let resolver = KelurahanResolver::load(pool, options.scope.as_ref()).await?;
     let catalogue = crate::analysis::activities(&db::activity::all(pool).await?);
-
-    let mut batch = db::proposal::ProposalBatch::default();
-    let mut summary = ProposalSummary::default();
-    let mut rejected_rows: Vec<(usize, &Vec<Cell>, String)> = Vec::new();
-    let mut first_row_of: HashMap<String, usize> = HashMap::new();
     let mut resolved: ResolveCache = HashMap::new();
-    for (row_number, cells) in &table.rows {
-        let get = |f: Field| {
-            columns
-                .get(&f)
-                .and_then(|&i| cells.get(i))
-                .cloned()
-                .unwrap_or(Cell::Empty)
-        };
-        let parsed = parse_row(&get, options.tahun, &resolver, &mut resolved);
-        let row = match parsed {
-            Ok(row) => row,
-            Err(problems) => {
-                for (column, message) in &problems {
-                    summary.rejected.push(RowProblem {
-                        location: format!("row {row_number}, column {column}"),
-                        message: message.clone(),
-                    });
-                }
-                let reason = problems
-                    .iter()
-                    .map(|(c, m)| format!("{c}: {m}"))
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                rejected_rows.push((*row_number, cells, reason));
-                continue;
-            }
-        };
-        if let Some(first) = first_row_of.insert(row.natural_key.clone(), *row_number) {
-            let message =
-                format!("repeats row {first} (same kelurahan, RW, RT, No, usulan and lokasi)");
-            summary.rejected.push(RowProblem {
-                location: format!("row {row_number}"),
-                message: message.clone(),
-            });
-            rejected_rows.push((*row_number, cells, message));
-            continue;
-        }
+    let rows = super::rows::read(
+        &file,
+        &LAYOUT,
+        |get| parse_row(get, options.tahun, &resolver, &mut resolved),
+        |row| row.natural_key.as_str(),
+        "same kelurahan, RW, RT, No, usulan and lokasi",
+        &RejectedRows {
+            skip_invalid: options.skip_invalid,
+            path: options.rejected_path.clone(),
+        },
+    )?;
+    let mut summary = ProposalSummary {
+        rejected: rows.rejected,
+        rejected_file: rows.rejected_file,
+        rejected_csv: rows.rejected_csv,
+        ..ProposalSummary::default()
+    };
+    let mut batch = db::proposal::ProposalBatch::default();
+    for (row_number, row) in rows.accepted {
         if let Some(note) = &row.fuzzy {
             summary
                 .fuzzy_matches
@@ -234,26 +220,7 @@ pub async fn import_file(
         if activity.is_none() {
             summary.unknown_activities += 1;
         }
-        push(&mut batch, row, activity, *row_number);
-    }
-
-    if !summary.rejected.is_empty() && !options.skip_invalid {
-        return Err(ImportError::Rows {
-            file: file.name,
-            problems: summary.rejected,
-        });
-    }
-    if !rejected_rows.is_empty() {
-        let csv = rejected_csv(&table.headers, &rejected_rows)
-            .map_err(|e| ImportError::File(format!("writing the rejected rows: {e}")))?;
-        if let Some(target) = &options.rejected_path {
-            std::fs::write(target, &csv).map_err(|source| ImportError::Io {
-                path: target.display().to_string(),
-                source,
-            })?;
-            summary.rejected_file = Some(target.clone());
-        }
-        summary.rejected_csv = Some(csv);
+        push(&mut batch, row, activity, row_number);
     }
 
     let mut tx = super::begin(pool).await?;
@@ -319,33 +286,18 @@ pub async fn import_file(
     Ok(summary)
 }
 
-fn map_columns(file: &str, table: &Table) -> Result<HashMap<Field, usize>, ImportError> {
-    let mut columns = HashMap::new();
-    for (i, header) in table.headers.iter().enumerate() {
-        if let Some(field) = field_of(header) {
-            columns.entry(field).or_insert(i);
-        }
-    }
-    let missing: Vec<&str> = [
+/// A proposal file: Form 3's columns, of which these four are needed.
+const LAYOUT: Layout<Field> = Layout {
+    is_header: is_header_row,
+    field_of,
+    required: &[
         (Field::Usulan, "Usulan Kegiatan"),
         (Field::Kelurahan, "Kelurahan (kode or name)"),
         (Field::Volume, "Volume"),
         (Field::Anggaran, "Perkiraan Anggaran"),
-    ]
-    .iter()
-    .filter(|(f, _)| !columns.contains_key(f))
-    .map(|(_, name)| *name)
-    .collect();
-    if missing.is_empty() {
-        Ok(columns)
-    } else {
-        Err(ImportError::File(format!(
-            "{file}: missing column(s) {}; found {}",
-            missing.join(", "),
-            table.headers.join(", ")
-        )))
-    }
-}
+    ],
+    needs: "a proposal file needs at least the columns Usulan Kegiatan, Kelurahan, Volume and Perkiraan Anggaran",
+};
 
 /// A row that passed every check.
 #[derive(Debug)]
@@ -368,7 +320,6 @@ struct ParsedRow {
     pin: Option<Wgs84Point>,
 }
 
-type Problems = Vec<(&'static str, String)>;
 type ResolveCache = HashMap<(String, String), Result<Resolved, String>>;
 
 /// RT/RW numbers as digits without leading zeros (`RW 003` → `3`), or the text as written.
@@ -387,7 +338,7 @@ fn rt_rw(value: Option<String>) -> Option<String> {
 }
 
 fn parse_row(
-    get: &impl Fn(Field) -> Cell,
+    get: &dyn Fn(Field) -> Cell,
     tahun: i32,
     resolver: &KelurahanResolver,
     cache: &mut ResolveCache,

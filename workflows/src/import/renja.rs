@@ -8,7 +8,7 @@
 //! old names, the row's pin as evidence), every bad row by row and column, nothing imported unless
 //! `skip_invalid`, and the same file twice changes nothing.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use geo_rules::proposal_rules::recognise_activity;
@@ -22,7 +22,8 @@ use survey_schema::numbers::split_quantity;
 use survey_schema::{Rupiah, Wgs84Point, WilayahKode};
 
 use super::kelurahan::KelurahanResolver;
-use super::table::{self, Cell, Table, header_key, parse_pin, rejected_csv, text};
+use super::rows::{Layout, Problems, RejectedRows};
+use super::table::{Cell, header_key, parse_pin, text};
 use super::{ImportCounts, ImportError, InputFile, RowProblem};
 use crate::db;
 use crate::db::renja::RenjaLine;
@@ -199,20 +200,8 @@ pub async fn import_file(
     file: InputFile,
     options: &RenjaImportOptions,
 ) -> Result<RenjaSummary, ImportError> {
-    if !(2000..=2100).contains(&options.tahun) {
-        return Err(ImportError::File(format!(
-            "{} is not a plan year (2000 to 2100)",
-            options.tahun
-        )));
-    }
+    super::rows::check_year(options.tahun)?;
     let opd = find_opd(pool, &options.opd).await?;
-    let table = table::read(&file.bytes, is_header_row).map_err(|e| {
-        ImportError::File(format!(
-            "{}: {e}; a Renja file needs at least the columns Kode Sub Kegiatan, Sub Kegiatan and Pagu",
-            file.name
-        ))
-    })?;
-    let columns = map_columns(&file.name, &table)?;
     let scope = match &options.scope {
         Some(s) => Some(s.clone()),
         None => opd
@@ -222,50 +211,26 @@ pub async fn import_file(
     };
     let resolver = KelurahanResolver::load(pool, scope.as_ref()).await?;
     let catalogue = crate::analysis::activities(&db::activity::all(pool).await?);
-
-    let mut batch = db::renja::RenjaBatch::default();
+    let rows = super::rows::read(
+        &file,
+        &LAYOUT,
+        |get| parse_row(get, &opd.kode, options.tahun, &resolver),
+        |(row, _)| row.natural_key.as_str(),
+        "same sub-kegiatan, uraian, location and indikator",
+        &RejectedRows {
+            skip_invalid: options.skip_invalid,
+            path: options.rejected_path.clone(),
+        },
+    )?;
     let mut summary = RenjaSummary {
         opd_kode: opd.kode.clone(),
+        rejected: rows.rejected,
+        rejected_file: rows.rejected_file,
+        rejected_csv: rows.rejected_csv,
         ..RenjaSummary::default()
     };
-    let mut rejected_rows: Vec<(usize, &Vec<Cell>, String)> = Vec::new();
-    let mut first_row_of: HashMap<String, usize> = HashMap::new();
-    for (row_number, cells) in &table.rows {
-        let get = |f: Field| {
-            columns
-                .get(&f)
-                .and_then(|&i| cells.get(i))
-                .cloned()
-                .unwrap_or(Cell::Empty)
-        };
-        let (row, notes) = match parse_row(&get, &opd.kode, options.tahun, &resolver) {
-            Ok(parsed) => parsed,
-            Err(problems) => {
-                for (column, message) in &problems {
-                    summary.rejected.push(RowProblem {
-                        location: format!("row {row_number}, column {column}"),
-                        message: message.clone(),
-                    });
-                }
-                let reason = problems
-                    .iter()
-                    .map(|(c, m)| format!("{c}: {m}"))
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                rejected_rows.push((*row_number, cells, reason));
-                continue;
-            }
-        };
-        if let Some(first) = first_row_of.insert(row.natural_key.clone(), *row_number) {
-            let message =
-                format!("repeats row {first} (same sub-kegiatan, uraian, location and indikator)");
-            summary.rejected.push(RowProblem {
-                location: format!("row {row_number}"),
-                message: message.clone(),
-            });
-            rejected_rows.push((*row_number, cells, message));
-            continue;
-        }
+    let mut batch = db::renja::RenjaBatch::default();
+    for (row_number, (row, notes)) in rows.accepted {
         for note in &notes {
             summary
                 .fuzzy_matches
@@ -285,26 +250,7 @@ pub async fn import_file(
             .as_deref()
             .and_then(normalize_unit)
             .map(|u| u.as_str().to_owned());
-        batch.push(row, unit, activity, *row_number);
-    }
-
-    if !summary.rejected.is_empty() && !options.skip_invalid {
-        return Err(ImportError::Rows {
-            file: file.name,
-            problems: summary.rejected,
-        });
-    }
-    if !rejected_rows.is_empty() {
-        let csv = rejected_csv(&table.headers, &rejected_rows)
-            .map_err(|e| ImportError::File(format!("writing the rejected rows: {e}")))?;
-        if let Some(target) = &options.rejected_path {
-            std::fs::write(target, &csv).map_err(|source| ImportError::Io {
-                path: target.display().to_string(),
-                source,
-            })?;
-            summary.rejected_file = Some(target.clone());
-        }
-        summary.rejected_csv = Some(csv);
+        batch.push(row, unit, activity, row_number);
     }
 
     let mut tx = super::begin(pool).await?;
@@ -372,34 +318,17 @@ async fn find_opd(pool: &PgPool, wanted: &str) -> Result<db::opd::OpdRow, Import
     }
 }
 
-fn map_columns(file: &str, table: &Table) -> Result<HashMap<Field, usize>, ImportError> {
-    let mut columns = HashMap::new();
-    for (i, header) in table.headers.iter().enumerate() {
-        if let Some(field) = field_of(header) {
-            columns.entry(field).or_insert(i);
-        }
-    }
-    let missing: Vec<&str> = [
+/// A Renja file (SIPD's export or a planner's own table): these three columns are needed.
+const LAYOUT: Layout<Field> = Layout {
+    is_header: is_header_row,
+    field_of,
+    required: &[
         (Field::KodeSub, "Kode Sub Kegiatan"),
         (Field::NamaSub, "Sub Kegiatan"),
         (Field::Pagu, "Pagu Indikatif"),
-    ]
-    .iter()
-    .filter(|(f, _)| !columns.contains_key(f))
-    .map(|(_, name)| *name)
-    .collect();
-    if missing.is_empty() {
-        Ok(columns)
-    } else {
-        Err(ImportError::File(format!(
-            "{file}: missing column(s) {}; found {}",
-            missing.join(", "),
-            table.headers.join(", ")
-        )))
-    }
-}
-
-type Problems = Vec<(&'static str, String)>;
+    ],
+    needs: "a Renja file needs at least the columns Kode Sub Kegiatan, Sub Kegiatan and Pagu",
+};
 
 /// A nomenclature code: dot-separated digits (`1.03.10.2.01.0001`; `X.XX` placeholders allowed).
 fn parse_code(raw: &str) -> Result<String, String> {
@@ -521,7 +450,7 @@ type Place = (Option<String>, Option<String>);
 /// The kelurahan and kecamatan a row is for (both `None`: the whole kota), from the Kelurahan and
 /// Kecamatan columns or else the Lokasi text; the pin is evidence for a loosely spelled kelurahan.
 fn locate(
-    get: &impl Fn(Field) -> Cell,
+    get: &dyn Fn(Field) -> Cell,
     lokasi: Option<&str>,
     pin: Option<Wgs84Point>,
     resolver: &KelurahanResolver,
@@ -557,7 +486,7 @@ fn locate(
 }
 
 fn parse_row(
-    get: &impl Fn(Field) -> Cell,
+    get: &dyn Fn(Field) -> Cell,
     opd_kode: &str,
     tahun: i32,
     resolver: &KelurahanResolver,

@@ -3,7 +3,7 @@
 //! survey without photos, its checks, all in one transaction with its audit record.
 
 use sha2::{Digest, Sha256};
-use survey_schema::{Anomaly, Role, SurveyRecord, SurveyView, WilayahKode};
+use survey_schema::{Anomaly, CheckedSurvey, Role, SurveyRecord, SurveyView, WilayahKode};
 use uuid::Uuid;
 
 use crate::app::AppState;
@@ -27,10 +27,12 @@ pub async fn store(
     state: &AppState,
     user: &CurrentUser,
     id: Uuid,
-    record: SurveyRecord,
+    survey: CheckedSurvey,
 ) -> Result<Stored, WorkflowError> {
-    let mut context = admissible(state, user, &record).await?;
+    let mut context = admissible(state, user, &survey).await?;
     context.surveyor_id = user.id;
+    let fix = survey.fix();
+    let record = survey.into_record();
 
     let body = serde_json::to_value(&record).map_err(anyhow::Error::from)?;
     let body_sha256 = hex::encode(Sha256::digest(
@@ -49,8 +51,8 @@ pub async fn store(
         body: &body,
         body_sha256: &body_sha256,
         captured_at: record.captured_at,
-        lon: record.fix.lon,
-        lat: record.fix.lat,
+        lon: fix.lon(),
+        lat: fix.lat(),
         accuracy_m: record.fix.accuracy_m,
         supersedes: record.supersedes,
     };
@@ -135,26 +137,31 @@ pub async fn store(
     }))
 }
 
-/// Whether `user` may store `record`: the role, every value, the proposal and its area. Returns
-/// the proposal's context. Every adapter asks this before it keeps anything of a survey.
-pub async fn admissible(
-    state: &AppState,
-    user: &CurrentUser,
-    record: &SurveyRecord,
-) -> Result<db::survey::SurveyContext, WorkflowError> {
-    user.require_role(&[Role::Surveyor, Role::Camat, Role::Admin])?;
-    let problems = record.problems();
-    if !problems.is_empty() {
+/// The wire record checked once, as every adapter receives it: its values, or the refusal that
+/// lists every problem.
+pub fn check(record: SurveyRecord) -> Result<CheckedSurvey, WorkflowError> {
+    record.check().map_err(|problems| {
         let list = problems
             .iter()
             .map(|p| format!("{}: {}", p.field, p.problem))
             .collect::<Vec<_>>()
             .join("; ");
-        return Err(Message::InvalidSurvey {
+        Message::InvalidSurvey {
             problems: Both::same(list),
         }
-        .into());
-    }
+        .into()
+    })
+}
+
+/// Whether `user` may store `survey`: the role, the capture time, the proposal and its area.
+/// Returns the proposal's context. Every adapter asks this before it keeps anything of a survey.
+pub async fn admissible(
+    state: &AppState,
+    user: &CurrentUser,
+    survey: &CheckedSurvey,
+) -> Result<db::survey::SurveyContext, WorkflowError> {
+    user.require_role(&[Role::Surveyor, Role::Camat, Role::Admin])?;
+    let record = survey.record();
     if record.captured_at > chrono::Utc::now() + chrono::Duration::hours(24) {
         return Err(Message::CapturedInFuture {}.into());
     }

@@ -203,8 +203,9 @@ async fn admit(
         _ => None,
     };
     // The record without its photos must already stand: the proposal, its area, every value.
-    let draft = submission.to_record(Vec::new(), supersedes)?;
+    let draft = super::survey::check(submission.to_record(Vec::new(), supersedes)?)?;
     let context = super::survey::admissible(state, user, &draft).await?;
+    let draft = draft.record();
     let kelurahan = context.kelurahan_kode.0.clone();
     if !kecamatan.contains(&kelurahan) {
         return refuse(Message::OtherProject {
@@ -332,7 +333,7 @@ async fn keep(
         });
     }
     let record = submission.to_record(photos.clone(), supersedes)?;
-    let new = match super::survey::store(state, user, id, record).await? {
+    let new = match super::survey::store(state, user, id, super::survey::check(record)?).await? {
         super::survey::Stored::Created(_) => true,
         super::survey::Stored::Repeat(_) => false,
     };

@@ -1,0 +1,186 @@
+//! The review list of a kecamatan: filters, counts, pages.
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ReviewQuery {
+    pub tahun: Option<i32>,
+    pub kelurahan: Option<String>,
+    pub anomaly: Option<String>,
+    pub severity: Option<String>,
+    pub decision: Option<String>,
+    pub surveyed: Option<String>,
+    pub page: Option<i64>,
+}
+
+fn non_empty(v: Option<&String>) -> Option<&str> {
+    v.map(|s| s.trim()).filter(|s| !s.is_empty())
+}
+
+fn review_filter(lang: Lang, q: &ReviewQuery) -> Result<ReviewFilter, WebError> {
+    let surveyed = match non_empty(q.surveyed.as_ref()) {
+        Some("ya") => Some(true),
+        Some("tidak") => Some(false),
+        _ => None,
+    };
+    ReviewFilter::parse(FilterWords {
+        kelurahan: q.kelurahan.as_deref(),
+        anomaly: q.anomaly.as_deref(),
+        severity: q.severity.as_deref(),
+        skpd: None,
+        decision: q.decision.as_deref(),
+        surveyed,
+    })
+    .map_err(fail(lang))
+}
+
+fn query_string(q: &ReviewQuery, tahun: i32, page: i64) -> String {
+    let mut parts = vec![format!("tahun={tahun}")];
+    for (k, v) in [
+        ("kelurahan", &q.kelurahan),
+        ("anomaly", &q.anomaly),
+        ("severity", &q.severity),
+        ("decision", &q.decision),
+        ("surveyed", &q.surveyed),
+    ] {
+        if let Some(v) = non_empty(v.as_ref()) {
+            parts.push(format!("{k}={}", urlencode(v)));
+        }
+    }
+    parts.push(format!("page={page}"));
+    parts.join("&")
+}
+
+pub async fn review_page(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(raw): Path<String>,
+    Query(q): Query<ReviewQuery>,
+) -> PageResult {
+    let SignedIn { ctx, session } = signed;
+    let lang = ctx.lang;
+    let kecamatan = kecamatan(lang, &raw)?;
+    let tahun = tahun(&state, lang, &kecamatan, q.tahun).await?;
+    let filter = review_filter(lang, &q)?;
+    let paging = Paging::parse(q.page, Some(25)).map_err(fail(lang))?;
+    let mut conn = state.pool.acquire().await.map_err(db_fail(lang))?;
+    let list = review::list(&mut conn, &session.user, &kecamatan, tahun, &filter, paging)
+        .await
+        .map_err(fail(lang))?;
+    drop(conn);
+    // The kelurahan to filter by: those of the kecamatan the person may read (a lurah: its own).
+    let kelurahan =
+        tinjau_workflows::areas::kelurahan_readable(&state.pool, &session.user, &kecamatan)
+            .await
+            .map_err(fail(lang))?;
+    let pages = (list.total + list.per_page - 1) / list.per_page.max(1);
+    let selected = |field: &Option<String>, value: &str| non_empty(field.as_ref()) == Some(value);
+    let title = format!(
+        "{} {} {}",
+        lang.t("Tinjauan Kecamatan", "Review of Kecamatan"),
+        list.kecamatan_nama,
+        tahun
+    );
+    let body = html! {
+        h1 { (title) }
+        @if let Some(k) = &list.kirim {
+            p.alert.locked role="status" {
+                (lang.t("Daftar ini sudah dikirim (Kirim) pada ", "This list was sent (Kirim) on ")) (wib_time(k.sent_at))
+                (lang.t(" oleh ", " by ")) (k.sent_by) (lang.t(": terkunci.", ": locked."))
+                " " a href={ "/kecamatan/" (kecamatan) "/kirim?tahun=" (tahun) } { (lang.t("Formulir", "Forms")) }
+            }
+        }
+        section.counts {
+            @for (key, label) in [("high", lang.t("Tinggi", "High")), ("warning", lang.t("Peringatan", "Warning")), ("info", lang.t("Info", "Info")), ("none", lang.t("Tanpa temuan", "Clean"))] {
+                a.count class=(format!("sev-{key}")) href={ "?" (query_string(&ReviewQuery { severity: Some(key.into()), ..Default::default() }, tahun, 1)) } {
+                    span.n { (list.counts.by_severity.get(key).copied().unwrap_or(0)) } " " (label)
+                }
+            }
+            @for d in DecisionStatus::ALL {
+                a.count.decision href={ "?" (query_string(&ReviewQuery { decision: Some(d.as_str().into()), ..Default::default() }, tahun, 1)) } {
+                    span.n { (list.counts.by_decision.get(d.as_str()).copied().unwrap_or(0)) } " " (decision_label(lang, d))
+                }
+            }
+        }
+        form.filters method="get" {
+            input type="hidden" name="tahun" value=(tahun);
+            @if kelurahan.len() > 1 {
+                label { (lang.t("Kelurahan", "Kelurahan")) " "
+                    select name="kelurahan" {
+                        option value="" { (lang.t("Semua", "All")) }
+                        @for (kode, nama) in &kelurahan {
+                            option value=(kode) selected[selected(&q.kelurahan, kode)] { (nama) }
+                        }
+                    }
+                }
+            }
+            label { (lang.t("Tingkat", "Severity")) " "
+                select name="severity" {
+                    option value="" { (lang.t("Semua", "All")) }
+                    @for (v, l) in [("high", lang.t("Tinggi", "High")), ("warning", lang.t("Peringatan", "Warning")), ("info", "Info"), ("none", lang.t("Tanpa temuan", "Clean"))] {
+                        option value=(v) selected[selected(&q.severity, v)] { (l) }
+                    }
+                }
+            }
+            label { (lang.t("Temuan", "Finding")) " "
+                select name="anomaly" {
+                    option value="" { (lang.t("Semua", "All")) }
+                    @for (code, n) in &list.counts.by_code {
+                        option value=(code) selected[selected(&q.anomaly, code)] { (code) " (" (n) ")" }
+                    }
+                }
+            }
+            label { (lang.t("Keputusan", "Decision")) " "
+                select name="decision" {
+                    option value="" { (lang.t("Semua", "All")) }
+                    @for d in DecisionStatus::ALL {
+                        option value=(d.as_str()) selected[selected(&q.decision, d.as_str())] { (decision_label(lang, d)) }
+                    }
+                }
+            }
+            label { (lang.t("Survei", "Survey")) " "
+                select name="surveyed" {
+                    option value="" { (lang.t("Semua", "All")) }
+                    option value="ya" selected[selected(&q.surveyed, "ya")] { (lang.t("Sudah", "Done")) }
+                    option value="tidak" selected[selected(&q.surveyed, "tidak")] { (lang.t("Belum", "Not yet")) }
+                }
+            }
+            button type="submit" { (lang.t("Saring", "Filter")) }
+            " " a href={ "/kecamatan/" (kecamatan) "?tahun=" (tahun) } { (lang.t("Hapus saringan", "Clear")) }
+        }
+        p.total { (list.total) " " (lang.t("usulan, yang paling serius di atas", "proposals, most serious first")) }
+        table.review {
+            thead { tr {
+                th { "#" } th { (lang.t("Kelurahan", "Kelurahan")) } th { (lang.t("Usulan", "Proposal")) }
+                th.num { (lang.t("Volume", "Volume")) } th.num { (lang.t("Anggaran", "Budget")) }
+                th { (lang.t("Survei", "Survey")) } th { (lang.t("Temuan", "Finding")) } th { (lang.t("Keputusan", "Decision")) }
+            } }
+            tbody {
+                @for item in &list.items {
+                    tr data-id=(item.id) class=(severity_class(item.max_severity)) {
+                        td { a href={ "/usulan/" (item.id) } { (item.id) } }
+                        td { (item.kelurahan_nama) }
+                        td { a href={ "/usulan/" (item.id) } { (item.usulan) } @if let Some(l) = &item.lokasi { br; small { (l) } } }
+                        td.num { (number(item.volume)) " " (item.satuan) }
+                        td.num { (rupiah(item.anggaran)) }
+                        td { (survey_label(lang, item.survey_status)) }
+                        td.finding {
+                            span.badge class=(severity_class(item.max_severity)) { (severity_label(lang, item.max_severity)) }
+                            " " (what_is_wrong(lang, item))
+                        }
+                        td { (decision_label(lang, item.decision)) }
+                    }
+                }
+            }
+        }
+        @if pages > 1 {
+            nav.pages {
+                @if list.page > 1 { a rel="prev" href={ "?" (query_string(&q, tahun, list.page - 1)) } { "‹ " (lang.t("Sebelumnya", "Previous")) } }
+                span { (lang.t("Halaman", "Page")) " " (list.page) " / " (pages) }
+                @if list.page < pages { a rel="next" href={ "?" (query_string(&q, tahun, list.page + 1)) } { (lang.t("Berikutnya", "Next")) " ›" } }
+            }
+        }
+    };
+    Ok(page(&ctx, &title, Some(kecamatan.as_str()), false, &body))
+}

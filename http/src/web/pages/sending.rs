@@ -1,0 +1,131 @@
+//! Sending the list (Kirim) and the forum's forms.
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+pub async fn kirim_page(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(raw): Path<String>,
+    Query(q): Query<YearQuery>,
+) -> PageResult {
+    let SignedIn { ctx, session } = signed;
+    let lang = ctx.lang;
+    let kecamatan = kecamatan(lang, &raw)?;
+    let tahun = tahun(&state, lang, &kecamatan, q.tahun).await?;
+    let filter = ReviewFilter {
+        decision: Some(DecisionStatus::Undecided),
+        ..ReviewFilter::default()
+    };
+    let mut conn = state.pool.acquire().await.map_err(db_fail(lang))?;
+    let undecided = review::list(
+        &mut conn,
+        &session.user,
+        &kecamatan,
+        tahun,
+        &filter,
+        Paging {
+            page: 1,
+            per_page: 500,
+        },
+    )
+    .await
+    .map_err(fail(lang))?;
+    drop(conn);
+    let title = format!("Kirim · {} {}", undecided.kecamatan_nama, tahun);
+    let may_send = matches!(session.user.role, Role::Camat | Role::Admin);
+    let body = html! {
+        h1 { (title) }
+        @if let Some(k) = &undecided.kirim {
+            p.alert.locked role="status" {
+                (lang.t("Terkirim pada ", "Sent on ")) (wib_time(k.sent_at)) (lang.t(" oleh ", " by ")) (k.sent_by) ". "
+                (k.agreed) (lang.t(" usulan disetujui, ", " agreed, ")) (k.not_agreed) (lang.t(" tidak disetujui. Daftar terkunci.", " not agreed. The list is locked."))
+            }
+            h2 { (lang.t("Formulir untuk forum", "The forum's forms")) }
+            ul.downloads {
+                @for (file, label) in [
+                    ("berita-acara.pdf", lang.t("Berita Acara dengan Lampiran II dan III (PDF)", "Berita Acara with Lampiran II and III (PDF)")),
+                    ("lampiran2.xlsx", lang.t("Lampiran II, usulan disetujui (XLSX)", "Lampiran II, agreed proposals (XLSX)")),
+                    ("lampiran3.xlsx", lang.t("Lampiran III, usulan tidak disetujui (XLSX)", "Lampiran III, not agreed (XLSX)")),
+                    ("lampiran2.csv", "Lampiran II (CSV)"),
+                    ("lampiran3.csv", "Lampiran III (CSV)"),
+                    ("usulan.geojson", lang.t("Peta usulan (GeoJSON)", "Proposals map (GeoJSON)")),
+                ] {
+                    li { a href={ "/kecamatan/" (kecamatan) "/formulir/" (file) "?tahun=" (tahun) } download { (label) } }
+                }
+            }
+        } @else {
+            @if undecided.total > 0 {
+                p.alert.error { (undecided.total) " " (lang.t("usulan belum diputuskan; Kirim menunggu semuanya diputuskan.", "proposals are undecided; Kirim waits until all are decided.")) }
+                ul.undecided {
+                    @for item in &undecided.items {
+                        li { a href={ "/usulan/" (item.id) } { (item.id) " · " (item.usulan) } " — " (item.kelurahan_nama) }
+                    }
+                }
+            } @else if may_send {
+                p { (lang.t("Semua usulan sudah diputuskan. Setelah Kirim, daftar terkunci dan formulir dibuat dari keadaan saat ini.", "Every proposal is decided. After Kirim the list is locked and the forms are made from it as it stands.")) }
+                form.kirim method="post" {
+                    input type="hidden" name="csrf" value=(session.csrf);
+                    input type="hidden" name="tahun" value=(tahun);
+                    label { input type="checkbox" name="yakin" value="ya" required; " " (lang.t("Saya yakin daftar ini siap dikirim.", "I am sure this list is ready to send.")) }
+                    button.primary type="submit" { (lang.t("Kirim daftar", "Send the list")) }
+                }
+            } @else {
+                p { (lang.t("Hanya camat yang mengirim daftar.", "Only the camat sends the list.")) }
+            }
+            h2 { (lang.t("Draf formulir", "Draft forms")) }
+            p { a href={ "/kecamatan/" (kecamatan) "/formulir/berita-acara.pdf?tahun=" (tahun) } download { (lang.t("Berita Acara (draf, PDF)", "Berita Acara (draft, PDF)")) } }
+        }
+    };
+    Ok(page(&ctx, &title, Some(kecamatan.as_str()), false, &body))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct KirimForm {
+    #[serde(default)]
+    pub csrf: String,
+    pub tahun: i32,
+    #[serde(default)]
+    pub yakin: String,
+}
+
+pub async fn kirim(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(raw): Path<String>,
+    Form(form): Form<KirimForm>,
+) -> PageResult {
+    let SignedIn { ctx, session } = signed;
+    let lang = ctx.lang;
+    check_csrf(lang, &session, &form.csrf)?;
+    let kecamatan = kecamatan(lang, &raw)?;
+    if form.yakin != "ya" {
+        return Err(WebError::new(lang, Message::NotConfirmed {}.into()));
+    }
+    review::kirim::send(&state.pool, &session.user, &kecamatan, form.tahun)
+        .await
+        .map_err(fail(lang))?;
+    Ok(Redirect::to(&format!(
+        "/kecamatan/{kecamatan}/kirim?tahun={}",
+        form.tahun
+    ))
+    .into_response())
+}
+
+pub async fn form_file(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path((raw, file)): Path<(String, String)>,
+    Query(q): Query<YearQuery>,
+) -> PageResult {
+    let SignedIn { ctx, session } = signed;
+    let lang = ctx.lang;
+    let kecamatan = kecamatan(lang, &raw)?;
+    let tahun = tahun(&state, lang, &kecamatan, q.tahun).await?;
+    let form = crate::routes::forms::form_named(&file).map_err(|e| WebError::new(lang, e))?;
+    let made =
+        tinjau_workflows::forms::download(&state.pool, &session.user, &kecamatan, tahun, form)
+            .await
+            .map_err(fail(lang))?;
+    Ok(crate::respond::attachment(made))
+}
