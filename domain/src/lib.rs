@@ -3,6 +3,7 @@
 //! adapter (the JSON API, OpenRosa, the pages, the CLI) build on it, never the other way round.
 
 pub mod caller;
+pub mod kind;
 pub mod messages;
 pub mod refusal;
 pub mod text;

@@ -8,7 +8,7 @@
 use survey_schema::text::ControlCharacter;
 use survey_schema::{Role, WilayahKode};
 
-use crate::refusal::RefusalKind;
+use crate::kind::RefusalKind;
 
 /// A value as each language writes it.
 pub trait Say {
