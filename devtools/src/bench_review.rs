@@ -315,8 +315,17 @@ pub async fn export(bench: &ExportBench) -> anyhow::Result<()> {
                 kota_nama: "Kota Administrasi Jakarta Pusat".into(),
                 tahun: 2026,
                 status: "RANCANGAN — benchmark (SYNTHETIC)".into(),
+                nomor: String::new(),
+                tanggal: String::new(),
+                signatures: tinjau_workflows::forms::Signatures {
+                    head_title: "Kepala Kanppeko/Kab.".into(),
+                    head: survey_schema::forum::Official::default(),
+                    camat_title: "Camat".into(),
+                    camat: survey_schema::forum::Official::default(),
+                    ditetapkan_di: "Jakarta".into(),
+                },
             };
-            let mut writer = tinjau_workflows::forms::xlsx::Form3Writer::new(&title)?;
+            let mut writer = tinjau_workflows::forms::xlsx::Form3Writer::new(title)?;
             let mut stream = sqlx::query_as::<_, (String, String, String, rust_decimal::Decimal, String, i64, String, String)>(
                 "SELECT p.permasalahan, p.program, p.usulan, p.volume, p.satuan_raw, p.anggaran, p.skpd_tujuan, w.nama
                    FROM proposal p JOIN wilayah w ON w.kode = p.kelurahan_kode
@@ -335,6 +344,7 @@ pub async fn export(bench: &ExportBench) -> anyhow::Result<()> {
                 no += 1;
                 writer.push(&tinjau_workflows::forms::Form3Row {
                     no,
+                    rank: None,
                     permasalahan,
                     program,
                     usulan,

@@ -590,6 +590,19 @@ catalogue! {
     NothingToSend { kecamatan: WilayahKode, tahun: i32 } => Unprocessable, "nothing_to_send",
         id: "{kecamatan} tidak memiliki usulan fisik untuk tahun {tahun}.",
         en: "{kecamatan} has no physical proposals for {tahun}.";
+    /// Kirim while the forum record lacks what the Berita Acara needs (the list in `details.gaps`).
+    ForumIncomplete { gaps: Both } => Unprocessable, "forum_incomplete",
+        id: "Catatan forum belum lengkap untuk Berita Acara: {gaps}.",
+        en: "The forum record lacks what the Berita Acara needs: {gaps}.";
+    ForumVersionUnsaid { current: i32 } => PreconditionRequired, "if_match_required",
+        id: "Kirim If-Match: \"{current}\" (versi catatan forum yang Anda ubah; 0 sebelum disimpan pertama kali).",
+        en: "Send If-Match: \"{current}\" (the version of the forum record you changed; 0 before its first save).";
+    ForumStale { seen: i32, current: i32 } => PreconditionFailed, "stale_version",
+        id: "Catatan forum telah diubah orang lain sejak Anda membukanya (versi {seen}, kini {current}): buka lagi.",
+        en: "Someone changed the forum record since you opened it (version {seen}, now {current}): open it again.";
+    ForumInvalid { detail: Both } => Unprocessable, "invalid_forum",
+        id: "Catatan forum: {detail}",
+        en: "Forum record: {detail}";
     Undecided { undecided: usize, total: usize } => Conflict, "undecided",
         id: "{undecided} dari {total} usulan fisik belum diputuskan; putuskan dahulu sebelum mengirim.",
         en: "{undecided} of {total} physical proposals have no decision yet; decide them before sending.";

@@ -457,6 +457,24 @@ impl TestApp {
         token
     }
 
+    /// Saves a forum record that holds everything the Berita Acara needs (SYNTHETIC people and
+    /// NIPs), as `token`, the first save of the kecamatan and year.
+    pub async fn fill_forum_record(&self, kecamatan: &str, tahun: i32, token: &str) {
+        let response = self
+            .client
+            .put(self.url(&format!(
+                "/api/v1/kecamatan/{kecamatan}/forum?tahun={tahun}"
+            )))
+            .bearer_auth(token)
+            .header("If-Match", "\"0\"")
+            .json(&forum_record_example())
+            .send()
+            .await
+            .expect("saving the forum record");
+        let status = response.status();
+        assert_eq!(status, 200, "{}", response.text().await.unwrap_or_default());
+    }
+
     /// A fingerprint of the boundary and wilayah tables, to show an import changed nothing.
     pub async fn reference_state(&self) -> ReferenceState {
         reference_state(&self.pool).await
@@ -512,4 +530,28 @@ fn built_binary(name: &str) -> anyhow::Result<PathBuf> {
         );
     }
     Ok(binary)
+}
+
+/// A complete forum record (SYNTHETIC: made-up people and NIPs) for a kecamatan's forum.
+pub fn forum_record_example() -> serde_json::Value {
+    serde_json::json!({
+        "nomor": "005/BA-MUSRENBANG/2026",
+        "tanggal_mulai": "2026-02-10",
+        "tanggal_selesai": "2026-02-11",
+        "jam": "09.00 s.d. 13.00 WIB",
+        "tempat": "Aula Kantor Kecamatan Gambir",
+        "camat": {"nama": "Drs. Andi Saputra, M.Si", "nip": "197001011990031001"},
+        "kepala_perencanaan": {"nama": "Ir. Budi Hartono, MT", "nip": "196805121993031002"},
+        "sambutan": [{"oleh": "Camat Gambir"}, {"oleh": "Anggota DPRD Provinsi DKI Jakarta"}],
+        "paparan": [{"materi": "Arah kebijakan pembangunan kota 2027", "penyaji": "Kanppeko Jakarta Pusat"}],
+        "peserta": [
+            {"nama": "Siti Rahmawati", "lembaga": "LMK Kelurahan Cideng", "kategori": "lmk",
+             "alamat": "Jl. Cideng Barat 12", "perempuan": true, "mewakili": true, "delegasi": true},
+            {"nama": "Joko Widagdo", "lembaga": "RW 02 Kelurahan Cideng", "kategori": "rw",
+             "alamat": "Jl. Tanah Abang II 5", "mewakili": true, "delegasi": true},
+            {"nama": "Dewi Lestari", "lembaga": "TP PKK Kecamatan Gambir", "kategori": "pkk",
+             "alamat": "Jl. Tanah Abang I 1", "perempuan": true, "mewakili": true}
+        ],
+        "tembusan": ["Walikota Administrasi Jakarta Pusat"]
+    })
 }

@@ -51,6 +51,7 @@ pub async fn setup() -> Review {
     .await
     .unwrap();
     let camat = app.token_for(Role::Camat, Some("31.71.01")).await;
+    app.fill_forum_record("31.71.01", 2026, &camat).await;
     Review { app, camat, ids }
 }
 

@@ -74,6 +74,27 @@ async fn reviewed() -> (String, sqlx::PgPool) {
         &url,
         &["token", "issue", "--user", "camat.gambir", "--no-qr"],
     );
+    // The forum record the Berita Acara needs (SYNTHETIC people), set from the console.
+    let record = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        record.path(),
+        tinjau_tests::forum_record_example().to_string(),
+    )
+    .unwrap();
+    let saved = ok(
+        &url,
+        &[
+            "forum",
+            "set",
+            "--kecamatan",
+            "31.71.01",
+            "--tahun",
+            "2026",
+            "--file",
+            record.path().to_str().unwrap(),
+        ],
+    );
+    assert!(saved.contains("complete for the Berita Acara"), "{saved}");
     let pool = sqlx::PgPool::connect(&url).await.unwrap();
     let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM proposal ORDER BY id")
         .fetch_all(&pool)

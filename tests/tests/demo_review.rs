@@ -13,6 +13,8 @@ use tinjau_tests::{spawn_app_with_reference_data, tinjau_binary};
 use tinjau_workflows::import::proposals::{ProposalImportOptions, import};
 use uuid::Uuid;
 
+// One walk, read top to bottom: the camat's whole way from the list to the forms.
+#[allow(clippy::too_many_lines)]
 #[tokio::test]
 async fn a_camat_goes_from_the_review_list_to_the_signed_ready_forms_through_the_api() {
     let app = spawn_app_with_reference_data().await;
@@ -100,6 +102,7 @@ async fn a_camat_goes_from_the_review_list_to_the_signed_ready_forms_through_the
         );
     }
 
+    app.fill_forum_record(&kecamatan, 2026, &camat).await;
     let response = app
         .client
         .post(app.url(&format!("/api/v1/kecamatan/{kecamatan}/kirim?tahun=2026")))

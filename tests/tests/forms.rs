@@ -66,19 +66,27 @@ async fn lampiran_ii_and_iii_as_xlsx_and_csv_carry_the_decisions() {
     assert_eq!(status, StatusCode::OK);
     assert!(kind.contains("spreadsheetml"), "{kind}");
     let rows = sheet(&xlsx);
-    assert_eq!(rows[0][0], "LAMPIRAN II BERITA ACARA MUSRENBANG KECAMATAN");
-    assert!(
-        rows[2][0].contains("Kecamatan: Gambir") && rows[2][0].contains("Tahun: 2026"),
-        "{:?}",
-        rows[2]
+    assert_eq!(
+        rows[0][0],
+        "LAMPIRAN II : BERITA ACARA KESEPAKATAN HASIL MUSRENBANG KECAMATAN"
     );
-    assert!(
-        rows[3][0].starts_with("RANCANGAN"),
-        "not sent yet: {:?}",
-        rows[3]
+    assert_eq!(rows[1][0], "NOMOR : 005/BA-MUSRENBANG/2026");
+    assert_eq!(rows[2][0], "TANGGAL : 11 Februari 2026");
+    assert_eq!(
+        rows[3][0],
+        "DAFTAR USULAN KEGIATAN PRIORITAS KECAMATAN MENURUT SKPD/UKPD"
     );
     assert_eq!(
-        rows[5],
+        (rows[4][0].as_str(), rows[5][0].as_str()),
+        ("Kecamatan : Gambir", "Tahun : 2026")
+    );
+    assert!(
+        rows[6][0].starts_with("RANCANGAN"),
+        "not sent yet: {:?}",
+        rows[6]
+    );
+    assert_eq!(
+        rows[7],
         [
             "No",
             "Permasalahan",
@@ -91,10 +99,17 @@ async fn lampiran_ii_and_iii_as_xlsx_and_csv_carry_the_decisions() {
             "SKPD/UKPD Tujuan"
         ]
     );
-    // Groups in alphabetical order: Bina Marga (the corrected paving), then SDA (the drainage).
-    assert_eq!(rows[6][1], "Suku Dinas Bina Marga");
+    // The form numbers its columns and skips (9).
     assert_eq!(
-        rows[7],
+        rows[8],
+        [
+            "(1)", "(2)", "(3)", "(4)", "(5)", "(6)", "(7)", "(8)", "(10)"
+        ]
+    );
+    // Groups in alphabetical order: Bina Marga (the corrected paving), then SDA (the drainage).
+    assert_eq!(rows[9][1], "Suku Dinas Bina Marga");
+    assert_eq!(
+        rows[10],
         [
             "1",
             "Jalan rusak",
@@ -108,27 +123,29 @@ async fn lampiran_ii_and_iii_as_xlsx_and_csv_carry_the_decisions() {
         ]
     );
     assert_eq!(
-        (rows[8][1].as_str(), rows[8][7].as_str()),
+        (rows[11][1].as_str(), rows[11][7].as_str()),
         ("Jumlah Suku Dinas Bina Marga", "41600000")
     );
-    assert_eq!(rows[9][1], "Suku Dinas SDA");
+    assert_eq!(rows[12][1], "Suku Dinas SDA");
     assert_eq!(
-        (rows[10][0].as_str(), rows[10][3].as_str()),
+        (rows[13][0].as_str(), rows[13][3].as_str()),
         ("1", "Pembangunan saluran drainase")
     );
     assert_eq!(
-        (rows[11][1].as_str(), rows[11][7].as_str()),
+        (rows[14][1].as_str(), rows[14][7].as_str()),
         ("Jumlah Suku Dinas SDA", "150000000")
     );
     assert_eq!(
-        (rows[12][1].as_str(), rows[12][7].as_str()),
+        (rows[15][1].as_str(), rows[15][7].as_str()),
         ("JUMLAH TOTAL", "191600000")
     );
-    assert_eq!(
-        rows.len(),
-        13,
+    assert!(
+        rows.iter()
+            .all(|r| r.join(" ") != "Betonisasi jalan Gang Melati"),
         "the rejected proposal is not in Lampiran II"
     );
+    // The signature columns close the sheet, with the names and NIPs of the forum record.
+    assert_signatures(&rows[16..]);
     let (_dir, path) = write_temp(&xlsx, "l2.xlsx");
     let styles = Command::new("unzip")
         .arg("-p")
@@ -153,25 +170,19 @@ async fn lampiran_ii_and_iii_as_xlsx_and_csv_carry_the_decisions() {
 
     let (_, xlsx3, _) = form(&r, &r.camat, "lampiran3.xlsx").await;
     let rows = sheet(&xlsx3);
+    assert_eq!(rows[3][0], "DAFTAR USULAN KEGIATAN YANG BELUM DISEPAKATI");
     assert_eq!(
-        rows[5],
-        [
-            "No",
-            "Usulan Kegiatan",
-            "Lokasi",
-            "Volume",
-            "Satuan",
-            "Alasan"
-        ]
+        rows[7],
+        ["No", "Usulan Kegiatan", "Lokasi", "Volume", "Alasan"]
     );
+    assert_eq!(rows[8], ["(1)", "(2)", "(3)", "(4)", "(5)"]);
     assert_eq!(
-        rows[6],
+        rows[9],
         [
             "1",
             "Betonisasi jalan Gang Melati",
             "Gg. Melati RT 003/RW 005, Kel. Cideng",
-            "150",
-            "m2",
+            "150 m2",
             "(f) Sudah dilaksanakan pada tahun sebelumnya. Catatan: Sudah dibeton 2025"
         ]
     );
@@ -193,7 +204,58 @@ async fn lampiran_ii_and_iii_as_xlsx_and_csv_carry_the_decisions() {
         .map(Result::unwrap)
         .collect();
     assert_eq!(records.len(), 1);
-    assert!(records[0][5].starts_with("(f) Sudah dilaksanakan"));
+    assert_eq!(&records[0][3], "150 m2");
+    assert!(records[0][4].starts_with("(f) Sudah dilaksanakan"));
+}
+
+/// The Mengetahui and Camat signature columns, with the forum record's names and NIPs.
+fn assert_signatures(rows: &[Vec<String>]) {
+    let tail = rows
+        .iter()
+        .map(|r| r.join("|"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for expected in [
+        "Mengetahui,",
+        "Kepala Kanppeko/Kab.",
+        "(Ir. Budi Hartono, MT)",
+        "NIP. 196805121993031002",
+        "Ditetapkan di Jakarta, 11 Februari 2026",
+        "Camat Gambir",
+        "(Drs. Andi Saputra, M.Si)",
+        "NIP. 197001011990031001",
+    ] {
+        assert!(tail.contains(expected), "{expected} not in {tail}");
+    }
+}
+
+#[tokio::test]
+async fn lampiran_i_lists_the_attendance_as_recorded() {
+    let r = setup().await;
+    let (status, xlsx1, _) = form(&r, &r.camat, "lampiran1.xlsx").await;
+    assert_eq!(status, StatusCode::OK);
+    let rows = sheet(&xlsx1);
+    assert_eq!(
+        rows[0][0],
+        "LAMPIRAN I : BERITA ACARA KESEPAKATAN HASIL MUSRENBANG KECAMATAN"
+    );
+    assert_eq!(rows[3][0], "DAFTAR HADIR PESERTA MUSRENBANG KECAMATAN");
+    assert_eq!(
+        rows[7],
+        ["No", "Nama", "Lembaga/instansi", "Alamat", "Tanda Tangan"]
+    );
+    assert_eq!(rows[8], ["(1)", "(2)", "(3)", "(4)", "(5)"]);
+    assert_eq!(
+        rows[9][..3],
+        ["1", "Siti Rahmawati", "LMK Kelurahan Cideng"]
+    );
+    let (_, csv1, _) = form(&r, &r.camat, "lampiran1.csv").await;
+    let records: Vec<csv::StringRecord> = csv::Reader::from_reader(csv1.as_slice())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(records.len(), 3);
+    assert_eq!(&records[2][1], "Dewi Lestari");
 }
 
 #[tokio::test]
@@ -266,22 +328,7 @@ async fn the_berita_acara_is_one_a4_pdf_with_both_lampiran_and_the_audit_head_on
     assert_eq!((status, kind.as_str()), (StatusCode::OK, "application/pdf"));
     assert!(draft.starts_with(b"%PDF"));
     let text = pdf_text(&draft);
-    for expected in [
-        "BERITA ACARA",
-        "KECAMATAN GAMBIR TAHUN 2026",
-        "KOTA ADMINISTRASI JAKARTA PUSAT",
-        "RANCANGAN",
-        "Camat Gambir",
-        "LAMPIRAN II: Daftar Prioritas Usulan Kegiatan yang Disepakati",
-        "Suku Dinas Bina Marga",
-        "Pemasangan paving block",
-        "Rp 41.600.000",
-        "JUMLAH TOTAL",
-        "Rp 191.600.000",
-        "LAMPIRAN III: Daftar Usulan yang Tidak Disepakati",
-        "Sudah dilaksanakan pada tahun sebelumnya",
-        "Halaman 1 dari",
-    ] {
+    for expected in ["RANCANGAN", "Halaman 1 dari", "Pemasangan paving block"] {
         assert!(text.contains(expected), "{expected} not in:\n{text}");
     }
     assert!(!text.contains("Rantai audit"), "a draft has no audit head");
@@ -297,6 +344,71 @@ async fn the_berita_acara_is_one_a4_pdf_with_both_lampiran_and_the_audit_head_on
     );
     assert!(text.contains(&head), "{head} not in:\n{text}");
     assert!(!text.contains("RANCANGAN"), "{text}");
+    // The guideline's clauses, in its order.
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut from = 0;
+    for expected in [
+        "BERITA ACARA",
+        "HASIL KESEPAKATAN MUSRENBANG KECAMATAN GAMBIR",
+        "KOTA/KAB. JAKARTA PUSAT TAHUN 2026",
+        "Nomor : 005/BA-MUSRENBANG/2026",
+        "Pada hari Selasa tanggal 10 sampai dengan tanggal 11 bulan Februari tahun 2026 bertempat di Aula Kantor Kecamatan Gambir",
+        "Setelah memperhatikan, mendengar dan mempertimbangkan:",
+        "Camat Gambir",
+        "Anggota DPRD Provinsi DKI Jakarta",
+        "Arah kebijakan pembangunan kota 2027, oleh Kanppeko Jakarta Pusat",
+        "Tanggapan dan saran dari seluruh peserta",
+        "09.00 s.d. 13.00 WIB",
+        "MENYEPAKATI",
+        "KESATU",
+        "LAMPIRAN II berita acara ini",
+        "KEDUA",
+        "LAMPIRAN III berita acara ini",
+        "KETIGA",
+        "(RKPD) Kota Administrasi Jakarta Pusat Tahun 2027",
+        "KEEMPAT",
+        "Siti Rahmawati (LMK Kelurahan Cideng)",
+        "Joko Widagdo (RW 02 Kelurahan Cideng)",
+        "Demikian berita acara ini dibuat dan disahkan",
+        "Ditetapkan di Jakarta, 11 Februari 2026",
+        "Mewakili peserta Musrenbang Kecamatan",
+        "Dewi Lestari",
+        "Catatan: Minimal satu orang perwakilan per lembaga/instansi",
+        "Tembusan :",
+        "Walikota Administrasi Jakarta Pusat",
+        "LAMPIRAN I : BERITA ACARA KESEPAKATAN HASIL MUSRENBANG KECAMATAN",
+        "NOMOR : 005/BA-MUSRENBANG/2026",
+        "DAFTAR HADIR PESERTA MUSRENBANG KECAMATAN",
+        "LAMPIRAN II : BERITA ACARA KESEPAKATAN HASIL MUSRENBANG KECAMATAN",
+        "NOMOR : 005/BA-MUSRENBANG/2026",
+        "DAFTAR USULAN KEGIATAN PRIORITAS KECAMATAN MENURUT SKPD/UKPD",
+        "Suku Dinas Bina Marga",
+        "Pemasangan paving block",
+        "Rp 41.600.000",
+        "JUMLAH TOTAL",
+        "Rp 191.600.000",
+        "LAMPIRAN III : BERITA ACARA KESEPAKATAN HASIL MUSRENBANG KECAMATAN",
+        "NOMOR : 005/BA-MUSRENBANG/2026",
+        "DAFTAR USULAN KEGIATAN YANG BELUM DISEPAKATI",
+        "Sudah dilaksanakan pada tahun sebelumnya",
+    ] {
+        let at = flat[from..]
+            .find(expected)
+            .unwrap_or_else(|| panic!("{expected} not after position {from} in:\n{flat}"));
+        from += at + expected.len();
+    }
+    for official in [
+        "Kepala Kanppeko/Kab.",
+        "(Ir. Budi Hartono, MT)",
+        "NIP. 196805121993031002",
+        "(Drs. Andi Saputra, M.Si)",
+        "NIP. 197001011990031001",
+        "Halaman 1 dari",
+    ] {
+        assert!(flat.contains(official), "{official} not in:\n{flat}");
+    }
+    // Each lampiran ends with the two signature columns.
+    assert_eq!(flat.matches("NIP. 196805121993031002").count(), 4, "{flat}");
     let info = Command::new("pdfinfo")
         .arg(write_temp(&signed, "s.pdf").1)
         .output();
@@ -318,10 +430,10 @@ async fn after_kirim_the_forms_come_from_the_snapshot_and_never_change() {
     let (_, before, _) = form(&r, &r.camat, "lampiran2.xlsx").await;
     let rows = sheet(&before);
     assert!(
-        rows[3][0].starts_with("Dikirim")
-            && rows[3][0].contains(sent["audit_hash"].as_str().unwrap()),
+        rows[6][0].starts_with("Dikirim")
+            && rows[6][0].contains(sent["audit_hash"].as_str().unwrap()),
         "{:?}",
-        rows[3]
+        rows[6]
     );
     let (_, csv_before, _) = form(&r, &r.camat, "lampiran2.csv").await;
 

@@ -711,3 +711,83 @@ async fn repeated_wrong_passwords_delay_the_next_attempt_and_cookies_are_secure_
         .unwrap();
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_camat_fills_the_forum_record_in_the_page_and_kirim_waits_for_it() {
+    let r = review::setup().await;
+    review::decide_all(&r).await;
+    account(&r, "camat.forum", "camat", "31.71.01", PASSWORD);
+    let base = r.app.address.clone();
+    let browser = Browser::start().await;
+    browser.sign_in(&base, "camat.forum", PASSWORD).await;
+    browser
+        .goto(&format!("{base}/kecamatan/31.71.01/forum?tahun=2026"))
+        .await;
+    browser.wait_for("form.forum").await;
+    assert!(
+        browser
+            .body_text()
+            .await
+            .contains("Catatan lengkap untuk Berita Acara")
+    );
+
+    // The Nomor cleared: saved, and the page lists what the Berita Acara now lacks.
+    let form = browser
+        .client
+        .form(Locator::Css("form.forum"))
+        .await
+        .unwrap();
+    form.set_by_name("nomor", "").await.unwrap();
+    // The forum ranks the drainage first.
+    form.set_by_name(&format!("rank_{}", r.ids[1]), "1")
+        .await
+        .unwrap();
+    browser.mark_page().await;
+    form.submit().await.unwrap();
+    browser.wait_for_next_page("form.forum").await;
+    let text = browser.body_text().await;
+    assert!(text.contains("Catatan forum tersimpan"), "{text}");
+    assert!(text.contains("Nomor Berita Acara belum diisi"), "{text}");
+    browser.shot("12-forum-record").await;
+    browser.client.set_window_size(412, 900).await.unwrap();
+    browser.shot("12b-forum-record-phone").await;
+    browser.client.set_window_size(1366, 768).await.unwrap();
+
+    // Kirim waits for the record, and says why.
+    browser
+        .goto(&format!("{base}/kecamatan/31.71.01/kirim?tahun=2026"))
+        .await;
+    let text = browser.body_text().await;
+    assert!(text.contains("Catatan forum belum lengkap"), "{text}");
+    assert_eq!(browser.count("form.kirim").await, 0);
+    browser.shot("13-kirim-waits-for-the-record").await;
+
+    // Filled again, the list can be sent; the record is then locked.
+    browser
+        .goto(&format!("{base}/kecamatan/31.71.01/forum?tahun=2026"))
+        .await;
+    let form = browser
+        .client
+        .form(Locator::Css("form.forum"))
+        .await
+        .unwrap();
+    form.set_by_name("nomor", "005/BA/2026").await.unwrap();
+    browser.mark_page().await;
+    form.submit().await.unwrap();
+    browser.wait_for_next_page("p.alert.saved").await;
+    let view: serde_json::Value = r
+        .app
+        .get_as("/api/v1/kecamatan/31.71.01/forum?tahun=2026", &r.camat)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["record"]["nomor"], "005/BA/2026");
+    assert_eq!(view["record"]["prioritas"], json!([r.ids[1]]));
+    assert_eq!(view["gaps"], json!([]));
+    assert_eq!(
+        view["record"]["peserta"].as_array().map(Vec::len),
+        Some(3),
+        "the empty rows are not saved as people"
+    );
+}

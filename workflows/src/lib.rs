@@ -12,6 +12,7 @@ pub mod areas;
 pub mod audit;
 pub mod chunk_writer;
 pub mod forms;
+pub mod forum;
 pub mod import;
 pub mod ingest;
 pub mod locator;

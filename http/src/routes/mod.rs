@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod forms;
+pub mod forum;
 pub mod health;
 pub mod locate;
 pub mod openrosa;
@@ -78,6 +79,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(review::post_reopen))
         .routes(routes!(review::public_kelurahan))
         .routes(routes!(forms::get_form))
+        .routes(routes!(forum::get_forum, forum::put_forum))
+        .routes(routes!(forum::get_profile, forum::put_profile))
         .routes(routes!(trilateral::get_desk))
         .routes(routes!(trilateral::export))
         .routes(routes!(trilateral::put_outcome))

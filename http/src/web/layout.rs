@@ -78,6 +78,7 @@ pub fn page(ctx: &Ctx, title: &str, kecamatan: Option<&str>, map: bool, body: &M
                                 a href={ "/kecamatan/" (k) (year) } { (lang.t("Tinjauan", "Review")) }
                                 a href={ "/kecamatan/" (k) "/peta" (year) } { (lang.t("Peta", "Map")) }
                                 @if ctx.session.as_ref().is_some_and(|s| s.user.role != survey_schema::Role::Lurah) {
+                                    a href={ "/kecamatan/" (k) "/forum" (year) } { (lang.t("Catatan forum", "Forum record")) }
                                     a href={ "/kecamatan/" (k) "/kirim" (year) } { (lang.t("Kirim & formulir", "Kirim & forms")) }
                                 }
                             }

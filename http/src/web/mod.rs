@@ -44,6 +44,10 @@ pub fn router() -> Router<AppState> {
             get(pages::kirim_page).post(pages::kirim),
         )
         .route("/kecamatan/{kode}/formulir/{file}", get(pages::form_file))
+        .route(
+            "/kecamatan/{kode}/forum",
+            get(pages::forum_page).post(pages::save_forum),
+        )
         .route("/usulan/{id}", get(pages::proposal_page))
         .route("/usulan/{id}/keputusan", post(pages::decide))
         .route("/foto/{survey}/{sha}", get(pages::photo))

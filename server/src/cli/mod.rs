@@ -20,6 +20,7 @@ macro_rules! say {
 }
 
 mod accounts;
+mod forum;
 mod imports;
 mod review;
 mod serving;
@@ -94,6 +95,9 @@ enum Command {
     /// The camat's review: the list, decisions, Kirim
     #[command(subcommand)]
     Review(review::ReviewCommand),
+    /// The forum record (what the Berita Acara needs besides the decisions)
+    #[command(subcommand)]
+    Forum(forum::ForumCommand),
     /// The audit trail
     #[command(subcommand)]
     Audit(review::AuditCommand),
@@ -459,6 +463,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Review(cmd) => {
             let pool = tinjau_workflows::database::migrated_pool(&database_url()?, 2).await?;
             review::review(&pool, cmd).await
+        }
+        Command::Forum(cmd) => {
+            let pool = tinjau_workflows::database::migrated_pool(&database_url()?, 2).await?;
+            forum::forum(&pool, cmd).await
         }
         Command::Audit(cmd) => {
             let pool = tinjau_workflows::database::migrated_pool(&database_url()?, 2).await?;

@@ -95,7 +95,7 @@ pub enum AuditCommand {
 }
 
 /// A refusal as the console shows it: English, then Indonesian.
-fn console(e: WorkflowError) -> anyhow::Error {
+pub(super) fn console(e: WorkflowError) -> anyhow::Error {
     match e {
         WorkflowError::Refused(r) => {
             let details = r

@@ -6,6 +6,7 @@
 pub mod csv_form;
 pub mod geojson;
 pub mod pdf;
+pub mod report;
 mod typst_world;
 
 pub mod xlsx;
@@ -13,7 +14,9 @@ pub mod xlsx;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
-use survey_schema::{DecisionStatus, RejectReason, ReviewItem, Role, WilayahKode};
+use survey_schema::{
+    DecisionStatus, ForumRecord, KotaProfile, RejectReason, ReviewItem, Role, WilayahKode,
+};
 
 use crate::db;
 use crate::refusal::{Message, WorkflowError, refuse};
@@ -32,6 +35,10 @@ pub struct FormSource {
     /// The Kirim the forms come from; `None`: a draft from the current decisions.
     pub sent: Option<Sent>,
     pub items: Vec<ReviewItem>,
+    /// The forum record (as sent, or as it stands for a draft).
+    pub forum: ForumRecord,
+    /// The kota's planning office as the forms name it.
+    pub profile: KotaProfile,
 }
 
 #[derive(Debug, Clone)]
@@ -45,8 +52,10 @@ pub struct Sent {
 /// One row of Lampiran II / Form 3.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Form3Row {
-    /// Numbered within its SKPD group, from 1.
+    /// Numbered within its SKPD group, from 1: the forum's ranked proposals first, by rank.
     pub no: usize,
+    /// The forum's rank within the group, when it ranked this one (then `no == rank`).
+    pub rank: Option<usize>,
     pub permasalahan: String,
     pub program: String,
     pub usulan: String,
@@ -67,6 +76,50 @@ pub struct Form4Row {
     pub satuan: String,
     /// The ground as the guideline words it, then the camat's note.
     pub alasan: String,
+}
+
+/// One row of Lampiran I / Form 2 (the Daftar Hadir).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Form2Row {
+    pub no: usize,
+    pub nama: String,
+    pub lembaga: String,
+    pub alamat: String,
+}
+
+/// Who signs the Berita Acara and its lampiran, as the forms print them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signatures {
+    /// The planning office's head, e.g. `Kepala Kanppeko/Kab.` (from the kota's profile).
+    pub head_title: String,
+    pub head: survey_schema::forum::Official,
+    /// `Camat Gambir`.
+    pub camat_title: String,
+    pub camat: survey_schema::forum::Official,
+    /// The city after "Ditetapkan di".
+    pub ditetapkan_di: String,
+}
+
+/// Lampiran I: the attendance list as recorded, in its order.
+pub fn lampiran1(forum: &ForumRecord) -> Vec<Form2Row> {
+    forum
+        .peserta
+        .iter()
+        .enumerate()
+        .map(|(n, p)| Form2Row {
+            no: n + 1,
+            nama: p.nama.clone(),
+            lembaga: p.lembaga.clone(),
+            alamat: p.alamat.clone(),
+        })
+        .collect()
+}
+
+/// `185,5 m2`: a volume with its unit, as Lampiran III's Volume column writes it.
+pub fn volume_with_unit(volume: Decimal, satuan: &str) -> String {
+    format!("{} {}", volume_id(volume), satuan.trim())
+        .trim()
+        .to_owned()
 }
 
 /// RT and RW as addresses write them: three digits (`1` → `001`); anything else as it is.
@@ -117,23 +170,32 @@ fn skpd_key(name: &str) -> String {
 
 /// Lampiran II: the agreed proposals (as decided: corrected volumes and budgets), grouped by
 /// SKPD/UKPD tujuan in alphabetical order (spellings that differ only in case or spacing are one
-/// group, shown as first written), numbered within each group; within a group, the review list's
-/// order (most serious first, then budget).
-pub fn lampiran2(items: &[ReviewItem]) -> Vec<Form3Row> {
+/// group, shown as first written), numbered within each group. Within a group, the proposals the
+/// forum ranked (`prioritas`, most important first) come first in that order, numbered by their
+/// rank; the rest follow plainly, by kelurahan and then by their number in the kelurahan's list.
+pub fn lampiran2(items: &[ReviewItem], prioritas: &[i64]) -> Vec<Form3Row> {
     let agreed: Vec<&ReviewItem> = items.iter().filter(|i| i.decision.is_agreed()).collect();
     let mut shown: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for i in &agreed {
         let name = skpd_of(i);
         shown.entry(skpd_key(&name)).or_insert(name);
     }
+    let place = |id: i64| prioritas.iter().position(|p| *p == id);
+    let none = skpd_key(NO_SKPD);
     let mut keyed: Vec<(String, &ReviewItem)> = agreed
         .into_iter()
         .map(|i| (skpd_key(&skpd_of(i)), i))
         .collect();
-    // Stable: the list's order stays within a group; the group without an SKPD comes last.
-    keyed.sort_by(|(a, _), (b, _)| {
-        let none = skpd_key(NO_SKPD);
-        ((*a == none), a).cmp(&((*b == none), b))
+    // The group without an SKPD comes last; within a group, ranked first, then plainly.
+    keyed.sort_by(|(a, x), (b, y)| {
+        ((*a == none), a)
+            .cmp(&((*b == none), b))
+            .then_with(|| match (place(x.id), place(y.id)) {
+                (Some(p), Some(q)) => p.cmp(&q),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => plain_order(x, y),
+            })
     });
     let mut rows = Vec::with_capacity(keyed.len());
     let mut group = String::new();
@@ -146,6 +208,7 @@ pub fn lampiran2(items: &[ReviewItem]) -> Vec<Form3Row> {
         no += 1;
         rows.push(Form3Row {
             no,
+            rank: place(i.id).map(|_| no),
             permasalahan: i.permasalahan.clone().unwrap_or_default(),
             program: i.program.clone().unwrap_or_default(),
             usulan: i.usulan.clone(),
@@ -157,6 +220,22 @@ pub fn lampiran2(items: &[ReviewItem]) -> Vec<Form3Row> {
         });
     }
     rows
+}
+
+/// Unranked proposals: by kelurahan name, then by their number in the kelurahan's list (`2`
+/// before `10`), then by id.
+fn plain_order(x: &ReviewItem, y: &ReviewItem) -> std::cmp::Ordering {
+    let number = |i: &ReviewItem| {
+        i.nomor
+            .as_deref()
+            .and_then(|n| n.trim().parse::<u64>().ok())
+            .unwrap_or(u64::MAX)
+    };
+    x.kelurahan_nama
+        .cmp(&y.kelurahan_nama)
+        .then_with(|| number(x).cmp(&number(y)))
+        .then_with(|| x.nomor.cmp(&y.nomor))
+        .then_with(|| x.id.cmp(&y.id))
 }
 
 /// The ground of a rejection written out, with the camat's note.
@@ -222,8 +301,15 @@ pub async fn source(
             kode: kecamatan.clone(),
         });
     };
+    let kota_kode = kecamatan
+        .ancestor(survey_schema::WilayahLevel::Kota)
+        .ok_or_else(|| anyhow::anyhow!("{kecamatan} has no kota"))?;
     if let Some(k) = db::kirim::standing(conn, kecamatan.as_str(), tahun).await? {
         let snapshot = crate::review::kirim::snapshot(conn, k.id).await?;
+        let profile = match snapshot.profile {
+            Some(p) => p,
+            None => crate::forum::profile(conn, &kota_kode).await?,
+        };
         return Ok(FormSource {
             kecamatan: snapshot.kecamatan,
             kecamatan_nama: snapshot.kecamatan_nama,
@@ -236,6 +322,8 @@ pub async fn source(
                 audit_hash: k.audit_hash,
             }),
             items: snapshot.items,
+            forum: snapshot.forum.unwrap_or_default(),
+            profile,
         });
     }
     Ok(FormSource {
@@ -245,6 +333,8 @@ pub async fn source(
         tahun,
         sent: None,
         items: crate::review::all_items(conn, kecamatan, tahun).await?,
+        forum: crate::forum::stored(conn, kecamatan, tahun).await?.0,
+        profile: crate::forum::profile(conn, &kota_kode).await?,
     })
 }
 
@@ -253,23 +343,48 @@ pub fn volume_id(v: Decimal) -> String {
     v.normalize().to_string().replace('.', ",")
 }
 
+/// The months as Indonesian writes them.
+pub const BULAN: [&str; 12] = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+];
+
+/// The days of the week, Monday first.
+pub const HARI: [&str; 7] = [
+    "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu",
+];
+
+/// `11 Februari 2026`, of a calendar date.
+pub fn tanggal_of_date(d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    let month = BULAN
+        .get(usize::try_from(d.month0()).unwrap_or(0))
+        .copied()
+        .unwrap_or("");
+    format!("{} {month} {}", d.day(), d.year())
+}
+
+/// `Selasa`.
+pub fn hari(d: chrono::NaiveDate) -> &'static str {
+    use chrono::Datelike;
+    HARI.get(usize::try_from(d.weekday().num_days_from_monday()).unwrap_or(0))
+        .copied()
+        .unwrap_or("")
+}
+
 /// `10 Februari 2026`.
 pub fn tanggal(at: DateTime<Utc>) -> String {
     use chrono::Datelike;
-    const BULAN: [&str; 12] = [
-        "Januari",
-        "Februari",
-        "Maret",
-        "April",
-        "Mei",
-        "Juni",
-        "Juli",
-        "Agustus",
-        "September",
-        "Oktober",
-        "November",
-        "Desember",
-    ];
     // Dates on the forms are in WIB (UTC+7), where the forum is held.
     let wib = at + chrono::Duration::hours(7);
     let month = BULAN
@@ -307,7 +422,7 @@ mod tests {
             agreed(4, Some("Dinas A"), 7),
             agreed(5, Some("dinas x"), 3),
         ];
-        let rows = lampiran2(&items);
+        let rows = lampiran2(&items, &[]);
         let groups: Vec<(&str, usize)> = rows.iter().map(|r| (r.skpd.as_str(), r.no)).collect();
         assert_eq!(
             groups,
@@ -329,7 +444,38 @@ mod tests {
             ]
         );
         assert_eq!(total, 135);
-        assert!(lampiran2(&[]).is_empty() && lampiran3(&[]).is_empty());
+        assert!(lampiran2(&[], &[]).is_empty() && lampiran3(&[]).is_empty());
+    }
+
+    #[test]
+    fn the_forums_ranking_orders_a_group_and_the_rest_follow_by_kelurahan_and_number() {
+        let mut items = vec![
+            agreed(1, Some("Dinas X"), 10),
+            agreed(2, Some("Dinas X"), 20),
+            agreed(3, Some("Dinas X"), 30),
+            agreed(4, Some("Dinas X"), 40),
+            agreed(5, Some("Dinas A"), 50),
+        ];
+        items[0].kelurahan_nama = "Petojo".into();
+        items[1].nomor = Some("10".into());
+        items[3].nomor = Some("2".into());
+        // The forum ranks 3 first, then 5 (another group); 1, 2 and 4 are unranked.
+        let rows = lampiran2(&items, &[3, 5]);
+        let order: Vec<(usize, Option<usize>, &str)> = rows
+            .iter()
+            .map(|r| (r.no, r.rank, r.usulan.as_str()))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                (1, Some(1), "Usulan 5"),
+                (1, Some(1), "Usulan 3"),
+                // Unranked: Cideng before Petojo; within Cideng No 2 before No 10.
+                (2, None, "Usulan 4"),
+                (3, None, "Usulan 2"),
+                (4, None, "Usulan 1"),
+            ]
+        );
     }
 
     #[test]
@@ -357,31 +503,49 @@ mod tests {
 /// The forms a kecamatan's list has, by file name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormFile {
+    Lampiran1Csv,
+    Lampiran1Xlsx,
     Lampiran2Csv,
     Lampiran2Xlsx,
     Lampiran3Csv,
     Lampiran3Xlsx,
     BeritaAcaraPdf,
+    /// Form 2 blank: the attendance sheet to print before the forum.
+    DaftarHadirPdf,
+    /// The notice of the results for the kantor kecamatan's board.
+    PengumumanPdf,
+    /// The report to the planning office: every form and the audit head, one ZIP.
+    LaporanZip,
     GeoJson,
 }
 
 impl FormFile {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 11] = [
+        Self::Lampiran1Csv,
+        Self::Lampiran1Xlsx,
         Self::Lampiran2Csv,
         Self::Lampiran2Xlsx,
         Self::Lampiran3Csv,
         Self::Lampiran3Xlsx,
         Self::BeritaAcaraPdf,
+        Self::DaftarHadirPdf,
+        Self::PengumumanPdf,
+        Self::LaporanZip,
         Self::GeoJson,
     ];
 
     pub fn name(self) -> &'static str {
         match self {
+            Self::Lampiran1Csv => "lampiran1.csv",
+            Self::Lampiran1Xlsx => "lampiran1.xlsx",
             Self::Lampiran2Csv => "lampiran2.csv",
             Self::Lampiran2Xlsx => "lampiran2.xlsx",
             Self::Lampiran3Csv => "lampiran3.csv",
             Self::Lampiran3Xlsx => "lampiran3.xlsx",
             Self::BeritaAcaraPdf => "berita-acara.pdf",
+            Self::DaftarHadirPdf => "daftar-hadir.pdf",
+            Self::PengumumanPdf => "pengumuman.pdf",
+            Self::LaporanZip => "laporan.zip",
             Self::GeoJson => "usulan.geojson",
         }
     }
@@ -392,11 +556,14 @@ impl FormFile {
 
     pub fn content_type(self) -> &'static str {
         match self {
-            Self::Lampiran2Csv | Self::Lampiran3Csv => "text/csv; charset=utf-8",
-            Self::Lampiran2Xlsx | Self::Lampiran3Xlsx => {
+            Self::Lampiran1Csv | Self::Lampiran2Csv | Self::Lampiran3Csv => {
+                "text/csv; charset=utf-8"
+            }
+            Self::Lampiran1Xlsx | Self::Lampiran2Xlsx | Self::Lampiran3Xlsx => {
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
             }
-            Self::BeritaAcaraPdf => "application/pdf",
+            Self::BeritaAcaraPdf | Self::DaftarHadirPdf | Self::PengumumanPdf => "application/pdf",
+            Self::LaporanZip => "application/zip",
             Self::GeoJson => "application/geo+json",
         }
     }
@@ -423,6 +590,28 @@ impl FormSource {
             kota_nama: self.kota_nama.clone(),
             tahun: self.tahun,
             status: self.status_line(),
+            nomor: self.forum.nomor.clone(),
+            tanggal: self.tanggal_ba(),
+            signatures: self.signatures(),
+        }
+    }
+
+    /// The Berita Acara's date: the forum's last day (blank while not recorded).
+    pub fn tanggal_ba(&self) -> String {
+        self.forum
+            .tanggal_selesai
+            .or(self.forum.tanggal_mulai)
+            .map(tanggal_of_date)
+            .unwrap_or_default()
+    }
+
+    pub fn signatures(&self) -> Signatures {
+        Signatures {
+            head_title: self.profile.head_title.clone(),
+            head: self.forum.kepala_perencanaan.clone(),
+            camat_title: format!("Camat {}", self.kecamatan_nama),
+            camat: self.forum.camat.clone(),
+            ditetapkan_di: self.profile.ditetapkan_di.clone(),
         }
     }
 }
@@ -430,17 +619,24 @@ impl FormSource {
 /// Makes one form file (CPU work: call it off the async workers).
 pub fn render(src: &FormSource, file: FormFile) -> anyhow::Result<Vec<u8>> {
     Ok(match file {
-        FormFile::Lampiran2Csv => csv_form::lampiran2(&lampiran2(&src.items))?,
+        FormFile::Lampiran1Csv => csv_form::lampiran1(&lampiran1(&src.forum))?,
+        FormFile::Lampiran1Xlsx => xlsx::lampiran1(&src.title(), &lampiran1(&src.forum))?,
+        FormFile::Lampiran2Csv => {
+            csv_form::lampiran2(&lampiran2(&src.items, &src.forum.prioritas))?
+        }
         FormFile::Lampiran3Csv => csv_form::lampiran3(&lampiran3(&src.items))?,
         FormFile::Lampiran2Xlsx => {
-            let mut w = xlsx::Form3Writer::new(&src.title())?;
-            for row in lampiran2(&src.items) {
+            let mut w = xlsx::Form3Writer::new(src.title())?;
+            for row in lampiran2(&src.items, &src.forum.prioritas) {
                 w.push(&row)?;
             }
             w.finish()?
         }
         FormFile::Lampiran3Xlsx => xlsx::lampiran3(&src.title(), &lampiran3(&src.items))?,
         FormFile::BeritaAcaraPdf => pdf::berita_acara(src)?,
+        FormFile::DaftarHadirPdf => pdf::daftar_hadir(src)?,
+        FormFile::PengumumanPdf => pdf::pengumuman(src)?,
+        FormFile::LaporanZip => report::bundle(src)?,
         FormFile::GeoJson => serde_json::to_vec(&geojson::collection(src))?,
     })
 }

@@ -28,6 +28,12 @@ pub struct Snapshot {
     pub sent_by: String,
     pub counts: SnapshotCounts,
     pub items: Vec<ReviewItem>,
+    /// The forum record as sent (schema 2; absent in earlier snapshots).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forum: Option<survey_schema::ForumRecord>,
+    /// The kota's planning-office profile as sent (schema 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<survey_schema::KotaProfile>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,11 +173,12 @@ pub async fn send(
         .with_details(json!({"undecided": undecided}))
         .into());
     }
+    let (forum, profile) = crate::forum::complete_for_kirim(&mut tx, kecamatan, tahun).await?;
     let agreed = items.iter().filter(|i| i.decision.is_agreed()).count();
     let total = items.len();
     let as_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
     let snapshot = Snapshot {
-        schema: 1,
+        schema: 2,
         kecamatan: kecamatan.clone(),
         kecamatan_nama,
         kota,
@@ -186,6 +193,8 @@ pub async fn send(
             total: as_i64(total),
         },
         items,
+        forum: Some(forum),
+        profile: Some(profile),
     };
     let value = serde_json::to_value(&snapshot).map_err(anyhow::Error::from)?;
     let (id, digest) = db::kirim::insert(

@@ -42,6 +42,7 @@ pub(super) fn check_csrf(lang: Lang, session: &WebSession, sent: &str) -> Result
     }
 }
 
+mod forum;
 mod map;
 mod photos;
 mod proposal;
@@ -50,6 +51,7 @@ mod sending;
 mod sign_in;
 mod tracking;
 
+pub use forum::{forum_page, save_forum};
 pub use map::{map_data, map_page};
 pub use photos::{photo, thumbnail};
 pub use proposal::{decide, proposal_page};

@@ -32,6 +32,24 @@ pub async fn kirim_page(
     .await
     .map_err(fail(lang))?;
     drop(conn);
+    let forum = if matches!(session.user.role, Role::Camat | Role::Admin) {
+        Some(
+            tinjau_workflows::forum::view(&state.pool, &session.user, &kecamatan, tahun)
+                .await
+                .map_err(fail(lang))?,
+        )
+    } else {
+        None
+    };
+    let deadline = forum.as_ref().and_then(|f| {
+        chrono::NaiveDate::from_ymd_opt(tahun, f.profile.report_due_month, f.profile.report_due_day)
+            .map(|d| {
+                (
+                    tinjau_workflows::forms::tanggal_of_date(d),
+                    f.profile.office.clone(),
+                )
+            })
+    });
     let title = format!("Kirim · {} {}", undecided.kecamatan_nama, tahun);
     let may_send = matches!(session.user.role, Role::Camat | Role::Admin);
     let body = html! {
@@ -41,10 +59,19 @@ pub async fn kirim_page(
                 (lang.t("Terkirim pada ", "Sent on ")) (wib_time(k.sent_at)) (lang.t(" oleh ", " by ")) (k.sent_by) ". "
                 (k.agreed) (lang.t(" usulan disetujui, ", " agreed, ")) (k.not_agreed) (lang.t(" tidak disetujui. Daftar terkunci.", " not agreed. The list is locked."))
             }
+            @if let Some((due, office)) = &deadline {
+                p.alert.info {
+                    (lang.t("Laporan ke ", "Report to ")) (office) (lang.t(" paling lambat ", " due by ")) strong { (due) } ": "
+                    a href={ "/kecamatan/" (kecamatan) "/formulir/laporan.zip?tahun=" (tahun) } download { (lang.t("unduh laporan (ZIP)", "download the report (ZIP)")) }
+                }
+            }
             h2 { (lang.t("Formulir untuk forum", "The forum's forms")) }
             ul.downloads {
                 @for (file, label) in [
-                    ("berita-acara.pdf", lang.t("Berita Acara dengan Lampiran II dan III (PDF)", "Berita Acara with Lampiran II and III (PDF)")),
+                    ("berita-acara.pdf", lang.t("Berita Acara dengan Lampiran I, II dan III (PDF)", "Berita Acara with Lampiran I, II and III (PDF)")),
+                    ("pengumuman.pdf", lang.t("Pengumuman hasil untuk papan pengumuman (PDF)", "Notice of the results for the board (PDF)")),
+                    ("laporan.zip", lang.t("Laporan ke kantor perencanaan (ZIP)", "Report to the planning office (ZIP)")),
+                    ("lampiran1.xlsx", lang.t("Lampiran I, daftar hadir (XLSX)", "Lampiran I, attendance (XLSX)")),
                     ("lampiran2.xlsx", lang.t("Lampiran II, usulan disetujui (XLSX)", "Lampiran II, agreed proposals (XLSX)")),
                     ("lampiran3.xlsx", lang.t("Lampiran III, usulan tidak disetujui (XLSX)", "Lampiran III, not agreed (XLSX)")),
                     ("lampiran2.csv", "Lampiran II (CSV)"),
@@ -62,6 +89,12 @@ pub async fn kirim_page(
                         li { a href={ "/usulan/" (item.id) } { (item.id) " · " (item.usulan) } " — " (item.kelurahan_nama) }
                     }
                 }
+            } @else if forum.as_ref().is_some_and(|f| !f.gaps.is_empty()) {
+                div.alert.error role="alert" {
+                    p { (lang.t("Catatan forum belum lengkap untuk Berita Acara; Kirim menunggu:", "The forum record lacks what the Berita Acara needs; Kirim waits:")) }
+                    ul.gaps { @for g in forum.iter().flat_map(|f| f.gaps.iter()) { li { (lang.t(&g.id, &g.en)) } } }
+                    p { a href={ "/kecamatan/" (kecamatan) "/forum?tahun=" (tahun) } { (lang.t("Lengkapi catatan forum →", "Complete the forum record →")) } }
+                }
             } @else if may_send {
                 p { (lang.t("Semua usulan sudah diputuskan. Setelah Kirim, daftar terkunci dan formulir dibuat dari keadaan saat ini.", "Every proposal is decided. After Kirim the list is locked and the forms are made from it as it stands.")) }
                 form.kirim method="post" {
@@ -74,7 +107,13 @@ pub async fn kirim_page(
                 p { (lang.t("Hanya camat yang mengirim daftar.", "Only the camat sends the list.")) }
             }
             h2 { (lang.t("Draf formulir", "Draft forms")) }
-            p { a href={ "/kecamatan/" (kecamatan) "/formulir/berita-acara.pdf?tahun=" (tahun) } download { (lang.t("Berita Acara (draf, PDF)", "Berita Acara (draft, PDF)")) } }
+            ul.drafts {
+                li { a href={ "/kecamatan/" (kecamatan) "/formulir/berita-acara.pdf?tahun=" (tahun) } download { (lang.t("Berita Acara (draf, PDF)", "Berita Acara (draft, PDF)")) } }
+                li { a href={ "/kecamatan/" (kecamatan) "/formulir/daftar-hadir.pdf?tahun=" (tahun) } download { (lang.t("Daftar hadir kosong untuk ditandatangani di pintu (Form 2, PDF)", "Blank attendance sheet to sign at the door (Form 2, PDF)")) } }
+            }
+            @if let Some((due, office)) = &deadline {
+                p.hint { (lang.t("Laporan ke ", "Report to ")) (office) (lang.t(" paling lambat ", " due by ")) (due) "." }
+            }
         }
     };
     Ok(page(&ctx, &title, Some(kecamatan.as_str()), false, &body))
