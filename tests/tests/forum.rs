@@ -236,6 +236,7 @@ async fn names_and_nips_never_reach_the_public_page() {
     for expected in [
         "PENGUMUMAN",
         "HASIL MUSRENBANG KECAMATAN GAMBIR TAHUN 2026",
+        "Tahun 2026; yang belum disepakati disertai alasannya",
         "Kelurahan Cideng",
         "Kelurahan Petojo Utara",
         "Disepakati",
