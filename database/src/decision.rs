@@ -182,3 +182,14 @@ pub async fn of_proposal(
     .fetch_all(conn)
     .await
 }
+
+/// Locks proposals in id order (a bulk decision takes every row before the kecamatan's lock, as a
+/// single decision does, so the two never wait on each other in a circle); returns those found.
+pub async fn lock_proposals(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT id FROM proposal WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE",
+        ids
+    )
+    .fetch_all(conn)
+    .await
+}

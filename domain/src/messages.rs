@@ -590,6 +590,9 @@ catalogue! {
     NothingToSend { kecamatan: WilayahKode, tahun: i32 } => Unprocessable, "nothing_to_send",
         id: "{kecamatan} tidak memiliki usulan fisik untuk tahun {tahun}.",
         en: "{kecamatan} has no physical proposals for {tahun}.";
+    BulkTooLarge { given: usize, limit: usize } => Unprocessable, "too_many",
+        id: "{given} usulan dalam satu tindakan; paling banyak {limit}.",
+        en: "{given} proposals in one action; at most {limit}.";
     /// Kirim while the forum record lacks what the Berita Acara needs (the list in `details.gaps`).
     ForumIncomplete { gaps: Both } => Unprocessable, "forum_incomplete",
         id: "Catatan forum belum lengkap untuk Berita Acara: {gaps}.",

@@ -32,9 +32,10 @@ pub use numbers::{NumberError, Rupiah};
 pub use point::{RawPoint, Wgs84Point, Wgs84PointError};
 pub use proposal::{ActivityRef, ProposalPage, ProposalView};
 pub use review::{
-    DecidedValues, DecisionRequest, DecisionStatus, DecisionView, HistoryEvent, KirimView,
-    ProposalHistory, PublicKelurahan, PublicProposal, RejectReason, ReviewCounts, ReviewItem,
-    ReviewPage, Suggestion, SurveyBrief, SurveyStatus,
+    BulkApproveRequest, BulkCriterion, BulkOutcome, BulkSkipped, DecidedValues, DecisionRequest,
+    DecisionStatus, DecisionView, HistoryEvent, KirimView, ProposalHistory, PublicKelurahan,
+    PublicProposal, RejectReason, ReviewCounts, ReviewItem, ReviewPage, Suggestion, SurveyBrief,
+    SurveyStatus,
 };
 pub use survey::{CheckedSurvey, SurveyRecord, SurveyView};
 pub use unit::Unit;

@@ -492,3 +492,61 @@ mod tests {
         );
     }
 }
+
+/// Which proposals a bulk approval takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum BulkCriterion {
+    /// No finding at all (neither the proposal's nor its survey's).
+    NoFinding,
+    /// The review suggests approving it (a complete survey with nothing of concern).
+    SuggestedApprove,
+}
+
+/// One proposal of a bulk action, with the version it was seen at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SeenProposal {
+    pub id: i64,
+    pub version: i32,
+}
+
+/// `POST /api/v1/review/{kecamatan}/bulk`: approve, each with its own decision, the proposals the
+/// caller saw (from the list, with their versions) that still meet `criterion`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BulkApproveRequest {
+    /// Made by the client: a retry with the same id decides nothing twice.
+    pub id: Uuid,
+    pub criterion: BulkCriterion,
+    pub proposals: Vec<SeenProposal>,
+    /// Said in every decision's note, e.g. "Disetujui bersama: tanpa temuan".
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A proposal a bulk action did not decide, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BulkSkipped {
+    pub id: i64,
+    /// `changed` (another version than seen), `decided` (already decided), `not_eligible` (it no
+    /// longer meets the criterion), `not_found`.
+    pub reason: String,
+}
+
+/// What a bulk approval did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BulkOutcome {
+    pub id: Uuid,
+    /// Decided now.
+    pub approved: Vec<i64>,
+    /// Decided by an earlier try of this same bulk action (a retry).
+    pub repeated: Vec<i64>,
+    pub skipped: Vec<BulkSkipped>,
+    /// The budgets of `approved` and `repeated`, whole rupiah.
+    pub total_rupiah: i64,
+}

@@ -75,6 +75,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(review::put_decision))
         .routes(routes!(review::list_decisions))
         .routes(routes!(review::proposal_history))
+        .routes(routes!(review::post_bulk))
         .routes(routes!(review::post_kirim, review::get_kirim))
         .routes(routes!(review::post_reopen))
         .routes(routes!(review::public_kelurahan))

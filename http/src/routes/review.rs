@@ -9,8 +9,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use survey_schema::{
-    ApiError, DecisionRequest, DecisionView, KirimView, ProposalHistory, PublicKelurahan,
-    ReviewPage,
+    ApiError, BulkApproveRequest, BulkOutcome, DecisionRequest, DecisionView, KirimView,
+    ProposalHistory, PublicKelurahan, ReviewPage,
 };
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -209,6 +209,38 @@ pub async fn proposal_history(
 pub struct YearParams {
     /// The year of the proposals.
     pub tahun: i32,
+}
+
+/// Approves many proposals in one action, each with its own decision and audit row: those named
+/// (with the version the caller saw them at, from the list) that still meet `criterion` (no finding
+/// at all, or an approve suggestion). One that changed, was decided or no longer qualifies is
+/// skipped and listed. A retry with the same `id` decides nothing twice.
+#[utoipa::path(
+    post,
+    path = "/api/v1/review/{kecamatan}/bulk",
+    tag = "review",
+    params(("kecamatan" = String, Path, description = "Kecamatan code"), YearParams),
+    request_body = BulkApproveRequest,
+    responses(
+        (status = 200, body = BulkOutcome),
+        (status = 401, description = "No or wrong token", body = ApiError),
+        (status = 403, description = "Not a camat of this kecamatan (or an admin)", body = ApiError),
+        (status = 422, description = "Too many proposals in one action", body = ApiError),
+        (status = 423, description = "The list was sent (Kirim)", body = ApiError)
+    ),
+    security(("bearer" = []))
+)]
+pub async fn post_bulk(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path(raw): Path<String>,
+    ApiQuery(params): ApiQuery<YearParams>,
+    ApiJson(body): ApiJson<BulkApproveRequest>,
+) -> Result<Json<BulkOutcome>, AppError> {
+    let kecamatan = review::kecamatan_kode(&raw)?;
+    Ok(Json(
+        review::bulk::approve(&state.pool, &user, &kecamatan, params.tahun, &body).await?,
+    ))
 }
 
 /// Sends the kecamatan's list up (Kirim): refused, with the undecided proposals listed in

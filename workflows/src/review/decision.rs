@@ -49,23 +49,78 @@ pub async fn decide(
     request: &DecisionRequest,
 ) -> Result<Decided, WorkflowError> {
     user.require_role(&[Role::Camat, Role::Admin])?;
+    let mut tx = pool.begin().await?;
+    let applied = decide_in(
+        &mut tx,
+        user,
+        proposal_id,
+        decision_id,
+        seen,
+        request,
+        Suggested::Look,
+    )
+    .await?;
+    if let Some(change) = applied.change {
+        crate::audit::record(
+            &mut tx,
+            &user.actor(),
+            "decision.put",
+            "proposal",
+            vec![change],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(applied.decided)
+}
+
+/// Where the suggestion a decision is recorded with comes from.
+#[derive(Debug)]
+pub enum Suggested<'a> {
+    /// Read the proposal's review item.
+    Look,
+    /// Already read (a bulk action reads every item at once).
+    Given(Option<&'a Suggestion>),
+}
+
+/// A decision applied inside a transaction, and its audit change (none for a repeat).
+#[derive(Debug)]
+pub struct Applied {
+    pub decided: Decided,
+    pub change: Option<Change>,
+}
+
+/// The one path of every decision, single or bulk: within `tx`, the proposal locked, then the
+/// kecamatan's lock (Kirim's), the repeat and conflict checks by the decision's UUID, the version
+/// seen, and the decision written. The caller records the audit change and commits.
+pub async fn decide_in(
+    tx: &mut PgConnection,
+    user: &CurrentUser,
+    proposal_id: i64,
+    decision_id: Uuid,
+    seen: &Seen,
+    request: &DecisionRequest,
+    suggested: Suggested<'_>,
+) -> Result<Applied, WorkflowError> {
     let body_sha256 = hex::encode(Sha256::digest(
         serde_json::to_vec(request).map_err(anyhow::Error::from)?,
     ));
-    let mut tx = pool.begin().await?;
-    let Some(peek) = db::decision::lock_proposal(&mut tx, proposal_id).await? else {
+    let Some(peek) = db::decision::lock_proposal(tx, proposal_id).await? else {
         return refuse(Message::ProposalNotFound { id: proposal_id });
     };
     user.require_covers(&peek.kelurahan_kode)?;
     // Kirim takes this lock too: a decision and a Kirim of the same list never overlap.
-    db::kirim::lock_kecamatan(&mut tx, peek.kecamatan_kode.as_str(), peek.tahun).await?;
-    if let Some(existing) = db::decision::get(&mut tx, decision_id).await? {
+    db::kirim::lock_kecamatan(tx, peek.kecamatan_kode.as_str(), peek.tahun).await?;
+    if let Some(existing) = db::decision::get(tx, decision_id).await? {
         if existing.proposal_id == proposal_id && existing.body_sha256 == body_sha256 {
             let version = peek.version;
-            return Ok(Decided {
-                view: view(&existing)?,
-                created: false,
-                version,
+            return Ok(Applied {
+                decided: Decided {
+                    view: view(&existing)?,
+                    created: false,
+                    version,
+                },
+                change: None,
             });
         }
         return refuse(Message::DecisionConflict {
@@ -75,13 +130,22 @@ pub async fn decide(
     if !peek.physical {
         return refuse(Message::NotPhysical { id: proposal_id });
     }
-    if let Some(k) = db::kirim::standing(&mut tx, peek.kecamatan_kode.as_str(), peek.tahun).await? {
+    if let Some(k) = db::kirim::standing(tx, peek.kecamatan_kode.as_str(), peek.tahun).await? {
         return Err(locked(&k).into());
     }
-    check_version(&mut tx, &peek, seen).await?;
-    let item = super::items(&mut tx, &[proposal_id]).await?.pop();
-    let suggestion = item.and_then(|i| i.suggestion);
-    let outcome = outcome(&peek, request, suggestion.as_ref())?;
+    check_version(tx, &peek, seen).await?;
+    let looked;
+    let suggestion = match suggested {
+        Suggested::Given(s) => s,
+        Suggested::Look => {
+            looked = super::items(tx, &[proposal_id])
+                .await?
+                .pop()
+                .and_then(|i| i.suggestion);
+            looked.as_ref()
+        }
+    };
+    let outcome = outcome(&peek, request, suggestion)?;
     let before = current_values(&peek);
     let row = DecisionRow {
         id: decision_id,
@@ -103,7 +167,6 @@ pub async fn decide(
         unit_after: outcome.values.unit.map(|u| u.as_str().to_owned()),
         anggaran_after: outcome.values.anggaran,
         suggestion: suggestion
-            .as_ref()
             .map(serde_json::to_value)
             .transpose()
             .map_err(anyhow::Error::from)?,
@@ -117,26 +180,19 @@ pub async fn decide(
         decided_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
         request_id: user.request_id.clone(),
     };
-    db::decision::insert_and_apply(&mut tx, &row, &outcome.state(peek.version + 1)).await?;
+    db::decision::insert_and_apply(tx, &row, &outcome.state(peek.version + 1)).await?;
     let decision = view(&row)?;
-    crate::audit::record(
-        &mut tx,
-        &user.actor(),
-        "decision.put",
-        "proposal",
-        vec![
-            Change::new(proposal_id.to_string())
-                .of_proposal(proposal_id, Some(peek.kecamatan_kode.as_str()))
-                .before(json!({"version": peek.version, "values": before}))
-                .after(json!({"version": peek.version + 1, "decision": decision})),
-        ],
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Decided {
-        view: decision,
-        created: true,
-        version: peek.version + 1,
+    let change = Change::new(proposal_id.to_string())
+        .of_proposal(proposal_id, Some(peek.kecamatan_kode.as_str()))
+        .before(json!({"version": peek.version, "values": before}))
+        .after(json!({"version": peek.version + 1, "decision": decision}));
+    Ok(Applied {
+        decided: Decided {
+            view: decision,
+            created: true,
+            version: peek.version + 1,
+        },
+        change: Some(change),
     })
 }
 

@@ -2,6 +2,7 @@
 //! proposals with their evidence and anomalies, decisions with reasons, Kirim, the history and the
 //! public tracking page. Every adapter (JSON API, CLI, web pages) calls these; none of it knows HTTP.
 
+pub mod bulk;
 pub mod decision;
 pub mod history;
 pub mod kirim;
