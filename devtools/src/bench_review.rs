@@ -373,3 +373,76 @@ pub async fn export(bench: &ExportBench) -> anyhow::Result<()> {
     })
     .await
 }
+
+/// What `tinjau-dev bench bulk` measures.
+#[derive(Debug, Clone)]
+pub struct BulkBench {
+    pub database_url: String,
+    /// Physical proposals in the kecamatan.
+    pub proposals: i64,
+    pub keep: bool,
+}
+
+/// Bulk approval of a kecamatan's proposals without a finding (SYNTHETIC, as the review bench
+/// seeds them): the list read as a camat's page reads it, then one bulk action, timed.
+pub async fn bulk(bench: &BulkBench) -> anyhow::Result<()> {
+    let bench = bench.clone();
+    with_scratch(&bench.database_url.clone(), "bulk", bench.keep, move |url| async move {
+        let pool = seed(&url, bench.proposals, 0).await?;
+        let user = tinjau_domain::CurrentUser::cli();
+        let kecamatan = survey_schema::WilayahKode::parse("31.71.01")?;
+        let mut conn = pool.acquire().await?;
+        let seen: Vec<survey_schema::review::SeenProposal> =
+            tinjau_workflows::review::bulk::candidates(
+                &mut conn,
+                &user,
+                &kecamatan,
+                2026,
+                &tinjau_workflows::review::ReviewFilter::default(),
+                survey_schema::BulkCriterion::NoFinding,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
+        drop(conn);
+        let request = survey_schema::BulkApproveRequest {
+            id: uuid::Uuid::new_v4(),
+            criterion: survey_schema::BulkCriterion::NoFinding,
+            proposals: seen,
+            note: Some("Disetujui bersama (benchmark, SYNTHETIC)".into()),
+        };
+        let started = Instant::now();
+        let outcome =
+            tinjau_workflows::review::bulk::approve(&pool, &user, &kecamatan, 2026, &request)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let took = started.elapsed();
+        println!(
+            "bulk approval of 31.71.01 Gambir ({} physical proposals, SYNTHETIC): {} approved, {} skipped, Rp {} in {:.2} s",
+            bench.proposals,
+            outcome.approved.len(),
+            outcome.skipped.len(),
+            outcome.total_rupiah,
+            took.as_secs_f64()
+        );
+        println!(
+            "  target < 2 s for 2,000 proposals: {}",
+            if took < Duration::from_secs(2) { "met" } else { "NOT met" }
+        );
+        let started = Instant::now();
+        let again = tinjau_workflows::review::bulk::approve(&pool, &user, &kecamatan, 2026, &request)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        println!(
+            "  the same action again (a retry): {} repeated, {} approved, in {:.2} s",
+            again.repeated.len(),
+            again.approved.len(),
+            started.elapsed().as_secs_f64()
+        );
+        pool.close().await;
+        Ok(())
+    })
+    .await
+}

@@ -144,6 +144,16 @@ enum BenchCommand {
         #[arg(long)]
         keep: bool,
     },
+    /// Bulk approval of one kecamatan's proposals without a finding (SYNTHETIC), against the 2 s
+    /// target
+    Bulk {
+        /// Physical proposals in the kecamatan
+        #[arg(long, default_value_t = 2000)]
+        proposals: i64,
+        /// Keep the scratch database afterwards
+        #[arg(long)]
+        keep: bool,
+    },
     /// The whole city's trilateral desk on a SYNTHETIC DKI data set: load, match, view; prints the
     /// times against the 2 s target
     Trilateral {
@@ -283,6 +293,14 @@ async fn bench(
                 proposals,
                 anomalies,
                 requests,
+                keep,
+            })
+            .await
+        }
+        BenchCommand::Bulk { proposals, keep } => {
+            tinjau_devtools::bench_review::bulk(&tinjau_devtools::bench_review::BulkBench {
+                database_url: database_url()?,
+                proposals,
                 keep,
             })
             .await

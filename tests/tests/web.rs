@@ -791,3 +791,35 @@ async fn the_camat_fills_the_forum_record_in_the_page_and_kirim_waits_for_it() {
         "the empty rows are not saved as people"
     );
 }
+
+#[tokio::test]
+async fn the_camat_approves_every_proposal_without_a_finding_with_one_confirmation() {
+    let r = review::setup().await;
+    account(&r, "camat.bulk", "camat", "31.71.01", PASSWORD);
+    let base = r.app.address.clone();
+    let browser = Browser::start().await;
+    browser.sign_in(&base, "camat.bulk", PASSWORD).await;
+    browser
+        .goto(&format!("{base}/kecamatan/31.71.01?tahun=2026"))
+        .await;
+    browser.wait_for("form.bulk").await;
+    let offer = browser.text("form.bulk label").await;
+    assert!(offer.contains("usulan tanpa temuan"), "{offer}");
+    browser.shot("14-bulk-offer").await;
+    browser.click("form.bulk input[name=yakin]").await;
+    browser.mark_page().await;
+    browser.click("form.bulk button[type=submit]").await;
+    browser.wait_for_next_page("p.alert.saved").await;
+    let done = browser.text("p.alert.saved").await;
+    assert!(done.contains("usulan disetujui"), "{done}");
+    browser.shot("15-bulk-done").await;
+    // Nothing left to approve in one action: the offer is gone.
+    assert_eq!(browser.count("form.bulk").await, 0);
+    let decided: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM decision WHERE note = 'Disetujui bersama: tanpa temuan'",
+    )
+    .fetch_one(&r.app.pool)
+    .await
+    .unwrap();
+    assert!(decided >= 1, "at least one approved in bulk");
+}

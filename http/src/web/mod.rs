@@ -37,6 +37,10 @@ pub fn router() -> Router<AppState> {
         .route("/keluar", post(pages::sign_out))
         .route("/bahasa/{lang}", get(set_language))
         .route("/kecamatan/{kode}", get(pages::review_page))
+        .route(
+            "/kecamatan/{kode}/setujui-massal",
+            post(pages::bulk_approve),
+        )
         .route("/kecamatan/{kode}/peta", get(pages::map_page))
         .route("/kecamatan/{kode}/peta.geojson", get(pages::map_data))
         .route(

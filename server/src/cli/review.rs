@@ -49,6 +49,9 @@ pub enum ReviewCommand {
         #[arg(long, global = true)]
         note: Option<String>,
     },
+    /// Approve, in one action, every undecided proposal of the kecamatan (or one kelurahan) that has
+    /// no finding, or whose suggestion is approve; each gets its own decision
+    ApproveAll(ApproveAllArgs),
     /// Send the kecamatan's list up (refused while a physical proposal is undecided)
     Kirim {
         #[arg(long)]
@@ -65,6 +68,25 @@ pub enum ReviewCommand {
         #[arg(long)]
         reason: String,
     },
+}
+
+/// `tinjau review approve-all`.
+#[derive(Debug, clap::Args)]
+pub struct ApproveAllArgs {
+    #[arg(long)]
+    kecamatan: WilayahKode,
+    #[arg(long)]
+    tahun: i32,
+    #[arg(long)]
+    kelurahan: Option<WilayahKode>,
+    /// Take the proposals the review suggests approving, not only those without a finding
+    #[arg(long)]
+    suggested: bool,
+    /// Approve without asking (otherwise the count and total are shown and nothing is done)
+    #[arg(long)]
+    yes: bool,
+    #[arg(long)]
+    note: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -92,6 +114,76 @@ pub enum DecideCommand {
 pub enum AuditCommand {
     /// Walk the audit chain and check every head recorded at a Kirim; exits 1 if it is broken
     Verify,
+}
+
+/// `tinjau review approve-all`: the count and total first; with `--yes`, one bulk action.
+async fn approve_all(
+    pool: &sqlx::PgPool,
+    me: &CurrentUser,
+    args: ApproveAllArgs,
+) -> anyhow::Result<()> {
+    let ApproveAllArgs {
+        kecamatan,
+        tahun,
+        kelurahan,
+        suggested,
+        yes,
+        note,
+    } = args;
+
+    let criterion = if suggested {
+        survey_schema::BulkCriterion::SuggestedApprove
+    } else {
+        survey_schema::BulkCriterion::NoFinding
+    };
+    let filter = ReviewFilter {
+        kelurahan,
+        ..ReviewFilter::default()
+    };
+    let mut conn = pool.acquire().await?;
+    let candidates = review::bulk::candidates(&mut conn, me, &kecamatan, tahun, &filter, criterion)
+        .await
+        .map_err(console)?;
+    drop(conn);
+    let total: i64 = candidates.iter().map(|(_, rupiah)| rupiah).sum();
+    say!(
+        "{} proposals to approve, Rp {}",
+        candidates.len(),
+        survey_schema::say::grouped(i128::from(total), '.')
+    );
+    if !yes {
+        say!("nothing decided: add --yes to approve them");
+        return Ok(());
+    }
+    let request = survey_schema::BulkApproveRequest {
+        id: uuid::Uuid::new_v4(),
+        criterion,
+        proposals: candidates.into_iter().map(|(p, _)| p).collect(),
+        note,
+    };
+    let outcome = review::bulk::approve(pool, me, &kecamatan, tahun, &request)
+        .await
+        .map_err(console)?;
+    say!(
+        "approved {} (Rp {}), skipped {}{}",
+        outcome.approved.len(),
+        survey_schema::say::grouped(i128::from(outcome.total_rupiah), '.'),
+        outcome.skipped.len(),
+        if outcome.skipped.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ": {}",
+                outcome
+                    .skipped
+                    .iter()
+                    .map(|s| format!("#{} {}", s.id, s.reason))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    );
+    Ok(())
 }
 
 /// A refusal as the console shows it: English, then Indonesian.
@@ -209,6 +301,7 @@ pub async fn review(pool: &sqlx::PgPool, cmd: ReviewCommand) -> anyhow::Result<(
                 }
             );
         }
+        ReviewCommand::ApproveAll(args) => approve_all(pool, &me, args).await?,
         ReviewCommand::Kirim { kecamatan, tahun } => {
             let sent = review::kirim::send(pool, &me, &kecamatan, tahun)
                 .await

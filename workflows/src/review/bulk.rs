@@ -4,6 +4,7 @@
 //! from the action's UUID and the proposal's id, so a retry of the action decides nothing twice.
 
 use sqlx::PgPool;
+use survey_schema::review::SeenProposal;
 use survey_schema::{
     BulkApproveRequest, BulkCriterion, BulkOutcome, BulkSkipped, DecisionRequest, DecisionStatus,
     ReviewItem, Role, WilayahKode,
@@ -32,6 +33,56 @@ pub fn eligible(item: &ReviewItem, criterion: BulkCriterion) -> bool {
             .as_ref()
             .is_some_and(|s| s.action == "approve"),
     }
+}
+
+/// The undecided proposals of the review list under `filter` that meet `criterion`, with the
+/// version each is seen at now and its budget: what a bulk action offers (and then sends back).
+pub async fn candidates(
+    conn: &mut sqlx::PgConnection,
+    user: &CurrentUser,
+    kecamatan: &WilayahKode,
+    tahun: i32,
+    filter: &super::ReviewFilter,
+    criterion: BulkCriterion,
+) -> Result<Vec<(SeenProposal, i64)>, WorkflowError> {
+    let filter = super::ReviewFilter {
+        decision: Some(DecisionStatus::Undecided),
+        ..filter.clone()
+    };
+    let mut out = Vec::new();
+    for page in 1.. {
+        let list = super::list(
+            conn,
+            user,
+            kecamatan,
+            tahun,
+            &filter,
+            super::Paging {
+                page,
+                per_page: super::MAX_PER_PAGE,
+            },
+        )
+        .await?;
+        let last = list.items.len() < usize::try_from(super::MAX_PER_PAGE).unwrap_or(500);
+        out.extend(
+            list.items
+                .iter()
+                .filter(|i| eligible(i, criterion))
+                .map(|i| {
+                    (
+                        SeenProposal {
+                            id: i.id,
+                            version: i.version,
+                        },
+                        i.decided.anggaran,
+                    )
+                }),
+        );
+        if last {
+            break;
+        }
+    }
+    Ok(out)
 }
 
 /// Approves, in one transaction, the proposals of `kecamatan` the request names.

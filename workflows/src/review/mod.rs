@@ -37,7 +37,10 @@ pub struct ReviewFilter {
     pub surveyed: Option<bool>,
 }
 
-/// A page of the list: 1-based, at most 500 per page.
+/// Most items a page of the list holds.
+pub const MAX_PER_PAGE: i64 = 500;
+
+/// A page of the list: 1-based, at most [`MAX_PER_PAGE`] per page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Paging {
     pub page: i64,
@@ -47,8 +50,8 @@ pub struct Paging {
 impl Paging {
     pub fn parse(page: Option<i64>, per_page: Option<i64>) -> Result<Self, WorkflowError> {
         let (page, per_page) = (page.unwrap_or(1), per_page.unwrap_or(50));
-        if page < 1 || !(1..=500).contains(&per_page) {
-            return refuse(Message::InvalidPage { max: 500 });
+        if page < 1 || !(1..=MAX_PER_PAGE).contains(&per_page) {
+            return refuse(Message::InvalidPage { max: MAX_PER_PAGE });
         }
         Ok(Self { page, per_page })
     }

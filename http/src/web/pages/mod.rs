@@ -56,7 +56,7 @@ pub use map::{map_data, map_page};
 pub use photos::{photo, thumbnail};
 pub use proposal::{decide, proposal_page};
 pub(crate) use proposal::{parse_id, typed_decimal};
-pub use review_list::review_page;
+pub use review_list::{bulk_approve, review_page};
 pub use sending::{form_file, kirim, kirim_page};
 pub use sign_in::{home, sign_in, sign_in_page, sign_out};
 pub use tracking::public_page;

@@ -188,7 +188,7 @@ async fn render_proposal(
             ul {
                 @for a in &item.anomalies {
                     li class=(severity_class(Some(a.severity))) {
-                        span.badge class=(severity_class(Some(a.severity))) { (severity_label(lang, Some(a.severity))) }
+                        span class=(format!("badge {}", severity_class(Some(a.severity)))) { (severity_label(lang, Some(a.severity))) }
                         " " strong { (a.code) } " — " (lang.t(&a.message.id, &a.message.en))
                         (details_list(lang, &a.details))
                     }

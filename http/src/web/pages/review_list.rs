@@ -12,6 +12,8 @@ pub struct ReviewQuery {
     pub decision: Option<String>,
     pub surveyed: Option<String>,
     pub page: Option<i64>,
+    /// What a bulk approval just did (shown once, after its redirect).
+    pub massal: Option<String>,
 }
 
 fn non_empty(v: Option<&String>) -> Option<&str> {
@@ -68,6 +70,21 @@ pub async fn review_page(
     let list = review::list(&mut conn, &session.user, &kecamatan, tahun, &filter, paging)
         .await
         .map_err(fail(lang))?;
+    // What one bulk action would approve under this filter: undecided, without a finding.
+    let bulk = if list.kirim.is_none() && matches!(session.user.role, Role::Camat | Role::Admin) {
+        review::bulk::candidates(
+            &mut conn,
+            &session.user,
+            &kecamatan,
+            tahun,
+            &filter,
+            survey_schema::BulkCriterion::NoFinding,
+        )
+        .await
+        .map_err(fail(lang))?
+    } else {
+        Vec::new()
+    };
     drop(conn);
     // The kelurahan to filter by: those of the kecamatan the person may read (a lurah: its own).
     let kelurahan =
@@ -91,6 +108,10 @@ pub async fn review_page(
                 " " a href={ "/kecamatan/" (kecamatan) "/kirim?tahun=" (tahun) } { (lang.t("Formulir", "Forms")) }
             }
         }
+        @if let Some(done) = &q.massal {
+            p.alert.saved role="status" { (done) }
+        }
+        (bulk_form(lang, &session.csrf, &kecamatan, tahun, &query_string(&q, tahun, list.page), &bulk))
         section.counts {
             @for (key, label) in [("high", lang.t("Tinggi", "High")), ("warning", lang.t("Peringatan", "Warning")), ("info", lang.t("Info", "Info")), ("none", lang.t("Tanpa temuan", "Clean"))] {
                 a.count class=(format!("sev-{key}")) href={ "?" (query_string(&ReviewQuery { severity: Some(key.into()), ..Default::default() }, tahun, 1)) } {
@@ -166,7 +187,7 @@ pub async fn review_page(
                         td.num { (rupiah(item.anggaran)) }
                         td { (survey_label(lang, item.survey_status)) }
                         td.finding {
-                            span.badge class=(severity_class(item.max_severity)) { (severity_label(lang, item.max_severity)) }
+                            span class=(format!("badge {}", severity_class(item.max_severity))) { (severity_label(lang, item.max_severity)) }
                             " " (what_is_wrong(lang, item))
                         }
                         td { (decision_label(lang, item.decision)) }
@@ -183,4 +204,130 @@ pub async fn review_page(
         }
     };
     Ok(page(&ctx, &title, Some(kecamatan.as_str()), false, &body))
+}
+
+/// One action to approve every undecided proposal without a finding under the filter, with the
+/// count and the total to confirm.
+fn bulk_form(
+    lang: Lang,
+    csrf: &str,
+    kecamatan: &WilayahKode,
+    tahun: i32,
+    back: &str,
+    bulk: &[(survey_schema::review::SeenProposal, i64)],
+) -> Markup {
+    html! {
+    @if !bulk.is_empty() {
+        form.bulk method="post" action={ "/kecamatan/" (kecamatan) "/setujui-massal" } {
+            input type="hidden" name="csrf" value=(csrf);
+            input type="hidden" name="tahun" value=(tahun);
+            input type="hidden" name="kembali" value=(back);
+            // A new id for each page shown: sending this form twice decides nothing twice.
+            input type="hidden" name="id" value=(Uuid::new_v4());
+            input type="hidden" name="usulan" value=(bulk.iter().map(|(p, _)| format!("{}:{}", p.id, p.version)).collect::<Vec<_>>().join(","));
+            label {
+                input type="checkbox" name="yakin" value="ya" required;
+                " " (lang.t("Setujui ", "Approve ")) strong { (bulk.len()) } (lang.t(" usulan tanpa temuan dalam daftar ini, total ", " proposals without a finding in this list, total "))
+                strong { (rupiah(bulk.iter().map(|(_, r)| r).sum())) } "."
+            }
+            button.primary type="submit" { (lang.t("Setujui semuanya", "Approve them all")) }
+        }
+    }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BulkForm {
+    #[serde(default)]
+    pub csrf: String,
+    pub tahun: i32,
+    #[serde(default)]
+    pub kembali: String,
+    pub id: Uuid,
+    #[serde(default)]
+    pub usulan: String,
+    #[serde(default)]
+    pub yakin: String,
+}
+
+/// The bulk form's `id:version` pairs.
+fn seen_pairs(raw: &str) -> Vec<survey_schema::review::SeenProposal> {
+    raw.split(',')
+        .filter_map(|pair| {
+            let (id, version) = pair.trim().split_once(':')?;
+            Some(survey_schema::review::SeenProposal {
+                id: id.parse().ok()?,
+                version: version.parse().ok()?,
+            })
+        })
+        .collect()
+}
+
+pub async fn bulk_approve(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(raw): Path<String>,
+    Form(form): Form<BulkForm>,
+) -> PageResult {
+    let SignedIn { ctx, session } = signed;
+    let lang = ctx.lang;
+    check_csrf(lang, &session, &form.csrf)?;
+    let kecamatan = kecamatan(lang, &raw)?;
+    if form.yakin != "ya" {
+        return Err(WebError::new(lang, Message::NotConfirmed {}.into()));
+    }
+    let request = survey_schema::BulkApproveRequest {
+        id: form.id,
+        criterion: survey_schema::BulkCriterion::NoFinding,
+        proposals: seen_pairs(&form.usulan),
+        note: Some(
+            lang.t(
+                "Disetujui bersama: tanpa temuan",
+                "Approved together: no finding",
+            )
+            .to_owned(),
+        ),
+    };
+    let outcome =
+        review::bulk::approve(&state.pool, &session.user, &kecamatan, form.tahun, &request)
+            .await
+            .map_err(fail(lang))?;
+    let done = format!(
+        "{} {} ({}){}",
+        outcome.approved.len() + outcome.repeated.len(),
+        lang.t("usulan disetujui", "proposals approved"),
+        rupiah(outcome.total_rupiah),
+        if outcome.skipped.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {} {}",
+                outcome.skipped.len(),
+                lang.t(
+                    "dilewati karena berubah atau sudah diputuskan",
+                    "skipped: changed or decided meanwhile"
+                )
+            )
+        }
+    );
+    let back = if form.kembali.starts_with("tahun=") && !form.kembali.contains(['\r', '\n']) {
+        form.kembali
+    } else {
+        format!("tahun={}", form.tahun)
+    };
+    Ok(Redirect::to(&format!(
+        "/kecamatan/{kecamatan}?{back}&massal={}",
+        urlencode(&done)
+    ))
+    .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_bulk_forms_pairs_are_read_and_garbage_is_dropped() {
+        let pairs = super::seen_pairs("12:3, 13:1,x:2,14");
+        assert_eq!(pairs.len(), 2);
+        assert_eq!((pairs[1].id, pairs[1].version), (13, 1));
+    }
 }
