@@ -21,8 +21,20 @@ pub struct KirimRow {
     pub reopen_reason: Option<String>,
 }
 
-/// The standing (not reopened) Kirim of a kecamatan and year, if any.
+/// The standing (not reopened) Kirim of a kecamatan and year, if any: the latest one, unless it
+/// was reopened (a new Kirim is made only once the previous one was reopened).
 pub async fn standing(
+    conn: &mut PgConnection,
+    kecamatan: &str,
+    tahun: i32,
+) -> Result<Option<KirimRow>, sqlx::Error> {
+    Ok(latest(conn, kecamatan, tahun)
+        .await?
+        .filter(|k| k.reopened_at.is_none()))
+}
+
+/// The latest Kirim of a kecamatan and year, standing or reopened.
+pub async fn latest(
     conn: &mut PgConnection,
     kecamatan: &str,
     tahun: i32,
@@ -33,7 +45,8 @@ pub async fn standing(
                   coalesce((snapshot->'counts'->>'agreed')::int8, 0) AS "agreed!",
                   coalesce((snapshot->'counts'->>'not_agreed')::int8, 0) AS "not_agreed!",
                   reopened_at, reopen_reason
-             FROM kirim WHERE kecamatan_kode = $1 AND tahun = $2 AND reopened_at IS NULL"#,
+             FROM kirim WHERE kecamatan_kode = $1 AND tahun = $2
+            ORDER BY id DESC LIMIT 1"#,
         kecamatan,
         tahun
     )

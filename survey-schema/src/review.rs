@@ -443,6 +443,12 @@ pub struct PublicKelurahan {
     pub nama: String,
     pub tahun: i32,
     pub proposals: Vec<PublicProposal>,
+    /// Whether the decisions shown were sent (Kirim); before, every proposal is "under review".
+    #[serde(default)]
+    pub sent: bool,
+    /// The list was reopened after it was sent: what is shown is the last sent list, being revised.
+    #[serde(default)]
+    pub revising: bool,
 }
 
 #[cfg(test)]

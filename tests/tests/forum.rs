@@ -311,3 +311,43 @@ async fn the_report_is_one_zip_with_every_form_and_the_audit_head() {
     let note = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(note.contains("Batas penyampaian: 21 Maret 2026"), "{note}");
 }
+
+#[tokio::test]
+async fn after_a_reopening_the_public_sees_the_last_sent_list_marked_as_revised() {
+    let r = setup().await;
+    decide_all(&r).await;
+    let (status, _) = post_kirim(&r, &r.camat).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let admin = r.app.token_for(Role::Admin, None).await;
+    let reopened = r
+        .app
+        .client
+        .post(r.app.url("/api/v1/kecamatan/31.71.01/reopen?tahun=2026"))
+        .bearer_auth(&admin)
+        .json(&json!({"reason": "Salah input volume"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reopened.status(), StatusCode::OK);
+    let public: Value = r
+        .app
+        .get("/api/v1/public/kelurahan/31.71.01.1002?tahun=2026")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (public["sent"].as_bool(), public["revising"].as_bool()),
+        (Some(true), Some(true))
+    );
+    let beton = public["proposals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["usulan"] == "Betonisasi jalan Gang Melati")
+        .unwrap();
+    assert_eq!(
+        beton["status"], "rejected",
+        "the last sent decision: {public}"
+    );
+}

@@ -812,6 +812,25 @@ async fn the_public_page_shows_status_and_grounds_and_nothing_personal() {
     let r = setup().await;
     survey(&r, r.ids[0], "260").await;
     decide_all(&r).await;
+    // Before the list is sent, the public sees every proposal under review, no decision.
+    let before: Value = r
+        .app
+        .get("/api/v1/public/kelurahan/31.71.01.1002?tahun=2026")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(before["sent"], false, "{before}");
+    for p in before["proposals"].as_array().unwrap() {
+        assert_eq!(
+            (p["status"].as_str(), p["status_text"].as_str()),
+            (Some("undecided"), Some("Sedang ditinjau")),
+            "{p}"
+        );
+        assert!(p["reason"].is_null(), "{p}");
+    }
+    let (status, _) = post_kirim(&r, &r.camat).await;
+    assert_eq!(status, StatusCode::CREATED);
     let response = r
         .app
         .get("/api/v1/public/kelurahan/31.71.01.1002?tahun=2026")

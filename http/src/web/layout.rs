@@ -71,6 +71,7 @@ pub fn page(ctx: &Ctx, title: &str, kecamatan: Option<&str>, map: bool, body: &M
             html lang=(lang.code()) data-tiles=[ctx.tiles.as_deref()] {
                 (head(lang, title, map))
                 body {
+                    a.skip href="#isi" { (lang.t("Langsung ke isi", "Skip to content")) }
                     header.bar {
                         a.brand href="/" { "Tinjau" }
                         @if let Some(k) = kecamatan {
@@ -95,7 +96,7 @@ pub fn page(ctx: &Ctx, title: &str, kecamatan: Option<&str>, map: bool, body: &M
                             }
                         }
                     }
-                    main { (body) }
+                    main id="isi" { (body) }
                 }
             }
         }

@@ -33,8 +33,11 @@ pub async fn kelurahan(
         .ancestor(WilayahLevel::Kecamatan)
         .map(|k| k.to_string())
         .unwrap_or_default();
-    let kirim = db::kirim::standing(conn, &kecamatan, tahun).await?;
-    let items = if let Some(k) = &kirim {
+    // Decisions reach the public only once sent: the standing Kirim, or after a reopening the last
+    // one sent (marked as being revised); before any, every proposal is under review.
+    let latest = db::kirim::latest(conn, &kecamatan, tahun).await?;
+    let revising = latest.as_ref().is_some_and(|k| k.reopened_at.is_some());
+    let items = if let Some(k) = &latest {
         super::kirim::snapshot_items(conn, k.id)
             .await?
             .into_iter()
@@ -44,31 +47,52 @@ pub async fn kelurahan(
         let ids = db::review::kelurahan_proposal_ids(conn, kode.as_str(), tahun).await?;
         super::items(conn, &ids).await?
     };
-    let mut proposals: Vec<PublicProposal> = items
-        .into_iter()
-        .map(|i| PublicProposal {
-            nomor: i.nomor,
-            rw: i.rw,
-            rt: i.rt,
-            usulan: i.usulan,
-            lokasi: i.lokasi,
-            volume: i.decided.volume,
-            satuan: i.decided.satuan,
-            anggaran: i.decided.anggaran,
-            surveyed: i.survey.is_some(),
-            status: i.decision,
-            status_text: i.decision.label_id().to_owned(),
-            reason: (i.decision == DecisionStatus::Rejected)
-                .then(|| i.reason.map(survey_schema::RejectReason::text))
-                .flatten(),
-            sent: kirim.is_some(),
-        })
-        .collect();
+    let sent = latest.is_some();
+    let mut proposals: Vec<PublicProposal> =
+        items.into_iter().map(|i| public_of(i, sent)).collect();
     proposals.sort_by(|a, b| (&a.rw, &a.rt, &a.nomor).cmp(&(&b.rw, &b.rt, &b.nomor)));
     Ok(PublicKelurahan {
         kelurahan: kode,
         nama,
         tahun,
         proposals,
+        sent,
+        revising,
     })
+}
+
+/// A proposal as the public sees it: as sent, or, before the list is sent, as proposed and under
+/// review (no decision, no ground).
+fn public_of(i: survey_schema::ReviewItem, sent: bool) -> PublicProposal {
+    let (volume, satuan, anggaran) = if sent {
+        (i.decided.volume, i.decided.satuan, i.decided.anggaran)
+    } else {
+        (i.volume, i.satuan, i.anggaran)
+    };
+    let status = if sent {
+        i.decision
+    } else {
+        DecisionStatus::Undecided
+    };
+    PublicProposal {
+        nomor: i.nomor,
+        rw: i.rw,
+        rt: i.rt,
+        usulan: i.usulan,
+        lokasi: i.lokasi,
+        volume,
+        satuan,
+        anggaran,
+        surveyed: i.survey.is_some(),
+        status,
+        status_text: if sent {
+            status.label_id().to_owned()
+        } else {
+            "Sedang ditinjau".to_owned()
+        },
+        reason: (sent && status == DecisionStatus::Rejected)
+            .then(|| i.reason.map(survey_schema::RejectReason::text))
+            .flatten(),
+        sent,
+    }
 }

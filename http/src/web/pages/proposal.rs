@@ -225,7 +225,7 @@ async fn render_proposal(
                     }
                     label.volume { (lang.t("Volume baru", "New volume")) " "
                         input name="volume" inputmode="decimal" value=(suggestion.and_then(|s| s.volume).map(|v| v.normalize().to_string().replace('.', ",")).unwrap_or_default());
-                        " " input name="satuan" size="6" value=(suggestion.and_then(|s| s.satuan.clone()).unwrap_or_else(|| item.satuan.clone()));
+                        " " input name="satuan" size="6" aria-label=(lang.t("Satuan", "Unit")) value=(suggestion.and_then(|s| s.satuan.clone()).unwrap_or_else(|| item.satuan.clone()));
                     }
                     label.note { (lang.t("Catatan", "Note")) textarea name="note" rows="3" maxlength="2000" {} }
                     button.primary type="submit" { (lang.t("Simpan keputusan", "Save the decision")) }

@@ -36,6 +36,11 @@ pub async fn public_page(
     let body = html! {
         h1 { (title) }
         p.lead { (lang.t("Status usulan Musrenbang dari kelurahan ini. Halaman ini tidak memuat data pribadi.", "The status of this kelurahan's Musrenbang proposals. This page holds no personal data.")) }
+        @if !public.sent {
+            p.alert.info role="status" { (lang.t("Usulan sedang ditinjau; hasilnya tampil di sini setelah daftar dikirim (Kirim).", "The proposals are under review; the results show here once the list is sent (Kirim).")) }
+        } @else if public.revising {
+            p.alert.stale role="status" { (lang.t("Daftar dibuka kembali dan sedang direvisi; yang tampil adalah daftar terakhir yang dikirim.", "The list was reopened and is being revised; shown is the last list sent.")) }
+        }
         table.public {
             thead { tr { th { "No" } th { (lang.t("Usulan", "Proposal")) } th { "RT/RW" } th.num { (lang.t("Volume", "Volume")) } th.num { (lang.t("Anggaran", "Budget")) } th { (lang.t("Survei", "Survey")) } th { (lang.t("Status", "Status")) } } }
             tbody {
@@ -47,7 +52,7 @@ pub async fn public_page(
                         td.num data-label=(lang.t("Volume", "Volume")) { (number(p.volume)) " " (p.satuan) }
                         td.num data-label=(lang.t("Anggaran", "Budget")) { (rupiah(p.anggaran)) }
                         td data-label=(lang.t("Survei", "Survey")) { @if p.surveyed { (lang.t("Sudah", "Done")) } @else { (lang.t("Belum", "Not yet")) } }
-                        td.status data-label=(lang.t("Status", "Status")) { strong { (decision_label(lang, p.status)) } @if let Some(r) = &p.reason { br; small { (lang.t(&r.id, &r.en)) } } }
+                        td.status data-label=(lang.t("Status", "Status")) { strong { @if p.sent { (decision_label(lang, p.status)) } @else { (lang.t("Sedang ditinjau", "Under review")) } } @if let Some(r) = &p.reason { br; small { (lang.t(&r.id, &r.en)) } } }
                     }
                 }
             }
