@@ -823,3 +823,51 @@ async fn the_camat_approves_every_proposal_without_a_finding_with_one_confirmati
     .unwrap();
     assert!(decided >= 1, "at least one approved in bulk");
 }
+
+#[tokio::test]
+async fn after_a_decision_the_next_undecided_one_and_the_list_keep_the_filter() {
+    let r = review::setup().await;
+    account(&r, "camat.next", "camat", "31.71.01", PASSWORD);
+    let base = r.app.address.clone();
+    let browser = Browser::start().await;
+    browser.sign_in(&base, "camat.next", PASSWORD).await;
+    let list = format!("{base}/kecamatan/31.71.01?tahun=2026&decision=undecided");
+    browser.goto(&list).await;
+    browser.wait_for("table.review").await;
+    browser.mark_page().await;
+    // The last row: the least serious, which approving needs no note for.
+    browser.click("table.review tbody tr:last-child td a").await;
+    browser.wait_for_next_page("form.decision").await;
+    // Approve is chosen for a proposal without a high finding; otherwise choose it.
+    browser.click("input[name=action][value=approve]").await;
+    browser.mark_page().await;
+    browser.click("form.decision button[type=submit]").await;
+    browser.wait_for_next_page("p.alert.saved").await;
+    let next = browser
+        .client
+        .find(Locator::Css("p.alert.saved a.next"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        next.contains("daftar=tahun%3D2026%26decision%3Dundecided"),
+        "{next}"
+    );
+    browser.shot("16-decided-next").await;
+    let back = browser
+        .client
+        .find(Locator::Css("p.crumbs a"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        back.ends_with("?tahun=2026&decision=undecided&page=1"),
+        "{back}"
+    );
+}

@@ -6,6 +6,14 @@ use super::*;
 #[derive(Debug, Deserialize, Default)]
 pub struct ProposalQuery {
     pub tersimpan: Option<String>,
+    /// The review list's query the proposal was opened from (to go back to it, and on to the next
+    /// undecided proposal of the same filter).
+    pub daftar: Option<String>,
+}
+
+/// A list query carried through the proposal page: only a list's own query is followed.
+pub(crate) fn list_query(raw: Option<&str>) -> Option<&str> {
+    raw.filter(|q| q.starts_with("tahun=") && q.len() < 500 && !q.contains(['\r', '\n', '#']))
 }
 
 pub(crate) fn parse_id(lang: Lang, raw: &str) -> Result<i64, WebError> {
@@ -84,6 +92,7 @@ async fn render_proposal(
     id: i64,
     notice: Option<Markup>,
     stale: Option<Stale>,
+    daftar: Option<&str>,
 ) -> PageResult {
     let lang = ctx.lang;
     let history = review::history::of_proposal(&state.pool, &session.user, id)
@@ -119,7 +128,13 @@ async fn render_proposal(
     );
     let decision_id = Uuid::new_v4();
     let body = html! {
-        p.crumbs { a href={ "/kecamatan/" (kecamatan) "?tahun=" (item.tahun) } { "‹ " (lang.t("Kembali ke daftar", "Back to the list")) } }
+        p.crumbs {
+            @if let Some(d) = daftar {
+                a href={ "/kecamatan/" (kecamatan) "?" (d) } { "‹ " (lang.t("Kembali ke daftar", "Back to the list")) }
+            } @else {
+                a href={ "/kecamatan/" (kecamatan) "?tahun=" (item.tahun) } { "‹ " (lang.t("Kembali ke daftar", "Back to the list")) }
+            }
+        }
         h1 { (item.usulan) }
         @if let Some(n) = notice { (n) }
         @if let Some(stale) = &stale {
@@ -205,7 +220,7 @@ async fn render_proposal(
             } @else if !may_decide {
                 p { (lang.t("Hanya camat yang memutuskan.", "Only the camat decides.")) }
             } @else {
-                form.decision method="post" action={ "/usulan/" (item.id) "/keputusan" } {
+                form.decision method="post" action={ "/usulan/" (item.id) "/keputusan" @if let Some(d) = daftar { "?daftar=" (urlencode(d)) } } {
                     input type="hidden" name="csrf" value=(session.csrf);
                     input type="hidden" name="version" value=(item.version);
                     input type="hidden" name="decision_id" value=(decision_id);
@@ -253,10 +268,25 @@ pub async fn proposal_page(
 ) -> PageResult {
     let lang = signed.ctx.lang;
     let id = parse_id(lang, &raw)?;
-    let notice = q.tersimpan.is_some().then(|| {
-        html! { p.alert.saved role="status" { (lang.t("Keputusan tersimpan.", "Decision saved.")) } }
+    let daftar = list_query(q.daftar.as_deref());
+    let next = match (q.tersimpan.is_some(), daftar) {
+        (true, Some(d)) => next_undecided(&state, &signed.session, id, d).await,
+        _ => None,
+    };
+    let saved = q.tersimpan.is_some().then(|| {
+        html! { p.alert.saved role="status" { (lang.t("Keputusan tersimpan.", "Decision saved."))
+            @if let Some(n) = next { " " a.next href={ "/usulan/" (n) "?daftar=" (urlencode(daftar.unwrap_or_default())) } { (lang.t("Usulan berikutnya yang belum diputuskan →", "Next undecided proposal →")) } } } }
     });
-    render_proposal(&state, &signed.ctx, &signed.session, id, notice, None).await
+    render_proposal(
+        &state,
+        &signed.ctx,
+        &signed.session,
+        id,
+        saved,
+        None,
+        daftar,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -309,12 +339,14 @@ pub async fn decide(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(raw): Path<String>,
+    Query(q): Query<ProposalQuery>,
     Form(form): Form<DecisionForm>,
 ) -> PageResult {
     let SignedIn { ctx, session } = signed;
     let lang = ctx.lang;
     check_csrf(lang, &session, &form.csrf)?;
     let id = parse_id(lang, &raw)?;
+    let daftar = list_query(q.daftar.as_deref());
     let note = Some(form.note.trim().to_owned()).filter(|n| !n.is_empty());
     let bad = |en: &str, id: &str| {
         WebError::new(
@@ -362,7 +394,13 @@ pub async fn decide(
     )
     .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/usulan/{id}?tersimpan=1#keputusan")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/usulan/{id}?tersimpan=1{}#keputusan",
+            daftar
+                .map(|d| format!("&daftar={}", urlencode(d)))
+                .unwrap_or_default()
+        ))
+        .into_response()),
         Err(WorkflowError::Refused(r)) if r.kind() == RefusalKind::PreconditionFailed => {
             let latest = r
                 .details()
@@ -383,6 +421,7 @@ pub async fn decide(
                     seen: form.version,
                     current,
                 }),
+                daftar,
             )
             .await?;
             *response.status_mut() = StatusCode::CONFLICT;
@@ -392,12 +431,57 @@ pub async fn decide(
             let message = lang.t(&r.id(), &r.en()).to_owned();
             let notice = html! { p.alert.error role="alert" { (message) } };
             let mut response =
-                render_proposal(&state, &ctx, &session, id, Some(notice), None).await?;
+                render_proposal(&state, &ctx, &session, id, Some(notice), None, daftar).await?;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(response)
         }
         Err(e) => Err(fail(lang)(e)),
     }
+}
+
+/// The next undecided proposal of the list the camat came from (the first of the filter, other
+/// than this one), if any.
+async fn next_undecided(
+    state: &AppState,
+    session: &WebSession,
+    current: i64,
+    daftar: &str,
+) -> Option<i64> {
+    let (kecamatan, q) = list_of(state, session, current, daftar).await?;
+    let filter = ReviewFilter {
+        decision: Some(DecisionStatus::Undecided),
+        ..review_list::review_filter(Lang::Id, &q).ok()?
+    };
+    let mut conn = state.pool.acquire().await.ok()?;
+    let page = review::list(
+        &mut conn,
+        &session.user,
+        &kecamatan,
+        q.tahun?,
+        &filter,
+        Paging {
+            page: 1,
+            per_page: 2,
+        },
+    )
+    .await
+    .ok()?;
+    page.items.iter().map(|i| i.id).find(|i| *i != current)
+}
+
+/// The kecamatan of the proposal and the list query, read back.
+async fn list_of(
+    state: &AppState,
+    session: &WebSession,
+    current: i64,
+    daftar: &str,
+) -> Option<(WilayahKode, review_list::ReviewQuery)> {
+    let _ = session;
+    let uri: axum::http::Uri = format!("/?{daftar}").parse().ok()?;
+    let Query(q) = Query::<review_list::ReviewQuery>::try_from_uri(&uri).ok()?;
+    let mut conn = state.pool.acquire().await.ok()?;
+    let item = review::items(&mut conn, &[current]).await.ok()?.pop()?;
+    Some((item.kelurahan.parent()?, q))
 }
 
 #[cfg(test)]

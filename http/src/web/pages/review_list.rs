@@ -20,7 +20,7 @@ fn non_empty(v: Option<&String>) -> Option<&str> {
     v.map(|s| s.trim()).filter(|s| !s.is_empty())
 }
 
-fn review_filter(lang: Lang, q: &ReviewQuery) -> Result<ReviewFilter, WebError> {
+pub(super) fn review_filter(lang: Lang, q: &ReviewQuery) -> Result<ReviewFilter, WebError> {
     let surveyed = match non_empty(q.surveyed.as_ref()) {
         Some("ya") => Some(true),
         Some("tidak") => Some(false),
@@ -92,6 +92,8 @@ pub async fn review_page(
             .await
             .map_err(fail(lang))?;
     let pages = (list.total + list.per_page - 1) / list.per_page.max(1);
+    // This list's own address, carried to each proposal (back to it, and on to the next one).
+    let here = query_string(&q, tahun, list.page);
     let selected = |field: &Option<String>, value: &str| non_empty(field.as_ref()) == Some(value);
     let title = format!(
         "{} {} {}",
@@ -180,9 +182,9 @@ pub async fn review_page(
             tbody {
                 @for item in &list.items {
                     tr data-id=(item.id) class=(severity_class(item.max_severity)) {
-                        td { a href={ "/usulan/" (item.id) } { (item.id) } }
+                        td { a href={ "/usulan/" (item.id) "?daftar=" (urlencode(&here)) } { (item.id) } }
                         td { (item.kelurahan_nama) }
-                        td { a href={ "/usulan/" (item.id) } { (item.usulan) } @if let Some(l) = &item.lokasi { br; small { (l) } } }
+                        td { a href={ "/usulan/" (item.id) "?daftar=" (urlencode(&here)) } { (item.usulan) } @if let Some(l) = &item.lokasi { br; small { (l) } } }
                         td.num { (number(item.volume)) " " (item.satuan) }
                         td.num { (rupiah(item.anggaran)) }
                         td { (survey_label(lang, item.survey_status)) }
