@@ -173,7 +173,8 @@ pub async fn send(
         .with_details(json!({"undecided": undecided}))
         .into());
     }
-    let (forum, profile) = crate::forum::complete_for_kirim(&mut tx, kecamatan, tahun).await?;
+    let (forum, profile) =
+        crate::forum::record::complete_for_kirim(&mut tx, kecamatan, tahun).await?;
     let agreed = items.iter().filter(|i| i.decision.is_agreed()).count();
     let total = items.len();
     let as_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
