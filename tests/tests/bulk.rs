@@ -57,7 +57,6 @@ async fn proposals_without_a_finding_are_approved_once_each_and_the_rest_reporte
         "the fixture has a flagged proposal: {page}"
     );
 
-    // One of the clean ones is decided by someone else meanwhile: skipped as "decided".
     let action = uuid::Uuid::new_v4();
     let body = json!({"id": action, "criterion": "no_finding", "proposals": seen,
                       "note": "Disetujui bersama: tanpa temuan"});

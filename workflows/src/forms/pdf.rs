@@ -355,7 +355,11 @@ fn data(src: &FormSource) -> Data {
 }
 
 fn render(template: &str, what: &str, src: &FormSource) -> anyhow::Result<Vec<u8>> {
-    let json = serde_json::to_string(&data(src))?;
+    typeset(template, what, serde_json::to_string(&data(src))?)
+}
+
+/// A template typeset with its data; warnings logged, an error names what could not render.
+fn typeset(template: &str, what: &str, json: String) -> anyhow::Result<Vec<u8>> {
     let rendered =
         super::typst_world::render(template.to_owned(), json).map_err(|e| anyhow::anyhow!(e))?;
     for w in &rendered.warnings {
@@ -456,10 +460,11 @@ fn notice(src: &FormSource) -> Notice {
 
 /// The notice of the results for the kantor kecamatan's board (A4).
 pub fn pengumuman(src: &FormSource) -> anyhow::Result<Vec<u8>> {
-    let json = serde_json::to_string(&notice(src))?;
-    let rendered =
-        super::typst_world::render(PENGUMUMAN.to_owned(), json).map_err(|e| anyhow::anyhow!(e))?;
-    Ok(rendered.pdf)
+    typeset(
+        PENGUMUMAN,
+        "pengumuman",
+        serde_json::to_string(&notice(src))?,
+    )
 }
 
 /// Form 2 blank: the invited names pre-filled, then empty rows, to be signed at the door.

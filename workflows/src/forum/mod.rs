@@ -63,7 +63,7 @@ pub async fn set_profile(
             kode: profile.kota.clone(),
         });
     }
-    let before = profile_of(&mut tx, &profile.kota).await?;
+    let before = record::profile(&mut tx, &profile.kota).await?;
     let row = db::forum::ProfileRow {
         office: profile.office.trim().to_owned(),
         head_title: profile.head_title.trim().to_owned(),
@@ -106,14 +106,7 @@ pub async fn set_profile(
     .await?;
     tx.commit().await?;
     let mut conn = pool.acquire().await?;
-    profile_of(&mut conn, &profile.kota).await
-}
-
-async fn profile_of(
-    conn: &mut PgConnection,
-    kota: &WilayahKode,
-) -> Result<KotaProfile, WorkflowError> {
-    profile(conn, kota).await
+    record::profile(&mut conn, &profile.kota).await
 }
 
 /// Who reads and writes the record: the camat (and the kecamatan's staff, who sign in as the

@@ -447,7 +447,7 @@ async fn next_undecided(
     current: i64,
     daftar: &str,
 ) -> Option<i64> {
-    let (kecamatan, q) = list_of(state, session, current, daftar).await?;
+    let (kecamatan, q) = list_of(state, current, daftar).await?;
     let filter = ReviewFilter {
         decision: Some(DecisionStatus::Undecided),
         ..review_list::review_filter(Lang::Id, &q).ok()?
@@ -472,11 +472,9 @@ async fn next_undecided(
 /// The kecamatan of the proposal and the list query, read back.
 async fn list_of(
     state: &AppState,
-    session: &WebSession,
     current: i64,
     daftar: &str,
 ) -> Option<(WilayahKode, review_list::ReviewQuery)> {
-    let _ = session;
     let uri: axum::http::Uri = format!("/?{daftar}").parse().ok()?;
     let Query(q) = Query::<review_list::ReviewQuery>::try_from_uri(&uri).ok()?;
     let mut conn = state.pool.acquire().await.ok()?;
