@@ -18,6 +18,7 @@ pub struct KirimRow {
     pub agreed: i64,
     pub not_agreed: i64,
     pub reopened_at: Option<DateTime<Utc>>,
+    pub reopened_by_name: Option<String>,
     pub reopen_reason: Option<String>,
 }
 
@@ -44,7 +45,7 @@ pub async fn latest(
         r#"SELECT id, kecamatan_kode AS "kecamatan_kode: Kode", tahun, sent_at, sent_by_name, snapshot_sha256, audit_seq, audit_hash,
                   coalesce((snapshot->'counts'->>'agreed')::int8, 0) AS "agreed!",
                   coalesce((snapshot->'counts'->>'not_agreed')::int8, 0) AS "not_agreed!",
-                  reopened_at, reopen_reason
+                  reopened_at, reopened_by_name, reopen_reason
              FROM kirim WHERE kecamatan_kode = $1 AND tahun = $2
             ORDER BY id DESC LIMIT 1"#,
         kecamatan,

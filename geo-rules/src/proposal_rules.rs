@@ -100,6 +100,8 @@ pub struct CostStandard {
     pub price: Rupiah,
     /// Where it comes from, e.g. `SSH 32.18 2023: Paving Block Warna (M2) x 1.5`.
     pub source: String,
+    /// The region it was borrowed from, by name, when the proposal's city has no standard.
+    pub elsewhere: Option<String>,
 }
 
 /// Thresholds of the proposal checks. The defaults are the documented ones.
@@ -251,6 +253,7 @@ fn cost_against_standard(
         budget_rupiah: p.budget.get(),
         volume: p.volume.normalize().to_string(),
         standard_source: standard.source.clone(),
+        standard_from_elsewhere: standard.elsewhere.clone(),
     };
     if ratio > 1.0 + config.cost_above_warning {
         let severity = if ratio > 1.0 + config.cost_above_high {
@@ -578,6 +581,7 @@ mod tests {
                 unit: Unit::SquareMetre,
                 price: Rupiah::new(230_000).unwrap(),
                 source: "test".into(),
+                elsewhere: None,
             },
         )])
     }

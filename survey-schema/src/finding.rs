@@ -82,6 +82,24 @@ pub struct CostVsStandard {
     pub volume: String,
     /// Where the standard price comes from, e.g. `SSH 32.18 2023: Paving Block Warna (M2)`.
     pub standard_source: String,
+    /// The region the standard was borrowed from, by name, when the proposal's city has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standard_from_elsewhere: Option<String>,
+}
+
+impl CostVsStandard {
+    /// The sentence, followed by where the standard was borrowed from when it is another region's.
+    fn elsewhere(&self, said: String, lang: Lang) -> String {
+        match (&self.standard_from_elsewhere, lang) {
+            (None, _) => said,
+            (Some(region), Lang::Id) => format!(
+                "{said} Harga standar dipinjam dari {region}: kota usulan belum punya harga standar sendiri."
+            ),
+            (Some(region), Lang::En) => format!(
+                "{said} The standard price is borrowed from {region}: the proposal's city has none of its own."
+            ),
+        }
+    }
 }
 
 /// `COST_OUTLIER`.
@@ -325,6 +343,49 @@ impl Finding {
         }
     }
 
+    /// Another proposal the finding names (a duplicate, the earlier approval, the one sharing a
+    /// photo), to link to.
+    pub fn other_proposal(&self) -> Option<i64> {
+        match self {
+            Self::DuplicateNearby(d) => Some(d.other_id),
+            Self::DoneBefore(d) => Some(d.earlier_id),
+            Self::PhotoReused(p) => Some(p.other_proposal_id),
+            _ => None,
+        }
+    }
+
+    /// A few words for a list, e.g. `Biaya di atas standar`.
+    pub fn short_label(code: &str, lang: Lang) -> &'static str {
+        let (id, en) = match code {
+            "COST_ABOVE_STANDARD" => ("Biaya di atas standar", "Cost above standard"),
+            "COST_BELOW_STANDARD" => ("Biaya di bawah standar", "Cost below standard"),
+            "COST_OUTLIER" => ("Biaya menyimpang", "Cost outlier"),
+            "VOLUME_IMPLAUSIBLE" => ("Volume tak wajar", "Implausible volume"),
+            "DUPLICATE_NEARBY" => ("Usulan ganda", "Duplicate"),
+            "DONE_BEFORE" => ("Sudah dikerjakan", "Done before"),
+            "UNIT_INCOMPARABLE" => ("Satuan tak sebanding", "Unit not comparable"),
+            "ACTIVITY_UNKNOWN" => ("Kegiatan tak dikenal", "Unknown activity"),
+            "LOCATION_BORDERLINE" => ("Dekat batas", "Near the boundary"),
+            "LOCATION_OTHER_KELURAHAN" => ("Kelurahan lain", "Other kelurahan"),
+            "LOCATION_GAP" => ("Di celah batas", "In a boundary gap"),
+            "LOCATION_OVERLAP" => ("Batas tumpang-tindih", "Boundaries overlap"),
+            "LOCATION_OUTSIDE" => ("Di luar wilayah", "Outside every kelurahan"),
+            "SURVEY_LOW_ACCURACY" => ("GPS kurang akurat", "Poor GPS accuracy"),
+            "SURVEY_MOCK_LOCATION" => ("Lokasi palsu", "Mock location"),
+            "VOLUME_DEVIATION" => ("Volume ukur ulang beda", "Remeasured volume differs"),
+            "TRACE_MISMATCH" => ("Jejak tak cocok", "Trace mismatch"),
+            "PHOTO_MISSING" => ("Foto kurang", "Photos missing"),
+            "PHOTO_UNREADABLE" => ("Foto rusak", "Unreadable photo"),
+            "PHOTO_NO_GPS" => ("Foto tanpa GPS", "Photo without GPS"),
+            "PHOTO_GPS_FAR" => ("Foto jauh dari lokasi", "Photo taken far away"),
+            "PHOTO_TIME_OFF" => ("Waktu foto janggal", "Photo time off"),
+            "PHOTO_REUSED" => ("Foto dipakai ulang", "Photo reused"),
+            "SURVEYOR_SPEED" => ("Perjalanan mustahil", "Impossible travel"),
+            _ => ("Temuan lain", "Other finding"),
+        };
+        lang.pick(id, en)
+    }
+
     /// A stored finding read back; `None` for a code this build does not know or figures that do
     /// not fit it.
     pub fn from_stored(code: &str, details: &serde_json::Value) -> Option<Self> {
@@ -369,17 +430,18 @@ impl Finding {
                 let (cost, standard, u) =
                     (rupiah(c.unit_cost_rupiah), rupiah(c.standard_rupiah), unit(c.unit));
                 let ratio = n(c.ratio, 1);
-                if id {
+                let said = if id {
                     format!("Biaya satuan {cost}/{u} = {ratio}× harga standar {standard}/{u}.")
                 } else {
                     format!("Unit cost {cost}/{u} is {ratio}× the standard price {standard}/{u}.")
-                }
+                };
+                c.elsewhere(said, lang)
             }
             Self::CostBelowStandard(c) => {
                 let (cost, standard, u) =
                     (rupiah(c.unit_cost_rupiah), rupiah(c.standard_rupiah), unit(c.unit));
                 let percent = n(c.ratio * 100.0, 0);
-                if id {
+                let said = if id {
                     format!(
                         "Biaya satuan {cost}/{u} hanya {percent}% dari harga standar {standard}/{u}: volume atau anggaran perlu dicek."
                     )
@@ -387,7 +449,8 @@ impl Finding {
                     format!(
                         "Unit cost {cost}/{u} is only {percent}% of the standard price {standard}/{u}: check the volume or the budget."
                     )
-                }
+                };
+                c.elsewhere(said, lang)
             }
             Self::CostOutlier(c) => {
                 let (cost, median) = (rupiah(c.unit_cost_rupiah), rupiah(c.median_rupiah));
@@ -689,6 +752,7 @@ impl Finding {
             budget_rupiah: 125_000_000,
             volume: "100".into(),
             standard_source: "SSH".into(),
+            standard_from_elsewhere: None,
         };
         let location = Location {
             status: LocationStatus::OtherKelurahan,
@@ -705,7 +769,10 @@ impl Finding {
         };
         vec![
             Self::CostAboveStandard(cost.clone()),
-            Self::CostBelowStandard(cost),
+            Self::CostBelowStandard(CostVsStandard {
+                standard_from_elsewhere: Some("Kabupaten Pangandaran".into()),
+                ..cost
+            }),
             Self::CostOutlier(CostOutlier {
                 unit_cost_rupiah: 900_000,
                 median_rupiah: 300_000,
@@ -888,6 +955,41 @@ mod tests {
     }
 
     #[test]
+    fn every_finding_has_a_short_label_and_names_the_proposals_it_is_about() {
+        for f in Finding::examples() {
+            let (id, en) = (
+                Finding::short_label(f.code(), Lang::Id),
+                Finding::short_label(f.code(), Lang::En),
+            );
+            assert_ne!(id, "Temuan lain", "{}", f.code());
+            assert_ne!(id, en, "{}", f.code());
+        }
+        let named: Vec<i64> = Finding::examples()
+            .iter()
+            .filter_map(Finding::other_proposal)
+            .collect();
+        assert_eq!(named.len(), 3, "duplicate, done before, photo reused");
+    }
+
+    #[test]
+    fn a_standard_borrowed_from_another_region_says_so_in_both_languages() {
+        let below = &Finding::examples()[1];
+        assert!(
+            below
+                .text(Lang::Id)
+                .ends_with("dipinjam dari Kabupaten Pangandaran: kota usulan belum punya harga standar sendiri."),
+            "{}",
+            below.text(Lang::Id)
+        );
+        assert!(
+            below
+                .text(Lang::En)
+                .contains("borrowed from Kabupaten Pangandaran")
+        );
+        assert!(!Finding::examples()[0].text(Lang::Id).contains("dipinjam"));
+    }
+
+    #[test]
     fn figures_are_written_the_indonesian_way_in_indonesian() {
         let far = Finding::PhotoGpsFar(PhotoGpsFar {
             sha256: "ab".into(),
@@ -917,6 +1019,7 @@ mod tests {
             budget_rupiah: 1,
             volume: "1".into(),
             standard_source: String::new(),
+            standard_from_elsewhere: None,
         });
         assert_eq!(
             above.text(Lang::Id),

@@ -35,7 +35,7 @@ pub use review::{
     BulkApproveRequest, BulkCriterion, BulkOutcome, BulkSkipped, DecidedValues, DecisionRequest,
     DecisionStatus, DecisionView, HistoryEvent, KirimView, ProposalHistory, PublicKelurahan,
     PublicProposal, RejectReason, ReviewCounts, ReviewItem, ReviewPage, Suggestion, SurveyBrief,
-    SurveyStatus,
+    SurveyPhoto, SurveyStatus,
 };
 pub use survey::{CheckedSurvey, SurveyRecord, SurveyView};
 pub use unit::Unit;

@@ -285,6 +285,32 @@ pub struct SurveyBrief {
     pub photo_count: usize,
     /// Thumbnail URLs of the photos received (need the same bearer token).
     pub thumbnails: Vec<String>,
+    /// Whether the team found the proposal at the address given, and what they noted of it.
+    #[serde(default)]
+    pub address_confirmed: bool,
+    #[serde(default)]
+    pub address_note: Option<String>,
+    /// The team's notes on the technical and the administrative feasibility.
+    #[serde(default)]
+    pub technical_note: Option<String>,
+    #[serde(default)]
+    pub administrative_note: Option<String>,
+    /// The survey's own note.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Every photo the survey declared, in its order, with its caption.
+    #[serde(default)]
+    pub photos: Vec<SurveyPhoto>,
+}
+
+/// One photo a survey declared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SurveyPhoto {
+    pub sha256: String,
+    pub caption: Option<String>,
+    /// Whether its bytes have arrived.
+    pub received: bool,
 }
 
 /// One proposal in the review list.

@@ -96,6 +96,34 @@ impl Browser {
         std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
     }
 
+    /// Saves a screenshot of the whole page (up to 4,000 px tall) at the window's width.
+    pub async fn shot_whole(&self, name: &str) {
+        let (width, height) = self.client.get_window_size().await.unwrap();
+        let tall = self
+            .client
+            .execute("return document.documentElement.scrollHeight", vec![])
+            .await
+            .unwrap()
+            .as_u64()
+            .unwrap_or(height)
+            .clamp(height, 4_000);
+        self.client
+            .set_window_size(
+                u32::try_from(width).unwrap(),
+                u32::try_from(tall).unwrap() + 90,
+            )
+            .await
+            .unwrap();
+        self.shot(name).await;
+        self.client
+            .set_window_size(
+                u32::try_from(width).unwrap(),
+                u32::try_from(height).unwrap(),
+            )
+            .await
+            .unwrap();
+    }
+
     pub async fn goto(&self, url: &str) {
         self.client.goto(url).await.unwrap();
     }

@@ -27,6 +27,15 @@ const PASSWORD: &str = "kata sandi camat yang panjang";
 /// A survey of `proposal` with one real phone photo (its EXIF position in Cideng, beside the fix),
 /// stored and read; returns the survey's id and the photo's SHA-256.
 async fn survey_with_photo(r: &Review, proposal: i64) -> (String, String) {
+    survey_with_photo_and(r, proposal, &json!({})).await
+}
+
+/// As [`survey_with_photo`], with some of the record's fields as given.
+async fn survey_with_photo_and(
+    r: &Review,
+    proposal: i64,
+    fields: &serde_json::Value,
+) -> (String, String) {
     use sha2::Digest as _;
     let token = r
         .app
@@ -46,6 +55,10 @@ async fn survey_with_photo(r: &Review, proposal: i64) -> (String, String) {
         "photos": [{"sha256": sha, "bytes": bytes.len(), "content_type": "image/jpeg", "caption": "depan"}],
         "supersedes": null
     });
+    let mut body = body;
+    for (k, v) in fields.as_object().unwrap() {
+        body[k] = v.clone();
+    }
     let put = r
         .app
         .client
@@ -303,10 +316,27 @@ async fn a_camat_goes_from_sign_in_to_the_berita_acara_in_the_browser() {
     // Every finding with its explanation and numbers: one photo where two are needed.
     let findings = browser.text("section.anomalies").await;
     assert!(
-        findings.contains("PHOTO_MISSING") && findings.contains("Hanya 1 foto; minimal 2"),
+        findings.contains("Foto kurang") && findings.contains("Hanya 1 foto; minimal 2"),
         "{findings}"
     );
-    browser.shot("04-proposal").await;
+    // The photo's caption is its alt text and its caption; the survey's answers are there.
+    let alt = browser
+        .client
+        .find(Locator::Css("div.thumbs img"))
+        .await
+        .unwrap()
+        .attr("alt")
+        .await
+        .unwrap();
+    assert_eq!(alt.as_deref(), Some("depan"));
+    let answers = browser.text("section.answers").await;
+    assert!(
+        answers.contains("usulan 200 m2")
+            && answers.contains("ukur ulang 180 m2")
+            && answers.contains("-10%"),
+        "{answers}"
+    );
+    browser.shot_whole("04-proposal").await;
 
     // Reject the beton (done in 2025) with ground (f).
     browser.goto(&format!("{base}/usulan/{beton}")).await;
@@ -571,6 +601,50 @@ async fn a_lurah_sees_only_its_kelurahan_and_the_public_page_nothing_personal() 
         !text.contains("Pemasangan paving block"),
         "another kelurahan's proposal is listed: {text}"
     );
+    // No link the lurah cannot use: no forum record, no Kirim, no forms.
+    for href in ["/forum", "/kirim", "/formulir/"] {
+        assert_eq!(
+            browser.count(&format!("a[href*='{href}']")).await,
+            0,
+            "a lurah sees a link to {href}"
+        );
+    }
+    // On a phone, each proposal is a card: nothing wider than the screen, every value there.
+    browser.client.set_window_size(412, 900).await.unwrap();
+    browser
+        .goto(&format!("{base}/kecamatan/31.71.01?tahun=2026"))
+        .await;
+    browser.wait_for("table.review").await;
+    let width = browser
+        .client
+        .execute("return document.documentElement.scrollWidth", vec![])
+        .await
+        .unwrap();
+    assert!(
+        width.as_u64().unwrap() <= 412,
+        "the page is {width} px wide"
+    );
+    // Budget, findings and decision are on screen, each labelled (the label drawn by the card).
+    let cells = browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll('table.review tbody tr:first-child td')].map(td => { const r = td.getBoundingClientRect(); return [td.dataset.label || '', r.width > 0 && r.right <= 412, getComputedStyle(td, '::before').content]; })",
+            vec![],
+        )
+        .await
+        .unwrap();
+    for label in ["Anggaran", "Temuan", "Keputusan"] {
+        let cell = cells
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c[0] == label)
+            .unwrap_or_else(|| panic!("no {label} cell: {cells}"));
+        assert_eq!(cell[1], json!(true), "{label} off screen: {cells}");
+        assert!(cell[2].as_str().unwrap().contains(label), "{cells}");
+    }
+    browser.shot_whole("10a-lurah-list-phone").await;
+    browser.client.set_window_size(1366, 768).await.unwrap();
     browser.goto(&format!("{base}/usulan/{drainage}")).await;
     browser.wait_for("section.facts").await;
     browser.goto(&format!("{base}/usulan/{paving}")).await;
@@ -841,7 +915,9 @@ async fn after_a_decision_the_next_undecided_one_and_the_list_keep_the_filter() 
     // Approve is chosen for a proposal without a high finding; otherwise choose it.
     browser.click("input[name=action][value=approve]").await;
     browser.mark_page().await;
-    browser.click("form.decision button[type=submit]").await;
+    browser
+        .click("form.decision button[type=submit]:not(.primary)")
+        .await;
     browser.wait_for_next_page("p.alert.saved").await;
     let next = browser
         .client
@@ -870,4 +946,294 @@ async fn after_a_decision_the_next_undecided_one_and_the_list_keep_the_filter() 
         back.ends_with("?tahun=2026&decision=undecided&page=1"),
         "{back}"
     );
+    // "Save & open the next": one page load from one decision to the next proposal.
+    let decided = browser.client.current_url().await.unwrap();
+    browser.mark_page().await;
+    browser.click("p.alert.saved a.next").await;
+    browser.wait_for_next_page("form.decision").await;
+    let this = browser.client.current_url().await.unwrap();
+    browser.click("input[name=action][value=approve]").await;
+    let note = browser
+        .client
+        .find(Locator::Css("textarea[name=note]"))
+        .await
+        .unwrap();
+    note.send_keys("Sesuai hasil survei").await.unwrap();
+    browser.mark_page().await;
+    browser.click("form.decision button.primary").await;
+    browser.wait_for_next_page("p.alert.saved").await;
+    let landed = browser.client.current_url().await.unwrap();
+    let saved = browser.text("p.alert.saved").await;
+    if landed.path() == this.path() {
+        // Nothing undecided was left in the filter: the page stays on the one decided.
+        assert!(saved.contains("Keputusan tersimpan"), "{saved}");
+    } else {
+        assert_ne!(landed.path(), decided.path());
+        assert!(
+            saved.contains("tersimpan. Ini usulan berikutnya"),
+            "{saved}"
+        );
+        assert!(
+            browser.count("form.decision").await == 1,
+            "the next one, to decide"
+        );
+    }
+    browser.shot_whole("17-saved-and-next").await;
+}
+
+#[tokio::test]
+async fn the_proposal_page_shows_the_surveys_answers_and_keeps_a_far_photo_off_the_map() {
+    let r = review::setup().await;
+    let [paving, _, beton, ..] = r.ids[..] else {
+        panic!()
+    };
+    // The team stood some 3.6 km from where the photo was taken, and judged the work not feasible.
+    survey_with_photo_and(
+        &r,
+        paving,
+        &json!({
+            "fix": {"lat": -6.2050, "lon": 106.8300, "accuracy_m": 8.0, "altitude_m": null, "fix_time": "2026-02-10T03:14:58Z"},
+            "trace": null,
+            "address_confirmed": false, "address_note": "Lokasi di ujung gang, bukan di jalan utama",
+            "technical": {"ok": false, "note": "Tanah labil di tepi kali"},
+            "note": "Warga minta ditinjau ulang"
+        }),
+    )
+    .await;
+    account(&r, "camat.bukti", "camat", "31.71.01", PASSWORD);
+    let base = r.app.address.clone();
+    let browser = Browser::start().await;
+    browser.sign_in(&base, "camat.bukti", PASSWORD).await;
+    browser.goto(&format!("{base}/usulan/{paving}")).await;
+    browser.wait_for("#map[data-ready='1']").await;
+    let answers = browser.text("section.answers").await;
+    for said in [
+        "Tidak sesuai dengan usulan",
+        "Lokasi di ujung gang",
+        "Tidak layak",
+        "Tanah labil di tepi kali",
+        "Warga minta ditinjau ulang",
+    ] {
+        assert!(answers.contains(said), "{said} in {answers}");
+    }
+    // The far photo is listed with its distance in metres, not drawn; the map stays on the place.
+    let far = browser.text("div.alert.far").await;
+    assert!(
+        far.contains("Foto 1 (depan)") && far.contains(" m dari posisi survei"),
+        "{far}"
+    );
+    assert_eq!(browser.count("path.feature-photo").await, 0);
+    assert_eq!(browser.count("path.feature-fix").await, 1);
+    let zoom = browser
+        .client
+        .execute(
+            "return document.querySelector('#map').dataset.ready",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(zoom, json!("1"));
+    // The finding naming another proposal links to it.
+    browser.shot_whole("18-proposal-evidence").await;
+    browser.goto(&format!("{base}/usulan/{beton}")).await;
+    browser.wait_for("section.anomalies").await;
+    let findings = browser.text("section.anomalies").await;
+    assert!(findings.contains("Sudah dikerjakan"), "{findings}");
+    let link = browser
+        .client
+        .find(Locator::Css("section.anomalies a.other"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(link.starts_with("/usulan/"), "{link}");
+    // And the list names every finding by its short label, with the remeasured volume.
+    browser
+        .goto(&format!("{base}/kecamatan/31.71.01?tahun=2026"))
+        .await;
+    browser.wait_for("table.review").await;
+    let row = browser
+        .text(&format!("table.review tr[data-id='{paving}']"))
+        .await;
+    assert!(row.contains("ukur ulang 180 m2"), "{row}");
+    assert!(
+        browser
+            .count(&format!("table.review tr[data-id='{paving}'] ul.labels li"))
+            .await
+            >= 2,
+        "every finding's label: {row}"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_decision_keeps_what_was_typed_and_a_correction_can_be_undone() {
+    let r = review::setup().await;
+    let [paving, drainage, ..] = r.ids[..] else {
+        panic!()
+    };
+    // The drainage surveyed at its proposed length, its photo taken 3.6 km away: a high finding,
+    // and nothing the evidence suggests.
+    survey_with_photo_and(
+        &r,
+        drainage,
+        &json!({
+            "fix": {"lat": -6.2050, "lon": 106.8300, "accuracy_m": 8.0, "altitude_m": null, "fix_time": "2026-02-10T03:14:58Z"},
+            "trace": null, "volume": {"value": "100", "satuan": "m'"}
+        }),
+    )
+    .await;
+    account(&r, "camat.ketik", "camat", "31.71.01", PASSWORD);
+    let base = r.app.address.clone();
+    let browser = Browser::start().await;
+    browser.sign_in(&base, "camat.ketik", PASSWORD).await;
+
+    // On a proposal with a high-severity finding and no suggestion, no action is chosen for the camat.
+    let (_, page) = review::list(&r, &r.camat, "").await;
+    let high = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["max_severity"] == "high" && i["suggestion"].is_null())
+        .map(|i| i["id"].as_i64().unwrap());
+    assert_eq!(high, Some(drainage), "{page}");
+    let high = drainage;
+    browser.goto(&format!("{base}/usulan/{high}")).await;
+    browser.wait_for("form.decision").await;
+    assert_eq!(browser.count("input[name=action]:checked").await, 0);
+
+    browser.goto(&format!("{base}/usulan/{paving}")).await;
+    browser.wait_for("form.decision").await;
+    let typed = |volume: &'static str| {
+        let browser = &browser;
+        async move {
+            browser.click("input[name=action][value=set_volume]").await;
+            let field = browser
+                .client
+                .find(Locator::Css("input[name=volume]"))
+                .await
+                .unwrap();
+            field.clear().await.unwrap();
+            field.send_keys(volume).await.unwrap();
+            let note = browser
+                .client
+                .find(Locator::Css("textarea[name=note]"))
+                .await
+                .unwrap();
+            note.clear().await.unwrap();
+            note.send_keys("Diukur ulang bersama RW").await.unwrap();
+            browser.mark_page().await;
+            browser.click("form.decision button[type=submit]").await;
+            browser.wait_for_next_page("form.decision").await;
+        }
+    };
+    for (volume, says) in [("abc", "bukan angka"), ("0", ""), ("-5", "")] {
+        typed(volume).await;
+        let error = browser.text("label.volume span.field-error").await;
+        assert!(error.contains(says), "{volume}: {error}");
+        let value = browser
+            .client
+            .execute("return [document.querySelector('input[name=volume]').value, document.querySelector('textarea[name=note]').value, document.querySelector('input[name=action]:checked').value]", vec![])
+            .await
+            .unwrap();
+        assert_eq!(
+            value,
+            json!([volume, "Diukur ulang bersama RW", "set_volume"])
+        );
+        assert_eq!(
+            browser.count("span.field-error[role=alert]").await,
+            1,
+            "announced"
+        );
+    }
+    browser.shot_whole("19-refused-kept").await;
+    // Rejecting without a ground: the message stands beside the ground.
+    browser.click("input[name=action][value=reject]").await;
+    browser.mark_page().await;
+    browser.click("form.decision button[type=submit]").await;
+    browser.wait_for_next_page("form.decision").await;
+    assert!(
+        browser
+            .text("label.reason span.field-error")
+            .await
+            .contains("alasan")
+    );
+
+    // A correction shows what it changed, and one click sets the proposed volume back.
+    typed("150").await;
+    browser.wait_for("p.changed").await;
+    let changed = browser.text("p.changed").await;
+    assert!(
+        changed.contains("diubah dari 200 m2 ke 150 m2"),
+        "{changed}"
+    );
+    browser.shot_whole("20-corrected").await;
+    browser.mark_page().await;
+    browser.click("form.undo button").await;
+    browser.wait_for_next_page("p.alert.saved").await;
+    assert_eq!(browser.count("p.changed").await, 0);
+    assert!(browser.text("dd.decision").await.starts_with("Disetujui"));
+}
+
+#[tokio::test]
+async fn before_kirim_a_summary_and_after_a_reopening_who_why_and_what_changed() {
+    let r = review::setup().await;
+    let [paving, ..] = r.ids[..] else { panic!() };
+    review::decide_all(&r).await;
+    account(&r, "camat.kirim", "camat", "31.71.01", PASSWORD);
+    let base = r.app.address.clone();
+    let browser = Browser::start().await;
+    browser.sign_in(&base, "camat.kirim", PASSWORD).await;
+    browser
+        .goto(&format!("{base}/kecamatan/31.71.01/kirim?tahun=2026"))
+        .await;
+    browser.wait_for("section.summary").await;
+    let summary = browser.text("section.summary").await;
+    // Paving corrected to 260 m2 (Rp 41.600.000) and drainage approved (Rp 150.000.000).
+    assert!(summary.contains("Rp 191.600.000"), "{summary}");
+    assert!(summary.contains("Suku Dinas Bina Marga"), "{summary}");
+    assert_eq!(browser.count("div.alert.reopened").await, 0);
+    browser.shot_whole("21-kirim-summary").await;
+    let (status, _) = review::post_kirim(&r, &r.camat).await;
+    assert!(status.is_success(), "{status}");
+    // An admin reopens it; the camat changes one decision.
+    let admin = r.app.token_for(survey_schema::Role::Admin, None).await;
+    let reopened = r
+        .app
+        .client
+        .post(r.app.url("/api/v1/kecamatan/31.71.01/reopen?tahun=2026"))
+        .bearer_auth(&admin)
+        .json(&json!({"reason": "Salah hitung volume paving"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reopened.status(), StatusCode::OK);
+    let (_, page) = review::list(&r, &r.camat, "").await;
+    let version = format!("\"{}\"", review::item(&page, paving)["version"]);
+    let (status, _, _) = review::decide(
+        &r,
+        &r.camat,
+        paving,
+        &uuid::Uuid::new_v4().to_string(),
+        Some(&version),
+        &json!({"action": "set_volume", "volume": "240", "satuan": "m2"}),
+    )
+    .await;
+    assert!(status.is_success(), "{status}");
+    browser
+        .goto(&format!("{base}/kecamatan/31.71.01/kirim?tahun=2026"))
+        .await;
+    browser.wait_for("div.alert.reopened").await;
+    let banner = browser.text("div.alert.reopened").await;
+    assert!(banner.contains("Salah hitung volume paving"), "{banner}");
+    let changes = browser.text("ul.changes").await;
+    assert!(
+        changes.contains(&format!("#{paving}"))
+            && changes.contains("260 m2")
+            && changes.contains("240 m2"),
+        "{changes}"
+    );
+    assert_eq!(browser.count("ul.changes li").await, 1);
+    browser.shot_whole("22-kirim-reopened").await;
 }

@@ -235,9 +235,20 @@ async fn standards_for(
             .to_i64()
             .and_then(Rupiah::new);
         let Some(price) = price else { continue };
-        let place = if WilayahKode::parse(&found.region_kode)
-            .is_ok_and(|r| r == *kota || r.contains(kota))
-        {
+        let region = WilayahKode::parse(&found.region_kode).ok();
+        let own = region
+            .as_ref()
+            .is_some_and(|r| r == kota || r.contains(kota));
+        let elsewhere = match (own, &region) {
+            (true, _) => None,
+            (false, Some(r)) => Some(
+                db::wilayah::find(pool, r)
+                    .await?
+                    .map_or_else(|| r.to_string(), |w| format!("{} ({r})", w.nama)),
+            ),
+            (false, None) => Some(found.region_kode.clone()),
+        };
+        let place = if own {
             found.region_kode.clone()
         } else {
             format!(
@@ -260,6 +271,7 @@ async fn standards_for(
                     found.harga,
                     row.work_factor.normalize()
                 ),
+                elsewhere,
             },
         );
     }

@@ -65,6 +65,7 @@ pub fn page(ctx: &Ctx, title: &str, kecamatan: Option<&str>, map: bool, body: &M
         .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
         .map(|t| format!("?tahun={t}"))
         .unwrap_or_default();
+    let role = ctx.session.as_ref().map(|s| s.user.role);
     Html(
         html! {
             (DOCTYPE)
@@ -78,8 +79,10 @@ pub fn page(ctx: &Ctx, title: &str, kecamatan: Option<&str>, map: bool, body: &M
                             nav.sections {
                                 a href={ "/kecamatan/" (k) (year) } { (lang.t("Tinjauan", "Review")) }
                                 a href={ "/kecamatan/" (k) "/peta" (year) } { (lang.t("Peta", "Map")) }
-                                @if ctx.session.as_ref().is_some_and(|s| s.user.role != survey_schema::Role::Lurah) {
+                                @if role.is_some_and(tinjau_workflows::forum::may_keep) {
                                     a href={ "/kecamatan/" (k) "/forum" (year) } { (lang.t("Catatan forum", "Forum record")) }
+                                }
+                                @if role.is_some_and(tinjau_workflows::forms::may_read) {
                                     a href={ "/kecamatan/" (k) "/kirim" (year) } { (lang.t("Kirim & formulir", "Kirim & forms")) }
                                 }
                             }

@@ -22,6 +22,14 @@ use crate::db;
 use crate::refusal::{Message, WorkflowError, refuse};
 use tinjau_domain::CurrentUser;
 
+/// Who may download the forum's forms; the pages show their links only to them.
+pub const READERS: [Role; 3] = [Role::Camat, Role::Opd, Role::Admin];
+
+/// Whether `role` may download the forms.
+pub fn may_read(role: Role) -> bool {
+    READERS.contains(&role)
+}
+
 /// The group of proposals without an SKPD/UKPD tujuan in the file.
 pub const NO_SKPD: &str = "(SKPD/UKPD tujuan belum diisi)";
 
@@ -249,19 +257,33 @@ pub fn alasan(reason: Option<RejectReason>, note: Option<&str>) -> String {
     }
 }
 
-/// Lampiran III: the proposals not agreed, with the ground written out and the camat's note.
+/// Lampiran III: the proposals not agreed, at the volume the community proposed, with the ground
+/// written out and the camat's note (and a volume corrected before the rejection, noted).
 pub fn lampiran3(items: &[ReviewItem]) -> Vec<Form4Row> {
     items
         .iter()
         .filter(|i| i.decision == DecisionStatus::Rejected)
         .enumerate()
-        .map(|(n, i)| Form4Row {
-            no: n + 1,
-            usulan: i.usulan.clone(),
-            lokasi: lokasi(i),
-            volume: i.decided.volume,
-            satuan: i.decided.satuan.clone(),
-            alasan: alasan(i.reason, i.note.as_deref()),
+        .map(|(n, i)| {
+            let mut alasan = alasan(i.reason, i.note.as_deref());
+            if i.decided.volume != i.volume {
+                alasan = format!(
+                    "{alasan} (Volume hasil koreksi: {} {}.)",
+                    survey_schema::say::decimal_text(
+                        &i.decided.volume.to_string(),
+                        survey_schema::say::Lang::Id
+                    ),
+                    i.decided.satuan
+                );
+            }
+            Form4Row {
+                no: n + 1,
+                usulan: i.usulan.clone(),
+                lokasi: lokasi(i),
+                volume: i.volume,
+                satuan: i.satuan.clone(),
+                alasan,
+            }
         })
         .collect()
 }
@@ -287,7 +309,7 @@ pub async fn source(
     kecamatan: &WilayahKode,
     tahun: i32,
 ) -> Result<FormSource, WorkflowError> {
-    user.require_role(&[Role::Camat, Role::Opd, Role::Admin])?;
+    user.require_role(&READERS)?;
     user.require_covers(kecamatan)?;
     let kota = kecamatan
         .ancestor(survey_schema::WilayahLevel::Kota)
@@ -411,6 +433,25 @@ mod tests {
         .unwrap();
         item.decision = DecisionStatus::Approved;
         item
+    }
+
+    #[test]
+    fn lampiran_iii_prints_the_proposed_volume_and_notes_a_correction() {
+        let mut rejected = agreed(7, None, 100);
+        rejected.decision = DecisionStatus::Rejected;
+        rejected.reason = Some(RejectReason::F);
+        rejected.decided.volume = Decimal::new(85, 1);
+        let rows = lampiran3(&[agreed(6, None, 1), rejected]);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            (rows[0].volume, rows[0].satuan.as_str()),
+            (Decimal::from(10), "m2")
+        );
+        assert!(
+            rows[0].alasan.ends_with("(Volume hasil koreksi: 8,5 m2.)"),
+            "{}",
+            rows[0].alasan
+        );
     }
 
     #[test]

@@ -109,10 +109,18 @@ pub async fn set_profile(
     record::profile(&mut conn, &profile.kota).await
 }
 
+/// The roles that keep the forum record.
+pub const EDITORS: [Role; 2] = [Role::Camat, Role::Admin];
+
+/// Whether `role` keeps the forum record: the pages link to it only then.
+pub fn may_keep(role: Role) -> bool {
+    EDITORS.contains(&role)
+}
+
 /// Who reads and writes the record: the camat (and the kecamatan's staff, who sign in as the
 /// camat's role) and admins, within their area.
 fn may_edit(user: &CurrentUser, kecamatan: &WilayahKode) -> Result<(), WorkflowError> {
-    user.require_role(&[Role::Camat, Role::Admin])?;
+    user.require_role(&EDITORS)?;
     user.require_covers(kecamatan)?;
     Ok(())
 }

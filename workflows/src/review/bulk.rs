@@ -7,7 +7,7 @@ use sqlx::PgPool;
 use survey_schema::review::SeenProposal;
 use survey_schema::{
     BulkApproveRequest, BulkCriterion, BulkOutcome, BulkSkipped, DecisionRequest, DecisionStatus,
-    ReviewItem, Role, WilayahKode,
+    ReviewItem, WilayahKode,
 };
 use uuid::Uuid;
 
@@ -93,7 +93,7 @@ pub async fn approve(
     tahun: i32,
     request: &BulkApproveRequest,
 ) -> Result<BulkOutcome, WorkflowError> {
-    user.require_role(&[Role::Camat, Role::Admin])?;
+    user.require_role(&super::decision::DECIDERS)?;
     user.require_covers(kecamatan)?;
     if request.proposals.len() > MAX_BULK {
         return refuse(Message::BulkTooLarge {

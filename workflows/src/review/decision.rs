@@ -35,6 +35,14 @@ pub struct Decided {
 }
 
 /// The ETag of a proposal version.
+/// Who decides on proposals (one at a time or together).
+pub const DECIDERS: [Role; 2] = [Role::Camat, Role::Admin];
+
+/// Whether `role` may decide: the pages offer the decision form only then.
+pub fn may_decide(role: Role) -> bool {
+    DECIDERS.contains(&role)
+}
+
 pub fn etag(version: i32) -> String {
     format!("\"{version}\"")
 }
@@ -48,7 +56,7 @@ pub async fn decide(
     seen: &Seen,
     request: &DecisionRequest,
 ) -> Result<Decided, WorkflowError> {
-    user.require_role(&[Role::Camat, Role::Admin])?;
+    user.require_role(&DECIDERS)?;
     let mut tx = pool.begin().await?;
     let applied = decide_in(
         &mut tx,

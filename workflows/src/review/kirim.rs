@@ -86,8 +86,16 @@ pub async fn snapshot_items(
     Ok(snapshot(conn, kirim_id).await?.items)
 }
 
-fn may_send(user: &CurrentUser, kecamatan: &WilayahKode) -> Result<(), WorkflowError> {
-    user.require_role(&[Role::Camat, Role::Admin])?;
+/// Who sends the list.
+pub const SENDERS: [Role; 2] = [Role::Camat, Role::Admin];
+
+/// Whether `role` sends the list: the Kirim page offers the action only then.
+pub fn may_send_as(role: Role) -> bool {
+    SENDERS.contains(&role)
+}
+
+pub(crate) fn may_send(user: &CurrentUser, kecamatan: &WilayahKode) -> Result<(), WorkflowError> {
+    user.require_role(&SENDERS)?;
     user.require_covers(kecamatan)?;
     Ok(())
 }

@@ -8,6 +8,7 @@ pub mod history;
 pub mod kirim;
 pub mod public;
 pub mod suggest;
+pub mod summary;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -15,7 +16,7 @@ use rust_decimal::Decimal;
 use sqlx::PgConnection;
 use survey_schema::{
     Anomaly, DecidedValues, DecisionStatus, RawPoint, RejectReason, ReviewCounts, ReviewItem,
-    ReviewPage, Severity, SurveyBrief, SurveyRecord, SurveyStatus, Unit, WilayahKode,
+    ReviewPage, Severity, SurveyBrief, SurveyPhoto, SurveyRecord, SurveyStatus, Unit, WilayahKode,
 };
 use uuid::Uuid;
 
@@ -490,6 +491,20 @@ fn survey_brief(row: &db::review::SurveyBriefRow) -> Result<SurveyBrief, Workflo
             .received_photos
             .iter()
             .map(|sha| format!("/api/v1/surveys/{}/photos/{sha}/thumbnail", row.id))
+            .collect(),
+        address_confirmed: record.address_confirmed,
+        address_note: record.address_note,
+        technical_note: record.technical.note,
+        administrative_note: record.administrative.note,
+        note: record.note,
+        photos: record
+            .photos
+            .into_iter()
+            .map(|p| SurveyPhoto {
+                received: row.received_photos.contains(&p.sha256),
+                sha256: p.sha256,
+                caption: p.caption,
+            })
             .collect(),
     })
 }

@@ -137,6 +137,12 @@ mod tests {
             administrative_ok: true,
             photo_count: 2,
             thumbnails: vec![],
+            address_confirmed: true,
+            address_note: None,
+            technical_note: None,
+            administrative_note: None,
+            note: None,
+            photos: vec![],
         }
     }
 

@@ -48,16 +48,25 @@ function tinjauProposalMap(id) {
   if (f.trace && f.trace.type) {
     L.geoJSON(f.trace, { style: { color: "#2e7d32", weight: 4, className: "feature-trace" } }).addTo(layers);
   }
+  // Framed on the pin and the survey's fix (photos far away are listed on the page, not drawn),
+  // at least 150 m across; the kelurahan's outline only when there is nothing else to show.
+  function frame(outline) {
+    if (layers.getLayers().length) {
+      var bounds = layers.getBounds();
+      bounds.extend(bounds.getCenter().toBounds(150));
+      map.fitBounds(bounds.pad(0.15));
+    } else if (outline) {
+      map.fitBounds(outline.pad(0.05));
+    } else {
+      map.setView([-6.2, 106.8], 12);
+    }
+    element.dataset.ready = "1";
+  }
   tinjauFetch(f.boundary).then(function (geo) {
     var polygon = L.geoJSON(geo, { style: { color: "#37474f", weight: 2, fillColor: "#c8e6c9", fillOpacity: 0.35, className: "feature-kelurahan" } }).addTo(map);
     polygon.bringToBack();
-    var bounds = layers.getLayers().length ? layers.getBounds().extend(polygon.getBounds()) : polygon.getBounds();
-    map.fitBounds(bounds.pad(0.05));
-    element.dataset.ready = "1";
-  }).catch(function () {
-    if (layers.getLayers().length) { map.fitBounds(layers.getBounds().pad(0.5)); } else { map.setView([-6.2, 106.8], 12); }
-    element.dataset.ready = "1";
-  });
+    frame(polygon.getBounds());
+  }).catch(function () { frame(null); });
 }
 
 function tinjauKecamatanMap(id) {

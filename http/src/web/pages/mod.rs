@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 use survey_schema::{
-    DecisionRequest, DecisionStatus, RejectReason, ReviewItem, Role, Severity, SurveyStatus,
-    WilayahKode, WilayahLevel,
+    DecisionRequest, DecisionStatus, RejectReason, ReviewItem, Role, Severity, SurveyBrief,
+    SurveyStatus, WilayahKode, WilayahLevel,
 };
 use uuid::Uuid;
 

@@ -71,7 +71,7 @@ pub async fn review_page(
         .await
         .map_err(fail(lang))?;
     // What one bulk action would approve under this filter: undecided, without a finding.
-    let bulk = if list.kirim.is_none() && matches!(session.user.role, Role::Camat | Role::Admin) {
+    let bulk = if list.kirim.is_none() && review::decision::may_decide(session.user.role) {
         review::bulk::candidates(
             &mut conn,
             &session.user,
@@ -107,7 +107,9 @@ pub async fn review_page(
             p.alert.locked role="status" {
                 (lang.t("Daftar ini sudah dikirim (Kirim) pada ", "This list was sent (Kirim) on ")) (wib_time(k.sent_at))
                 (lang.t(" oleh ", " by ")) (k.sent_by) (lang.t(": terkunci.", ": locked."))
-                " " a href={ "/kecamatan/" (kecamatan) "/kirim?tahun=" (tahun) } { (lang.t("Formulir", "Forms")) }
+                @if tinjau_workflows::forms::may_read(session.user.role) {
+                    " " a href={ "/kecamatan/" (kecamatan) "/kirim?tahun=" (tahun) } { (lang.t("Formulir", "Forms")) }
+                }
             }
         }
         @if let Some(done) = &q.massal {
@@ -173,30 +175,7 @@ pub async fn review_page(
             " " a href={ "/kecamatan/" (kecamatan) "?tahun=" (tahun) } { (lang.t("Hapus saringan", "Clear")) }
         }
         p.total { (list.total) " " (lang.t("usulan, yang paling serius di atas", "proposals, most serious first")) }
-        table.review {
-            thead { tr {
-                th { "#" } th { (lang.t("Kelurahan", "Kelurahan")) } th { (lang.t("Usulan", "Proposal")) }
-                th.num { (lang.t("Volume", "Volume")) } th.num { (lang.t("Anggaran", "Budget")) }
-                th { (lang.t("Survei", "Survey")) } th { (lang.t("Temuan", "Finding")) } th { (lang.t("Keputusan", "Decision")) }
-            } }
-            tbody {
-                @for item in &list.items {
-                    tr data-id=(item.id) class=(severity_class(item.max_severity)) {
-                        td { a href={ "/usulan/" (item.id) "?daftar=" (urlencode(&here)) } { (item.id) } }
-                        td { (item.kelurahan_nama) }
-                        td { a href={ "/usulan/" (item.id) "?daftar=" (urlencode(&here)) } { (item.usulan) } @if let Some(l) = &item.lokasi { br; small { (l) } } }
-                        td.num { (number(item.volume)) " " (item.satuan) }
-                        td.num { (rupiah(item.anggaran)) }
-                        td { (survey_label(lang, item.survey_status)) }
-                        td.finding {
-                            span class=(format!("badge {}", severity_class(item.max_severity))) { (severity_label(lang, item.max_severity)) }
-                            " " (what_is_wrong(lang, item))
-                        }
-                        td { (decision_label(lang, item.decision)) }
-                    }
-                }
-            }
-        }
+        (review_table(lang, &list.items, &here))
         @if pages > 1 {
             nav.pages {
                 @if list.page > 1 { a rel="prev" href={ "?" (query_string(&q, tahun, list.page - 1)) } { "‹ " (lang.t("Sebelumnya", "Previous")) } }
@@ -206,6 +185,45 @@ pub async fn review_page(
         }
     };
     Ok(page(&ctx, &title, Some(kecamatan.as_str()), false, &body))
+}
+
+/// The proposals of one page: each finding's short label, the remeasured volume, the decision
+/// and its ground; on a phone each row is a card.
+fn review_table(lang: Lang, items: &[ReviewItem], here: &str) -> Markup {
+    html! {
+    table.review {
+        thead { tr {
+            th { "#" } th { (lang.t("Kelurahan", "Kelurahan")) } th { (lang.t("Usulan", "Proposal")) }
+            th.num { (lang.t("Volume", "Volume")) } th.num { (lang.t("Anggaran", "Budget")) }
+            th { (lang.t("Survei", "Survey")) } th { (lang.t("Temuan", "Findings")) } th { (lang.t("Keputusan", "Decision")) }
+        } }
+        tbody {
+            @for item in items {
+                tr data-id=(item.id) class=(severity_class(item.max_severity)) {
+                    td { a href={ "/usulan/" (item.id) "?daftar=" (urlencode(here)) } { "#" (item.id) } }
+                    td data-label=(lang.t("Kelurahan", "Kelurahan")) { (item.kelurahan_nama) }
+                    td.usulan { a href={ "/usulan/" (item.id) "?daftar=" (urlencode(here)) } { (item.usulan) } @if let Some(l) = &item.lokasi { br; small { (l) } } }
+                    td.num data-label=(lang.t("Volume", "Volume")) { (number(item.volume)) " " (item.satuan)
+                        @if let Some(s) = &item.survey { br; small.remeasured { (lang.t("ukur ulang ", "remeasured ")) (number(s.volume)) " " (s.satuan) } } }
+                    td.num data-label=(lang.t("Anggaran", "Budget")) { (rupiah(item.anggaran)) }
+                    td data-label=(lang.t("Survei", "Survey")) { (survey_label(lang, item.survey_status)) }
+                    td.finding data-label=(lang.t("Temuan", "Findings")) {
+                        span class=(format!("badge {}", severity_class(item.max_severity))) { (severity_label(lang, item.max_severity)) }
+                        @if !item.anomalies.is_empty() {
+                            ul.labels { @for a in &item.anomalies {
+                                li class=(severity_class(Some(a.severity))) title=(lang.t(&a.message.id, &a.message.en)) { (survey_schema::finding::Finding::short_label(&a.code, lang)) }
+                            } }
+                        }
+                    }
+                    td.decided data-label=(lang.t("Keputusan", "Decision")) { (decision_label(lang, item.decision))
+                        @if let Some(r) = item.reason { small { (reason_label(lang, r)) } }
+                        @if item.decision == DecisionStatus::Corrected { small { (number(item.volume)) " → " (number(item.decided.volume)) " " (item.decided.satuan) } }
+                    }
+                }
+            }
+        }
+    }
+    }
 }
 
 /// One action to approve every undecided proposal without a finding under the filter, with the

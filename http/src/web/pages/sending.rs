@@ -32,7 +32,18 @@ pub async fn kirim_page(
     .await
     .map_err(fail(lang))?;
     drop(conn);
-    let forum = if matches!(session.user.role, Role::Camat | Role::Admin) {
+    let may_send = review::kirim::may_send_as(session.user.role);
+    let summary = if may_send && undecided.kirim.is_none() {
+        Some(
+            review::summary::of_list(&state.pool, &session.user, &kecamatan, tahun)
+                .await
+                .map_err(fail(lang))?,
+        )
+    } else {
+        None
+    };
+    let may_read_forms = tinjau_workflows::forms::may_read(session.user.role);
+    let forum = if tinjau_workflows::forum::may_keep(session.user.role) {
         Some(
             tinjau_workflows::forum::view(&state.pool, &session.user, &kecamatan, tahun)
                 .await
@@ -51,9 +62,16 @@ pub async fn kirim_page(
             })
     });
     let title = format!("Kirim · {} {}", undecided.kecamatan_nama, tahun);
-    let may_send = matches!(session.user.role, Role::Camat | Role::Admin);
     let body = html! {
         h1 { (title) }
+        @if let Some(r) = summary.as_ref().and_then(|s| s.reopened.as_ref()) {
+            div.alert.reopened role="status" {
+                strong { (lang.t("Daftar dibuka kembali", "The list was reopened")) }
+                " " (lang.t("oleh ", "by ")) (r.reopened_by.as_deref().unwrap_or("—")) (lang.t(" pada ", " on ")) (wib_time(r.reopened_at))
+                @if let Some(why) = &r.reason { (lang.t(", alasan: ", ", because: ")) "“" (why) "”" }
+                ". " (lang.t("Kirim sebelumnya: ", "The earlier Kirim: ")) (wib_time(r.sent_at)) (lang.t(" oleh ", " by ")) (r.sent_by) "."
+            }
+        }
         @if let Some(k) = &undecided.kirim {
             p.alert.locked role="status" {
                 (lang.t("Terkirim pada ", "Sent on ")) (wib_time(k.sent_at)) (lang.t(" oleh ", " by ")) (k.sent_by) ". "
@@ -65,6 +83,7 @@ pub async fn kirim_page(
                     a href={ "/kecamatan/" (kecamatan) "/formulir/laporan.zip?tahun=" (tahun) } download { (lang.t("unduh laporan (ZIP)", "download the report (ZIP)")) }
                 }
             }
+            @if may_read_forms {
             h2 { (lang.t("Formulir untuk forum", "The forum's forms")) }
             ul.downloads {
                 @for (file, label) in [
@@ -81,6 +100,7 @@ pub async fn kirim_page(
                     li { a href={ "/kecamatan/" (kecamatan) "/formulir/" (file) "?tahun=" (tahun) } download { (label) } }
                 }
             }
+            }
         } @else {
             @if undecided.total > 0 {
                 p.alert.error { (undecided.total) " " (lang.t("usulan belum diputuskan; Kirim menunggu semuanya diputuskan.", "proposals are undecided; Kirim waits until all are decided.")) }
@@ -96,6 +116,7 @@ pub async fn kirim_page(
                     p { a href={ "/kecamatan/" (kecamatan) "/forum?tahun=" (tahun) } { (lang.t("Lengkapi catatan forum →", "Complete the forum record →")) } }
                 }
             } @else if may_send {
+                @if let Some(summary) = &summary { (summary_section(lang, summary)) }
                 p { (lang.t("Semua usulan sudah diputuskan. Setelah Kirim, daftar terkunci dan formulir dibuat dari keadaan saat ini.", "Every proposal is decided. After Kirim the list is locked and the forms are made from it as it stands.")) }
                 form.kirim method="post" {
                     input type="hidden" name="csrf" value=(session.csrf);
@@ -106,10 +127,12 @@ pub async fn kirim_page(
             } @else {
                 p { (lang.t("Hanya camat yang mengirim daftar.", "Only the camat sends the list.")) }
             }
+            @if may_read_forms {
             h2 { (lang.t("Draf formulir", "Draft forms")) }
             ul.drafts {
                 li { a href={ "/kecamatan/" (kecamatan) "/formulir/berita-acara.pdf?tahun=" (tahun) } download { (lang.t("Berita Acara (draf, PDF)", "Berita Acara (draft, PDF)")) } }
                 li { a href={ "/kecamatan/" (kecamatan) "/formulir/daftar-hadir.pdf?tahun=" (tahun) } download { (lang.t("Daftar hadir kosong untuk ditandatangani di pintu (Form 2, PDF)", "Blank attendance sheet to sign at the door (Form 2, PDF)")) } }
+            }
             }
             @if let Some((due, office)) = &deadline {
                 p.hint { (lang.t("Laporan ke ", "Report to ")) (office) (lang.t(" paling lambat ", " due by ")) (due) "." }
@@ -117,6 +140,47 @@ pub async fn kirim_page(
         }
     };
     Ok(page(&ctx, &title, Some(kecamatan.as_str()), false, &body))
+}
+
+/// The list before it is sent: per decision, per SKPD, the rupiah agreed, and what changed since
+/// the last Kirim when it was reopened.
+fn summary_section(lang: Lang, s: &review::summary::Summary) -> Markup {
+    let value = |v: &survey_schema::DecidedValues| {
+        format!(
+            "{} · {} {} · {}",
+            decision_label(lang, v.status),
+            number(v.volume),
+            v.satuan,
+            rupiah(v.anggaran)
+        )
+    };
+    html! {
+        section.summary {
+            h2 { (lang.t("Ringkasan sebelum Kirim", "Summary before Kirim")) }
+            p.totals {
+                @for d in DecisionStatus::ALL {
+                    span.count { strong { (s.by_decision.get(d.as_str()).copied().unwrap_or(0)) } " " (decision_label(lang, d)) } " "
+                }
+                br;
+                (lang.t("Total disetujui: ", "Total agreed: ")) strong.agreed { (rupiah(s.agreed_rupiah)) }
+                (lang.t(" dari ", " of ")) (s.total) (lang.t(" usulan", " proposals"))
+            }
+            table.skpd {
+                thead { tr { th { "SKPD" } th.num { (lang.t("Disetujui", "Agreed")) } th.num { (lang.t("Rupiah disetujui", "Rupiah agreed")) } th.num { (lang.t("Tidak disetujui", "Not agreed")) } } }
+                tbody { @for line in &s.by_skpd {
+                    tr { td { (line.skpd) } td.num { (line.agreed) } td.num { (rupiah(line.agreed_rupiah)) } td.num { (line.not_agreed) } }
+                } }
+            }
+            @if s.reopened.is_some() {
+                h3 { (lang.t("Berubah sejak Kirim terakhir", "Changed since the last Kirim")) " (" (s.changes.len()) ")" }
+                @if s.changes.is_empty() { p { (lang.t("Tidak ada keputusan yang berubah.", "No decision changed.")) } }
+                ul.changes { @for c in &s.changes {
+                    li { a href={ "/usulan/" (c.id) } { "#" (c.id) } " " (c.usulan) ": "
+                        (c.before.as_ref().map_or_else(|| lang.t("(baru)", "(new)").to_owned(), &value)) " → " strong { (value(&c.after)) } }
+                } }
+            }
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
