@@ -76,8 +76,40 @@ async fn seed(url: &str, per_kecamatan: i64, anomalies: i64) -> anyhow::Result<P
     tinjau_workflows::import::wilayah::import(&pool, wilayah, false)
         .await
         .context("importing data/wilayah/wilayah.csv (run from the checkout)")?;
+    let plan = Synthetic {
+        kecamatan: KECAMATAN.iter().map(|k| (*k).to_owned()).collect(),
+        per_kecamatan,
+        anomalies,
+        flagged_every: 1,
+        decided_every: Some(3),
+    };
+    seed_synthetic(&pool, &plan).await?;
+    Ok(pool)
+}
+
+/// What [`seed_synthetic`] generates (SYNTHETIC).
+#[derive(Debug, Clone)]
+pub struct Synthetic {
+    /// Kecamatan codes (`31.71.01`), of kelurahan already in `wilayah`.
+    pub kecamatan: Vec<String>,
+    /// Physical proposals per kecamatan (row numbers 1..=n).
+    pub per_kecamatan: i64,
+    /// Anomalies per flagged proposal.
+    pub anomalies: i64,
+    /// Every `flagged_every`-th proposal carries anomalies (1: all of them).
+    pub flagged_every: i64,
+    /// Every `decided_every`-th proposal is approved already; `None`: all undecided.
+    pub decided_every: Option<i64>,
+}
+
+/// Generates the review bench's proposals into a migrated database with the official code list:
+/// paving proposals spread over each kecamatan's kelurahan, the even rows surveyed (a valid
+/// record, two received photos), the flagged rows with anomalies (two of a surveyed one's from
+/// the survey's checks).
+pub async fn seed_synthetic(pool: &PgPool, plan: &Synthetic) -> anyhow::Result<()> {
+    let (per_kecamatan, anomalies) = (plan.per_kecamatan, plan.anomalies);
     let started = Instant::now();
-    let kecamatan: Vec<String> = KECAMATAN.iter().map(|k| (*k).to_owned()).collect();
+    let kecamatan = &plan.kecamatan;
     sqlx::query(
         "INSERT INTO proposal (tahun, natural_key, kelurahan_kode, rw, rt, nomor, permasalahan, program, usulan, lokasi,
                                volume, satuan_raw, unit, anggaran, skpd_tujuan, status, activity_code, pin, source, source_row)
@@ -97,9 +129,9 @@ async fn seed(url: &str, per_kecamatan: i64, anomalies: i64) -> anyhow::Result<P
           -- by kelurahan), so they sit together in the table, as here.
           ORDER BY k.kecamatan, g.g",
     )
-    .bind(&kecamatan)
+    .bind(kecamatan)
     .bind(per_kecamatan)
-    .execute(&pool)
+    .execute(pool)
     .await?;
     // Half surveyed (by the row number within the kecamatan: ids interleave the kecamatan), a
     // survey whose body is a valid record, with two received and read photos.
@@ -123,7 +155,7 @@ async fn seed(url: &str, per_kecamatan: i64, anomalies: i64) -> anyhow::Result<P
                 md5('body/' || p.id), '2026-02-10T03:15:00Z', p.pin, 6.0
            FROM proposal p WHERE p.source_row % 2 = 0",
     )
-    .execute(&pool)
+    .execute(pool)
     .await?;
     sqlx::query(
         "INSERT INTO survey_photo (survey_id, sha256, bytes, content_type, received_at, processed_at, has_thumbnail)
@@ -132,7 +164,7 @@ async fn seed(url: &str, per_kecamatan: i64, anomalies: i64) -> anyhow::Result<P
           CROSS JOIN LATERAL (VALUES (md5('a' || s.proposal_id) || md5('b' || s.proposal_id)),
                                      (md5('c' || s.proposal_id) || md5('d' || s.proposal_id))) x(sha)",
     )
-    .execute(&pool)
+    .execute(pool)
     .await?;
     // Anomalies: of the surveyed, two come from the survey's checks.
     sqlx::query(
@@ -141,33 +173,38 @@ async fn seed(url: &str, per_kecamatan: i64, anomalies: i64) -> anyhow::Result<P
                 CASE WHEN s.id IS NOT NULL AND n = 1 THEN 'VOLUME_DEVIATION'
                      WHEN s.id IS NOT NULL AND n = 2 THEN 'PHOTO_TIME_OFF'
                      ELSE (ARRAY['COST_ABOVE_STANDARD', 'COST_OUTLIER', 'DUPLICATE_NEARBY', 'LOCATION_BORDERLINE',
-                                 'VOLUME_IMPLAUSIBLE', 'DONE_BEFORE'])[1 + (p.source_row + n) % 6] END,
-                (ARRAY['info', 'warning', 'high'])[1 + (p.source_row * 7 + n) % 3],
+                                 'VOLUME_IMPLAUSIBLE', 'DONE_BEFORE'])[1 + abs(hashtext('code' || p.source_row || '/' || n)) % 6] END,
+                (ARRAY['info', 'warning', 'high'])[1 + abs(hashtext('severity' || p.source_row || '/' || n)) % 3],
                 'Temuan sintetis untuk benchmark nomor ' || n, 'Synthetic finding for the benchmark, number ' || n,
                 jsonb_build_object('n', n, 'unit_cost', 160000 + n, 'standard', 150000)
            FROM proposal p
            LEFT JOIN survey s ON s.proposal_id = p.id
-          CROSS JOIN generate_series(1, $1::int8) n",
+          CROSS JOIN generate_series(1, $1::int8) n
+          WHERE p.source_row % $2 = 0",
     )
     .bind(anomalies)
-    .execute(&pool)
+    .bind(plan.flagged_every.max(1))
+    .execute(pool)
     .await?;
-    sqlx::query(
-        "UPDATE proposal SET decision_status = 'approved', version = 2 WHERE source_row % 3 = 0",
-    )
-    .execute(&pool)
-    .await?;
-    sqlx::query("ANALYZE").execute(&pool).await?;
+    if let Some(every) = plan.decided_every {
+        sqlx::query(
+            "UPDATE proposal SET decision_status = 'approved', version = 2 WHERE source_row % $1 = 0",
+        )
+        .bind(every.max(1))
+        .execute(pool)
+        .await?;
+    }
+    sqlx::query("ANALYZE").execute(pool).await?;
     let (proposals, rows): (i64, i64) =
         sqlx::query_as("SELECT (SELECT count(*) FROM proposal), (SELECT count(*) FROM anomaly)")
-            .fetch_one(&pool)
+            .fetch_one(pool)
             .await?;
     println!(
         "seeded (SYNTHETIC) {proposals} proposals in {} kecamatan of Jakarta Pusat, {rows} anomalies, in {:.1} s",
-        KECAMATAN.len(),
+        kecamatan.len(),
         started.elapsed().as_secs_f64()
     );
-    Ok(pool)
+    Ok(())
 }
 
 fn figures(label: &str, mut times: Vec<Duration>) -> Duration {

@@ -482,6 +482,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_bulk_criterion_is_written_as_on_the_wire() {
+        for c in [BulkCriterion::NoFinding, BulkCriterion::SuggestedApprove] {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+        }
+    }
+
+    #[test]
     fn decisions_parse_by_action_and_refuse_what_is_not_a_decision() {
         let ok: DecisionRequest =
             serde_json::from_str(r#"{"action":"reject","reason":"f","note":"sudah 2024"}"#)
@@ -534,6 +541,16 @@ pub enum BulkCriterion {
     NoFinding,
     /// The review suggests approving it (a complete survey with nothing of concern).
     SuggestedApprove,
+}
+
+impl BulkCriterion {
+    /// As on the wire: `no_finding`, `suggested_approve`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NoFinding => "no_finding",
+            Self::SuggestedApprove => "suggested_approve",
+        }
+    }
 }
 
 /// One proposal of a bulk action, with the version it was seen at.

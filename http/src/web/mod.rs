@@ -230,7 +230,7 @@ impl IntoResponse for WebError {
         let body = maud::html! {
             section.error {
                 h1 { (title) }
-                p.message data-code=(code) { (first) }
+                p.message role="alert" data-code=(code) { (first) }
                 p.other-language { (second) }
                 p { a href="/" { (self.lang.t("Ke halaman awal", "To the start page")) } }
             }

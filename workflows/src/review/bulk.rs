@@ -45,11 +45,24 @@ pub async fn candidates(
     filter: &super::ReviewFilter,
     criterion: BulkCriterion,
 ) -> Result<Vec<(SeenProposal, i64)>, WorkflowError> {
+    let mut found = candidates_each(conn, user, kecamatan, tahun, filter, &[criterion]).await?;
+    Ok(found.pop().unwrap_or_default())
+}
+
+/// [`candidates`] for several criteria from one read of the list, in the criteria's order.
+pub async fn candidates_each(
+    conn: &mut sqlx::PgConnection,
+    user: &CurrentUser,
+    kecamatan: &WilayahKode,
+    tahun: i32,
+    filter: &super::ReviewFilter,
+    criteria: &[BulkCriterion],
+) -> Result<Vec<Vec<(SeenProposal, i64)>>, WorkflowError> {
     let filter = super::ReviewFilter {
         decision: Some(DecisionStatus::Undecided),
         ..filter.clone()
     };
-    let mut out = Vec::new();
+    let mut out = vec![Vec::new(); criteria.len()];
     for page in 1.. {
         let list = super::list(
             conn,
@@ -64,20 +77,17 @@ pub async fn candidates(
         )
         .await?;
         let last = list.items.len() < usize::try_from(super::MAX_PER_PAGE).unwrap_or(500);
-        out.extend(
-            list.items
-                .iter()
-                .filter(|i| eligible(i, criterion))
-                .map(|i| {
-                    (
-                        SeenProposal {
-                            id: i.id,
-                            version: i.version,
-                        },
-                        i.decided.anggaran,
-                    )
-                }),
-        );
+        for item in &list.items {
+            for (criterion, found) in criteria.iter().zip(out.iter_mut()) {
+                if eligible(item, *criterion) {
+                    let seen = SeenProposal {
+                        id: item.id,
+                        version: item.version,
+                    };
+                    found.push((seen, item.decided.anggaran));
+                }
+            }
+        }
         if last {
             break;
         }

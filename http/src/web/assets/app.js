@@ -49,11 +49,13 @@ function tinjauProposalMap(id) {
     L.geoJSON(f.trace, { style: { color: "#2e7d32", weight: 4, className: "feature-trace" } }).addTo(layers);
   }
   // Framed on the pin and the survey's fix (photos far away are listed on the page, not drawn),
-  // at least 150 m across; the kelurahan's outline only when there is nothing else to show.
+  // at least 150 m across, with the kelurahan around them when it lies within 3 km; the outline
+  // alone when there is nothing else to show.
   function frame(outline) {
     if (layers.getLayers().length) {
       var bounds = layers.getBounds();
       bounds.extend(bounds.getCenter().toBounds(150));
+      if (outline && outline.getCenter().distanceTo(bounds.getCenter()) < 3000) { bounds.extend(outline); }
       map.fitBounds(bounds.pad(0.15));
     } else if (outline) {
       map.fitBounds(outline.pad(0.05));

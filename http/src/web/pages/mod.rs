@@ -91,6 +91,11 @@ async fn tahun(
     }))
 }
 
+/// A count, its thousands grouped as the pages group every number (`1.934`).
+fn count(n: i64) -> String {
+    number(rust_decimal::Decimal::from(n))
+}
+
 fn severity_label(lang: Lang, s: Option<Severity>) -> &'static str {
     match s {
         Some(Severity::High) => lang.t("Tinggi", "High"),

@@ -2,6 +2,7 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use survey_schema::BulkCriterion;
 
 #[derive(Debug, Deserialize, Default)]
 pub struct ReviewQuery {
@@ -70,15 +71,16 @@ pub async fn review_page(
     let list = review::list(&mut conn, &session.user, &kecamatan, tahun, &filter, paging)
         .await
         .map_err(fail(lang))?;
-    // What one bulk action would approve under this filter: undecided, without a finding.
-    let bulk = if list.kirim.is_none() && review::decision::may_decide(session.user.role) {
-        review::bulk::candidates(
+    // What one bulk action would approve under this filter: undecided without a finding, or
+    // undecided with approval suggested by the evidence.
+    let offers = if list.kirim.is_none() && review::decision::may_decide(session.user.role) {
+        review::bulk::candidates_each(
             &mut conn,
             &session.user,
             &kecamatan,
             tahun,
             &filter,
-            survey_schema::BulkCriterion::NoFinding,
+            &[BulkCriterion::NoFinding, BulkCriterion::SuggestedApprove],
         )
         .await
         .map_err(fail(lang))?
@@ -115,16 +117,18 @@ pub async fn review_page(
         @if let Some(done) = &q.massal {
             p.alert.saved role="status" { (done) }
         }
-        (bulk_form(lang, &session.csrf, &kecamatan, tahun, &query_string(&q, tahun, list.page), &bulk))
+        @for (criterion, offer) in [BulkCriterion::NoFinding, BulkCriterion::SuggestedApprove].into_iter().zip(&offers) {
+            (bulk_form(lang, &BulkOffer { csrf: &session.csrf, kecamatan: &kecamatan, tahun, back: &here, criterion }, offer))
+        }
         section.counts {
             @for (key, label) in [("high", lang.t("Tinggi", "High")), ("warning", lang.t("Peringatan", "Warning")), ("info", lang.t("Info", "Info")), ("none", lang.t("Tanpa temuan", "Clean"))] {
                 a.count class=(format!("sev-{key}")) href={ "?" (query_string(&ReviewQuery { severity: Some(key.into()), ..Default::default() }, tahun, 1)) } {
-                    span.n { (list.counts.by_severity.get(key).copied().unwrap_or(0)) } " " (label)
+                    span.n { (count(list.counts.by_severity.get(key).copied().unwrap_or(0))) } " " (label)
                 }
             }
             @for d in DecisionStatus::ALL {
                 a.count.decision href={ "?" (query_string(&ReviewQuery { decision: Some(d.as_str().into()), ..Default::default() }, tahun, 1)) } {
-                    span.n { (list.counts.by_decision.get(d.as_str()).copied().unwrap_or(0)) } " " (decision_label(lang, d))
+                    span.n { (count(list.counts.by_decision.get(d.as_str()).copied().unwrap_or(0))) } " " (decision_label(lang, d))
                 }
             }
         }
@@ -174,7 +178,7 @@ pub async fn review_page(
             button type="submit" { (lang.t("Saring", "Filter")) }
             " " a href={ "/kecamatan/" (kecamatan) "?tahun=" (tahun) } { (lang.t("Hapus saringan", "Clear")) }
         }
-        p.total { (list.total) " " (lang.t("usulan, yang paling serius di atas", "proposals, most serious first")) }
+        p.total { (count(list.total)) " " (lang.t("usulan, yang paling serius di atas", "proposals, most serious first")) }
         (review_table(lang, &list.items, &here))
         @if pages > 1 {
             nav.pages {
@@ -226,31 +230,48 @@ fn review_table(lang: Lang, items: &[ReviewItem], here: &str) -> Markup {
     }
 }
 
-/// One action to approve every undecided proposal without a finding under the filter, with the
-/// count and the total to confirm.
+/// Where a bulk form posts and what it approves.
+struct BulkOffer<'a> {
+    csrf: &'a str,
+    kecamatan: &'a WilayahKode,
+    tahun: i32,
+    back: &'a str,
+    criterion: BulkCriterion,
+}
+
+/// One action to approve every undecided proposal under the filter that meets the criterion, with
+/// the count and the total to confirm.
 fn bulk_form(
     lang: Lang,
-    csrf: &str,
-    kecamatan: &WilayahKode,
-    tahun: i32,
-    back: &str,
+    o: &BulkOffer<'_>,
     bulk: &[(survey_schema::review::SeenProposal, i64)],
 ) -> Markup {
+    let (what, button) = match o.criterion {
+        BulkCriterion::NoFinding => (
+            lang.t(" usulan tanpa temuan dalam daftar ini, total ", " proposals without a finding in this list, total "),
+            lang.t("Setujui semuanya", "Approve them all"),
+        ),
+        BulkCriterion::SuggestedApprove => (
+            lang.t(" usulan yang disarankan disetujui (survei lengkap, tanpa temuan yang perlu diperhatikan), total ", " proposals whose approval is suggested (a complete survey, nothing of concern), total "),
+            lang.t("Setujui yang disarankan", "Approve the suggested"),
+        ),
+    };
     html! {
     @if !bulk.is_empty() {
-        form.bulk method="post" action={ "/kecamatan/" (kecamatan) "/setujui-massal" } {
-            input type="hidden" name="csrf" value=(csrf);
-            input type="hidden" name="tahun" value=(tahun);
-            input type="hidden" name="kembali" value=(back);
+        form.bulk method="post" action={ "/kecamatan/" (o.kecamatan) "/setujui-massal" } data-criterion=(o.criterion.as_str()) {
+            input type="hidden" name="csrf" value=(o.csrf);
+            input type="hidden" name="tahun" value=(o.tahun);
+            input type="hidden" name="kembali" value=(o.back);
+            input type="hidden" name="kriteria" value=(o.criterion.as_str());
             // A new id for each page shown: sending this form twice decides nothing twice.
             input type="hidden" name="id" value=(Uuid::new_v4());
             input type="hidden" name="usulan" value=(bulk.iter().map(|(p, _)| format!("{}:{}", p.id, p.version)).collect::<Vec<_>>().join(","));
             label {
                 input type="checkbox" name="yakin" value="ya" required;
-                " " (lang.t("Setujui ", "Approve ")) strong { (bulk.len()) } (lang.t(" usulan tanpa temuan dalam daftar ini, total ", " proposals without a finding in this list, total "))
+                " " (lang.t("Setujui ", "Approve ")) strong { (count(i64::try_from(bulk.len()).unwrap_or(i64::MAX))) } (what)
                 strong { (rupiah(bulk.iter().map(|(_, r)| r).sum())) } "."
             }
-            button.primary type="submit" { (lang.t("Setujui semuanya", "Approve them all")) }
+            button.primary type="submit" { (button) }
         }
     }
     }
@@ -268,6 +289,9 @@ pub struct BulkForm {
     pub usulan: String,
     #[serde(default)]
     pub yakin: String,
+    /// `no_finding` (the default) or `suggested_approve`.
+    #[serde(default)]
+    pub kriteria: String,
 }
 
 /// The bulk form's `id:version` pairs.
@@ -296,15 +320,25 @@ pub async fn bulk_approve(
     if form.yakin != "ya" {
         return Err(WebError::new(lang, Message::NotConfirmed {}.into()));
     }
+    let criterion = match form.kriteria.as_str() {
+        "suggested_approve" => BulkCriterion::SuggestedApprove,
+        _ => BulkCriterion::NoFinding,
+    };
     let request = survey_schema::BulkApproveRequest {
         id: form.id,
-        criterion: survey_schema::BulkCriterion::NoFinding,
+        criterion,
         proposals: seen_pairs(&form.usulan),
         note: Some(
-            lang.t(
-                "Disetujui bersama: tanpa temuan",
-                "Approved together: no finding",
-            )
+            match criterion {
+                BulkCriterion::NoFinding => lang.t(
+                    "Disetujui bersama: tanpa temuan",
+                    "Approved together: no finding",
+                ),
+                BulkCriterion::SuggestedApprove => lang.t(
+                    "Disetujui bersama: disarankan oleh tinjauan",
+                    "Approved together: suggested by the review",
+                ),
+            }
             .to_owned(),
         ),
     };

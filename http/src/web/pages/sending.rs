@@ -103,7 +103,7 @@ pub async fn kirim_page(
             }
         } @else {
             @if undecided.total > 0 {
-                p.alert.error { (undecided.total) " " (lang.t("usulan belum diputuskan; Kirim menunggu semuanya diputuskan.", "proposals are undecided; Kirim waits until all are decided.")) }
+                p.alert.error role="alert" { (undecided.total) " " (lang.t("usulan belum diputuskan; Kirim menunggu semuanya diputuskan.", "proposals are undecided; Kirim waits until all are decided.")) }
                 ul.undecided {
                     @for item in &undecided.items {
                         li { a href={ "/usulan/" (item.id) } { (item.id) " · " (item.usulan) } " — " (item.kelurahan_nama) }
@@ -159,16 +159,16 @@ fn summary_section(lang: Lang, s: &review::summary::Summary) -> Markup {
             h2 { (lang.t("Ringkasan sebelum Kirim", "Summary before Kirim")) }
             p.totals {
                 @for d in DecisionStatus::ALL {
-                    span.count { strong { (s.by_decision.get(d.as_str()).copied().unwrap_or(0)) } " " (decision_label(lang, d)) } " "
+                    span.count { strong { (count(s.by_decision.get(d.as_str()).copied().unwrap_or(0))) } " " (decision_label(lang, d)) } " "
                 }
                 br;
                 (lang.t("Total disetujui: ", "Total agreed: ")) strong.agreed { (rupiah(s.agreed_rupiah)) }
-                (lang.t(" dari ", " of ")) (s.total) (lang.t(" usulan", " proposals"))
+                (lang.t(" dari ", " of ")) (count(i64::try_from(s.total).unwrap_or(i64::MAX))) (lang.t(" usulan", " proposals"))
             }
             table.skpd {
                 thead { tr { th { "SKPD" } th.num { (lang.t("Disetujui", "Agreed")) } th.num { (lang.t("Rupiah disetujui", "Rupiah agreed")) } th.num { (lang.t("Tidak disetujui", "Not agreed")) } } }
                 tbody { @for line in &s.by_skpd {
-                    tr { td { (line.skpd) } td.num { (line.agreed) } td.num { (rupiah(line.agreed_rupiah)) } td.num { (line.not_agreed) } }
+                    tr { td { (line.skpd) } td.num { (count(line.agreed)) } td.num { (rupiah(line.agreed_rupiah)) } td.num { (count(line.not_agreed)) } }
                 } }
             }
             @if s.reopened.is_some() {
