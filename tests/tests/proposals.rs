@@ -338,6 +338,21 @@ async fn a_clean_proposal_raises_nothing_and_the_others_are_explained() {
             .unwrap()
             .contains("another region")
     );
+    // Jakarta has no standard of its own here: the finding says whose it borrowed, in both languages.
+    let region = above["details"]["standard_from_elsewhere"]
+        .as_str()
+        .unwrap();
+    assert!(region.contains("(32.18)"), "{region}");
+    for lang in ["id", "en"] {
+        let said = above["message"][lang].as_str().unwrap();
+        assert!(said.contains(region), "{lang}: {said}");
+    }
+    assert!(
+        above["message"]["id"]
+            .as_str()
+            .unwrap()
+            .contains("dipinjam dari")
+    );
     assert!(
         above["message"]["id"]
             .as_str()
