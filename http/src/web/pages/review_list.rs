@@ -156,7 +156,7 @@ pub async fn review_page(
                 select name="anomaly" {
                     option value="" { (lang.t("Semua", "All")) }
                     @for (code, n) in &list.counts.by_code {
-                        option value=(code) selected[selected(&q.anomaly, code)] { (code) " (" (n) ")" }
+                        option value=(code) selected[selected(&q.anomaly, code)] { (survey_schema::finding::Finding::short_label(code, lang)) " (" (n) ")" }
                     }
                 }
             }
