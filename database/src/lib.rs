@@ -7,6 +7,7 @@ pub mod anomaly;
 pub mod audit;
 pub mod boundary;
 pub mod decision;
+pub mod field_work;
 pub mod forum;
 pub mod import_log;
 pub mod kirim;

@@ -37,7 +37,7 @@ pub async fn summary(
            ), latest AS (
                SELECT DISTINCT ON (s.proposal_id) s.proposal_id, s.id
                  FROM survey s JOIN p ON p.id = s.proposal_id
-                WHERE NOT EXISTS (SELECT 1 FROM survey n WHERE n.supersedes = s.id)
+                WHERE s.voided_at IS NULL AND NOT EXISTS (SELECT 1 FROM survey n WHERE n.supersedes = s.id)
                 ORDER BY s.proposal_id, s.captured_at DESC, s.received_at DESC, s.id
            )
            SELECT p.id, p.kelurahan_kode AS "kelurahan_kode: Kode", p.skpd_tujuan, p.anggaran, p.decision_status,

@@ -285,6 +285,7 @@ pub async fn standing_checked(
     sqlx::query_scalar!(
         r#"SELECT s.id FROM survey s
             WHERE ($1::int8[] IS NULL OR s.proposal_id = ANY($1))
+              AND s.voided_at IS NULL
               AND NOT EXISTS (SELECT 1 FROM survey n WHERE n.supersedes = s.id)
               AND NOT EXISTS (SELECT 1 FROM survey_photo ph
                                WHERE ph.survey_id = s.id AND (ph.received_at IS NULL OR ph.processed_at IS NULL))
@@ -344,6 +345,7 @@ pub async fn lock_standing(
         r#"SELECT s.id, s.proposal_id, p.kelurahan_kode AS "kelurahan_kode: Kode", p.volume, p.unit, s.surveyor_id, s.body, s.captured_at
              FROM survey s JOIN proposal p ON p.id = s.proposal_id
             WHERE s.id = ANY($1)
+              AND s.voided_at IS NULL
               AND NOT EXISTS (SELECT 1 FROM survey n WHERE n.supersedes = s.id)
               AND NOT EXISTS (SELECT 1 FROM survey_photo ph
                                WHERE ph.survey_id = s.id AND (ph.received_at IS NULL OR ph.processed_at IS NULL))
@@ -529,52 +531,6 @@ pub async fn touch_proposals(conn: &mut PgConnection, ids: &[i64]) -> Result<(),
     Ok(())
 }
 
-/// A proposal as the sync sees it.
-#[derive(Debug, Clone)]
-pub struct AssignmentRow {
-    pub id: i64,
-    pub tahun: i32,
-    pub kelurahan_kode: Kode,
-    pub rw: Option<String>,
-    pub rt: Option<String>,
-    pub usulan: String,
-    pub lokasi: Option<String>,
-    pub volume: rust_decimal::Decimal,
-    pub satuan_raw: String,
-    pub activity_code: Option<String>,
-    pub lon: Option<f64>,
-    pub lat: Option<f64>,
-    pub change_seq: i64,
-    /// Physical, and no current survey yet.
-    pub needs_survey: bool,
-}
-
-/// Proposals within `scope` (empty: all) changed after `since`, oldest change first.
-pub async fn assignments(
-    pool: &PgPool,
-    scope: &str,
-    since: i64,
-    limit: i64,
-) -> Result<Vec<AssignmentRow>, sqlx::Error> {
-    sqlx::query_as!(
-        AssignmentRow,
-        r#"SELECT p.id, p.tahun, p.kelurahan_kode AS "kelurahan_kode: Kode", p.rw, p.rt, p.usulan, p.lokasi, p.volume, p.satuan_raw,
-                  p.activity_code, ST_X(p.pin) AS lon, ST_Y(p.pin) AS lat, p.change_seq,
-                  (p.activity_code IS NOT NULL
-                   AND NOT EXISTS (SELECT 1 FROM survey s WHERE s.proposal_id = p.id)) AS "needs_survey!"
-             FROM proposal p
-            WHERE ($1 = '' OR p.kelurahan_kode = $1 OR (p.kelurahan_kode >= ($1 || '.') AND p.kelurahan_kode < ($1 || '/')))
-              AND p.change_seq > $2
-            ORDER BY p.change_seq
-            LIMIT $3"#,
-        scope,
-        since,
-        limit
-    )
-    .fetch_all(pool)
-    .await
-}
-
 /// The latest standing (uncorrected) survey of each of these proposals, by capture time.
 pub async fn latest_standing(
     conn: &mut PgConnection,
@@ -584,6 +540,7 @@ pub async fn latest_standing(
         "SELECT DISTINCT ON (s.proposal_id) s.proposal_id, s.id
            FROM survey s
           WHERE s.proposal_id = ANY($1)
+            AND s.voided_at IS NULL
             AND NOT EXISTS (SELECT 1 FROM survey n WHERE n.supersedes = s.id)
           ORDER BY s.proposal_id, s.captured_at DESC, s.received_at DESC, s.id",
         proposal_ids

@@ -590,6 +590,21 @@ catalogue! {
     NothingToSend { kecamatan: WilayahKode, tahun: i32 } => Unprocessable, "nothing_to_send",
         id: "{kecamatan} tidak memiliki usulan fisik untuk tahun {tahun}.",
         en: "{kecamatan} has no physical proposals for {tahun}.";
+    NothingToSendBack { id: i64 } => Unprocessable, "no_survey",
+        id: "Usulan #{id} belum punya survei yang dapat dikembalikan untuk disurvei ulang.",
+        en: "Proposal #{id} has no survey to send back for another visit.";
+    SurveyVoided { survey: String, reason: String } => Conflict, "survey_voided",
+        id: "Survei {survey} sudah dibatalkan ({reason}); survei yang dibatalkan tidak dapat dikembalikan.",
+        en: "Survey {survey} was voided ({reason}); a voided survey cannot be sent back.";
+    AssigneeUnknown { name: String } => Unprocessable, "unknown_surveyor",
+        id: "Tidak ada surveyor aktif bernama '{name}' yang bekerja di kecamatan ini.",
+        en: "No active surveyor named '{name}' works in this kecamatan.";
+    AssigneeMissing {} => Unprocessable, "assignee_required",
+        id: "Sebutkan surveyor atau tim yang ditugaskan (atau batalkan penugasan).",
+        en: "Name the surveyor or the team to assign (or remove the assignment).";
+    NothingToAssign {} => Unprocessable, "nothing_to_assign",
+        id: "Tidak ada usulan fisik yang dipilih untuk ditugaskan.",
+        en: "No physical proposal was chosen to assign.";
     BulkTooLarge { given: usize, limit: usize } => Unprocessable, "too_many",
         id: "{given} usulan dalam satu tindakan; paling banyak {limit}.",
         en: "{given} proposals in one action; at most {limit}.";

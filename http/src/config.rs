@@ -46,6 +46,9 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// A basemap tile URL for the web maps; `None` (the default): no basemap.
     pub basemap_url: Option<String>,
+    /// The year the phones survey; `None` (the default): per area, the newest year with a physical
+    /// proposal.
+    pub survey_tahun: Option<i32>,
 }
 
 impl Settings {
@@ -68,6 +71,7 @@ impl Settings {
             openrosa_accept_bytes: tinjau_workflows::ingest::openrosa::DEFAULT_ACCEPT_BYTES,
             public_url: None,
             basemap_url: None,
+            survey_tahun: None,
         }
     }
 }

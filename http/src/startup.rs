@@ -77,6 +77,7 @@ impl Application {
                 tus_expiry: settings.tus_expiry,
             },
             basemap_url: settings.basemap_url.as_deref().map(Arc::from),
+            survey_tahun: settings.survey_tahun,
             public_url: settings
                 .public_url
                 .as_deref()

@@ -32,11 +32,11 @@ pub use numbers::{NumberError, Rupiah};
 pub use point::{RawPoint, Wgs84Point, Wgs84PointError};
 pub use proposal::{ActivityRef, ProposalPage, ProposalView};
 pub use review::{
-    BulkApproveRequest, BulkCriterion, BulkOutcome, BulkSkipped, DecidedValues, DecisionRequest,
-    DecisionStatus, DecisionView, HistoryEvent, KirimView, ProposalHistory, PublicKelurahan,
-    PublicProposal, RejectReason, ReviewCounts, ReviewItem, ReviewPage, Suggestion, SurveyBrief,
-    SurveyPhoto, SurveyStatus,
+    AssignOutcome, AssignRequest, BulkApproveRequest, BulkCriterion, BulkOutcome, BulkSkipped,
+    DecidedValues, DecisionRequest, DecisionStatus, DecisionView, FieldActionOutcome, HistoryEvent,
+    KirimView, ProposalHistory, PublicKelurahan, PublicProposal, ReasonRequest, RejectReason,
+    ReviewCounts, ReviewItem, ReviewPage, Suggestion, SurveyBrief, SurveyPhoto, SurveyStatus,
 };
-pub use survey::{CheckedSurvey, SurveyRecord, SurveyView};
+pub use survey::{CheckedSurvey, SurveyFate, SurveyRecord, SurveyState, SurveyView};
 pub use unit::Unit;
 pub use wilayah::{WilayahDetail, WilayahKode, WilayahKodeError, WilayahLevel, WilayahRef};

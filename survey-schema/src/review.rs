@@ -253,6 +253,8 @@ pub enum SurveyStatus {
     PhotosPending,
     /// Surveyed, and the survey checks have run.
     Checked,
+    /// The camat sent the survey back for another visit; the phones have it again.
+    SentBack,
 }
 
 impl SurveyStatus {
@@ -261,6 +263,7 @@ impl SurveyStatus {
             Self::NotSurveyed => "not_surveyed",
             Self::PhotosPending => "photos_pending",
             Self::Checked => "checked",
+            Self::SentBack => "sent_back",
         }
     }
 }
@@ -356,6 +359,12 @@ pub struct ReviewItem {
     /// The proposal's version: send it as `If-Match` with a decision.
     pub version: i32,
     pub suggestion: Option<Suggestion>,
+    /// The surveyor (by name) or team the camat assigned it to.
+    #[serde(default)]
+    pub assigned_to: Option<String>,
+    /// Why its survey was sent back, while the new visit is awaited.
+    #[serde(default)]
+    pub resurvey_reason: Option<String>,
 }
 
 /// Counts over the whole filter, not just the page.
@@ -475,6 +484,46 @@ pub struct PublicKelurahan {
     /// The list was reopened after it was sent: what is shown is the last sent list, being revised.
     #[serde(default)]
     pub revising: bool,
+}
+
+/// `PUT /api/v1/kecamatan/{kode}/assignments`: who surveys which proposals. Name `kelurahan` (all
+/// its physical proposals) or `proposals`; `surveyor` (an account's name) or `team`; neither: the
+/// assignment is removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AssignRequest {
+    #[serde(default)]
+    pub kelurahan: Option<WilayahKode>,
+    #[serde(default)]
+    pub proposals: Option<Vec<i64>>,
+    #[serde(default)]
+    pub surveyor: Option<String>,
+    #[serde(default)]
+    pub team: Option<String>,
+}
+
+/// What an assignment did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AssignOutcome {
+    /// Proposals that changed hands (0 when they were assigned so already).
+    pub changed: u64,
+}
+
+/// A reason the camat gives (sending a survey back, voiding one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReasonRequest {
+    pub reason: String,
+}
+
+/// What a send-back or a void did: `done`, or `repeat` (asked before; nothing changed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FieldActionOutcome {
+    pub outcome: String,
 }
 
 #[cfg(test)]

@@ -413,6 +413,56 @@ pub struct Assignment {
     /// Catalogue activity code.
     pub activity: Option<String>,
     pub pin: Option<crate::RawPoint>,
+    /// The surveyor (by name) or the team the camat assigned it to; `None`: anyone of the area.
+    #[serde(default)]
+    pub assigned_to: Option<String>,
+    /// Assigned to the asking surveyor or its team (these come first).
+    #[serde(default)]
+    pub mine: bool,
+    /// Why the camat sent its earlier survey back for another visit.
+    #[serde(default)]
+    pub resurvey_reason: Option<String>,
+}
+
+/// What became of a survey a phone sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SurveyState {
+    /// Stored; some of its photos have not arrived.
+    Received,
+    /// Complete, and the evidence the camat decides on.
+    Accepted,
+    /// The camat asked for another visit (`reason`); a new survey of the proposal answers it.
+    SentBack,
+    /// A later survey of the proposal replaced it.
+    Superseded,
+    /// The camat or an admin voided it (`reason`), e.g. filed against the wrong proposal.
+    Voided,
+}
+
+impl SurveyState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Received => "received",
+            Self::Accepted => "accepted",
+            Self::SentBack => "sent_back",
+            Self::Superseded => "superseded",
+            Self::Voided => "voided",
+        }
+    }
+}
+
+/// One of the phone's surveys and what became of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SurveyFate {
+    pub id: Uuid,
+    pub proposal_id: i64,
+    pub state: SurveyState,
+    /// Why it was sent back or voided.
+    pub reason: Option<String>,
+    pub received_at: DateTime<Utc>,
 }
 
 /// `GET /api/v1/sync/assignments`: what changed since the phone's cursor.
@@ -429,4 +479,10 @@ pub struct AssignmentsPage {
     pub has_more: bool,
     /// ETag of the kelurahan boundaries of the caller's area: refresh the offline map when it changes.
     pub boundaries_etag: Option<String>,
+    /// The year surveyed: the proposals of other years are not listed.
+    #[serde(default)]
+    pub tahun: Option<i32>,
+    /// Every survey the caller sent this year, newest first, with what became of it.
+    #[serde(default)]
+    pub surveys: Vec<SurveyFate>,
 }

@@ -441,8 +441,18 @@ impl TestApp {
     /// Creates a user with `role` over `wilayah` and returns a fresh device token for it.
     pub async fn token_for(&self, role: survey_schema::Role, wilayah: Option<&str>) -> String {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let name = format!("{role}.{n}");
-        let id = tinjau_db::user::create(&self.pool, &name, role.as_str(), wilayah, None)
+        self.token_named(&format!("{role}.{n}"), role, wilayah)
+            .await
+    }
+
+    /// Creates the user `name` with `role` over `wilayah` and returns a fresh device token for it.
+    pub async fn token_named(
+        &self,
+        name: &str,
+        role: survey_schema::Role,
+        wilayah: Option<&str>,
+    ) -> String {
+        let id = tinjau_db::user::create(&self.pool, name, role.as_str(), wilayah, None)
             .await
             .expect("creating a user");
         let token = tinjau_domain::caller::new_token();

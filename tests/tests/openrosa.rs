@@ -109,7 +109,9 @@ async fn a_form_filled_by_javarosa_and_posted_as_collect_posts_it_is_stored_once
     let media = dir.path().join("tinjau_survei-media");
     let csv = std::fs::read_to_string(media.join("proposals.csv")).unwrap();
     assert!(
-        csv.starts_with("name,label,geometry,volume,satuan,kelurahan\n"),
+        csv.starts_with(
+            "name,label,geometry,volume,satuan,kelurahan,kelurahan_nama,ditugaskan,alasan_ulang\n"
+        ),
         "{csv}"
     );
     assert!(csv.contains(&format!("{paving},")), "{csv}");

@@ -31,6 +31,9 @@ pub struct AppState {
     /// A basemap tile URL for the pages' maps (`https://.../{z}/{x}/{y}.png`); `None`: no basemap,
     /// the polygons on a plain background, which works without internet.
     pub basemap_url: Option<Arc<str>>,
+    /// The year the phones survey (the current Musrenbang's); `None`: per area, the newest year
+    /// with a physical proposal.
+    pub survey_tahun: Option<i32>,
 }
 
 /// How long an upload may take: a base (the request timeout) plus its size at the slowest pace

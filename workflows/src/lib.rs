@@ -11,6 +11,7 @@ pub mod app;
 pub mod areas;
 pub mod audit;
 pub mod chunk_writer;
+pub mod field_work;
 pub mod forms;
 pub mod forum;
 pub mod import;

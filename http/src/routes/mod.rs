@@ -1,6 +1,7 @@
 //! The HTTP API. Handlers are thin: parse, call `db`, shape the answer.
 
 pub mod admin;
+pub mod field_work;
 pub mod forms;
 pub mod forum;
 pub mod health;
@@ -78,6 +79,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(review::post_bulk))
         .routes(routes!(review::post_kirim, review::get_kirim))
         .routes(routes!(review::post_reopen))
+        .routes(routes!(field_work::put_assignments))
+        .routes(routes!(field_work::send_back))
+        .routes(routes!(field_work::void_survey))
         .routes(routes!(review::public_kelurahan))
         .routes(routes!(forms::get_form))
         .routes(routes!(forum::get_forum, forum::put_forum))

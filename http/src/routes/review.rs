@@ -46,7 +46,7 @@ pub struct ReviewParams {
     pub per_page: Option<i64>,
 }
 
-fn parse_id(raw: &str) -> Result<i64, AppError> {
+pub(crate) fn parse_id(raw: &str) -> Result<i64, AppError> {
     raw.parse().map_err(|_| {
         AppError::from(Message::InvalidId {
             what_id: "usulan",

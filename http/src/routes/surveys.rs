@@ -14,7 +14,7 @@ use crate::extract::ApiJson;
 use tinjau_workflows::AppState;
 use tinjau_workflows::ingest;
 
-fn parse_id(raw: &str) -> Result<Uuid, AppError> {
+pub(crate) fn parse_id(raw: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(raw).map_err(|_| {
         AppError::from(Message::InvalidUuid {
             raw: raw.chars().take(40).collect(),

@@ -270,6 +270,10 @@ struct ServeArgs {
     /// [default: none, the kelurahan polygons on a plain background, which needs no internet]
     #[arg(long, env = "TINJAU_BASEMAP_URL")]
     basemap_url: Option<String>,
+    /// The year the phones survey (the current Musrenbang's planning year) [default: per area, the
+    /// newest year with a physical proposal]
+    #[arg(long, env = "TINJAU_SURVEY_TAHUN", value_parser = clap::value_parser!(i32).range(2000..=2100))]
+    survey_tahun: Option<i32>,
 }
 
 #[derive(Debug, Subcommand)]

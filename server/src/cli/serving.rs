@@ -55,6 +55,7 @@ pub(super) async fn serve(database_url: String, args: ServeArgs) -> anyhow::Resu
     settings.openrosa_accept_bytes = args.openrosa_accept_bytes;
     settings.public_url = args.public_url;
     settings.basemap_url = args.basemap_url;
+    settings.survey_tahun = args.survey_tahun;
     settings.s3 = args
         .s3_bucket
         .map(|bucket| tinjau_workflows::storage::S3Settings {

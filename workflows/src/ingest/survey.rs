@@ -44,6 +44,19 @@ pub async fn store(
     if let Some(previous) = record.supersedes {
         check_supersedes(&mut tx, id, previous, record.proposal_id).await?;
     }
+    // A survey of a proposal the camat sent back answers that request, and replaces the survey
+    // sent back (unless the phone named another one to replace).
+    let resurvey = db::field_work::open_resurvey(&mut tx, record.proposal_id).await?;
+    let supersedes = match (record.supersedes, &resurvey) {
+        (Some(previous), _) => Some(previous),
+        (None, Some((_, sent_back, _))) => {
+            match db::survey::supersede_target(&mut tx, *sent_back).await? {
+                Some((_, None)) => Some(*sent_back),
+                _ => None,
+            }
+        }
+        (None, None) => None,
+    };
     let new = db::survey::NewSurvey {
         id,
         proposal_id: record.proposal_id,
@@ -54,7 +67,7 @@ pub async fn store(
         lon: fix.lon(),
         lat: fix.lat(),
         accuracy_m: record.fix.accuracy_m,
-        supersedes: record.supersedes,
+        supersedes,
     };
     let Some(received_at) = db::survey::insert_if_new(&mut tx, &new).await? else {
         // Stored before (a retry, or a concurrent request with this UUID): answer as a repeat.
@@ -89,7 +102,10 @@ pub async fn store(
     }
     // The proposal leaves the phones' to-do lists: bump its sync cursor (and its version).
     db::survey::touch_proposal(&mut tx, record.proposal_id).await?;
-    if let Some(previous) = record.supersedes {
+    if let Some((request, _, _)) = resurvey {
+        db::field_work::answer_resurvey(&mut tx, request, id).await?;
+    }
+    if let Some(previous) = supersedes {
         // The corrected survey's findings no longer stand for the proposal; the survey itself stays.
         db::anomaly::delete_for_survey(&mut tx, previous).await?;
     }

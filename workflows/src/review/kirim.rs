@@ -218,6 +218,8 @@ pub async fn send(
         },
     )
     .await?;
+    // The list is sent: its proposals leave the phones' lists at their next sync.
+    db::field_work::resync_kecamatan(&mut tx, kecamatan.as_str(), tahun).await?;
     let mut changes = vec![
         Change::new(format!("{kecamatan}/{tahun}"))
             .after(json!({"snapshot_sha256": digest, "counts": snapshot.counts})),
@@ -275,6 +277,8 @@ pub async fn reopen(
         });
     };
     db::kirim::reopen(&mut tx, k.id, &user.name, reason).await?;
+    // Its proposals still to survey come back to the phones.
+    db::field_work::resync_kecamatan(&mut tx, kecamatan.as_str(), tahun).await?;
     let ids: Vec<i64> = snapshot_items(&mut tx, k.id)
         .await?
         .iter()

@@ -391,6 +391,12 @@ pub async fn items(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<ReviewIte
         .into_iter()
         .map(|(id, superseded, _)| (id, superseded))
         .collect();
+    let mut field: HashMap<i64, db::field_work::FieldState> =
+        db::field_work::field_states(conn, ids)
+            .await?
+            .into_iter()
+            .map(|f| (f.proposal_id, f))
+            .collect();
     let mut anomalies: HashMap<i64, Vec<Anomaly>> = HashMap::new();
     for a in db::review::anomalies(conn, ids, &survey_ids).await? {
         anomalies
@@ -405,10 +411,13 @@ pub async fn items(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<ReviewIte
         let Some(r) = by_id.remove(id) else { continue };
         let survey = briefs.get(id).map(survey_brief).transpose()?;
         let pending = briefs.get(id).is_some_and(|b| b.pending_photos > 0);
-        let survey_status = match (&survey, pending) {
-            (None, _) => SurveyStatus::NotSurveyed,
-            (Some(_), true) => SurveyStatus::PhotosPending,
-            (Some(_), false) => SurveyStatus::Checked,
+        let field = field.remove(id);
+        let sent_back = field.as_ref().is_some_and(|f| f.resurvey_reason.is_some());
+        let survey_status = match (&survey, pending, sent_back) {
+            (Some(_), _, true) => SurveyStatus::SentBack,
+            (None, _, _) => SurveyStatus::NotSurveyed,
+            (Some(_), true, _) => SurveyStatus::PhotosPending,
+            (Some(_), false, _) => SurveyStatus::Checked,
         };
         let list = anomalies.remove(id).unwrap_or_default();
         let suggestion = suggest::suggest(
@@ -463,6 +472,8 @@ pub async fn items(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<ReviewIte
             decided_at: r.decided_at,
             version: r.version,
             suggestion,
+            assigned_to: field.as_ref().and_then(|f| f.assigned_to.clone()),
+            resurvey_reason: field.and_then(|f| f.resurvey_reason),
         });
     }
     Ok(out)

@@ -130,6 +130,10 @@ fn survey_label(lang: Lang, s: SurveyStatus) -> &'static str {
         SurveyStatus::NotSurveyed => lang.t("Belum disurvei", "Not surveyed"),
         SurveyStatus::PhotosPending => lang.t("Foto belum lengkap", "Photos pending"),
         SurveyStatus::Checked => lang.t("Disurvei", "Surveyed"),
+        SurveyStatus::SentBack => lang.t(
+            "Dikembalikan untuk survei ulang",
+            "Sent back for another visit",
+        ),
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use md5::{Digest, Md5};
 
-use crate::db::survey::AssignmentRow;
+use crate::db::field_work::AssignmentRow;
 
 /// The form's id (its `form_id` setting and the instance's root `id`).
 pub const FORM_ID: &str = "tinjau_survei";
@@ -110,39 +110,73 @@ pub fn response(nature: &str, message: &str) -> String {
     )
 }
 
+/// The label a surveyor recognises a proposal by: its own first (★), the activity, street, RT/RW
+/// and kelurahan, and a mark when the camat sent it back for another visit.
+pub fn label(r: &AssignmentRow) -> String {
+    let mut label = String::new();
+    if r.mine {
+        label.push_str("★ ");
+    }
+    let _ = write!(label, "#{} {}", r.id, r.usulan.trim());
+    if let Some(lokasi) = r.lokasi.as_deref().filter(|l| !l.trim().is_empty()) {
+        let _ = write!(label, " ({})", lokasi.trim());
+    }
+    if let (Some(rt), Some(rw)) = (&r.rt, &r.rw) {
+        let _ = write!(label, ", RT {rt}/RW {rw}");
+    }
+    if let Some(nama) = &r.kelurahan_nama {
+        let _ = write!(label, ", {nama}");
+    }
+    if r.resurvey_reason.is_some() {
+        label.push_str(" — SURVEI ULANG");
+    }
+    label
+}
+
 /// A surveyor's assignments as the form's choice list: `name` (the proposal's id), `label`,
 /// `geometry` (the map pin in ODK's `lat lon altitude accuracy`, for select-from-map and the
-/// distance computed on the phone), the proposed `volume` and `satuan` (normalised), `kelurahan`.
+/// distance computed on the phone), the proposed `volume` and `satuan` (normalised), `kelurahan`
+/// and its name, whom it is assigned to, and why its survey was sent back (`alasan_ulang`).
 pub fn proposals_csv(rows: &[AssignmentRow]) -> Vec<u8> {
     let mut out = csv::Writer::from_writer(Vec::new());
-    let header = ["name", "label", "geometry", "volume", "satuan", "kelurahan"];
+    let header = [
+        "name",
+        "label",
+        "geometry",
+        "volume",
+        "satuan",
+        "kelurahan",
+        "kelurahan_nama",
+        "ditugaskan",
+        "alasan_ulang",
+    ];
     // Writing to a Vec cannot fail.
     let _ = out.write_record(header);
     for r in rows {
-        let mut label = format!("#{} {}", r.id, r.usulan.trim());
-        if let Some(lokasi) = r.lokasi.as_deref().filter(|l| !l.trim().is_empty()) {
-            let _ = write!(label, " ({})", lokasi.trim());
-        }
-        if let (Some(rt), Some(rw)) = (&r.rt, &r.rw) {
-            let _ = write!(label, ", RT {rt}/RW {rw}");
-        }
         let geometry = r
             .lat
             .zip(r.lon)
             .map(|(lat, lon)| format!("{lat} {lon} 0 0"))
             .unwrap_or_default();
-        let satuan = geo_rules::units::normalize_unit(&r.satuan_raw)
-            .map_or_else(|| r.satuan_raw.clone(), |u| u.as_str().to_owned());
         let _ = out.write_record([
             r.id.to_string(),
-            label,
+            label(r),
             geometry,
             r.volume.normalize().to_string(),
-            satuan,
+            satuan(r),
             r.kelurahan_kode.to_string(),
+            r.kelurahan_nama.clone().unwrap_or_default(),
+            r.assigned_to.clone().unwrap_or_default(),
+            r.resurvey_reason.clone().unwrap_or_default(),
         ]);
     }
     out.into_inner().unwrap_or_default()
+}
+
+/// The proposal's unit, normalised where it can be (`m2`), else as written.
+pub fn satuan(r: &AssignmentRow) -> String {
+    geo_rules::units::normalize_unit(&r.satuan_raw)
+        .map_or_else(|| r.satuan_raw.clone(), |u| u.as_str().to_owned())
 }
 
 #[cfg(test)]
@@ -197,6 +231,10 @@ mod tests {
             kelurahan_kode: survey_schema::WilayahKode::parse("31.71.01.1001")
                 .unwrap()
                 .into(),
+            kelurahan_nama: Some("Gambir".into()),
+            assigned_to: None,
+            mine: false,
+            resurvey_reason: None,
             rw: Some("02".into()),
             rt: Some("01".into()),
             usulan: "Perbaikan jalan lingkungan, \"gang\" buntu".into(),
@@ -215,7 +253,7 @@ mod tests {
         assert_eq!(&record[0], "7");
         assert_eq!(
             &record[1],
-            "#7 Perbaikan jalan lingkungan, \"gang\" buntu (Jl. Kebon Kelapa), RT 01/RW 02"
+            "#7 Perbaikan jalan lingkungan, \"gang\" buntu (Jl. Kebon Kelapa), RT 01/RW 02, Gambir"
         );
         assert_eq!(&record[2], "-6.1754 106.8272 0 0");
         assert_eq!(&record[3], "120.5");

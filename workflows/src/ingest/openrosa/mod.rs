@@ -73,9 +73,7 @@ pub async fn proposals_csv(
     kecamatan: &WilayahKode,
 ) -> Result<Vec<u8>, WorkflowError> {
     let area = project_area(user, kecamatan)?;
-    let rows = db::survey::assignments(&state.pool, &area.to_string(), 0, i64::MAX).await?;
-    let mut open: Vec<_> = rows.into_iter().filter(|r| r.needs_survey).collect();
-    open.sort_by_key(|r| r.id);
+    let (_, open) = crate::field_work::to_survey(state, user, &area).await?;
     Ok(form::proposals_csv(&open))
 }
 
