@@ -389,3 +389,33 @@ pub async fn proposal_place(
     .await?;
     Ok(row.map(|r| (r.kelurahan_kode, r.tahun)))
 }
+
+/// The kelurahan within `scope` as a phone's form uses them (ODK Collect's map and `geofence()`):
+/// a FeatureCollection whose features have the kelurahan code as `id`, its name as `title`, and as
+/// geometry the outline of its largest part, simplified to about 2 m (JavaRosa reads Polygons, not
+/// MultiPolygons, and a phone needs no centimetres). The same boundaries give the same bytes.
+pub async fn kelurahan_for_phones(pool: &PgPool, scope: &str) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT json_build_object(
+                    'type', 'FeatureCollection',
+                    'features', coalesce(json_agg(json_build_object(
+                        'type', 'Feature',
+                        'id', b.kode,
+                        'properties', json_build_object('title', w.nama, 'kode', b.kode),
+                        'geometry', ST_AsGeoJSON(ST_MakePolygon(ST_ExteriorRing(part.geom)), 6)::json)
+                      ORDER BY b.kode), '[]'::json)
+                  )::text AS "collection!"
+             FROM boundary b
+             JOIN wilayah w USING (kode)
+            CROSS JOIN LATERAL (
+                SELECT ST_SimplifyPreserveTopology(d.geom, 0.00002) AS geom
+                  FROM ST_Dump(b.geom) d
+                 ORDER BY ST_Area(d.geom) DESC
+                 LIMIT 1) part
+            WHERE b.level = 4
+              AND ($1 = '' OR b.kode = $1 OR (b.kode >= ($1 || '.') AND b.kode < ($1 || '/')))"#,
+        scope
+    )
+    .fetch_one(pool)
+    .await
+}

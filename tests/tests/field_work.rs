@@ -28,6 +28,36 @@ async fn csv_of(r: &Review, token: &str) -> String {
     response.text().await.unwrap()
 }
 
+/// The manifest's hash of each media file, by file name.
+async fn manifest_hashes(r: &Review, token: &str) -> std::collections::BTreeMap<String, String> {
+    let xml = r
+        .app
+        .client
+        .get(r.app.url(&format!(
+            "/v1/key/{token}/projects/31.71.01/forms/tinjau_survei/manifest"
+        )))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("mediaFile"))
+        .map(|m| {
+            let text = |tag: &str| {
+                m.children()
+                    .find(|c| c.has_tag_name(tag))
+                    .and_then(|c| c.text())
+                    .unwrap()
+                    .to_owned()
+            };
+            (text("filename"), text("hash"))
+        })
+        .collect()
+}
+
 /// The proposal ids of a CSV's rows, in order.
 fn csv_ids(csv: &str) -> Vec<i64> {
     csv::Reader::from_reader(csv.as_bytes())
@@ -118,6 +148,14 @@ async fn phones_get_this_years_unsent_proposals_their_own_first() {
     assert_eq!(page["tahun"], 2026);
     assert!(!ids(&page).contains(&earlier), "{page}");
 
+    // The media's hashes stay while their content does.
+    let hashes = manifest_hashes(&r, &ani).await;
+    assert_eq!(
+        hashes.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["kelurahan.geojson", "proposals.csv", "usulan.geojson"]
+    );
+    assert_eq!(manifest_hashes(&r, &ani).await, hashes);
+
     // The camat assigns the drainage to Ani, Petojo Utara's proposals to a team: Ani's comes first.
     let (status, done) = assign(
         &r,
@@ -140,6 +178,14 @@ async fn phones_get_this_years_unsent_proposals_their_own_first() {
     );
     let listed = csv_ids(&csv_of(&r, &ani).await);
     assert_eq!(listed[0], drainage, "its own assignment first");
+    let after = manifest_hashes(&r, &ani).await;
+    assert_ne!(after["proposals.csv"], hashes["proposals.csv"]);
+    // These proposals have no pin: they are in the list, and the map has nothing to show.
+    assert_eq!(after["usulan.geojson"], hashes["usulan.geojson"]);
+    assert_eq!(
+        after["kelurahan.geojson"], hashes["kelurahan.geojson"],
+        "the boundaries did not change"
+    );
     let page = sync(&r, &ani, "0").await;
     assert_eq!(page["assignments"][0]["id"], drainage);
     assert_eq!(page["assignments"][0]["mine"], true);

@@ -56,11 +56,13 @@ fn photo(name: &str) -> Vec<u8> {
     std::fs::read(data(&format!("photos/{name}"))).unwrap()
 }
 
-/// A surveyor's answers for proposal `proposal`, standing 66 m south of its pin, with a GPS fix
-/// first refused by the form (45 m accuracy) and a volume refused (-1).
+/// A surveyor's answers for proposal `proposal`, chosen by tapping its point on Collect's map,
+/// standing 66 m south of its pin, with a GPS fix first refused by the form (45 m accuracy) and a
+/// volume refused (-1).
 fn answers(proposal: i64, photos: &[&str]) -> String {
     let mut a = format!(
-        "proposal={proposal}
+        "cara=peta
+proposal_peta={proposal}
 lokasi=-6.1762 106.8095 12 45
 lokasi=-6.1762 106.8095 12 4.5
 jejak=garis
@@ -139,6 +141,67 @@ async fn a_form_filled_by_javarosa_and_posted_as_collect_posts_it_is_stored_once
         "0.0006° of latitude is 66 m: {distance}"
     );
     assert_eq!(calculated(&printed, "proposal_satuan"), Some("m2"));
+    // Chosen on the map; the phone finds the fix inside the proposal's kelurahan (Cideng).
+    assert_eq!(
+        calculated(&printed, "proposal"),
+        Some(paving.to_string().as_str())
+    );
+    assert_eq!(calculated(&printed, "kelurahan_nama"), Some("Cideng"));
+    assert_eq!(
+        calculated(&printed, "di_kelurahan"),
+        Some("ya"),
+        "{printed}"
+    );
+    // The map's files are GeoJSON that GDAL reads: the proposals as points, the kelurahan as polygons.
+    for (file, geometry, at_least) in [
+        ("usulan.geojson", "Point", 1),
+        ("kelurahan.geojson", "Polygon", 6),
+    ] {
+        let info = std::process::Command::new("ogrinfo")
+            .args(["-ro", "-al", "-so"])
+            .arg(media.join(file))
+            .output()
+            .expect("ogrinfo (gdal-bin) runs");
+        let text = String::from_utf8_lossy(&info.stdout);
+        assert!(
+            info.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&info.stderr)
+        );
+        assert!(
+            text.contains(&format!("Geometry: {geometry}")),
+            "{file}: {text}"
+        );
+        let count: usize = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Feature Count: "))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        assert!(count >= at_least, "{file}: {count} features");
+    }
+    // The same proposal chosen from the list instead, standing outside Cideng: the hint says so.
+    let by_list = answers(paving, &files)
+        .replace("cara=peta\nproposal_peta=", "cara=daftar\nproposal_daftar=")
+        .replace(
+            "lokasi=-6.1762 106.8095 12 4.5",
+            "lokasi=-6.2050 106.8300 12 4.5",
+        );
+    let (printed_list, _) = odk.fill(&form_path, &media, &by_list);
+    assert!(
+        printed_list.contains("proposal_daftar OK"),
+        "{printed_list}"
+    );
+    assert_eq!(
+        calculated(&printed_list, "proposal"),
+        Some(paving.to_string().as_str())
+    );
+    assert_eq!(
+        calculated(&printed_list, "di_kelurahan"),
+        Some("tidak"),
+        "{printed_list}"
+    );
     let xml = instance.expect("the form finalises");
     let instance_id = element_text(&xml, "instanceID").unwrap();
     let survey_id = instance_id.strip_prefix("uuid:").unwrap().to_owned();

@@ -248,13 +248,14 @@ async fn manifest(
     if form_id != form::FORM_ID {
         return Err(unknown_form());
     }
-    let csv = intake::proposals_csv(&state, &user, &kecamatan).await?;
+    let media = intake::media(&state, &user, &kecamatan).await?;
+    let hashes: Vec<(&str, String)> = media
+        .iter()
+        .map(|(name, bytes)| (*name, form::md5_hex(bytes)))
+        .collect();
     let mut response = xml_response(
         StatusCode::OK,
-        form::manifest(
-            &base_url(&state, &headers, &token, &kecamatan),
-            &form::md5_hex(&csv),
-        ),
+        form::manifest(&base_url(&state, &headers, &token, &kecamatan), &hashes),
     );
     response.headers_mut().insert(
         header::CACHE_CONTROL,
@@ -269,12 +270,20 @@ async fn attachment(
     headers: HeaderMap,
 ) -> Result<Response, OpenRosaError> {
     let (user, kecamatan) = project(&state, &token, &raw_kecamatan, &headers).await?;
-    if form_id != form::FORM_ID || name != form::PROPOSALS_CSV {
+    if form_id != form::FORM_ID || !form::MEDIA.contains(&name.as_str()) {
         return Err(unknown_form());
     }
-    let csv = intake::proposals_csv(&state, &user, &kecamatan).await?;
-    let md5 = form::md5_hex(&csv);
-    Ok(cached(&headers, "text/csv; charset=utf-8", &md5, csv))
+    let media = intake::media(&state, &user, &kecamatan).await?;
+    let Some((_, bytes)) = media.into_iter().find(|(file, _)| *file == name) else {
+        return Err(unknown_form());
+    };
+    let md5 = form::md5_hex(&bytes);
+    let content_type = if name == form::PROPOSALS_CSV {
+        "text/csv; charset=utf-8"
+    } else {
+        "application/geo+json"
+    };
+    Ok(cached(&headers, content_type, &md5, bytes))
 }
 
 /// Collect's pre-flight: 204 with the accepted length (never 200: Collect takes any other 2xx

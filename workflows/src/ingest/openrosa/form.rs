@@ -11,8 +11,15 @@ use crate::db::field_work::AssignmentRow;
 
 /// The form's id (its `form_id` setting and the instance's root `id`).
 pub const FORM_ID: &str = "tinjau_survei";
-/// The media file with the surveyor's assignments.
+/// The media file with the surveyor's assignments (the searchable list, and what the form looks
+/// proposals up in).
 pub const PROPOSALS_CSV: &str = "proposals.csv";
+/// The same proposals that have a pin, as points to tap on Collect's map.
+pub const PROPOSALS_GEOJSON: &str = "usulan.geojson";
+/// The kelurahan outlines of the surveyor's area, for the in-kelurahan hint computed on the phone.
+pub const KELURAHAN_GEOJSON: &str = "kelurahan.geojson";
+/// Every media file the form uses, in the manifest's order.
+pub const MEDIA: [&str; 3] = [PROPOSALS_CSV, PROPOSALS_GEOJSON, KELURAHAN_GEOJSON];
 /// The XForm as served; `scripts/odk check` proves it is what pyxform makes of the XLSForm.
 pub static FORM_XML: &[u8] = include_bytes!("../../../../odk/tinjau_survei.xml");
 
@@ -81,22 +88,77 @@ pub fn form_list(base: &str) -> String {
     )
 }
 
-/// The form's manifest: the surveyor's `proposals.csv`, whose hash changes with the assignments.
-pub fn manifest(base: &str, csv_md5: &str) -> String {
-    format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?>
-<manifest xmlns="http://openrosa.org/xforms/xformsManifest">
-<mediaFile>
-  <filename>{file}</filename>
-  <hash>md5:{csv_md5}</hash>
-  <downloadUrl>{base}/forms/{id}/attachments/{file}</downloadUrl>
-</mediaFile>
-</manifest>
-"#,
-        file = PROPOSALS_CSV,
-        id = FORM_ID,
-        base = escape(base),
-    )
+/// The form's manifest: each media file with the MD5 of the bytes served to this surveyor, so
+/// Collect downloads one again only when its content changed.
+pub fn manifest(base: &str, files: &[(&str, String)]) -> String {
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<manifest xmlns=\"http://openrosa.org/xforms/xformsManifest\">\n",
+    );
+    for (file, md5) in files {
+        let _ = write!(
+            out,
+            "<mediaFile>\n  <filename>{file}</filename>\n  <hash>md5:{md5}</hash>\n  <downloadUrl>{base}/forms/{id}/attachments/{file}</downloadUrl>\n</mediaFile>\n",
+            id = FORM_ID,
+            base = escape(base),
+        );
+    }
+    out.push_str("</manifest>\n");
+    out
+}
+
+/// The proposals that have a pin as a GeoJSON FeatureCollection for Collect's map selection:
+/// each a Point with the proposal id as `id`, the label as `title`, the CSV's other columns as
+/// properties and a `marker-color` (blue: assigned to this surveyor; red: sent back; grey: the
+/// others). Strings only: JavaRosa reads properties as text.
+pub fn proposals_geojson(rows: &[AssignmentRow]) -> Vec<u8> {
+    let features: Vec<geojson::Feature> = rows
+        .iter()
+        .filter_map(|r| {
+            let (lon, lat) = r.lon.zip(r.lat)?;
+            let colour = if r.resurvey_reason.is_some() {
+                "#b71c1c"
+            } else if r.mine {
+                "#1565c0"
+            } else {
+                "#607d8b"
+            };
+            let mut properties = geojson::JsonObject::new();
+            for (k, v) in [
+                ("title", label(r)),
+                ("volume", r.volume.normalize().to_string()),
+                ("satuan", satuan(r)),
+                ("kelurahan", r.kelurahan_kode.to_string()),
+                (
+                    "kelurahan_nama",
+                    r.kelurahan_nama.clone().unwrap_or_default(),
+                ),
+                ("ditugaskan", r.assigned_to.clone().unwrap_or_default()),
+                (
+                    "alasan_ulang",
+                    r.resurvey_reason.clone().unwrap_or_default(),
+                ),
+                ("marker-color", colour.to_owned()),
+            ] {
+                properties.insert(k.to_owned(), serde_json::Value::String(v));
+            }
+            Some(geojson::Feature {
+                bbox: None,
+                geometry: Some(geojson::Geometry::new(geojson::GeometryValue::new_point([
+                    lon, lat,
+                ]))),
+                id: Some(geojson::feature::Id::String(r.id.to_string())),
+                properties: Some(properties),
+                foreign_members: None,
+            })
+        })
+        .collect();
+    geojson::FeatureCollection {
+        bbox: None,
+        features,
+        foreign_members: None,
+    }
+    .to_string()
+    .into_bytes()
 }
 
 /// An OpenRosa response (`nature` is `submit_success` or `error`): the message Collect shows.

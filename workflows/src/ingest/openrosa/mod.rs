@@ -66,15 +66,22 @@ pub fn require_surveyor(user: &CurrentUser) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// The surveyor's `proposals.csv`: the proposals in their area that still need a survey.
-pub async fn proposals_csv(
+/// The form's media files as served to this surveyor, in the manifest's order: `proposals.csv`
+/// (the year's proposals of its area that still need a survey, its own first), `usulan.geojson`
+/// (those with a pin, for the map) and `kelurahan.geojson` (its area's kelurahan outlines).
+pub async fn media(
     state: &AppState,
     user: &CurrentUser,
     kecamatan: &WilayahKode,
-) -> Result<Vec<u8>, WorkflowError> {
+) -> Result<Vec<(&'static str, Vec<u8>)>, WorkflowError> {
     let area = project_area(user, kecamatan)?;
     let (_, open) = crate::field_work::to_survey(state, user, &area).await?;
-    Ok(form::proposals_csv(&open))
+    let kelurahan = db::field_work::kelurahan_for_phones(&state.pool, area.as_str()).await?;
+    Ok(vec![
+        (form::PROPOSALS_CSV, form::proposals_csv(&open)),
+        (form::PROPOSALS_GEOJSON, form::proposals_geojson(&open)),
+        (form::KELURAHAN_GEOJSON, kelurahan.into_bytes()),
+    ])
 }
 
 /// One POST of a submission: its XML, the photo parts it carries (already staged by the adapter,
