@@ -419,3 +419,32 @@ pub async fn kelurahan_for_phones(pool: &PgPool, scope: &str) -> Result<String, 
     .fetch_one(pool)
     .await
 }
+
+/// Puts a user in a team, or out of any (`None`).
+pub async fn set_team(
+    conn: &mut PgConnection,
+    user_id: i64,
+    team: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!("UPDATE app_user SET team = $2 WHERE id = $1", user_id, team)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The active surveyors who work in `kecamatan`, by name, with their team.
+pub async fn surveyors_in(
+    pool: &PgPool,
+    kecamatan: &str,
+) -> Result<Vec<(String, Option<String>)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        "SELECT name, team FROM app_user
+          WHERE role = 'surveyor' AND disabled_at IS NULL
+            AND (wilayah_kode = $1 OR wilayah_kode LIKE $1 || '.%' OR $1 LIKE wilayah_kode || '.%')
+          ORDER BY name",
+        kecamatan
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.name, r.team)).collect())
+}

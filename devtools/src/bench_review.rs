@@ -71,11 +71,6 @@ where
 /// kecamatan of Jakarta Pusat with `anomalies` anomalies each; half of them surveyed (two photos
 /// received), two of their anomalies then from the survey's checks; a third decided.
 async fn seed(url: &str, per_kecamatan: i64, anomalies: i64) -> anyhow::Result<PgPool> {
-    let pool = tinjau_db::migrated_pool(url, 8).await?;
-    let wilayah = std::path::Path::new("data/wilayah/wilayah.csv");
-    tinjau_workflows::import::wilayah::import(&pool, wilayah, false)
-        .await
-        .context("importing data/wilayah/wilayah.csv (run from the checkout)")?;
     let plan = Synthetic {
         kecamatan: KECAMATAN.iter().map(|k| (*k).to_owned()).collect(),
         per_kecamatan,
@@ -83,7 +78,17 @@ async fn seed(url: &str, per_kecamatan: i64, anomalies: i64) -> anyhow::Result<P
         flagged_every: 1,
         decided_every: Some(3),
     };
-    seed_synthetic(&pool, &plan).await?;
+    seed_plan(url, &plan).await
+}
+
+/// Migrates, loads the official code list and seeds `plan`.
+async fn seed_plan(url: &str, plan: &Synthetic) -> anyhow::Result<PgPool> {
+    let pool = tinjau_db::migrated_pool(url, 8).await?;
+    let wilayah = std::path::Path::new("data/wilayah/wilayah.csv");
+    tinjau_workflows::import::wilayah::import(&pool, wilayah, false)
+        .await
+        .context("importing data/wilayah/wilayah.csv (run from the checkout)")?;
+    seed_synthetic(&pool, plan).await?;
     Ok(pool)
 }
 
@@ -425,7 +430,15 @@ pub struct BulkBench {
 pub async fn bulk(bench: &BulkBench) -> anyhow::Result<()> {
     let bench = bench.clone();
     with_scratch(&bench.database_url.clone(), "bulk", bench.keep, move |url| async move {
-        let pool = seed(&url, bench.proposals, 0).await?;
+        // Gambir alone, every proposal undecided and without a finding: all of them go in one action.
+        let plan = Synthetic {
+            kecamatan: vec!["31.71.01".to_owned()],
+            per_kecamatan: bench.proposals,
+            anomalies: 0,
+            flagged_every: 1,
+            decided_every: None,
+        };
+        let pool = seed_plan(&url, &plan).await?;
         let user = tinjau_domain::CurrentUser::cli();
         let kecamatan = survey_schema::WilayahKode::parse("31.71.01")?;
         let mut conn = pool.acquire().await?;

@@ -1237,3 +1237,119 @@ async fn before_kirim_a_summary_and_after_a_reopening_who_why_and_what_changed()
     assert_eq!(browser.count("ul.changes li").await, 1);
     browser.shot_whole("22-kirim-reopened").await;
 }
+
+#[tokio::test]
+async fn the_camat_assigns_sends_back_and_voids_from_the_pages() {
+    let r = review::setup().await;
+    let [paving, drainage, ..] = r.ids[..] else {
+        panic!()
+    };
+    r.app
+        .token_named(
+            "dewi.surveyor",
+            survey_schema::Role::Surveyor,
+            Some("31.71.01"),
+        )
+        .await;
+    let (survey, _) = survey_with_photo(&r, paving).await;
+    account(&r, "camat.lapangan", "camat", "31.71.01", PASSWORD);
+    let base = r.app.address.clone();
+    let browser = Browser::start().await;
+    browser.sign_in(&base, "camat.lapangan", PASSWORD).await;
+
+    // One proposal to a surveyor, from its page.
+    browser.goto(&format!("{base}/usulan/{drainage}")).await;
+    browser.wait_for("section.field form.assign").await;
+    browser
+        .select("section.field select[name=surveyor]", "dewi.surveyor")
+        .await;
+    browser.mark_page().await;
+    browser.click("section.field form.assign button").await;
+    browser.wait_for_next_page("p.alert.saved").await;
+    assert!(
+        browser
+            .text("section.field")
+            .await
+            .contains("dewi.surveyor")
+    );
+
+    // A kelurahan's proposals to a team, from the list; the list says who.
+    browser
+        .goto(&format!("{base}/kecamatan/31.71.01?tahun=2026"))
+        .await;
+    browser.click("details.assign-kelurahan summary").await;
+    browser
+        .select(
+            "details.assign-kelurahan select[name=kelurahan]",
+            "31.71.01.1002",
+        )
+        .await;
+    browser
+        .client
+        .find(Locator::Css("details.assign-kelurahan input[name=team]"))
+        .await
+        .unwrap()
+        .send_keys("Tim Cideng")
+        .await
+        .unwrap();
+    browser.mark_page().await;
+    browser.click("details.assign-kelurahan button").await;
+    browser.wait_for_next_page("p.alert.saved").await;
+    let row = browser
+        .text(&format!("table.review tr[data-id='{paving}'] td.survey"))
+        .await;
+    assert!(
+        row.contains("ditugaskan: Tim Cideng") && row.contains("oleh surveyor."),
+        "{row}"
+    );
+    let row = browser
+        .text(&format!("table.review tr[data-id='{drainage}'] td.survey"))
+        .await;
+    assert!(row.contains("ditugaskan: dewi.surveyor"), "{row}");
+    browser.shot_whole("23-list-assigned").await;
+
+    // The paving's survey sent back, with a reason: the page and the list say so.
+    browser.goto(&format!("{base}/usulan/{paving}")).await;
+    browser
+        .client
+        .find(Locator::Css("form.send-back textarea[name=alasan]"))
+        .await
+        .unwrap()
+        .send_keys("Foto belum menunjukkan kerusakan; ukur sampai ujung gang")
+        .await
+        .unwrap();
+    browser.mark_page().await;
+    browser.click("form.send-back button").await;
+    browser.wait_for_next_page("p.alert.saved").await;
+    assert!(
+        browser
+            .text("section.field")
+            .await
+            .contains("Dikembalikan untuk survei ulang: “Foto belum menunjukkan kerusakan")
+    );
+    assert_eq!(browser.count("form.send-back").await, 0, "sent back once");
+    browser.shot_whole("24-proposal-sent-back").await;
+
+    // Then voided: it was the drainage's survey after all.
+    browser.click("section.field details.void summary").await;
+    browser
+        .client
+        .find(Locator::Css("details.void textarea[name=alasan]"))
+        .await
+        .unwrap()
+        .send_keys("Salah pilih usulan")
+        .await
+        .unwrap();
+    browser.mark_page().await;
+    browser.click("details.void button").await;
+    browser.wait_for_next_page("p.alert.saved").await;
+    assert!(browser.text("dl").await.contains("Belum disurvei"));
+    assert_eq!(browser.count("section.answers").await, 0);
+    let voided: Option<String> =
+        sqlx::query_scalar("SELECT void_reason FROM survey WHERE id = $1::uuid")
+            .bind(&survey)
+            .fetch_one(&r.app.pool)
+            .await
+            .unwrap();
+    assert_eq!(voided.as_deref(), Some("Salah pilih usulan"));
+}

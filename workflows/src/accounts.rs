@@ -48,6 +48,25 @@ pub async fn set_opd(
     Ok(())
 }
 
+/// Puts a surveyor in a team (the camat assigns work to teams), or out of any (recorded).
+pub async fn set_team(
+    pool: &PgPool,
+    actor: &Actor,
+    user_id: i64,
+    team: Option<&str>,
+) -> Result<(), WorkflowError> {
+    let team = team.map(str::trim).filter(|t| !t.is_empty());
+    if let Some(t) = team {
+        tinjau_domain::text::check_text("team", t, 64)?;
+    }
+    let mut tx = pool.begin().await?;
+    db::field_work::set_team(&mut tx, user_id, team).await?;
+    let change = Change::new(user_id.to_string()).after(json!({ "team": team }));
+    crate::audit::record(&mut tx, actor, "user.team", "user", vec![change]).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Replaces an account's password (its argon2id hash); recorded, the hash itself is not.
 pub async fn set_password(
     pool: &PgPool,

@@ -91,6 +91,17 @@ pub async fn fates(
         .collect())
 }
 
+/// The active surveyors of the kecamatan (name, team), for the camat to choose from.
+pub async fn surveyors(
+    pool: &PgPool,
+    user: &CurrentUser,
+    kecamatan: &WilayahKode,
+) -> Result<Vec<(String, Option<String>)>, WorkflowError> {
+    user.require_role(&DECIDERS)?;
+    user.require_covers(kecamatan)?;
+    Ok(db::field_work::surveyors_in(pool, kecamatan.as_str()).await?)
+}
+
 /// Whom to assign proposals to: a surveyor by name, a team, or nobody (the assignment removed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AssignTo {

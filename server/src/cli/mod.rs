@@ -20,6 +20,7 @@ macro_rules! say {
 }
 
 mod accounts;
+mod field;
 mod forum;
 mod imports;
 mod review;
@@ -98,6 +99,9 @@ enum Command {
     /// The forum record (what the Berita Acara needs besides the decisions)
     #[command(subcommand)]
     Forum(forum::ForumCommand),
+    /// The technical team's work: assignments, surveys sent back or voided
+    #[command(subcommand)]
+    Field(field::FieldCommand),
     /// The audit trail
     #[command(subcommand)]
     Audit(review::AuditCommand),
@@ -153,6 +157,13 @@ enum UserCommand {
     Password {
         #[arg(long)]
         name: String,
+    },
+    /// Put a surveyor in a team the camat can assign work to (without --team: out of any)
+    Team {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        team: Option<String>,
     },
 }
 
@@ -436,6 +447,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             say!("password of {name} set");
             Ok(())
         }
+        Command::User(UserCommand::Team { name, team }) => {
+            let pool = tinjau_workflows::database::migrated_pool(&database_url()?, 2).await?;
+            let found = tinjau_workflows::accounts::user_by_name(&pool, &name)
+                .await?
+                .with_context(|| format!("no active user named '{name}'"))?;
+            tinjau_workflows::accounts::set_team(
+                &pool,
+                &tinjau_workflows::audit::Actor::cli(),
+                found.id,
+                team.as_deref(),
+            )
+            .await
+            .map_err(review::console)?;
+            say!("{name}: team {}", team.as_deref().unwrap_or("(none)"));
+            Ok(())
+        }
         Command::User(UserCommand::Add {
             name,
             role,
@@ -467,6 +494,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Review(cmd) => {
             let pool = tinjau_workflows::database::migrated_pool(&database_url()?, 2).await?;
             review::review(&pool, cmd).await
+        }
+        Command::Field(cmd) => {
+            let pool = tinjau_workflows::database::migrated_pool(&database_url()?, 2).await?;
+            field::run(&pool, cmd).await
         }
         Command::Forum(cmd) => {
             let pool = tinjau_workflows::database::migrated_pool(&database_url()?, 2).await?;

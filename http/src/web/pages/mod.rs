@@ -42,6 +42,7 @@ pub(super) fn check_csrf(lang: Lang, session: &WebSession, sent: &str) -> Result
     }
 }
 
+mod field;
 mod forum;
 mod map;
 mod photos;
@@ -51,6 +52,7 @@ mod sending;
 mod sign_in;
 mod tracking;
 
+pub use field::{assign_kelurahan, assign_proposal, send_back, void_survey};
 pub use forum::{forum_page, save_forum};
 pub use map::{map_data, map_page};
 pub use photos::{photo, thumbnail};

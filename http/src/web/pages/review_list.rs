@@ -93,6 +93,16 @@ pub async fn review_page(
         tinjau_workflows::areas::kelurahan_readable(&state.pool, &session.user, &kecamatan)
             .await
             .map_err(fail(lang))?;
+    // The camat assigns a kelurahan's proposals from here while the list is not sent.
+    let surveyors = if list.kirim.is_none() && review::decision::may_decide(session.user.role) {
+        Some(
+            tinjau_workflows::field_work::surveyors(&state.pool, &session.user, &kecamatan)
+                .await
+                .map_err(fail(lang))?,
+        )
+    } else {
+        None
+    };
     let pages = (list.total + list.per_page - 1) / list.per_page.max(1);
     // This list's own address, carried to each proposal (back to it, and on to the next one).
     let here = query_string(&q, tahun, list.page);
@@ -178,6 +188,9 @@ pub async fn review_page(
             button type="submit" { (lang.t("Saring", "Filter")) }
             " " a href={ "/kecamatan/" (kecamatan) "?tahun=" (tahun) } { (lang.t("Hapus saringan", "Clear")) }
         }
+        @if let Some(surveyors) = &surveyors {
+            (field::kelurahan_form(lang, &session.csrf, &kecamatan, tahun, &here, &kelurahan, surveyors))
+        }
         p.total { (count(list.total)) " " (lang.t("usulan, yang paling serius di atas", "proposals, most serious first")) }
         (review_table(lang, &list.items, &here))
         @if pages > 1 {
@@ -210,7 +223,9 @@ fn review_table(lang: Lang, items: &[ReviewItem], here: &str) -> Markup {
                     td.num data-label=(lang.t("Volume", "Volume")) { (number(item.volume)) " " (item.satuan)
                         @if let Some(s) = &item.survey { br; small.remeasured { (lang.t("ukur ulang ", "remeasured ")) (number(s.volume)) " " (s.satuan) } } }
                     td.num data-label=(lang.t("Anggaran", "Budget")) { (rupiah(item.anggaran)) }
-                    td data-label=(lang.t("Survei", "Survey")) { (survey_label(lang, item.survey_status)) }
+                    td.survey data-label=(lang.t("Survei", "Survey")) { (survey_label(lang, item.survey_status))
+                        @if let Some(by) = item.survey.as_ref().and_then(|s| s.surveyor.as_deref()) { small { (lang.t("oleh ", "by ")) (by) } }
+                        @if let Some(to) = &item.assigned_to { small.assigned { (lang.t("ditugaskan: ", "assigned: ")) (to) } } }
                     td.finding data-label=(lang.t("Temuan", "Findings")) {
                         span class=(format!("badge {}", severity_class(item.max_severity))) { (severity_label(lang, item.max_severity)) }
                         @if !item.anomalies.is_empty() {

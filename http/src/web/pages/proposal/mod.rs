@@ -17,6 +17,8 @@ pub struct ProposalQuery {
     /// The review list's query the proposal was opened from (to go back to it, and on to the next
     /// undecided proposal of the same filter).
     pub daftar: Option<String>,
+    /// What a field-work form just did.
+    pub lapangan: Option<String>,
 }
 
 /// A list query carried through the proposal page: only a list's own query is followed.
@@ -83,6 +85,20 @@ async fn render_proposal(
     drop(conn);
     let (features, far) = map_features(state, &item).await.map_err(fail(lang))?;
     let may_decide = review::decision::may_decide(session.user.role) && !sent;
+    let surveyors = if may_decide {
+        tinjau_workflows::field_work::surveyors(
+            &state.pool,
+            &session.user,
+            &item
+                .kelurahan
+                .parent()
+                .unwrap_or_else(|| item.kelurahan.clone()),
+        )
+        .await
+        .map_err(fail(lang))?
+    } else {
+        Vec::new()
+    };
     let title = format!(
         "{} {} · {}",
         lang.t("Usulan", "Proposal"),
@@ -129,6 +145,7 @@ async fn render_proposal(
             @if item.decision == DecisionStatus::Corrected { (corrected_volume(lang, &item, &session.csrf, may_decide)) }
         }
         @if let Some(s) = &item.survey { (survey_answers(lang, &item, s)) }
+        @if may_decide { (field::section(lang, &item, &session.csrf, &surveyors)) }
         (findings_section(lang, &item))
         section.map-section {
             h2 { (lang.t("Peta", "Map")) }
@@ -196,6 +213,11 @@ pub async fn proposal_page(
                 (lang.t("Keputusan usulan ", "The decision on proposal ")) a href={ "/usulan/" (decided) @if let Some(d) = daftar { "?daftar=" (urlencode(d)) } } { "#" (decided) } (lang.t(" tersimpan. Ini usulan berikutnya yang belum diputuskan.", " is saved. This is the next undecided proposal."))
             }
         } }
+    });
+    let notice = notice.or_else(|| {
+        q.lapangan
+            .as_deref()
+            .and_then(|done| field::done_notice(lang, done))
     });
     render_proposal(
         &state,
