@@ -15,11 +15,15 @@ use survey_schema::Role;
 use tinjau_tests::review::{self, Review, json_of};
 
 async fn csv_of(r: &Review, token: &str) -> String {
+    media_of(r, token, "proposals.csv").await
+}
+
+async fn media_of(r: &Review, token: &str, file: &str) -> String {
     let response = r
         .app
         .client
         .get(r.app.url(&format!(
-            "/v1/key/{token}/projects/31.71.01/forms/tinjau_survei/attachments/proposals.csv"
+            "/v1/key/{token}/projects/31.71.01/forms/tinjau_survei/attachments/{file}"
         )))
         .send()
         .await
@@ -152,7 +156,12 @@ async fn phones_get_this_years_unsent_proposals_their_own_first() {
     let hashes = manifest_hashes(&r, &ani).await;
     assert_eq!(
         hashes.keys().map(String::as_str).collect::<Vec<_>>(),
-        ["kelurahan.geojson", "proposals.csv", "usulan.geojson"]
+        [
+            "kelurahan.geojson",
+            "proposals.csv",
+            "survei_saya.csv",
+            "usulan.geojson"
+        ]
     );
     assert_eq!(manifest_hashes(&r, &ani).await, hashes);
 

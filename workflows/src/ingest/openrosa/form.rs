@@ -18,8 +18,15 @@ pub const PROPOSALS_CSV: &str = "proposals.csv";
 pub const PROPOSALS_GEOJSON: &str = "usulan.geojson";
 /// The kelurahan outlines of the surveyor's area, for the in-kelurahan hint computed on the phone.
 pub const KELURAHAN_GEOJSON: &str = "kelurahan.geojson";
+/// What became of the surveyor's surveys, by proposal, shown when it chooses one again.
+pub const SURVEYS_CSV: &str = "survei_saya.csv";
 /// Every media file the form uses, in the manifest's order.
-pub const MEDIA: [&str; 3] = [PROPOSALS_CSV, PROPOSALS_GEOJSON, KELURAHAN_GEOJSON];
+pub const MEDIA: [&str; 4] = [
+    PROPOSALS_CSV,
+    PROPOSALS_GEOJSON,
+    KELURAHAN_GEOJSON,
+    SURVEYS_CSV,
+];
 /// The XForm as served; `scripts/odk check` proves it is what pyxform makes of the XLSForm.
 pub static FORM_XML: &[u8] = include_bytes!("../../../../odk/tinjau_survei.xml");
 
@@ -230,6 +237,47 @@ pub fn proposals_csv(rows: &[AssignmentRow]) -> Vec<u8> {
             r.kelurahan_nama.clone().unwrap_or_default(),
             r.assigned_to.clone().unwrap_or_default(),
             r.resurvey_reason.clone().unwrap_or_default(),
+        ]);
+    }
+    out.into_inner().unwrap_or_default()
+}
+
+/// What became of the surveyor's surveys, one row per proposal (its newest survey): `name` (the
+/// proposal's id), `label` (what became of it, in Indonesian with the English state in
+/// parentheses, and the camat's reason), `status` (the sync API's state) and `alasan`.
+pub fn surveys_csv(fates: &[survey_schema::SurveyFate]) -> Vec<u8> {
+    use survey_schema::SurveyState;
+    let mut newest: std::collections::BTreeMap<i64, &survey_schema::SurveyFate> =
+        std::collections::BTreeMap::new();
+    for f in fates {
+        let keep = newest
+            .get(&f.proposal_id)
+            .is_none_or(|seen| (f.received_at, f.id) > (seen.received_at, seen.id));
+        if keep {
+            newest.insert(f.proposal_id, f);
+        }
+    }
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let _ = out.write_record(["name", "label", "status", "alasan"]);
+    for (proposal, f) in newest {
+        let reason = f.reason.clone().unwrap_or_default();
+        let state = match f.state {
+            SurveyState::Received => "diterima, foto belum lengkap (received, photos pending)",
+            SurveyState::Accepted => "diterima sebagai bukti (accepted)",
+            SurveyState::SentBack => "dikembalikan untuk survei ulang (sent back)",
+            SurveyState::Superseded => "diganti survei yang lebih baru (superseded)",
+            SurveyState::Voided => "dibatalkan (voided)",
+        };
+        let label = if reason.is_empty() {
+            state.to_owned()
+        } else {
+            format!("{state}: {reason}")
+        };
+        let _ = out.write_record([
+            proposal.to_string(),
+            label,
+            f.state.as_str().to_owned(),
+            reason,
         ]);
     }
     out.into_inner().unwrap_or_default()

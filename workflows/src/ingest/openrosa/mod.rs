@@ -68,19 +68,25 @@ pub fn require_surveyor(user: &CurrentUser) -> Result<(), Refusal> {
 
 /// The form's media files as served to this surveyor, in the manifest's order: `proposals.csv`
 /// (the year's proposals of its area that still need a survey, its own first), `usulan.geojson`
-/// (those with a pin, for the map) and `kelurahan.geojson` (its area's kelurahan outlines).
+/// (those with a pin, for the map), `kelurahan.geojson` (its area's kelurahan outlines) and
+/// `survei_saya.csv` (what became of its own surveys).
 pub async fn media(
     state: &AppState,
     user: &CurrentUser,
     kecamatan: &WilayahKode,
 ) -> Result<Vec<(&'static str, Vec<u8>)>, WorkflowError> {
     let area = project_area(user, kecamatan)?;
-    let (_, open) = crate::field_work::to_survey(state, user, &area).await?;
+    let (tahun, open) = crate::field_work::to_survey(state, user, &area).await?;
     let kelurahan = db::field_work::kelurahan_for_phones(&state.pool, area.as_str()).await?;
+    let fates = match tahun {
+        Some(t) => crate::field_work::fates(&state.pool, user, t).await?,
+        None => Vec::new(),
+    };
     Ok(vec![
         (form::PROPOSALS_CSV, form::proposals_csv(&open)),
         (form::PROPOSALS_GEOJSON, form::proposals_geojson(&open)),
         (form::KELURAHAN_GEOJSON, kelurahan.into_bytes()),
+        (form::SURVEYS_CSV, form::surveys_csv(&fates)),
     ])
 }
 
