@@ -448,3 +448,20 @@ pub async fn surveyors_in(
     .await?;
     Ok(rows.into_iter().map(|r| (r.name, r.team)).collect())
 }
+
+/// The bounding box `[min_lon, min_lat, max_lon, max_lat]` of the kelurahan boundaries within
+/// `area`, if any are loaded.
+pub async fn area_bbox(pool: &PgPool, area: &str) -> Result<Option<[f64; 4]>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT ST_XMin(e) AS "min_lon?", ST_YMin(e) AS "min_lat?", ST_XMax(e) AS "max_lon?", ST_YMax(e) AS "max_lat?"
+             FROM (SELECT ST_Extent(geom)::geometry AS e FROM boundary
+                    WHERE level = 4 AND (kode = $1 OR (kode >= ($1 || '.') AND kode < ($1 || '/')))) x"#,
+        area
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(match (row.min_lon, row.min_lat, row.max_lon, row.max_lat) {
+        (Some(a), Some(b), Some(c), Some(d)) => Some([a, b, c, d]),
+        _ => None,
+    })
+}

@@ -10,6 +10,7 @@ pub mod point_file;
 pub mod proposal_rules;
 pub mod survey_rules;
 pub mod text;
+pub mod tiles;
 pub mod trilateral;
 pub mod units;
 

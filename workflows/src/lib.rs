@@ -26,6 +26,7 @@ pub mod sessions;
 pub mod storage;
 pub mod survey_checks;
 pub mod sync;
+pub mod tiles;
 pub mod trilateral;
 
 pub use app::AppState;

@@ -198,6 +198,16 @@ fn unknown_form() -> OpenRosaError {
 
 /// Bytes with a strong ETag, answered 304 when the phone's cached copy matches.
 fn cached(headers: &HeaderMap, content_type: &'static str, md5: &str, body: Vec<u8>) -> Response {
+    cached_body(headers, content_type, md5, axum::body::Body::from(body))
+}
+
+/// A media file with its MD5 as ETag: 304 when the phone has it.
+fn cached_body(
+    headers: &HeaderMap,
+    content_type: &'static str,
+    md5: &str,
+    body: axum::body::Body,
+) -> Response {
     let etag = format!("\"{md5}\"");
     let fresh = headers
         .get(header::IF_NONE_MATCH)
@@ -249,10 +259,7 @@ async fn manifest(
         return Err(unknown_form());
     }
     let media = intake::media(&state, &user, &kecamatan).await?;
-    let hashes: Vec<(&str, String)> = media
-        .iter()
-        .map(|(name, bytes)| (*name, form::md5_hex(bytes)))
-        .collect();
+    let hashes: Vec<(&str, String)> = media.into_iter().map(|m| (m.name, m.md5)).collect();
     let mut response = xml_response(
         StatusCode::OK,
         form::manifest(&base_url(&state, &headers, &token, &kecamatan), &hashes),
@@ -270,20 +277,24 @@ async fn attachment(
     headers: HeaderMap,
 ) -> Result<Response, OpenRosaError> {
     let (user, kecamatan) = project(&state, &token, &raw_kecamatan, &headers).await?;
-    if form_id != form::FORM_ID || !form::MEDIA.contains(&name.as_str()) {
+    if form_id != form::FORM_ID {
         return Err(unknown_form());
     }
     let media = intake::media(&state, &user, &kecamatan).await?;
-    let Some((_, bytes)) = media.into_iter().find(|(file, _)| *file == name) else {
+    let Some(file) = media.into_iter().find(|m| m.name == name) else {
         return Err(unknown_form());
     };
-    let md5 = form::md5_hex(&bytes);
-    let content_type = if name == form::PROPOSALS_CSV {
-        "text/csv; charset=utf-8"
-    } else {
-        "application/geo+json"
-    };
-    Ok(cached(&headers, content_type, &md5, bytes))
+    let content_type = file.content_type;
+    match file.body {
+        intake::MediaBody::Bytes(bytes) => Ok(cached(&headers, content_type, &file.md5, bytes)),
+        intake::MediaBody::File(path) => {
+            let opened = tokio::fs::File::open(&path)
+                .await
+                .map_err(|e| OpenRosaError::from(AppError::Internal(e.into())))?;
+            let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(opened));
+            Ok(cached_body(&headers, content_type, &file.md5, body))
+        }
+    }
 }
 
 /// Collect's pre-flight: 204 with the accepted length (never 200: Collect takes any other 2xx

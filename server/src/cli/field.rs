@@ -44,6 +44,42 @@ pub enum FieldCommand {
         #[arg(long)]
         reason: String,
     },
+    /// Package a kecamatan's map tiles from a tile server you name into an MBTiles file that the
+    /// surveyors' phones get with the form (for areas without signal). No tile server is built in
+    Tiles {
+        #[arg(long)]
+        kecamatan: WilayahKode,
+        /// XYZ tile URL, e.g. https://tiles.example/{z}/{x}/{y}.png (respect its terms of use)
+        #[arg(long)]
+        source: String,
+        /// Zoom levels, e.g. 14-17
+        #[arg(long, default_value = "14-17", value_parser = zoom_range)]
+        zoom: std::ops::RangeInclusive<u8>,
+        /// Credit the tile server asks for
+        #[arg(long)]
+        attribution: Option<String>,
+        /// Where to write it [default: <storage dir>/tiles/<kecamatan>.mbtiles, where `tinjau serve`
+        /// finds it]
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// The server's storage directory [default: as `tinjau serve`]
+        #[arg(long, env = "TINJAU_STORAGE_DIR")]
+        storage_dir: Option<std::path::PathBuf>,
+        /// Refuse a package of more tiles than this
+        #[arg(long, default_value_t = tinjau_workflows::tiles::MAX_TILES)]
+        max_tiles: u64,
+    },
+}
+
+/// `14-17` or `15`.
+fn zoom_range(raw: &str) -> Result<std::ops::RangeInclusive<u8>, String> {
+    let (a, b) = raw.split_once('-').unwrap_or((raw, raw));
+    let parse = |s: &str| {
+        s.trim()
+            .parse::<u8>()
+            .map_err(|_| format!("'{raw}' is not a zoom range such as 14-17"))
+    };
+    Ok(parse(a)?..=parse(b)?)
 }
 
 fn said(done: Done, what: &str) -> String {
@@ -86,6 +122,47 @@ pub async fn run(pool: &sqlx::PgPool, command: FieldCommand) -> anyhow::Result<(
                 .await
                 .map_err(refused)?;
             say!("{}", said(done, &format!("proposal {proposal} sent back")));
+        }
+        FieldCommand::Tiles {
+            kecamatan,
+            source,
+            zoom,
+            attribution,
+            out,
+            storage_dir,
+            max_tiles,
+        } => {
+            let out = out.unwrap_or_else(|| {
+                tinjau_workflows::tiles::path_for(
+                    &storage_dir.unwrap_or_else(tinjau_http::config::default_storage_dir),
+                    &kecamatan,
+                )
+            });
+            let job = tinjau_workflows::tiles::TileJob {
+                kecamatan,
+                source,
+                zooms: zoom,
+                out: out.clone(),
+                attribution,
+                max_tiles,
+            };
+            let step = std::cell::Cell::new(0_u64);
+            let done = tinjau_workflows::tiles::package(pool, &job, |n, total| {
+                let tenth = n * 10 / total.max(1);
+                if tenth > step.get() {
+                    step.set(tenth);
+                    eprintln!("tiles: {n}/{total}");
+                }
+            })
+            .await?;
+            say!(
+                "{}: {} tiles ({} bytes), {} not on the server; the phones get it as {}",
+                out.display(),
+                done.tiles,
+                done.bytes,
+                done.missing,
+                tinjau_workflows::tiles::ATTACHMENT
+            );
         }
         FieldCommand::Void { survey, reason } => {
             let done = field_work::void(pool, &me, survey, &reason)

@@ -66,15 +66,35 @@ pub fn require_surveyor(user: &CurrentUser) -> Result<(), Refusal> {
     Ok(())
 }
 
+const CSV: &str = "text/csv; charset=utf-8";
+const GEOJSON: &str = "application/geo+json";
+
+/// A media file's content: made for the request, or a file on disk (the offline map).
+#[derive(Debug)]
+pub enum MediaBody {
+    Bytes(Vec<u8>),
+    File(std::path::PathBuf),
+}
+
+/// One media file of the form as served to a surveyor, with the MD5 its manifest states.
+#[derive(Debug)]
+pub struct Media {
+    pub name: &'static str,
+    pub content_type: &'static str,
+    pub md5: String,
+    pub body: MediaBody,
+}
+
 /// The form's media files as served to this surveyor, in the manifest's order: `proposals.csv`
 /// (the year's proposals of its area that still need a survey, its own first), `usulan.geojson`
-/// (those with a pin, for the map), `kelurahan.geojson` (its area's kelurahan outlines) and
-/// `survei_saya.csv` (what became of its own surveys).
+/// (those with a pin, for the map), `kelurahan.geojson` (its area's kelurahan outlines),
+/// `survei_saya.csv` (what became of its own surveys) and, when the operator packaged one for the
+/// kecamatan, `peta.mbtiles` (the offline map).
 pub async fn media(
     state: &AppState,
     user: &CurrentUser,
     kecamatan: &WilayahKode,
-) -> Result<Vec<(&'static str, Vec<u8>)>, WorkflowError> {
+) -> Result<Vec<Media>, WorkflowError> {
     let area = project_area(user, kecamatan)?;
     let (tahun, open) = crate::field_work::to_survey(state, user, &area).await?;
     let kelurahan = db::field_work::kelurahan_for_phones(&state.pool, area.as_str()).await?;
@@ -82,12 +102,34 @@ pub async fn media(
         Some(t) => crate::field_work::fates(&state.pool, user, t).await?,
         None => Vec::new(),
     };
-    Ok(vec![
-        (form::PROPOSALS_CSV, form::proposals_csv(&open)),
-        (form::PROPOSALS_GEOJSON, form::proposals_geojson(&open)),
-        (form::KELURAHAN_GEOJSON, kelurahan.into_bytes()),
-        (form::SURVEYS_CSV, form::surveys_csv(&fates)),
-    ])
+    let mut out: Vec<Media> = [
+        (form::PROPOSALS_CSV, CSV, form::proposals_csv(&open)),
+        (
+            form::PROPOSALS_GEOJSON,
+            GEOJSON,
+            form::proposals_geojson(&open),
+        ),
+        (form::KELURAHAN_GEOJSON, GEOJSON, kelurahan.into_bytes()),
+        (form::SURVEYS_CSV, CSV, form::surveys_csv(&fates)),
+    ]
+    .into_iter()
+    .map(|(name, content_type, bytes)| Media {
+        name,
+        content_type,
+        md5: form::md5_hex(&bytes),
+        body: MediaBody::Bytes(bytes),
+    })
+    .collect();
+    let tiles = crate::tiles::path_for(&state.storage_dir, kecamatan);
+    if let Some(md5) = crate::tiles::md5_of(&tiles) {
+        out.push(Media {
+            name: crate::tiles::ATTACHMENT,
+            content_type: "application/vnd.sqlite3",
+            md5,
+            body: MediaBody::File(tiles),
+        });
+    }
+    Ok(out)
 }
 
 /// One POST of a submission: its XML, the photo parts it carries (already staged by the adapter,
