@@ -583,6 +583,23 @@ async fn the_desk_page_shows_the_comparison_and_records_an_outcome() {
         .await;
     browser.wait_for("table.desk").await;
     browser.shot("trilateral-desk").await;
+    // The area is chosen by name: the kota of the provinsi, the kecamatan of the kota.
+    let chosen = browser
+        .client
+        .execute(
+            "const k = document.querySelector('select[name=kota]'); return [k.options[k.selectedIndex].text, [...document.querySelectorAll('select[name=kecamatan] option')].map(o => o.text)]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        chosen[0].as_str().unwrap().contains("Jakarta Pusat"),
+        "{chosen}"
+    );
+    assert!(
+        chosen[1].as_array().unwrap().iter().any(|o| o == "Gambir"),
+        "{chosen}"
+    );
     let paving_row = browser.text(&format!("tr#usulan-{paving}")).await;
     assert!(paving_row.contains("Sebagian"), "{paving_row}");
     assert!(

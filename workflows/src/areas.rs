@@ -84,6 +84,24 @@ pub async fn kelurahan_readable(
         .collect())
 }
 
+/// The areas directly under `parent` (kota of a provinsi, kecamatan of a kota) that the caller
+/// may see, by code with their names: what a page offers to choose from.
+pub async fn children_readable(
+    pool: &PgPool,
+    user: &CurrentUser,
+    parent: &WilayahKode,
+) -> Result<Vec<(String, String)>, WorkflowError> {
+    Ok(db::wilayah::children(pool, parent)
+        .await?
+        .into_iter()
+        .filter(|w| {
+            // Those inside the caller's area, and those its area lies in (a camat's kota).
+            user.covers(&w.kode) || user.scope.as_ref().is_some_and(|s| w.kode.contains(s))
+        })
+        .map(|w| (w.kode.to_string(), w.nama))
+        .collect())
+}
+
 /// An area's name, if the code list has it.
 pub async fn name_of(pool: &PgPool, kode: &WilayahKode) -> Result<Option<String>, WorkflowError> {
     Ok(db::wilayah::find(pool, kode).await?.map(|w| w.nama))

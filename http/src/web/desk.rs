@@ -34,6 +34,29 @@ pub struct DeskPageQuery {
     pub jarak: Option<f64>,
     /// The row just saved (for the notice).
     pub tersimpan: Option<i64>,
+    /// The page of rows, from 1.
+    pub halaman: Option<usize>,
+}
+
+/// Rows on one page of the desk: a city's desk is thousands of rows, and a browser should not
+/// have to lay out all of them to show the first.
+const ROWS_PER_PAGE: usize = 50;
+/// Unmatched Renja lines shown on the page; the export has them all.
+const UNMATCHED_SHOWN: usize = 200;
+
+/// What the page offers to choose the area from, by name.
+struct AreaChoices {
+    kota: Vec<(String, String)>,
+    kecamatan: Vec<(String, String)>,
+}
+
+/// The rows of page `asked` (from 1, clamped), the page and the number of pages.
+fn page_of<T>(rows: &[T], asked: Option<usize>) -> (&[T], usize, usize) {
+    let pages = rows.len().div_ceil(ROWS_PER_PAGE).max(1);
+    let page = asked.unwrap_or(1).clamp(1, pages);
+    let start = (page - 1) * ROWS_PER_PAGE;
+    let end = (start + ROWS_PER_PAGE).min(rows.len());
+    (&rows[start.min(end)..end], page, pages)
 }
 
 fn area(lang: Lang, field: &str, raw: Option<&str>) -> Result<Option<WilayahKode>, WebError> {
@@ -287,17 +310,59 @@ fn row_forms(lang: Lang, csrf: &str, back: &str, r: &DeskRow, typed: Option<&Typ
 }
 
 #[allow(clippy::too_many_lines, reason = "one page")]
-fn render(
-    ctx: &Ctx,
-    csrf: &str,
-    desk: &Desk,
-    q: &DeskQuery,
+/// The Renja lines no proposal matches (the first ones; the export has them all).
+fn unmatched_table(lang: Lang, desk: &Desk) -> Markup {
+    html! {
+    h2 { (lang.t("Renja tanpa usulan padanan", "Renja lines no proposal matches")) }
+    @if desk.unmatched_renja.is_empty() {
+        p { (lang.t("Tidak ada.", "None.")) }
+    } @else {
+        table.unmatched {
+            thead { tr {
+                th { "ID" } th { "OPD" } th { (lang.t("Sub kegiatan / uraian", "Sub-activity / line")) }
+                th { (lang.t("Lokasi", "Location")) } th.num { "Target" } th.num { "Pagu" }
+            } }
+            tbody {
+                @for l in desk.unmatched_renja.iter().take(UNMATCHED_SHOWN) {
+                    tr {
+                        td { (l.id) }
+                        td { (l.opd_kode) }
+                        td { small { (l.kode_sub_kegiatan) } br; (l.uraian.as_deref().unwrap_or(&l.nama_sub_kegiatan)) }
+                        td { (l.kelurahan.as_deref().or(l.kecamatan.as_deref()).or(l.lokasi.as_deref()).unwrap_or("kota")) }
+                        td.num { @if let Some(t) = l.target { (number(t)) " " (l.satuan.as_deref().unwrap_or_default()) } }
+                        td.num { (rupiah(l.pagu)) }
+                    }
+                }
+            }
+        }
+    }
+        @if desk.unmatched_renja.len() > UNMATCHED_SHOWN {
+            p.hint { (desk.unmatched_renja.len() - UNMATCHED_SHOWN) " " (lang.t("baris lagi: lihat ekspor XLSX atau CSV.", "more lines: see the XLSX or CSV export.")) }
+        }
+    }
+}
+
+/// What the page shows around the desk itself.
+struct View<'a> {
     notice: Option<Markup>,
     can_write: bool,
-    refusal: Option<&RowRefusal<'_>>,
-) -> Response {
+    refusal: Option<&'a RowRefusal<'a>>,
+    page: Option<usize>,
+    areas: AreaChoices,
+}
+
+fn render(ctx: &Ctx, csrf: &str, desk: &Desk, q: &DeskQuery, view: View<'_>) -> Response {
+    let View {
+        notice,
+        can_write,
+        refusal,
+        page: asked,
+        areas,
+    } = view;
     let lang = ctx.lang;
-    let back = here(q);
+    let (rows, shown, pages) = page_of(&desk.rows, asked);
+    let listed = here(q);
+    let back = format!("{listed}&halaman={shown}");
     let export =
         |format: &str| back.replacen("/trilateral?", &format!("/trilateral/ekspor/{format}?"), 1);
     let title = format!(
@@ -313,8 +378,22 @@ fn render(
         @if let Some(n) = notice { (n) }
         form.filters method="get" action="/trilateral" {
             label { (lang.t("Tahun", "Year")) " " input name="tahun" size="5" value=(desk.tahun); }
-            label { "Kota " input name="kota" size="6" placeholder="31.71" value=[q.kota.as_ref().map(ToString::to_string)]; }
-            label { "Kecamatan " input name="kecamatan" size="9" placeholder="31.71.01" value=[q.kecamatan.as_ref().map(ToString::to_string)]; }
+            label { "Kota "
+                select name="kota" {
+                    option value="" { (lang.t("Semua", "All")) }
+                    @for (kode, nama) in &areas.kota {
+                        option value=(kode) selected[q.kota.as_ref().is_some_and(|k| k.as_str() == kode)] { (nama) }
+                    }
+                }
+            }
+            label { "Kecamatan "
+                select name="kecamatan" {
+                    option value="" { (lang.t("Semua", "All")) }
+                    @for (kode, nama) in &areas.kecamatan {
+                        option value=(kode) selected[q.kecamatan.as_ref().is_some_and(|k| k.as_str() == kode)] { (nama) }
+                    }
+                }
+            }
             label { "OPD "
                 select name="opd" {
                     option value="" { (lang.t("Semua", "All")) }
@@ -349,7 +428,7 @@ fn render(
                 th { (lang.t("Hasil desk", "Desk outcome")) }
             } }
             tbody {
-                @for r in &desk.rows {
+                @for r in rows {
                     tr id={ "usulan-" (r.proposal.id) } class={ "st-" (r.status) } {
                         td {
                             a href={ "/usulan/" (r.proposal.id) } { "#" (r.proposal.id) } " " (r.proposal.usulan)
@@ -404,29 +483,14 @@ fn render(
                 }
             }
         }
-        h2 { (lang.t("Renja tanpa usulan padanan", "Renja lines no proposal matches")) }
-        @if desk.unmatched_renja.is_empty() {
-            p { (lang.t("Tidak ada.", "None.")) }
-        } @else {
-            table.unmatched {
-                thead { tr {
-                    th { "ID" } th { "OPD" } th { (lang.t("Sub kegiatan / uraian", "Sub-activity / line")) }
-                    th { (lang.t("Lokasi", "Location")) } th.num { "Target" } th.num { "Pagu" }
-                } }
-                tbody {
-                    @for l in &desk.unmatched_renja {
-                        tr {
-                            td { (l.id) }
-                            td { (l.opd_kode) }
-                            td { small { (l.kode_sub_kegiatan) } br; (l.uraian.as_deref().unwrap_or(&l.nama_sub_kegiatan)) }
-                            td { (l.kelurahan.as_deref().or(l.kecamatan.as_deref()).or(l.lokasi.as_deref()).unwrap_or("kota")) }
-                            td.num { @if let Some(t) = l.target { (number(t)) " " (l.satuan.as_deref().unwrap_or_default()) } }
-                            td.num { (rupiah(l.pagu)) }
-                        }
-                    }
-                }
+        @if pages > 1 {
+            nav.pages {
+                @if shown > 1 { a rel="prev" href={ (listed) "&halaman=" (shown - 1) } { "‹ " (lang.t("Sebelumnya", "Previous")) } }
+                span { (lang.t("Halaman", "Page")) " " (shown) " / " (pages) " · " (desk.rows.len()) " " (lang.t("usulan", "proposals")) }
+                @if shown < pages { a rel="next" href={ (listed) "&halaman=" (shown + 1) } { (lang.t("Berikutnya", "Next")) " ›" } }
             }
         }
+        (unmatched_table(lang, desk))
     };
     page(ctx, &title, None, false, &body)
 }
@@ -459,15 +523,35 @@ async fn show_desk(
         .await
         .map_err(|e| WebError::new(lang, e.into()))?;
     let can_write = matches!(session.user.role, Role::Opd | Role::Admin);
-    Ok(render(
-        ctx,
-        &session.csrf,
-        &desk,
-        &query,
+    // The kota of the desk's provinsi and the kecamatan of its kota, by name.
+    let kota = query
+        .kota
+        .clone()
+        .or_else(|| WilayahKode::parse(&desk.kota).ok());
+    let children = |parent: Option<WilayahKode>| async move {
+        match parent {
+            Some(p) => tinjau_workflows::areas::children_readable(&state.pool, &session.user, &p)
+                .await
+                .map_err(|e| WebError::new(lang, e.into())),
+            None => Ok(Vec::new()),
+        }
+    };
+    let areas = AreaChoices {
+        kota: children(
+            kota.as_ref()
+                .and_then(|k| k.ancestor(survey_schema::WilayahLevel::Provinsi)),
+        )
+        .await?,
+        kecamatan: children(kota).await?,
+    };
+    let view = View {
         notice,
         can_write,
         refusal,
-    ))
+        page: q.halaman,
+        areas,
+    };
+    Ok(render(ctx, &session.csrf, &desk, &query, view))
 }
 
 #[derive(Debug, Deserialize)]
@@ -679,4 +763,20 @@ pub async fn export(
         .await
         .map_err(|e| refused(lang, e))?;
     Ok(crate::respond::attachment(made))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ROWS_PER_PAGE, page_of};
+
+    #[test]
+    fn a_page_of_rows_is_clamped_to_the_pages_there_are() {
+        let rows: Vec<usize> = (0..ROWS_PER_PAGE * 2 + 3).collect();
+        let (first, page, pages) = page_of(&rows, None);
+        assert_eq!((first.len(), page, pages), (ROWS_PER_PAGE, 1, 3));
+        let (last, page, _) = page_of(&rows, Some(99));
+        assert_eq!((last, page), (&rows[ROWS_PER_PAGE * 2..], 3));
+        let empty: Vec<usize> = Vec::new();
+        assert_eq!(page_of(&empty, Some(0)), (&empty[..], 1, 1));
+    }
 }
