@@ -8,4 +8,5 @@ pub mod bench_review;
 pub mod bench_trilateral;
 pub mod demo;
 pub mod demo_trilateral;
+pub mod heldout_renja;
 pub mod load;

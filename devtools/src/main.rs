@@ -77,6 +77,20 @@ enum DemoCommand {
         #[arg(long, default_value_t = 11)]
         seed: u64,
     },
+    /// Write a HELD-OUT SYNTHETIC Renja (SIPD's raw field names, planners' own wording; written
+    /// apart from the demo's generator and never tuned on) of the desk's approved proposals, with
+    /// its planted list; `scripts/heldout-trilateral` imports it into a copy of the demo database
+    /// and measures the matching
+    HeldoutRenja {
+        #[arg(long, default_value = ".local/heldout")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 2026)]
+        tahun: i32,
+        #[arg(long, default_value = "31.71")]
+        kota: String,
+        #[arg(long, default_value_t = 20_261_206)]
+        seed: u64,
+    },
     /// Precision and recall of the trilateral matching against the planted Renja list
     EvaluateTrilateral {
         #[arg(long, default_value_t = 2026)]
@@ -403,6 +417,19 @@ async fn demo(pool: &sqlx::PgPool, cmd: DemoCommand) -> anyhow::Result<()> {
                 w.approved,
                 w.planted.display()
             );
+        }
+        DemoCommand::HeldoutRenja {
+            out,
+            tahun,
+            kota,
+            seed,
+        } => {
+            let (files, planted) =
+                tinjau_devtools::heldout_renja::generate(pool, &out, &kota, tahun, seed).await?;
+            for (opd, path) in &files {
+                say!("held-out: wrote {} for {opd} (SYNTHETIC)", path.display());
+            }
+            say!("held-out: planted list {}", planted.display());
         }
         DemoCommand::EvaluateTrilateral {
             tahun,
