@@ -106,14 +106,39 @@ pub(crate) fn similar_text(a: &TextKey, b: &TextKey, threshold: f64) -> bool {
         && strsim::sorensen_dice(&a.text, &b.text) >= threshold
 }
 
+/// Phrases planners write for one kind of work, and the word it is compared as.
+const WORK_PHRASES: [(&str, &str); 4] = [
+    ("pengadaan dan pemasangan", "pemasangan"),
+    ("pelapisan aspal", "pengaspalan"),
+    ("pengaspalan ulang", "pengaspalan"),
+    ("peningkatan kualitas", "peningkatan"),
+];
+
 /// Text normalised for comparison: lower case, words, numbers without leading zeros (`RW 003` and
-/// `rw 3` agree), `jalan` as `jl` and `gang` as `gg`.
+/// `rw 3` agree), `jalan` as `jl` and `gang` as `gg`; the verbs planners use for the same work as
+/// one (`rehabilitasi` is `perbaikan`, `konstruksi` is `pembangunan`, `pelapisan aspal` is
+/// `pengaspalan`); and the words that only announce a place (`kel.`, `kelurahan`, `kec.`) left out,
+/// so that a place named in a line's text does not read as a different work.
+///
+/// ```text
+/// "Rehabilitasi Saluran Jl. Mawar RT.014/RW.01 Kel. Cideng" → "perbaikan saluran jl mawar rt 14 rw 1 cideng"
+/// ```
 pub(crate) fn comparable(text: &str) -> String {
-    normalise_text(text)
+    let mut normal = normalise_text(text);
+    for (phrase, word) in WORK_PHRASES {
+        if normal.contains(phrase) {
+            normal = normal.replace(phrase, word);
+        }
+    }
+    normal
         .split(' ')
+        .filter(|w| !matches!(*w, "kel" | "kelurahan" | "kec" | "kecamatan"))
         .map(|w| match w {
             "jalan" | "jln" => "jl",
             "gang" => "gg",
+            "rehabilitasi" | "rehab" => "perbaikan",
+            "pembuatan" | "konstruksi" => "pembangunan",
+            "pembetonan" => "betonisasi",
             w if w.chars().all(|c| c.is_ascii_digit()) => {
                 let t = w.trim_start_matches('0');
                 if t.is_empty() { "0" } else { t }
@@ -122,4 +147,33 @@ pub(crate) fn comparable(text: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+#[cfg(test)]
+mod comparable_tests {
+    use super::comparable;
+
+    #[test]
+    fn a_planners_verbs_places_and_rt_rw_read_as_the_proposals() {
+        assert_eq!(
+            comparable("Rehabilitasi Saluran Jl. Mawar RT.014/RW.01 Kel. Cideng"),
+            "perbaikan saluran jl mawar rt 14 rw 1 cideng"
+        );
+        assert_eq!(
+            comparable("Perbaikan saluran Jalan Mawar Rt 14 Rw 1 Cideng"),
+            "perbaikan saluran jl mawar rt 14 rw 1 cideng"
+        );
+        assert_eq!(
+            comparable("PENGADAAN DAN PEMASANGAN Lampu PJU"),
+            comparable("Pemasangan lampu PJU")
+        );
+        assert_eq!(
+            comparable("Pelapisan Aspal Jl. Kenari"),
+            "pengaspalan jl kenari"
+        );
+        assert_eq!(
+            comparable("Konstruksi trotoar"),
+            comparable("Pembangunan trotoar")
+        );
+    }
 }
