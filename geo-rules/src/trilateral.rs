@@ -239,10 +239,17 @@ impl Prepared {
         }
         let (a, b) = (&self.words, &other.words);
         let (mut i, mut j, mut shared) = (0, 0, 0.0);
+        let (mut left_a, mut left_b) = (Vec::new(), Vec::new());
         while i < a.len() && j < b.len() {
             match a[i].0.cmp(&b[j].0) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Less => {
+                    left_a.push(&a[i]);
+                    i += 1;
+                }
+                std::cmp::Ordering::Greater => {
+                    left_b.push(&b[j]);
+                    j += 1;
+                }
                 std::cmp::Ordering::Equal => {
                     shared += a[i].1 * b[j].1;
                     i += 1;
@@ -250,8 +257,58 @@ impl Prepared {
                 }
             }
         }
+        left_a.extend(&a[i..]);
+        left_b.extend(&b[j..]);
+        // A word misspelt by one letter (a street's name: `mwaar` for `mawar`) still counts, at
+        // half its weight; each word is paired at most once.
+        let mut taken = vec![false; left_b.len()];
+        for (word, weight) in left_a {
+            if let Some(k) = left_b
+                .iter()
+                .enumerate()
+                .position(|(k, (other, _))| !taken[k] && one_letter_apart(word, other))
+            {
+                taken[k] = true;
+                shared += 0.5 * weight * left_b[k].1;
+            }
+        }
         (shared / (self.norm * other.norm)).min(1.0)
     }
+}
+
+/// Two words of at least five letters, no digits, one edit (a letter changed, added, dropped, or
+/// two neighbours swapped) apart.
+///
+/// ```text
+/// mawar ~ mwaar (swapped) ~ mawwar (added) ~ mawr (too short to tell)   rw ≁ rt
+/// ```
+fn one_letter_apart(a: &str, b: &str) -> bool {
+    let long_enough = |w: &str| w.chars().count() >= 5 && !w.chars().any(|c| c.is_ascii_digit());
+    long_enough(a) && long_enough(b) && strsim::damerau_levenshtein(a, b) == 1
+}
+
+/// The RW (or RT) number a text names, from its [`comparable`] form (`rw 3`).
+fn numbered(text: &str, label: &str) -> Option<String> {
+    let mut words = text.split(' ');
+    while let Some(w) = words.next() {
+        if w == label {
+            return words
+                .next()
+                .filter(|n| n.chars().all(|c| c.is_ascii_digit()))
+                .map(str::to_owned);
+        }
+    }
+    None
+}
+
+/// Whether two texts name different RWs, or different RTs of the same RW: the same work in
+/// another neighbourhood, whatever the rest says.
+fn places_disagree(a: &str, b: &str) -> bool {
+    let differ = |label: &str| match (numbered(a, label), numbered(b, label)) {
+        (Some(x), Some(y)) => x != y,
+        _ => false,
+    };
+    differ("rw") || differ("rt")
 }
 
 /// Metres from a point to a point or a polyline (`[lon, lat]`).
@@ -311,11 +368,15 @@ fn assess(
         .iter()
         .map(|t| p_text.similarity(t))
         .fold(0.0, f64::max);
+    // A line naming another RT or RW is the same work elsewhere: not this proposal's by likeness.
+    let elsewhere = r_texts
+        .iter()
+        .any(|t| places_disagree(&p_text.text, &t.text));
     let basis = if p.code.as_deref().is_some_and(|c| code_agrees(c, &r.code)) {
         MatchBasis::Code
     } else if r_texts.iter().any(|t| t.text == p_text.text) {
         MatchBasis::Name
-    } else if similarity >= params.min_similarity && same_activity != Some(false) {
+    } else if similarity >= params.min_similarity && same_activity != Some(false) && !elsewhere {
         MatchBasis::Fuzzy
     } else {
         return None;
@@ -586,6 +647,31 @@ pub fn match_all<S: std::hash::BuildHasher>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_street_misspelt_by_a_letter_still_reads_alike_and_another_rw_is_elsewhere() {
+        let misspelt =
+            text_similarity("Perbaikan saluran Jl. Mawar", "Perbaikan saluran Jl. Mwaar");
+        let other = text_similarity(
+            "Perbaikan saluran Jl. Mawar",
+            "Perbaikan saluran Jl. Kenari",
+        );
+        assert!(misspelt > other + 0.1, "{misspelt} vs {other}");
+        assert!(one_letter_apart("mawar", "mwaar") && one_letter_apart("baacng", "bacang"));
+        assert!(!one_letter_apart("rw", "rt") && !one_letter_apart("mawar", "kenari"));
+        assert!(places_disagree(
+            "saluran jl mawar rt 14 rw 1",
+            "saluran jl mawar rw 2"
+        ));
+        assert!(!places_disagree(
+            "saluran jl mawar rt 14 rw 1",
+            "saluran jl mawar rw 1"
+        ));
+        assert!(!places_disagree(
+            "saluran jl mawar",
+            "saluran jl mawar rw 1"
+        ));
+    }
 
     fn proposal(id: i64, text: &str, kelurahan: &str, volume: i64, rupiah: i64) -> ProposalSide {
         ProposalSide {
