@@ -438,6 +438,11 @@ async fn the_desk_states_gaps_explains_matches_and_keeps_its_outcomes_on_record(
         "diterima_dengan_perubahan"
     );
     assert_eq!(row(&after, paving)["outcome_version"], 1);
+    assert_eq!(
+        row(&after, paving)["outcome"]["provisional"],
+        true,
+        "Gambir's list is not sent"
+    );
 
     // Both writes are in the audit trail, and the chain is intact.
     let actions: Vec<String> = sqlx::query_scalar(
@@ -646,6 +651,8 @@ async fn the_desk_page_shows_the_comparison_and_records_an_outcome() {
     browser.shot("trilateral-saved").await;
     let saved = browser.text(&format!("tr#usulan-{paving}")).await;
     assert!(saved.contains("Diterima dengan perubahan"), "{saved}");
+    // Gambir has not sent its list: the outcome is provisional, and says so.
+    assert!(saved.contains("sementara"), "{saved}");
     assert!(saved.contains("Rp 30.000.000"), "{saved}");
     let (agreed, pagu): (String, i64) = sqlx::query_as(
         "SELECT agreed_volume::text, agreed_pagu FROM trilateral_outcome WHERE proposal_id = $1",

@@ -466,6 +466,9 @@ fn render(ctx: &Ctx, csrf: &str, desk: &Desk, q: &DeskQuery, view: View<'_>) -> 
                         td {
                             @if let Some(o) = &r.outcome {
                                 strong { (outcome_label(lang, &o.outcome)) }
+                                @if o.provisional {
+                                    " " span.badge.provisional title=(lang.t("Dicatat sebelum kecamatan mengirim daftarnya (Kirim): usulan masih dapat berubah.", "Recorded before the kecamatan sent its list (Kirim): the proposal may still change.")) { (lang.t("sementara", "provisional")) }
+                                }
                                 @if let (Some(v), Some(p)) = (o.agreed_volume, o.agreed_pagu) {
                                     br; small { (number(v)) " " (r.proposal.satuan) " · " (rupiah(p)) }
                                 }

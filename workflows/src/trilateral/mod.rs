@@ -130,6 +130,9 @@ pub struct OutcomeView {
     pub decided_by: String,
     pub decided_role: String,
     pub decided_at: chrono::DateTime<chrono::Utc>,
+    /// Recorded before the proposal's kecamatan sent its list (Kirim): the proposal may still
+    /// change, so the outcome is provisional.
+    pub provisional: bool,
 }
 
 /// One approved proposal at the desk.
@@ -688,6 +691,7 @@ fn build(tahun: i32, kota: String, loaded: &Loaded, params: &MatchParams, view: 
                 decided_by: o.decided_by_name.clone(),
                 decided_role: o.decided_role.clone(),
                 decided_at: o.decided_at,
+                provisional: !loaded.sent.contains(p.kecamatan_kode.as_str()),
             }),
             outcome_version: outcome.map_or(0, |o| o.version),
         });
