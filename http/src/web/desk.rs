@@ -278,17 +278,17 @@ fn row_forms(lang: Lang, csrf: &str, back: &str, r: &DeskRow, typed: Option<&Typ
                         }
                     }
                 }
-                label { (lang.t("Volume disepakati", "Agreed volume")) " "
+                label { (lang.t(AGREED_VOLUME.0, AGREED_VOLUME.1)) " "
                     input name="agreed_volume" size="6" value=[v.agreed_volume];
                     " " (r.proposal.satuan)
                 }
                 label { (lang.t("Pagu disepakati (Rp)", "Agreed pagu (Rp)")) " "
                     input name="agreed_pagu" size="12" value=[v.agreed_pagu];
                 }
-                label { (lang.t("Digabung dengan usulan", "Merged with proposal")) " "
+                label { (lang.t(MERGED_INTO.0, MERGED_INTO.1)) " "
                     input name="merged_into" size="6" value=[v.merged_into];
                 }
-                label { (lang.t("Baris Renja", "Renja line")) " "
+                label { (lang.t(RENJA_LINE.0, RENJA_LINE.1)) " "
                     input name="renja_item_id" size="6" value=[v.renja_item_id];
                 }
                 label.note { (lang.t("Catatan", "Note")) " "
@@ -585,7 +585,13 @@ pub struct MatchForm {
 }
 
 /// An optional whole number typed into a form (`1.250.000` and `Rp 1.250.000` read as 1250000).
-fn whole(field: &str, raw: &str) -> Result<Option<i64>, Refusal> {
+/// The forms' fields as their labels name them (Indonesian, English), for the messages about them.
+const AGREED_VOLUME: (&str, &str) = ("Volume disepakati", "Agreed volume");
+const AGREED_PAGU: (&str, &str) = ("Pagu disepakati", "Agreed pagu");
+const MERGED_INTO: (&str, &str) = ("Digabung dengan usulan", "Merged with proposal");
+const RENJA_LINE: (&str, &str) = ("Baris Renja", "Renja line");
+
+fn whole(field: (&str, &str), raw: &str) -> Result<Option<i64>, Refusal> {
     let digits: String = raw
         .chars()
         .filter(|c| !matches!(c, '.' | ' ' | 'R' | 'p'))
@@ -596,8 +602,8 @@ fn whole(field: &str, raw: &str) -> Result<Option<i64>, Refusal> {
     digits.parse().map(Some).map_err(|_| {
         Refusal::from(Message::InvalidForm {
             detail: Both {
-                id: format!("{field}: '{raw}' bukan bilangan bulat."),
-                en: format!("{field}: '{raw}' is not a whole number."),
+                id: format!("{}: '{raw}' bukan bilangan bulat.", field.0),
+                en: format!("{}: '{raw}' is not a whole number.", field.1),
             },
         })
     })
@@ -677,8 +683,8 @@ fn outcome_request(form: &OutcomeForm) -> Result<OutcomeRequest, Refusal> {
         if volume.is_none() && !typed.is_empty() {
             return Err(Refusal::from(Message::InvalidForm {
                 detail: Both {
-                    id: format!("agreed_volume: '{typed}' bukan angka."),
-                    en: format!("agreed_volume: '{typed}' is not a number."),
+                    id: format!("{}: '{typed}' bukan angka.", AGREED_VOLUME.0),
+                    en: format!("{}: '{typed}' is not a number.", AGREED_VOLUME.1),
                 },
             }));
         }
@@ -690,17 +696,17 @@ fn outcome_request(form: &OutcomeForm) -> Result<OutcomeRequest, Refusal> {
         outcome: form.outcome.clone(),
         agreed_volume,
         agreed_pagu: if changes {
-            whole("agreed_pagu", &form.agreed_pagu)?
+            whole(AGREED_PAGU, &form.agreed_pagu)?
         } else {
             None
         },
         merged_into: if form.outcome == "digabungkan" {
-            whole("merged_into", &form.merged_into)?
+            whole(MERGED_INTO, &form.merged_into)?
         } else {
             None
         },
         renja_item_id: if form.outcome.starts_with("diterima") {
-            whole("renja_item_id", &form.renja_item_id)?
+            whole(RENJA_LINE, &form.renja_item_id)?
         } else {
             None
         },
@@ -738,7 +744,7 @@ pub async fn record_match(
     let lang = ctx.lang;
     super::pages::check_csrf(lang, &session, &form.csrf)?;
     let id = super::pages::parse_id(lang, &raw)?;
-    let recorded = match whole("renja_item_id", &form.renja_item_id) {
+    let recorded = match whole(RENJA_LINE, &form.renja_item_id) {
         Ok(renja_item_id) => {
             let request = MatchRequest {
                 renja_item_id,
@@ -770,7 +776,32 @@ pub async fn export(
 
 #[cfg(test)]
 mod tests {
-    use super::{ROWS_PER_PAGE, page_of};
+    use super::{OutcomeForm, ROWS_PER_PAGE, outcome_request, page_of};
+
+    #[test]
+    fn a_refused_number_is_named_by_its_fields_label_in_both_languages() {
+        let form = OutcomeForm {
+            csrf: String::new(),
+            version: 0,
+            kembali: String::new(),
+            outcome: "diterima_dengan_perubahan".into(),
+            agreed_volume: "200".into(),
+            agreed_pagu: "tiga puluh juta".into(),
+            merged_into: String::new(),
+            renja_item_id: String::new(),
+            note: String::new(),
+        };
+        let refused = outcome_request(&form).unwrap_err();
+        assert!(
+            refused
+                .id()
+                .starts_with("Pagu disepakati: 'tiga puluh juta'"),
+            "{}",
+            refused.id()
+        );
+        assert!(refused.en().starts_with("Agreed pagu:"), "{}", refused.en());
+        assert!(!refused.id().contains("agreed_pagu"));
+    }
 
     #[test]
     fn a_page_of_rows_is_clamped_to_the_pages_there_are() {
