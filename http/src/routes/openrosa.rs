@@ -258,7 +258,7 @@ async fn manifest(
     if form_id != form::FORM_ID {
         return Err(unknown_form());
     }
-    let media = intake::media(&state, &user, &kecamatan).await?;
+    let media = intake::media(&state, &user, &kecamatan, None).await?;
     let hashes: Vec<(&str, String)> = media.into_iter().map(|m| (m.name, m.md5)).collect();
     let mut response = xml_response(
         StatusCode::OK,
@@ -280,7 +280,7 @@ async fn attachment(
     if form_id != form::FORM_ID {
         return Err(unknown_form());
     }
-    let media = intake::media(&state, &user, &kecamatan).await?;
+    let media = intake::media(&state, &user, &kecamatan, Some(&name)).await?;
     let Some(file) = media.into_iter().find(|m| m.name == name) else {
         return Err(unknown_form());
     };

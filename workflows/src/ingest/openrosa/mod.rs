@@ -89,39 +89,49 @@ pub struct Media {
 /// (the year's proposals of its area that still need a survey, its own first), `usulan.geojson`
 /// (those with a pin, for the map), `kelurahan.geojson` (its area's kelurahan outlines),
 /// `survei_saya.csv` (what became of its own surveys) and, when the operator packaged one for the
-/// kecamatan, `peta.mbtiles` (the offline map).
+/// kecamatan, `peta.mbtiles` (the offline map). With `only`, just that file.
 pub async fn media(
     state: &AppState,
     user: &CurrentUser,
     kecamatan: &WilayahKode,
+    only: Option<&str>,
 ) -> Result<Vec<Media>, WorkflowError> {
     let area = project_area(user, kecamatan)?;
-    let (tahun, open) = crate::field_work::to_survey(state, user, &area).await?;
-    let kelurahan = db::field_work::kelurahan_for_phones(&state.pool, area.as_str()).await?;
-    let fates = match tahun {
-        Some(t) => crate::field_work::fates(&state.pool, user, t).await?,
-        None => Vec::new(),
-    };
-    let mut out: Vec<Media> = [
-        (form::PROPOSALS_CSV, CSV, form::proposals_csv(&open)),
-        (
+    // A download needs its own file only: the manifest, every one (for their hashes).
+    let wants = |name: &str| only.is_none_or(|o| o == name);
+    let mut made: Vec<(&'static str, &'static str, Vec<u8>)> = Vec::new();
+    if wants(form::PROPOSALS_CSV) || wants(form::PROPOSALS_GEOJSON) {
+        let (_, open) = crate::field_work::to_survey(state, user, &area).await?;
+        made.push((form::PROPOSALS_CSV, CSV, form::proposals_csv(&open)));
+        made.push((
             form::PROPOSALS_GEOJSON,
             GEOJSON,
             form::proposals_geojson(&open),
-        ),
-        (form::KELURAHAN_GEOJSON, GEOJSON, kelurahan.into_bytes()),
-        (form::SURVEYS_CSV, CSV, form::surveys_csv(&fates)),
-    ]
-    .into_iter()
-    .map(|(name, content_type, bytes)| Media {
-        name,
-        content_type,
-        md5: form::md5_hex(&bytes),
-        body: MediaBody::Bytes(bytes),
-    })
-    .collect();
+        ));
+    }
+    if wants(form::KELURAHAN_GEOJSON) {
+        let kelurahan = db::field_work::kelurahan_for_phones(&state.pool, area.as_str()).await?;
+        made.push((form::KELURAHAN_GEOJSON, GEOJSON, kelurahan.into_bytes()));
+    }
+    if wants(form::SURVEYS_CSV) {
+        let fates = match crate::field_work::survey_year(state, area.as_str()).await? {
+            Some(t) => crate::field_work::fates(&state.pool, user, t).await?,
+            None => Vec::new(),
+        };
+        made.push((form::SURVEYS_CSV, CSV, form::surveys_csv(&fates)));
+    }
+    let mut out: Vec<Media> = made
+        .into_iter()
+        .filter(|(name, _, _)| wants(name))
+        .map(|(name, content_type, bytes)| Media {
+            name,
+            content_type,
+            md5: form::md5_hex(&bytes),
+            body: MediaBody::Bytes(bytes),
+        })
+        .collect();
     let tiles = crate::tiles::path_for(&state.storage_dir, kecamatan);
-    if let Some(md5) = crate::tiles::md5_of(&tiles) {
+    if let Some(md5) = crate::tiles::md5_of(&tiles).filter(|_| wants(crate::tiles::ATTACHMENT)) {
         out.push(Media {
             name: crate::tiles::ATTACHMENT,
             content_type: "application/vnd.sqlite3",
