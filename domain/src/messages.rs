@@ -684,8 +684,8 @@ catalogue! {
         id: "Baris Renja {line} tahun {tahun} tidak ada.",
         en: "No Renja line {line} of {tahun}.";
     RenjaLineLinked { line: i64, other: i64 } => Conflict, "renja_item_linked",
-        id: "Baris Renja {line} sudah ditetapkan sebagai padanan usulan {other}; lepaskan dulu di sana.",
-        en: "Renja line {line} is already set as proposal {other}'s match; unlink it there first.";
+        id: "Baris Renja {line} sudah ditetapkan sebagai padanan usulan {other}; lepaskan dulu di sana, atau tautkan sebagai paket (satu baris untuk beberapa usulan kecil; target dan pagunya dibagi).",
+        en: "Renja line {line} is already set as proposal {other}'s match; unlink it there first, or link it as a package (one line for several small proposals; its target and pagu are shared).";
     OutcomeVersionUnsaid { current: i32 } => PreconditionRequired, "if_match_required",
         id: "Kirim If-Match berisi versi hasil desk yang dilihat (\"{current}\").",
         en: "Send If-Match with the outcome's version as seen (\"{current}\").";

@@ -39,6 +39,8 @@ pub struct ProposalSide {
     pub activity: Option<String>,
     /// A nomenclature code the proposal names (sub-kegiatan or kegiatan), if any.
     pub code: Option<String>,
+    /// The RW the proposal's own column names (`03`), if any: its text may not say.
+    pub rw: Option<String>,
     /// Usulan text (with lokasi), as written.
     pub text: String,
     pub volume: Decimal,
@@ -121,6 +123,8 @@ pub struct Evidence {
     pub same_activity: Option<bool>,
     /// Target and volume in the same unit, so that the volumes compare.
     pub same_unit: bool,
+    /// Both name the same RW (and, where both name one, the same RT): strong evidence of one place.
+    pub same_rt_rw: bool,
 }
 
 /// What the Renja holds for a proposal.
@@ -145,6 +149,19 @@ pub enum Override {
     NoLine,
 }
 
+/// One Renja line a planner linked to several proposals of its agency (a package of
+/// neighbourhood works): the line's target and pagu are shared among them in proportion to their
+/// volumes and costs, so that the gaps of the package's proposals add up to the package's gap.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Package {
+    /// Every proposal the line is linked to, this one included, by id.
+    pub proposals: Vec<i64>,
+    /// This proposal's part of the line's target (when the units compare).
+    pub target_share: Option<Decimal>,
+    /// This proposal's part of the line's pagu, rupiah.
+    pub pagu_share: i64,
+}
+
 /// The result for one proposal.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProposalMatch {
@@ -152,6 +169,8 @@ pub struct ProposalMatch {
     pub renja_id: Option<i64>,
     pub evidence: Option<Evidence>,
     pub coverage: Coverage,
+    /// Set when the line is shared with other proposals.
+    pub package: Option<Package>,
 }
 
 /// The whole matching: one entry per proposal (in the input's order) and the lines no proposal
@@ -311,6 +330,32 @@ fn places_disagree(a: &str, b: &str) -> bool {
     differ("rw") || differ("rt")
 }
 
+/// Whether two texts name the same RW and, where both name an RT, the same RT: the same
+/// neighbourhood (`rw` is the proposal's own RW column, used when its text names none).
+///
+/// ```text
+/// "saluran rt 14 rw 1" ~ "rw 1"    "rt 14 rw 1" ≁ "rt 15 rw 1"    "saluran" ≁ "rw 1" (nothing to agree on)
+/// ```
+fn same_neighbourhood(a: &str, a_rw: Option<&str>, b: &str) -> bool {
+    let rw_a = numbered(a, "rw").or_else(|| {
+        a_rw.map(|r| {
+            let t = r.trim().trim_start_matches('0');
+            if t.is_empty() {
+                "0".to_owned()
+            } else {
+                t.to_owned()
+            }
+        })
+    });
+    match (rw_a, numbered(b, "rw")) {
+        (Some(rw_of_a), Some(rw_of_b)) if rw_of_a == rw_of_b => !matches!(
+            (numbered(a, "rt"), numbered(b, "rt")),
+            (Some(rt_of_a), Some(rt_of_b)) if rt_of_a != rt_of_b
+        ),
+        _ => false,
+    }
+}
+
 /// Metres from a point to a point or a polyline (`[lon, lat]`).
 ///
 /// ```
@@ -336,17 +381,22 @@ fn code_agrees(proposal: &str, line: &str) -> bool {
     line == proposal || line.starts_with(&format!("{proposal}."))
 }
 
-/// The pair's evidence, when the line addresses the proposal.
-fn assess(
+/// What agrees between a proposal and a line of its agency, before any threshold.
+struct Observed {
+    evidence: Evidence,
+    /// The line names another RT or RW.
+    elsewhere: bool,
+    /// The line is at the proposal's place (`evidence.place` is not `None`).
+    at_place: bool,
+}
+
+fn observe(
     p: &ProposalSide,
     p_text: &Prepared,
     r: &RenjaSide,
     r_texts: &[Prepared],
     params: &MatchParams,
-) -> Option<Evidence> {
-    if p.opd != Some(r.opd) {
-        return None;
-    }
+) -> Observed {
     let distance_m = match (p.pin, r.geometry.is_empty()) {
         (Some(pin), false) => Some(distance_to_geometry_m(pin, &r.geometry)),
         _ => None,
@@ -358,7 +408,7 @@ fn assess(
     } else if r.kelurahan.is_none() && r.kecamatan.as_deref() == Some(p.kecamatan.as_str()) {
         PlaceAgreement::Kecamatan
     } else {
-        return None;
+        PlaceAgreement::None
     };
     let same_activity = match (&p.activity, &r.activity) {
         (Some(a), Some(b)) => Some(a == b),
@@ -368,28 +418,73 @@ fn assess(
         .iter()
         .map(|t| p_text.similarity(t))
         .fold(0.0, f64::max);
-    // A line naming another RT or RW is the same work elsewhere: not this proposal's by likeness.
-    let elsewhere = r_texts
-        .iter()
-        .any(|t| places_disagree(&p_text.text, &t.text));
+    let own_rw =
+        p.rw.as_deref()
+            .map(|rw| format!("rw {}", rw.trim().trim_start_matches('0')));
+    let elsewhere = r_texts.iter().any(|t| {
+        places_disagree(&p_text.text, &t.text)
+            || own_rw
+                .as_deref()
+                .is_some_and(|rw| places_disagree(rw, &t.text))
+    });
+    let same_rt_rw = !elsewhere
+        && r_texts
+            .iter()
+            .any(|t| same_neighbourhood(&p_text.text, p.rw.as_deref(), &t.text));
     let basis = if p.code.as_deref().is_some_and(|c| code_agrees(c, &r.code)) {
         MatchBasis::Code
     } else if r_texts.iter().any(|t| t.text == p_text.text) {
         MatchBasis::Name
-    } else if similarity >= params.min_similarity && same_activity != Some(false) && !elsewhere {
-        MatchBasis::Fuzzy
     } else {
-        return None;
+        MatchBasis::Fuzzy
     };
-    Some(Evidence {
-        basis,
-        place,
-        distance_m,
-        similarity,
-        same_activity,
-        same_unit: p.unit.is_some() && p.unit == r.unit,
-    })
+    Observed {
+        evidence: Evidence {
+            basis,
+            place,
+            distance_m,
+            similarity,
+            same_activity,
+            same_unit: p.unit.is_some() && p.unit == r.unit,
+            same_rt_rw,
+        },
+        elsewhere,
+        at_place: place != PlaceAgreement::None,
+    }
 }
+
+/// The pair's evidence, when the line addresses the proposal.
+fn assess(
+    p: &ProposalSide,
+    p_text: &Prepared,
+    r: &RenjaSide,
+    r_texts: &[Prepared],
+    params: &MatchParams,
+) -> Option<Evidence> {
+    if p.opd != Some(r.opd) {
+        return None;
+    }
+    let o = observe(p, p_text, r, r_texts, params);
+    let e = o.evidence;
+    // A line naming another RT or RW is the same work elsewhere: not this proposal's by likeness;
+    // one naming the same RT/RW with the same activity needs less likeness of the rest.
+    let least = if e.same_rt_rw && e.same_activity == Some(true) {
+        params.min_similarity * NEIGHBOURHOOD_DISCOUNT
+    } else {
+        params.min_similarity
+    };
+    let addresses = match e.basis {
+        MatchBasis::Code | MatchBasis::Name | MatchBasis::Override => true,
+        MatchBasis::Fuzzy => {
+            e.similarity >= least && e.same_activity != Some(false) && !o.elsewhere
+        }
+    };
+    (o.at_place && addresses).then_some(e)
+}
+
+/// How much of the least similarity a fuzzy match needs when the RT/RW and the activity agree:
+/// the neighbourhood and the kind of work are most of what says "the same work".
+const NEIGHBOURHOOD_DISCOUNT: f64 = 0.8;
 
 /// What the line holds against what the proposal asks.
 pub fn coverage(p: &ProposalSide, r: &RenjaSide) -> Coverage {
@@ -408,12 +503,13 @@ pub fn coverage(p: &ProposalSide, r: &RenjaSide) -> Coverage {
     }
 }
 
-/// A pair's rank: basis, place, activity agreement, similarity, then the smaller ids (so the result
+/// A pair's rank: basis, place, RT/RW agreement, activity agreement, similarity, then the smaller ids (so the result
 /// does not depend on the input's order).
-fn rank(e: &Evidence) -> (MatchBasis, PlaceAgreement, bool, f64) {
+fn rank(e: &Evidence) -> (MatchBasis, PlaceAgreement, bool, bool, f64) {
     (
         e.basis,
         e.place,
+        e.same_rt_rw,
         e.same_activity == Some(true),
         e.similarity,
     )
@@ -498,6 +594,174 @@ impl<'a> CandidateIndex<'a> {
     }
 }
 
+/// The evidence for a pair a planner linked: what agrees, as for any pair, whatever the thresholds.
+fn linked_evidence(
+    p: &ProposalSide,
+    p_text: &Prepared,
+    r: &RenjaSide,
+    r_texts: &[Prepared],
+    params: &MatchParams,
+) -> Evidence {
+    Evidence {
+        basis: MatchBasis::Override,
+        ..observe(p, p_text, r, r_texts, params).evidence
+    }
+}
+
+/// A line a planner may choose for a proposal, with what agrees and how it ranks.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate {
+    pub renja_id: i64,
+    pub evidence: Evidence,
+    /// The line names another RT or RW than the proposal.
+    pub elsewhere: bool,
+    /// The matching itself would take this pair (before one line goes to one proposal).
+    pub addresses: bool,
+    /// 0–100: how strongly the evidence says "the same work" (place, RT/RW, activity, unit, words).
+    pub score: u8,
+}
+
+/// The lines of the proposal's agency a planner may choose from, best first, at most `limit`:
+/// those at its place (kelurahan, near its pin, kecamatan-wide) before the rest, then by the
+/// matching's own rank and score. The words are weighted over `proposals` and `renja`, as in
+/// [`match_all`].
+pub fn candidates(
+    proposal_id: i64,
+    proposals: &[ProposalSide],
+    renja: &[RenjaSide],
+    params: &MatchParams,
+    limit: usize,
+) -> Vec<Candidate> {
+    let Some(p) = proposals.iter().find(|p| p.id == proposal_id) else {
+        return Vec::new();
+    };
+    let weights = Weights::new(
+        proposals.iter().map(|p| p.text.as_str()).chain(
+            renja
+                .iter()
+                .flat_map(|r| r.texts.iter().map(String::as_str)),
+        ),
+    );
+    let p_text = Prepared::new(&p.text, &weights);
+    let mut found: Vec<(bool, Candidate)> = renja
+        .iter()
+        .filter(|r| p.opd == Some(r.opd))
+        .map(|r| {
+            let texts: Vec<Prepared> = r.texts.iter().map(|t| Prepared::new(t, &weights)).collect();
+            let o = observe(p, &p_text, r, &texts, params);
+            let addresses = assess(p, &p_text, r, &texts, params).is_some();
+            let score = score(&o);
+            (
+                o.at_place,
+                Candidate {
+                    renja_id: r.id,
+                    evidence: o.evidence,
+                    elsewhere: o.elsewhere,
+                    addresses,
+                    score,
+                },
+            )
+        })
+        .collect();
+    found.sort_by(|(a_at, a), (b_at, b)| {
+        (b_at, b.addresses, b.score, rank(&b.evidence))
+            .partial_cmp(&(a_at, a.addresses, a.score, rank(&a.evidence)))
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.renja_id.cmp(&b.renja_id))
+    });
+    found.into_iter().take(limit).map(|(_, c)| c).collect()
+}
+
+/// A pair's score 0–100 for a person choosing: the words' likeness is half of it, the place a
+/// quarter, RT/RW, activity and unit the rest; a code or an identical name is 100, another RT/RW
+/// at most 20.
+fn score(o: &Observed) -> u8 {
+    let e = &o.evidence;
+    if matches!(e.basis, MatchBasis::Code | MatchBasis::Name) && o.at_place {
+        return 100;
+    }
+    let place = match e.place {
+        PlaceAgreement::SameKelurahan => 25.0,
+        PlaceAgreement::Near => 20.0,
+        PlaceAgreement::Kecamatan => 12.0,
+        PlaceAgreement::None => 0.0,
+    };
+    let mut points = 50.0 * e.similarity + place;
+    points += if e.same_rt_rw { 10.0 } else { 0.0 };
+    points += match e.same_activity {
+        Some(true) => 10.0,
+        Some(false) => -20.0,
+        None => 0.0,
+    };
+    points += if e.same_unit { 5.0 } else { 0.0 };
+    if o.elsewhere {
+        points = points.min(20.0);
+    }
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "0..=100"
+    )]
+    let score = points.clamp(0.0, 100.0).round() as u8;
+    score
+}
+
+/// Shares a line's target and pagu among the proposals of a package: the pagu in proportion to
+/// their costs (whole rupiah, the remainders to the largest fractions, so that the parts add up to
+/// the pagu), the target in proportion to their volumes when every unit compares with the line's.
+///
+/// ```
+/// # use geo_rules::trilateral::*;
+/// # use rust_decimal::Decimal;
+/// # let side = |id, volume: i64, rupiah| ProposalSide {
+/// #     id, opd: Some(1), kelurahan: "31.71.01.1003".into(), kecamatan: "31.71.01".into(), pin: None,
+/// #     activity: None, code: None, rw: None, text: String::new(), volume: Decimal::from(volume),
+/// #     unit: Some("m".into()), rupiah };
+/// # let line = RenjaSide { id: 9, opd: 1, kelurahan: None, kecamatan: None, geometry: vec![], activity: None,
+/// #     code: "1".into(), texts: vec![], target: Some(Decimal::from(150)), unit: Some("m".into()), pagu: 100 };
+/// // A line of 150 m for Rp 100 shared by proposals of 100 m (Rp 60) and 100 m (Rp 60):
+/// let parts = share(&[&side(1, 100, 60), &side(2, 100, 60)], &line);
+/// assert_eq!(parts.iter().map(|p| p.pagu_share).sum::<i64>(), 100);
+/// assert_eq!(parts[0].target_share, Some(Decimal::from(75)));
+/// ```
+pub fn share(group: &[&ProposalSide], line: &RenjaSide) -> Vec<Package> {
+    let ids: Vec<i64> = group.iter().map(|p| p.id).collect();
+    let total_rupiah: i128 = group.iter().map(|p| i128::from(p.rupiah.max(0))).sum();
+    let weights: Vec<i128> = if total_rupiah == 0 {
+        vec![1; group.len()]
+    } else {
+        group.iter().map(|p| i128::from(p.rupiah.max(0))).collect()
+    };
+    let weight_sum: i128 = weights.iter().sum::<i128>().max(1);
+    let pagu = i128::from(line.pagu);
+    let mut parts: Vec<i128> = weights.iter().map(|w| pagu * w / weight_sum).collect();
+    let mut by_remainder: Vec<usize> = (0..group.len()).collect();
+    by_remainder.sort_by_key(|&i| std::cmp::Reverse(pagu * weights[i] % weight_sum));
+    let short = pagu - parts.iter().sum::<i128>();
+    for &i in by_remainder
+        .iter()
+        .take(usize::try_from(short).unwrap_or(0))
+    {
+        parts[i] += 1;
+    }
+    let units_compare = group
+        .iter()
+        .all(|p| p.unit.is_some() && p.unit == line.unit);
+    let total_volume: Decimal = group.iter().map(|p| p.volume).sum();
+    group
+        .iter()
+        .zip(parts)
+        .map(|(p, pagu_share)| Package {
+            proposals: ids.clone(),
+            target_share: line
+                .target
+                .filter(|_| units_compare && !total_volume.is_zero())
+                .map(|t| (t * p.volume / total_volume).round_dp(3).normalize()),
+            pagu_share: i64::try_from(pagu_share).unwrap_or(i64::MAX),
+        })
+        .collect()
+}
+
 /// Matches every proposal with the lines that address it (see the module's description).
 ///
 /// ```
@@ -505,7 +769,7 @@ impl<'a> CandidateIndex<'a> {
 /// use rust_decimal::Decimal;
 /// let proposal = ProposalSide {
 ///     id: 1, opd: Some(7), kelurahan: "31.71.01.1003".into(), kecamatan: "31.71.01".into(),
-///     pin: Some([106.8097, -6.1752]), activity: Some("saluran_drainase".into()), code: None,
+///     pin: Some([106.8097, -6.1752]), activity: Some("saluran_drainase".into()), code: None, rw: None,
 ///     text: "Pembangunan saluran Jl. Mawar RW 03".into(), volume: Decimal::from(120),
 ///     unit: Some("m".into()), rupiah: 180_000_000,
 /// };
@@ -550,39 +814,9 @@ pub fn match_all<S: std::hash::BuildHasher>(
         match overrides.get(&p.id) {
             Some(Override::NoLine) => continue,
             Some(Override::Line(id)) => {
-                // Two planners linking one line: the first proposal keeps it.
-                if let Some(&ri) = by_id.get(id).filter(|ri| !taken_renja.contains(*ri)) {
-                    let r = &renja[ri];
-                    let evidence = assess(
-                        p,
-                        &p_text,
-                        r,
-                        &r_texts[ri],
-                        &MatchParams {
-                            max_distance_m: params.max_distance_m,
-                            min_similarity: 0.0,
-                        },
-                    )
-                    .map_or_else(
-                        || Evidence {
-                            basis: MatchBasis::Override,
-                            place: PlaceAgreement::None,
-                            distance_m: p
-                                .pin
-                                .filter(|_| !r.geometry.is_empty())
-                                .map(|pin| distance_to_geometry_m(pin, &r.geometry)),
-                            similarity: r_texts[ri]
-                                .iter()
-                                .map(|t| p_text.similarity(t))
-                                .fold(0.0, f64::max),
-                            same_activity: None,
-                            same_unit: p.unit.is_some() && p.unit == r.unit,
-                        },
-                        |e| Evidence {
-                            basis: MatchBasis::Override,
-                            ..e
-                        },
-                    );
+                // Several proposals linked to one line share it (a package).
+                if let Some(&ri) = by_id.get(id) {
+                    let evidence = linked_evidence(p, &p_text, &renja[ri], &r_texts[ri], params);
                     taken_renja.insert(ri);
                     assigned.insert(pi, (ri, evidence));
                 }
@@ -612,16 +846,40 @@ pub fn match_all<S: std::hash::BuildHasher>(
         assigned.insert(pi, (ri, e));
     }
 
+    let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (&pi, (ri, _)) in &assigned {
+        members.entry(*ri).or_default().push(pi);
+    }
+    let mut packages: HashMap<usize, Package> = HashMap::new();
+    for (ri, mut group) in members.into_iter().filter(|(_, g)| g.len() > 1) {
+        group.sort_by_key(|&pi| proposals[pi].id);
+        let group_sides: Vec<&ProposalSide> = group.iter().map(|&pi| &proposals[pi]).collect();
+        for (pi, package) in group.iter().zip(share(&group_sides, &renja[ri])) {
+            packages.insert(*pi, package);
+        }
+    }
     let matched = proposals
         .iter()
         .enumerate()
         .map(|(pi, p)| match assigned.remove(&pi) {
-            Some((ri, evidence)) => ProposalMatch {
-                proposal_id: p.id,
-                renja_id: Some(renja[ri].id),
-                coverage: coverage(p, &renja[ri]),
-                evidence: Some(evidence),
-            },
+            Some((ri, evidence)) => {
+                let package = packages.remove(&pi);
+                let line = match &package {
+                    Some(part) => &RenjaSide {
+                        target: part.target_share,
+                        pagu: part.pagu_share,
+                        ..renja[ri].clone()
+                    },
+                    None => &renja[ri],
+                };
+                ProposalMatch {
+                    proposal_id: p.id,
+                    renja_id: Some(renja[ri].id),
+                    coverage: coverage(p, line),
+                    evidence: Some(evidence),
+                    package,
+                }
+            }
             None => ProposalMatch {
                 proposal_id: p.id,
                 renja_id: None,
@@ -629,6 +887,7 @@ pub fn match_all<S: std::hash::BuildHasher>(
                 coverage: Coverage::NotPlanned {
                     estimated_rupiah: p.rupiah,
                 },
+                package: None,
             },
         })
         .collect();
@@ -682,6 +941,7 @@ mod tests {
             pin: None,
             activity: Some("paving_block".into()),
             code: None,
+            rw: None,
             text: text.into(),
             volume: Decimal::from(volume),
             unit: Some("m2".into()),
@@ -899,6 +1159,126 @@ mod tests {
             MatchBasis::Override
         );
         assert!(m.unmatched_renja.is_empty());
+    }
+
+    #[test]
+    fn one_line_linked_to_several_proposals_is_shared_and_the_gaps_add_up() {
+        let a = proposal(1, "Paving Gg. Mawar RT 01", CIDENG, 100, 30_000_000);
+        let b = proposal(2, "Paving Gg. Mawar RT 02", CIDENG, 200, 60_000_000);
+        let c = proposal(3, "Paving Gg. Melati", CIDENG, 50, 10_000_000);
+        let renja = [line(
+            10,
+            "Paving blok lingkungan Kel. Cideng",
+            Some(CIDENG),
+            240,
+            72_000_000,
+        )];
+        let overrides = HashMap::from([(1, Override::Line(10)), (2, Override::Line(10))]);
+        let m = match_all(&[a, b, c], &renja, &MatchParams::default(), &overrides);
+        let (pa, pb) = (&m.proposals[0], &m.proposals[1]);
+        assert_eq!((pa.renja_id, pb.renja_id), (Some(10), Some(10)));
+        let (sa, sb) = (pa.package.clone().unwrap(), pb.package.clone().unwrap());
+        assert_eq!(sa.proposals, [1, 2]);
+        assert_eq!(sa.pagu_share + sb.pagu_share, 72_000_000);
+        assert_eq!(sa.target_share, Some(Decimal::from(80)));
+        let gap = |m: &ProposalMatch| match &m.coverage {
+            Coverage::Partial {
+                gap_volume,
+                gap_rupiah,
+            } => (gap_volume.unwrap(), *gap_rupiah),
+            other => panic!("{other:?}"),
+        };
+        // The package: 300 m for Rp 90,000,000 against a line of 240 m for Rp 72,000,000.
+        let (va, ra) = gap(pa);
+        let (vb, rb) = gap(pb);
+        assert_eq!(va + vb, Decimal::from(60));
+        assert_eq!(ra + rb, 18_000_000);
+        // A line linked by a planner is taken by nobody else.
+        assert_eq!(m.proposals[2].renja_id, None);
+        assert!(m.proposals[2].package.is_none() && m.unmatched_renja.is_empty());
+    }
+
+    #[test]
+    fn the_same_rt_rw_is_evidence_and_another_rw_in_the_column_is_elsewhere() {
+        let mut p = proposal(1, "Perbaikan saluran Gg. Mawar", CIDENG, 100, 10);
+        p.activity = Some("saluran_drainase".into());
+        p.rw = Some("003".into());
+        let mut same = line(
+            10,
+            "Rehab saluran Gg Mawar RW 03 Kel. Cideng",
+            Some(CIDENG),
+            100,
+            10,
+        );
+        same.activity = Some("saluran_drainase".into());
+        let mut unsaid = same.clone();
+        unsaid.id = 9;
+        unsaid.texts = vec!["Rehab saluran lingkungan Gg Mawar".into()];
+        let mut other = same.clone();
+        other.id = 11;
+        other.texts = vec!["Rehab saluran Gg Mawar RW 07 Kel. Cideng".into()];
+        // The line naming the proposal's RW comes before one that says no RW, however alike.
+        let m = match_all(
+            &[p.clone()],
+            &[unsaid, same, other.clone()],
+            &MatchParams::default(),
+            &HashMap::new(),
+        );
+        assert_eq!(m.proposals[0].renja_id, Some(10), "{m:?}");
+        assert!(m.proposals[0].evidence.as_ref().unwrap().same_rt_rw);
+        let only_other = match_all(&[p], &[other], &MatchParams::default(), &HashMap::new());
+        assert_eq!(only_other.proposals[0].renja_id, None);
+        assert!(same_neighbourhood("saluran rt 14 rw 1", None, "rw 1"));
+        assert!(!same_neighbourhood("rt 14 rw 1", None, "rt 15 rw 1"));
+        assert!(!same_neighbourhood("saluran", None, "saluran"));
+        assert!(same_neighbourhood("saluran", Some("01"), "saluran rw 1"));
+    }
+
+    #[test]
+    fn a_planner_chooses_from_the_agencys_lines_ranked_with_their_reasons() {
+        let p = proposal(
+            1,
+            "Pemasangan paving block Gg. Mawar RW 02",
+            CIDENG,
+            100,
+            10,
+        );
+        let renja = [
+            line(10, "Paving block Gg Kenari RW 05", Some(CIDENG), 100, 10),
+            line(
+                11,
+                "Pemasangan paving block Gg Mawar RW 2",
+                Some(CIDENG),
+                100,
+                10,
+            ),
+            line(
+                12,
+                "Pemasangan paving block Gg Mawar",
+                Some(GAMBIR),
+                100,
+                10,
+            ),
+            RenjaSide {
+                opd: 2,
+                ..line(
+                    13,
+                    "Pemasangan paving block Gg. Mawar RW 02",
+                    Some(CIDENG),
+                    1,
+                    1,
+                )
+            },
+        ];
+        let found = candidates(1, &[p], &renja, &MatchParams::default(), 10);
+        let ids: Vec<i64> = found.iter().map(|c| c.renja_id).collect();
+        // Another agency's line is not offered; the line at the place and RW comes first, the line
+        // in another kelurahan after those at the place.
+        assert_eq!(ids, [11, 10, 12], "{found:?}");
+        assert!(found[0].addresses && found[0].evidence.same_rt_rw && found[0].score >= 80);
+        assert!(found[1].elsewhere && found[1].score <= 20);
+        assert_eq!(found[2].evidence.place, PlaceAgreement::None);
+        assert!(candidates(99, &[], &renja, &MatchParams::default(), 10).is_empty());
     }
 
     #[test]

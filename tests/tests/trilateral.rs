@@ -565,6 +565,396 @@ async fn one_renja_line_goes_to_one_proposal_when_two_planners_link_it_at_once()
     }
 }
 
+/// A planner links one Renja line to two small proposals of its agency as a package: without
+/// saying so the second link is refused (409); said, both rows carry the line with its target and
+/// pagu shared, the gaps add up to the package's, and the agency's matched pagu counts it once.
+/// The line is chosen from the ranked candidates the API offers.
+#[tokio::test]
+async fn several_small_proposals_share_one_renja_line_as_a_package() {
+    use tinjau_tests::review::{decide, item, list};
+    let d = desk().await;
+    let [paving, _, beton, ..] = d.r.ids[..] else {
+        panic!()
+    };
+    let (_, page) = list(&d.r, &d.r.camat, "").await;
+    let version = format!("\"{}\"", item(&page, beton)["version"]);
+    let (status, body, _) = decide(
+        &d.r,
+        &d.r.camat,
+        beton,
+        &uuid::Uuid::new_v4().to_string(),
+        Some(&version),
+        &json!({"action": "approve", "note": "Ruas lain dari pekerjaan 2025"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // The candidates: Sudin BM's lines only, best first, each with a score and its reasons.
+    let (status, choice) = json_of(
+        d.r.app
+            .get_as(
+                &format!("/api/v1/trilateral/proposals/{beton}/candidates"),
+                &d.bappeda,
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{choice}");
+    let candidates = choice["candidates"].as_array().unwrap();
+    assert_eq!(candidates.len(), 2, "{choice}");
+    assert!(
+        candidates
+            .iter()
+            .all(|c| c["renja"]["opd_kode"] == "sudin-bm-jp")
+    );
+    let scores: Vec<u64> = candidates
+        .iter()
+        .map(|c| c["score"].as_u64().unwrap())
+        .collect();
+    assert!(scores[0] >= scores[1], "{scores:?}");
+    assert!(
+        candidates[0]["evidence"]["explanation_id"]
+            .as_str()
+            .is_some_and(|e| !e.is_empty()),
+        "{choice}"
+    );
+    let trotoar = candidates
+        .iter()
+        .find(|c| {
+            c["renja"]["uraian"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("Rehabilitasi trotoar"))
+        })
+        .unwrap()["renja"]["id"]
+        .as_i64()
+        .unwrap();
+    let (status, _) = json_of(
+        d.r.app
+            .get_as(
+                &format!("/api/v1/trilateral/proposals/{beton}/candidates"),
+                &d.sda,
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "another agency's proposal");
+
+    let link = |proposal: i64, package: bool| {
+        let body =
+            json!({"renja_item_id": trotoar, "note": "Paket trotoar Gambir", "package": package});
+        let path = format!("/api/v1/trilateral/proposals/{proposal}/match");
+        let d = &d;
+        async move { put(d, &d.bappeda, &path, None, &body).await }
+    };
+    let (status, body, _) = link(paving, false).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body, _) = link(beton, false).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["code"], "renja_item_linked");
+    assert!(
+        body["message"]["id"].as_str().unwrap().contains("paket"),
+        "{body}"
+    );
+    let (status, body, _) = link(beton, true).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    let (_, after) = get(&d, &d.bappeda, "").await;
+    let (a, b) = (row(&after, paving), row(&after, beton));
+    for r in [a, b] {
+        assert_eq!(r["renja"]["id"], trotoar, "{r}");
+        assert_eq!(r["package"]["proposals"], json!([paving, beton]), "{r}");
+    }
+    let pagu = a["renja"]["pagu"].as_i64().unwrap();
+    let shares =
+        a["package"]["pagu_share"].as_i64().unwrap() + b["package"]["pagu_share"].as_i64().unwrap();
+    assert_eq!(shares, pagu);
+    let asked =
+        a["proposal"]["rupiah"].as_i64().unwrap() + b["proposal"]["rupiah"].as_i64().unwrap();
+    let gaps = a["gap_rupiah"].as_i64().unwrap() + b["gap_rupiah"].as_i64().unwrap();
+    assert_eq!(gaps, (asked - pagu).max(0), "{a} {b}");
+    let bm = after["per_opd"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["kode"] == "sudin-bm-jp")
+        .unwrap();
+    assert_eq!(
+        bm["matched_pagu"], pagu,
+        "the shared line counts once: {bm}"
+    );
+
+    // The candidates now say the line is linked to the paving.
+    let (_, choice) = json_of(
+        d.r.app
+            .get_as(
+                &format!("/api/v1/trilateral/proposals/{beton}/candidates"),
+                &d.bappeda,
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(choice["current"], trotoar);
+    let chosen = choice["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["renja"]["id"] == trotoar)
+        .unwrap();
+    assert_eq!(chosen["linked_to"], json!([paving]));
+}
+
+/// Sudin SDA's Renja as SIPD prints it, in XLSX with merged cells and as CSV: the title, a header
+/// of two rows, the column numbers, program, kegiatan and sub-kegiatan rows with their pagu, the
+/// lines beneath them (one naming its kelurahan only in its text), and the total.
+fn sipd_report_rows() -> Vec<[&'static str; 8]> {
+    vec![
+        [
+            "1.03.04",
+            "PROGRAM PENGELOLAAN SUMBER DAYA AIR",
+            "",
+            "",
+            "",
+            "",
+            "650.000.000",
+            "",
+        ],
+        [
+            "1.03.04.2.01",
+            "Pengelolaan SDA dan Bangunan Pengaman Pantai",
+            "",
+            "",
+            "",
+            "",
+            "650.000.000",
+            "",
+        ],
+        [
+            "1.03.04.2.01.0007",
+            "Pembangunan Sistem Drainase Perkotaan",
+            "Panjang saluran yang dibangun",
+            "Kec. Gambir",
+            "300",
+            "m",
+            "450.000.000",
+            "APBD",
+        ],
+        [
+            "",
+            "Pembangunan Saluran Jl. Cideng Barat RT 003/RW 002",
+            "",
+            "Kel. Cideng",
+            "120",
+            "m",
+            "180.000.000",
+            "",
+        ],
+        [
+            "",
+            "Pembangunan Saluran Gg. Kenari Kel. Kebon Kelapa",
+            "",
+            "",
+            "180",
+            "m",
+            "270.000.000",
+            "",
+        ],
+        [
+            "1.03.04.2.01.0008",
+            "Pemeliharaan Sistem Drainase Perkotaan",
+            "Panjang saluran yang dipelihara",
+            "Kec. Gambir",
+            "500",
+            "m",
+            "200.000.000",
+            "APBD",
+        ],
+        [
+            "",
+            "Rehab saluran Jl. Tanah Abang II",
+            "",
+            "Kel. Petojo Utara",
+            "300",
+            "m",
+            "120.000.000",
+            "",
+        ],
+        [
+            "",
+            "Normalisasi saluran Jl. Batu Tulis",
+            "",
+            "Kel. Kebon Kelapa",
+            "200",
+            "m",
+            "75.000.000",
+            "",
+        ],
+        ["", "JUMLAH", "", "", "", "", "650.000.000", ""],
+    ]
+}
+
+fn sipd_report_xlsx() -> Vec<u8> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let merged = Format::new();
+    sheet
+        .write_string(
+            0,
+            0,
+            "RENCANA KERJA SUKU DINAS SDA KOTA ADM. JAKARTA PUSAT TAHUN 2026",
+        )
+        .unwrap();
+    sheet.merge_range(2, 0, 3, 0, "Kode", &merged).unwrap();
+    sheet
+        .merge_range(
+            2,
+            1,
+            3,
+            1,
+            "Urusan/Bidang Urusan Pemerintahan Daerah dan Program/Kegiatan/Sub Kegiatan",
+            &merged,
+        )
+        .unwrap();
+    sheet
+        .merge_range(
+            2,
+            2,
+            3,
+            2,
+            "Indikator Kinerja Program/Kegiatan/Sub Kegiatan",
+            &merged,
+        )
+        .unwrap();
+    sheet
+        .merge_range(2, 3, 2, 7, "Rencana Tahun 2026", &merged)
+        .unwrap();
+    for (c, h) in [
+        "Lokasi",
+        "Target",
+        "Satuan",
+        "Pagu Indikatif (Rp)",
+        "Sumber Dana",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet
+            .write_string(3, u16::try_from(c + 3).unwrap(), *h)
+            .unwrap();
+    }
+    for c in 0..8u16 {
+        sheet.write_number(4, c, f64::from(c + 1)).unwrap();
+    }
+    for (r, row) in sipd_report_rows().iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            if !cell.is_empty() {
+                sheet
+                    .write_string(
+                        u32::try_from(r + 5).unwrap(),
+                        u16::try_from(c).unwrap(),
+                        *cell,
+                    )
+                    .unwrap();
+            }
+        }
+    }
+    // The sub-kegiatan's sumber dana merged down its lines, as the report prints it.
+    sheet.merge_range(7, 7, 9, 7, "APBD", &merged).unwrap();
+    book.save_to_buffer().unwrap()
+}
+
+fn sipd_report_csv() -> String {
+    let mut text = String::from(
+        "RENCANA KERJA SUKU DINAS SDA KOTA ADM. JAKARTA PUSAT TAHUN 2026;;;;;;;\n;;;;;;;\n\
+         Kode;Program/Kegiatan/Sub Kegiatan;Indikator Kinerja;Rencana Tahun 2026;;;;\n\
+         ;;;Lokasi;Target;Satuan;Pagu Indikatif (Rp);Sumber Dana\n1;2;3;4;5;6;7;8\n",
+    );
+    for row in sipd_report_rows() {
+        text.push_str(&row.join(";"));
+        text.push('\n');
+    }
+    text
+}
+
+#[tokio::test]
+async fn sipd_printed_renja_report_is_read_by_its_hierarchy_in_xlsx_and_csv() {
+    let r = setup().await;
+    tinjau_workflows::import::opd::import(&r.app.pool, &data("opd/dki_opd.csv"))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("renja_sda_sipd.xlsx");
+    std::fs::write(&xlsx, sipd_report_xlsx()).unwrap();
+    let s = import(&r.app.pool, &xlsx, &options("sudin-sda-jp"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.counts.inserted, 4, "{s:?}");
+    assert_eq!(
+        s.summary_rows, 5,
+        "program, kegiatan, two sub-kegiatan, the total"
+    );
+    assert_eq!(s.pagu_mismatches.len(), 1, "{:?}", s.pagu_mismatches);
+    assert!(
+        s.pagu_mismatches[0].contains("sub-kegiatan 1.03.04.2.01.0008")
+            && s.pagu_mismatches[0].contains("Rp 5.000.000 less"),
+        "{:?}",
+        s.pagu_mismatches
+    );
+    let lines: Vec<(String, String, String, String, Option<String>, Option<String>, i64)> = sqlx::query_as(
+        "SELECT kode_program, kode_kegiatan, kode_sub_kegiatan, uraian, kelurahan_kode, sumber_dana, pagu
+           FROM renja_item ORDER BY source_row",
+    )
+    .fetch_all(&r.app.pool)
+    .await
+    .unwrap();
+    assert_eq!(lines.len(), 4);
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.0 == "1.03.04" && l.1 == "1.03.04.2.01"),
+        "{lines:?}"
+    );
+    assert_eq!(lines[0].2, "1.03.04.2.01.0007");
+    assert_eq!(
+        lines[0].3,
+        "Pembangunan Saluran Jl. Cideng Barat RT 003/RW 002"
+    );
+    assert_eq!(lines[0].4.as_deref(), Some("31.71.01.1002"), "Cideng");
+    // The kelurahan written only in the line's text, within the sub-kegiatan's kecamatan.
+    assert_eq!(
+        lines[1].4.as_deref(),
+        Some("31.71.01.1005"),
+        "Kebon Kelapa: {lines:?}"
+    );
+    assert!(
+        s.fuzzy_matches
+            .iter()
+            .any(|m| m.contains("read from the line's own text")),
+        "{:?}",
+        s.fuzzy_matches
+    );
+    // The sumber dana merged down from the sub-kegiatan's row.
+    assert_eq!(lines[3].5.as_deref(), Some("APBD"));
+    assert_eq!(lines.iter().map(|l| l.6).sum::<i64>(), 645_000_000);
+
+    // The same report as CSV: the same lines, so nothing changes.
+    let csv = dir.path().join("renja_sda_sipd.csv");
+    std::fs::write(&csv, sipd_report_csv()).unwrap();
+    let again = import(&r.app.pool, &csv, &options("sudin-sda-jp"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (
+            again.counts.inserted,
+            again.counts.unchanged,
+            again.summary_rows
+        ),
+        (0, 4, 5),
+        "{again:?}"
+    );
+    assert_eq!(again.pagu_mismatches, s.pagu_mismatches);
+}
+
 /// The desk's page in Debian's Chromium: a Bappeda planner signs in, lands on the desk, sees the
 /// statuses and gaps, records an outcome through the form; an agency's planner sees their rows.
 #[tokio::test]

@@ -90,6 +90,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(trilateral::export))
         .routes(routes!(trilateral::put_outcome))
         .routes(routes!(trilateral::put_match))
+        .routes(routes!(trilateral::get_candidates))
         .routes(routes!(trilateral::import_renja))
 }
 

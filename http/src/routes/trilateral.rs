@@ -20,6 +20,7 @@ use crate::extract::{ApiJson, ApiQuery};
 use tinjau_workflows::AppState;
 use tinjau_workflows::import::{InputFile, renja};
 use tinjau_workflows::review::decision::etag;
+use tinjau_workflows::trilateral::choose::Choice;
 use tinjau_workflows::trilateral::record::{MatchRequest, OutcomeRequest};
 use tinjau_workflows::trilateral::{self, Desk, DeskQuery};
 
@@ -191,8 +192,38 @@ pub async fn put_outcome(
     Ok(written(&done))
 }
 
+/// The Renja lines of the proposal's agency a planner may choose as its match, best first, each
+/// with its score (0–100), whether the matching itself would take it, and the reasons.
+#[utoipa::path(
+    get,
+    path = "/api/v1/trilateral/proposals/{id}/candidates",
+    tag = "trilateral",
+    params(("id" = i64, Path, description = "Proposal id")),
+    responses(
+        (status = 200, body = Choice),
+        (status = 400, description = "Malformed id", body = ApiError),
+        (status = 401, description = "No or wrong token", body = ApiError),
+        (status = 403, description = "Wrong role, outside the area, or another agency's", body = ApiError),
+        (status = 404, description = "No such proposal", body = ApiError),
+        (status = 422, description = "Not approved", body = ApiError)
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_candidates(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path(raw_id): Path<String>,
+) -> Result<Json<Choice>, AppError> {
+    let id = proposal_id(&raw_id)?;
+    Ok(Json(
+        trilateral::choose::choice(&state.pool, &user, id).await?,
+    ))
+}
+
 /// A planner's correction of the matching for one proposal: the Renja line that addresses it, or
-/// `null` for none; with a note, audited.
+/// `null` for none; with a note, audited. A line another proposal of the agency has is refused
+/// (409) unless `package` is true: one line for several small proposals, its target and pagu
+/// shared.
 #[utoipa::path(
     put,
     path = "/api/v1/trilateral/proposals/{id}/match",
@@ -205,6 +236,7 @@ pub async fn put_outcome(
         (status = 400, description = "Malformed JSON or id", body = ApiError),
         (status = 403, description = "Not a planner (opd) or admin, outside the area, or another agency's", body = ApiError),
         (status = 404, description = "No such proposal", body = ApiError),
+        (status = 409, description = "The line is another proposal's and `package` is not set", body = ApiError),
         (status = 422, description = "Not approved, no note, or no such Renja line", body = ApiError)
     ),
     security(("bearer" = []))
@@ -246,6 +278,11 @@ pub struct RenjaImportReport {
     pub citywide: usize,
     /// Earlier lines of this agency and year that the file does not have (kept).
     pub not_in_file: usize,
+    /// A printed SIPD report's program, kegiatan, sub-kegiatan and total rows above the lines:
+    /// recognised, not taken as lines.
+    pub summary_rows: usize,
+    /// Summed pagu in the report that disagree with the rows beneath them, one per row.
+    pub pagu_mismatches: Vec<String>,
 }
 
 /// Imports an agency's Renja (CSV or XLSX, the body as is). All or nothing unless `skip_invalid`;
@@ -298,5 +335,7 @@ pub async fn import_renja(
         fuzzy_matches: s.fuzzy_matches,
         citywide: s.citywide,
         not_in_file: s.not_in_file,
+        summary_rows: s.summary_rows,
+        pagu_mismatches: s.pagu_mismatches,
     }))
 }

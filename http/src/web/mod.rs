@@ -64,7 +64,10 @@ pub fn router() -> Router<AppState> {
         .route("/trilateral", get(desk::desk_page))
         .route("/trilateral/ekspor/{format}", get(desk::export))
         .route("/trilateral/usulan/{id}/hasil", post(desk::record_outcome))
-        .route("/trilateral/usulan/{id}/padanan", post(desk::record_match))
+        .route(
+            "/trilateral/usulan/{id}/padanan",
+            get(desk::choose_page).post(desk::record_match),
+        )
         .route("/aset/{file}", get(asset))
 }
 

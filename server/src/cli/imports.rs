@@ -92,6 +92,18 @@ pub(super) fn report_renja(s: &import::renja::RenjaSummary, file: &std::path::Pa
             import::list(&s.fuzzy_matches)
         );
     }
+    if s.summary_rows > 0 {
+        say!(
+            "{} program, kegiatan, sub-kegiatan and total rows of the printed report recognised (not lines)",
+            s.summary_rows
+        );
+    }
+    if !s.pagu_mismatches.is_empty() {
+        say!(
+            "summed pagu that disagree with the rows beneath them (check the report):\n{}",
+            import::list(&s.pagu_mismatches)
+        );
+    }
     if s.not_in_file > 0 {
         say!(
             "{} earlier lines of {} {tahun} are not in this file (kept)",

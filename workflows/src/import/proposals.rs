@@ -297,6 +297,7 @@ const LAYOUT: Layout<Field> = Layout {
         (Field::Anggaran, "Perkiraan Anggaran"),
     ],
     needs: "a proposal file needs at least the columns Usulan Kegiatan, Kelurahan, Volume and Perkiraan Anggaran",
+    reshape: None,
 };
 
 /// A row that passed every check.

@@ -39,6 +39,19 @@ pub struct Layout<F: 'static> {
     pub required: &'static [(F, &'static str)],
     /// Said when the table cannot be read at all, e.g. `a Renja file needs at least the columns ...`.
     pub needs: &'static str,
+    /// A printed report's rows made into the table's plain rows (a hierarchy of summary rows and
+    /// the lines beneath them), with what a person should check about it; `None`: the rows are
+    /// the lines.
+    pub reshape: Option<fn(Table) -> Reshaped>,
+}
+
+/// A table reshaped, and what was noticed on the way (e.g. a summed pagu that disagrees).
+#[derive(Debug, Default)]
+pub struct Reshaped {
+    pub table: Table,
+    pub notes: Vec<String>,
+    /// Rows recognised as summaries (totals, headings) and not taken as lines.
+    pub summary_rows: usize,
 }
 
 /// What to do with rows that do not hold.
@@ -59,6 +72,10 @@ pub struct Rows<R> {
     pub rejected_file: Option<PathBuf>,
     /// The rejected rows as CSV (original columns, `row` first, `alasan` last), if any.
     pub rejected_csv: Option<String>,
+    /// What the reshaping of a printed report noticed.
+    pub notes: Vec<String>,
+    /// Summary rows of a printed report, recognised and not taken.
+    pub summary_rows: usize,
 }
 
 /// Reads every row of `file` as `layout` describes it, with `parse` (given a row's cell by field);
@@ -75,8 +92,20 @@ pub fn read<F, R>(
 where
     F: Copy + Eq + Hash,
 {
-    let table = table::read(&file.bytes, layout.is_header)
+    let field_of = layout.field_of;
+    let table = table::read_with(&file.bytes, layout.is_header, |h| field_of(h).is_some())
         .map_err(|e| ImportError::File(format!("{}: {e}; {}", file.name, layout.needs)))?;
+    let Reshaped {
+        table,
+        notes,
+        summary_rows,
+    } = match layout.reshape {
+        Some(reshape) => reshape(table),
+        None => Reshaped {
+            table,
+            ..Reshaped::default()
+        },
+    };
     let columns = columns(&file.name, &table, layout)?;
     let mut refused: Vec<(usize, &Vec<Cell>, String)> = Vec::new();
     let mut rows = Rows {
@@ -84,6 +113,8 @@ where
         rejected: Vec::new(),
         rejected_file: None,
         rejected_csv: None,
+        notes,
+        summary_rows,
     };
     let mut first_row_of: HashMap<String, usize> = HashMap::new();
     for (row_number, cells) in &table.rows {
@@ -196,6 +227,7 @@ mod tests {
         field_of,
         required: &[(Field::Name, "Name"), (Field::Amount, "Amount")],
         needs: "a test file needs Name and Amount",
+        reshape: None,
     };
 
     fn parse(get: &dyn Fn(Field) -> Cell) -> Result<(String, i64), Problems> {

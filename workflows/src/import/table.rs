@@ -51,6 +51,18 @@ pub fn is_xlsx(bytes: &[u8]) -> bool {
 /// Reads CSV or XLSX. `is_header` tells, for each of the first ten rows, whether it is the header
 /// (spreadsheets often start with a title block).
 pub fn read(bytes: &[u8], is_header: impl Fn(&[String]) -> bool) -> Result<Table, String> {
+    read_with(bytes, is_header, |_| false)
+}
+
+/// As [`read`], for printed reports: a header of two rows (a group heading such as "Rencana Tahun
+/// 2027" merged over "Lokasi", "Target", "Pagu" beneath it, and "Kode" merged down both rows) is
+/// read as one, the lower row's name where it has one that `names_field`; and a row numbering the
+/// columns (`1 2 3 …`) is no data.
+pub fn read_with(
+    bytes: &[u8],
+    is_header: impl Fn(&[String]) -> bool,
+    names_field: impl Fn(&str) -> bool,
+) -> Result<Table, String> {
     let rows = if is_xlsx(bytes) {
         xlsx_rows(bytes)?
     } else {
@@ -61,11 +73,26 @@ pub fn read(bytes: &[u8], is_header: impl Fn(&[String]) -> bool) -> Result<Table
         .take(10)
         .position(|(_, cells)| is_header(&cells.iter().map(Cell::text).collect::<Vec<_>>()))
         .ok_or("no header row found in the first 10 rows")?;
-    let headers: Vec<String> = rows[header_at].1.iter().map(Cell::text).collect();
+    let mut headers: Vec<String> = rows[header_at].1.iter().map(Cell::text).collect();
+    let mut skip = header_at + 1;
+    if let Some((_, lower)) = rows.get(skip)
+        && is_second_header(lower, &names_field)
+    {
+        if headers.len() < lower.len() {
+            headers.resize(lower.len(), String::new());
+        }
+        for (header, cell) in headers.iter_mut().zip(lower) {
+            let name = cell.text();
+            if names_field(&name) || (header.trim().is_empty() && !name.trim().is_empty()) {
+                *header = name;
+            }
+        }
+        skip += 1;
+    }
     let data: Vec<(usize, Vec<Cell>)> = rows
         .into_iter()
-        .skip(header_at + 1)
-        .filter(|(_, cells)| cells.iter().any(|c| !c.is_empty()))
+        .skip(skip)
+        .filter(|(_, cells)| cells.iter().any(|c| !c.is_empty()) && !numbers_columns(cells))
         .collect();
     // A control character is no typing mistake of one row but a broken export: the file is refused
     // with every such cell named.
@@ -97,6 +124,35 @@ pub fn read(bytes: &[u8], is_header: impl Fn(&[String]) -> bool) -> Result<Table
         headers,
         rows: data,
     })
+}
+
+/// A row beneath the header that carries more of its names: at least two of its cells name a
+/// field, and no cell holds a number.
+fn is_second_header(cells: &[Cell], names_field: &impl Fn(&str) -> bool) -> bool {
+    let filled: Vec<&Cell> = cells.iter().filter(|c| !c.is_empty()).collect();
+    let naming = filled.iter().filter(|c| names_field(&c.text())).count();
+    naming >= 2
+        && filled
+            .iter()
+            .all(|c| matches!(c, Cell::Text(t) if !t.chars().any(|ch| ch.is_ascii_digit())))
+}
+
+/// A row numbering the columns of a printed form (`1`, `2`, `3`, …, each cell its own column's
+/// number, or empty).
+fn numbers_columns(cells: &[Cell]) -> bool {
+    let mut numbered = 0;
+    for (i, cell) in cells.iter().enumerate() {
+        let text = cell.text();
+        let text = text.trim().trim_matches(['(', ')']);
+        if text.is_empty() {
+            continue;
+        }
+        if text.parse::<usize>().ok() != Some(i + 1) {
+            return false;
+        }
+        numbered += 1;
+    }
+    numbered >= 3
 }
 
 /// The cells of one row that hold a control character (line breaks and tabs are allowed: a

@@ -3,6 +3,7 @@
 //! kecamatan, and the desk's outcomes. Every adapter (the JSON API, the exports, the web page, the
 //! CLI) reads the desk through [`desk`] and writes through [`record`].
 
+pub mod choose;
 pub mod export;
 pub mod record;
 pub mod register;
@@ -106,14 +107,29 @@ pub struct EvidenceView {
     pub similarity: f64,
     pub same_activity: Option<bool>,
     pub same_unit: bool,
+    /// Both name the same RW (and RT where both name one).
+    pub same_rt_rw: bool,
     /// The fields that agreed: `agency`, `kode`, `name`, `kelurahan`, `kecamatan`, `distance`,
-    /// `activity`, `unit`.
+    /// `rt_rw`, `activity`, `unit`.
     pub agreed: Vec<String>,
     /// One line for a person.
     pub explanation_id: String,
     pub explanation_en: String,
     /// The planner's note when a planner set the match.
     pub override_note: Option<String>,
+}
+
+/// One Renja line shared by several proposals (a package): the line's target and pagu are
+/// divided among them, so each row's gap is its part of the package's gap.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PackageView {
+    /// Every proposal the line is linked to, this one included.
+    pub proposals: Vec<i64>,
+    /// This proposal's part of the line's target, in the line's unit (when the units compare).
+    #[schema(value_type = Option<String>)]
+    pub target_share: Option<Decimal>,
+    /// This proposal's part of the line's pagu, whole rupiah.
+    pub pagu_share: i64,
 }
 
 /// The desk's outcome for a row.
@@ -151,6 +167,8 @@ pub struct DeskRow {
     pub gap_rupiah: i64,
     pub renja: Option<RenjaView>,
     pub evidence: Option<EvidenceView>,
+    /// Set when a planner linked the row's Renja line to several proposals: this row's part of it.
+    pub package: Option<PackageView>,
     pub outcome: Option<OutcomeView>,
     /// The outcome's version, the ETag a `PUT` sends in `If-Match` (0: none yet).
     pub outcome_version: i32,
@@ -302,6 +320,9 @@ fn explain(e: &Evidence, override_note: Option<String>) -> EvidenceView {
         }
         PlaceAgreement::None => ("lokasi berbeda".to_owned(), "other place".to_owned()),
     };
+    if e.same_rt_rw {
+        agreed.push("rt_rw".into());
+    }
     if e.same_activity == Some(true) {
         agreed.push("activity".into());
     }
@@ -312,6 +333,11 @@ fn explain(e: &Evidence, override_note: Option<String>) -> EvidenceView {
         (PlaceAgreement::Near, _) | (_, None) => String::new(),
         (_, Some(d)) => format!(", {d:.0} m"),
     };
+    let (rt_rw_id, rt_rw_en) = if e.same_rt_rw {
+        (", RT/RW sama", ", same RT/RW")
+    } else {
+        ("", "")
+    };
     EvidenceView {
         basis: basis_name(e.basis).into(),
         place: place_name(e.place).into(),
@@ -319,9 +345,10 @@ fn explain(e: &Evidence, override_note: Option<String>) -> EvidenceView {
         similarity: (e.similarity * 100.0).round() / 100.0,
         same_activity: e.same_activity,
         same_unit: e.same_unit,
+        same_rt_rw: e.same_rt_rw,
         agreed,
-        explanation_id: format!("{basis_id}, {place_id}{distance}"),
-        explanation_en: format!("{basis_en}, {place_en}{distance}"),
+        explanation_id: format!("{basis_id}, {place_id}{rt_rw_id}{distance}"),
+        explanation_en: format!("{basis_en}, {place_en}{rt_rw_en}{distance}"),
         override_note,
     }
 }
@@ -486,6 +513,7 @@ fn inputs(loaded: &Loaded) -> Inputs {
             pin: p.lon.zip(p.lat).map(|(lon, lat)| [lon, lat]),
             activity: p.activity_code.clone(),
             code: code_in(p.program.as_deref()),
+            rw: p.rw.clone(),
             text: match &p.lokasi {
                 Some(l) => format!("{} {l}", p.usulan),
                 None => p.usulan.clone(),
@@ -603,27 +631,7 @@ fn build(tahun: i32, kota: String, loaded: &Loaded, params: &MatchParams, view: 
             singkatan: o.singkatan.clone(),
         })
     };
-    let renja_view = |l: &db::trilateral::RenjaLine| RenjaView {
-        id: l.id,
-        opd_kode: loaded
-            .register
-            .get(l.opd_id)
-            .map(|o| o.kode.clone())
-            .unwrap_or_default(),
-        kode_sub_kegiatan: l.kode_sub_kegiatan.clone(),
-        nama_sub_kegiatan: l.nama_sub_kegiatan.clone(),
-        uraian: l.uraian.clone(),
-        indikator: l.indikator.clone(),
-        target: l.target,
-        satuan: l.satuan_raw.clone(),
-        unit: l.unit.clone(),
-        kelurahan_kode: l.kelurahan_kode.clone(),
-        kelurahan: l.kelurahan.clone(),
-        kecamatan_kode: l.kecamatan_kode.clone(),
-        kecamatan: l.kecamatan.clone(),
-        lokasi: l.lokasi.clone(),
-        pagu: l.pagu,
-    };
+    let renja_view = |l: &db::trilateral::RenjaLine| renja_view(loaded, l);
 
     let mut rows = Vec::new();
     for ((p, opd), m) in loaded
@@ -681,6 +689,11 @@ fn build(tahun: i32, kota: String, loaded: &Loaded, params: &MatchParams, view: 
                         .flatten(),
                 )
             }),
+            package: m.package.as_ref().map(|k| PackageView {
+                proposals: k.proposals.clone(),
+                target_share: k.target_share,
+                pagu_share: k.pagu_share,
+            }),
             outcome: outcome.map(|o| OutcomeView {
                 outcome: o.outcome.clone(),
                 agreed_volume: o.agreed_volume.map(|v| v.normalize()),
@@ -716,7 +729,11 @@ fn build(tahun: i32, kota: String, loaded: &Loaded, params: &MatchParams, view: 
                 _ => t.not_planned += 1,
             }
             t.proposals_rupiah += row.proposal.rupiah;
-            t.matched_pagu += row.renja.as_ref().map_or(0, |r| r.pagu);
+            // A shared line counts once: each row of its package adds its part.
+            t.matched_pagu += match (&row.package, &row.renja) {
+                (Some(k), _) => k.pagu_share,
+                (None, r) => r.as_ref().map_or(0, |r| r.pagu),
+            };
             t.gap_rupiah += row.gap_rupiah;
             t.decided += usize::from(row.outcome.is_some());
         };
@@ -760,6 +777,31 @@ fn build(tahun: i32, kota: String, loaded: &Loaded, params: &MatchParams, view: 
             })
             .collect(),
         total,
+    }
+}
+
+/// A stored line as the desk shows it.
+fn renja_view(loaded: &Loaded, l: &db::trilateral::RenjaLine) -> RenjaView {
+    RenjaView {
+        id: l.id,
+        opd_kode: loaded
+            .register
+            .get(l.opd_id)
+            .map(|o| o.kode.clone())
+            .unwrap_or_default(),
+        kode_sub_kegiatan: l.kode_sub_kegiatan.clone(),
+        nama_sub_kegiatan: l.nama_sub_kegiatan.clone(),
+        uraian: l.uraian.clone(),
+        indikator: l.indikator.clone(),
+        target: l.target,
+        satuan: l.satuan_raw.clone(),
+        unit: l.unit.clone(),
+        kelurahan_kode: l.kelurahan_kode.clone(),
+        kelurahan: l.kelurahan.clone(),
+        kecamatan_kode: l.kecamatan_kode.clone(),
+        kecamatan: l.kecamatan.clone(),
+        lokasi: l.lokasi.clone(),
+        pagu: l.pagu,
     }
 }
 

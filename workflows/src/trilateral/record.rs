@@ -58,6 +58,11 @@ pub struct OutcomeRequest {
 #[serde(deny_unknown_fields)]
 pub struct MatchRequest {
     pub renja_item_id: Option<i64>,
+    /// Link a line another proposal of the agency already has as a package: one line for several
+    /// small proposals, its target and pagu shared (default: refused, so that no line is linked
+    /// twice by mistake).
+    #[serde(default)]
+    pub package: bool,
     /// Why (required).
     pub note: String,
 }
@@ -307,7 +312,10 @@ pub async fn set_match(
     let t = target(pool, &mut tx, user, proposal_id).await?;
     if let Some(line) = request.renja_item_id {
         check_line(&mut tx, line, t.place.tahun, t.agency).await?;
-        if let Some(other) = db::trilateral::linked_by_override(&mut tx, line, proposal_id).await? {
+        if !request.package
+            && let Some(other) =
+                db::trilateral::linked_by_override(&mut tx, line, proposal_id).await?
+        {
             return refuse(Message::RenjaLineLinked { line, other });
         }
     }

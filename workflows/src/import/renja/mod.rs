@@ -8,6 +8,8 @@
 //! old names, the row's pin as evidence), every bad row by row and column, nothing imported unless
 //! `skip_invalid`, and the same file twice changes nothing.
 
+mod report;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -55,6 +57,11 @@ pub struct RenjaSummary {
     pub citywide: usize,
     /// Items of this agency and year already stored that the file does not have (kept).
     pub not_in_file: usize,
+    /// A printed report's program, kegiatan and sub-kegiatan rows above their lines, and its
+    /// totals: recognised, not taken as lines.
+    pub summary_rows: usize,
+    /// A printed report's summed pagu that disagrees with the rows beneath it, one per row.
+    pub pagu_mismatches: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -77,6 +84,10 @@ enum Field {
     Geometri,
     Pagu,
     SumberDana,
+    /// A printed report's one code column (program, kegiatan and sub-kegiatan rows alike).
+    Kode,
+    /// A printed report's one name column ("Program/Kegiatan/Sub Kegiatan").
+    Nomenklatur,
 }
 
 const HEADERS: &[(Field, &[&str])] = &[
@@ -131,6 +142,7 @@ const HEADERS: &[(Field, &[&str])] = &[
             "target1",
             "volume",
             "targetkinerja",
+            "targetcapaiankinerja",
         ],
     ),
     (Field::Satuan, &["satuan", "satuanoutput", "sat"]),
@@ -174,15 +186,33 @@ const HEADERS: &[(Field, &[&str])] = &[
 
 fn field_of(header: &str) -> Option<Field> {
     let key = header_key(header);
-    HEADERS
+    if let Some((field, _)) = HEADERS
         .iter()
         .find(|(_, names)| names.contains(&key.as_str()))
-        .map(|(f, _)| *f)
+    {
+        return Some(*field);
+    }
+    // A printed report's long headings: "Indikator Kinerja Program/Kegiatan/Sub Kegiatan",
+    // "Urusan/Bidang Urusan Pemerintahan Daerah dan Program/Kegiatan/Sub Kegiatan", "Kode Rekening".
+    if key.starts_with("indikator") {
+        Some(Field::Indikator)
+    } else if key.contains("program") && key.contains("kegiatan") {
+        Some(Field::Nomenklatur)
+    } else if key == "kode"
+        || (key.starts_with("kode") && (key.contains("rekening") || key.contains("nomenklatur")))
+    {
+        Some(Field::Kode)
+    } else {
+        None
+    }
 }
 
 fn is_header_row(cells: &[String]) -> bool {
     let fields: HashSet<Field> = cells.iter().filter_map(|c| field_of(c)).collect();
-    (fields.contains(&Field::KodeSub) || fields.contains(&Field::NamaSub)) && fields.len() >= 3
+    let report = fields.contains(&Field::Kode)
+        && (fields.contains(&Field::Nomenklatur) || fields.contains(&Field::Uraian));
+    (fields.contains(&Field::KodeSub) || fields.contains(&Field::NamaSub) || report)
+        && fields.len() >= 3
 }
 
 /// Imports an agency's Renja for a year from a file.
@@ -227,6 +257,8 @@ pub async fn import_file(
         rejected: rows.rejected,
         rejected_file: rows.rejected_file,
         rejected_csv: rows.rejected_csv,
+        summary_rows: rows.summary_rows,
+        pagu_mismatches: rows.notes,
         ..RenjaSummary::default()
     };
     let mut batch = db::renja::RenjaBatch::default();
@@ -327,7 +359,9 @@ const LAYOUT: Layout<Field> = Layout {
         (Field::NamaSub, "Sub Kegiatan"),
         (Field::Pagu, "Pagu Indikatif"),
     ],
-    needs: "a Renja file needs at least the columns Kode Sub Kegiatan, Sub Kegiatan and Pagu",
+    needs: "a Renja file needs at least the columns Kode Sub Kegiatan, Sub Kegiatan and Pagu \
+            (or, as SIPD prints it, Kode, Program/Kegiatan/Sub Kegiatan and Pagu)",
+    reshape: Some(report::flatten),
 };
 
 /// A nomenclature code: dot-separated digits (`1.03.10.2.01.0001`; `X.XX` placeholders allowed).
@@ -371,6 +405,89 @@ fn split_lokasi(lokasi: &str) -> (Option<String>, Option<String>) {
                 kecamatan.get_or_insert_with(|| name.to_owned());
             }
             _ => {}
+        }
+    }
+    (kelurahan, kecamatan)
+}
+
+/// The kelurahan and kecamatan a line's own text names after `Kel.`/`Kelurahan`/`Desa` and
+/// `Kec.`/`Kecamatan` (`Rehab saluran Jl. Mawar RT 014/RW 001 Kel. Utan Panjang` → `Utan
+/// Panjang`): the words up to punctuation or the next marker, street or RT/RW. Candidates longest
+/// first (`Utan Panjang Baru`, `Utan Panjang`, `Utan`), for the resolver to try in turn.
+fn places_in_text(text: &str) -> (Vec<String>, Vec<String>) {
+    let spaced: String = text
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '\'' {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    // Punctuation that ends a place name, kept as a word of its own.
+    let marked: String = text
+        .chars()
+        .zip(spaced.chars())
+        .map(|(orig, s)| {
+            if matches!(orig, ',' | ';' | '/' | '(' | ')' | '-') {
+                '|'
+            } else {
+                s
+            }
+        })
+        .collect();
+    let words: Vec<&str> = marked
+        .split(|c: char| c.is_whitespace())
+        .flat_map(|w| {
+            if w.contains('|') {
+                w.split('|').chain(std::iter::once("|")).collect::<Vec<_>>()
+            } else {
+                vec![w]
+            }
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    let stop = |w: &str| {
+        w == "|"
+            || w.chars().any(|c| c.is_ascii_digit())
+            || matches!(
+                w.to_lowercase().as_str(),
+                "kel"
+                    | "kelurahan"
+                    | "desa"
+                    | "ds"
+                    | "kec"
+                    | "kecamatan"
+                    | "kota"
+                    | "kab"
+                    | "rt"
+                    | "rw"
+                    | "jl"
+                    | "jln"
+                    | "jalan"
+                    | "gg"
+                    | "gang"
+                    | "no"
+                    | "tahun"
+                    | "th"
+            )
+    };
+    let (mut kelurahan, mut kecamatan) = (Vec::new(), Vec::new());
+    for (i, w) in words.iter().enumerate() {
+        let into = match w.to_lowercase().as_str() {
+            "kel" | "kelurahan" | "desa" | "ds" => &mut kelurahan,
+            "kec" | "kecamatan" => &mut kecamatan,
+            _ => continue,
+        };
+        let name: Vec<&str> = words[i + 1..]
+            .iter()
+            .take_while(|w| !stop(w))
+            .take(4)
+            .copied()
+            .collect();
+        for n in (1..=name.len()).rev() {
+            into.push(name[..n].join(" "));
         }
     }
     (kelurahan, kecamatan)
@@ -459,6 +576,19 @@ fn locate(
     let (kel_in_lokasi, kec_in_lokasi) = lokasi.map(split_lokasi).unwrap_or_default();
     let kelurahan_text = text(&get(Field::Kelurahan)).or(kel_in_lokasi);
     let kecamatan_text = text(&get(Field::Kecamatan)).or(kec_in_lokasi);
+    if kelurahan_text.is_none()
+        && let Some(found) = named_in_text(get, kecamatan_text.as_deref(), resolver)
+    {
+        notes.push(format!(
+            "kelurahan '{}' read from the line's own text",
+            found.1
+        ));
+        let kecamatan = WilayahKode::parse(&found.0)
+            .ok()
+            .and_then(|k| k.parent())
+            .map(|k| k.to_string());
+        return Ok((Some(found.0), kecamatan));
+    }
     match (kelurahan_text, kecamatan_text) {
         (Some(kel), kec) => {
             let (kode, note) = resolver
@@ -483,6 +613,32 @@ fn locate(
         }
         (None, None) => Ok((None, None)),
     }
+}
+
+/// With the kelurahan column (and the lokasi) empty, the kelurahan the line's uraian or
+/// sub-kegiatan name writes after `Kel.` (within the kecamatan given, if any), as `(kode, name as
+/// written)`. A name the resolver does not take is no refusal: the text is not a location field.
+fn named_in_text(
+    get: &dyn Fn(Field) -> Cell,
+    kecamatan: Option<&str>,
+    resolver: &KelurahanResolver,
+) -> Option<(String, String)> {
+    let words = [Field::Uraian, Field::NamaSub]
+        .into_iter()
+        .filter_map(|f| text(&get(f)))
+        .collect::<Vec<_>>()
+        .join(" , ");
+    let (kelurahan, kecamatan_in_text) = places_in_text(&words);
+    let kecamatan = kecamatan
+        .map(str::to_owned)
+        .or_else(|| kecamatan_in_text.into_iter().next());
+    kelurahan.into_iter().find_map(|name| {
+        resolver
+            .resolve(&name, kecamatan.as_deref().unwrap_or_default())
+            .ok()
+            .filter(|(_, approximate)| approximate.is_none())
+            .map(|(kode, _)| (kode, name))
+    })
 }
 
 fn parse_row(
@@ -685,6 +841,14 @@ mod tests {
             (Some("Cideng".into()), Some("Gambir".into()))
         );
         assert_eq!(split_lokasi("Kota Jakarta Pusat"), (None, None));
+        let (kel, kec) = places_in_text(
+            "Rehab Saluran Jl. Mawar RT 014/RW 001 Kel. Utan Panjang, Kec. Kemayoran",
+        );
+        assert_eq!(kel, ["Utan Panjang", "Utan"]);
+        assert_eq!(kec, ["Kemayoran"]);
+        let (kel, _) = places_in_text("PEMBANGUNAN SALURAN KELURAHAN KEBON KACANG RW.03");
+        assert_eq!(kel, ["KEBON KACANG", "KEBON"]);
+        assert_eq!(places_in_text("Pengaspalan Jl. Kenari"), (vec![], vec![]));
         assert_eq!(
             parse_wkt("linestring(106.81 -6.17, 106.82 -6.171)").unwrap(),
             "LINESTRING(106.81 -6.17, 106.82 -6.171)"

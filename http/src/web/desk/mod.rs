@@ -3,6 +3,8 @@
 //! per kecamatan; the Renja lines no proposal matches; the exports. Reads and writes through
 //! [`tinjau_workflows::trilateral`], as the API does.
 
+mod choose;
+
 use std::fmt::Write as _;
 
 use axum::Form;
@@ -20,7 +22,7 @@ use tinjau_domain::messages::{Both, Message};
 use tinjau_workflows::app::AppState;
 use tinjau_workflows::refusal::{Refusal, RefusalKind, WorkflowError};
 use tinjau_workflows::sessions::WebSession;
-use tinjau_workflows::trilateral::record::{MatchRequest, OUTCOMES, OutcomeRequest};
+use tinjau_workflows::trilateral::record::{OUTCOMES, OutcomeRequest};
 use tinjau_workflows::trilateral::{self, Desk, DeskQuery, DeskRow, GroupTotals};
 
 type PageResult = Result<Response, WebError>;
@@ -187,27 +189,12 @@ fn gap_text(lang: Lang, r: &DeskRow) -> String {
     }
 }
 
-/// A row's form that was refused, shown again with what was typed (nothing typed is lost).
-enum Typed<'a> {
-    Outcome(&'a OutcomeForm),
-    Match(&'a MatchForm),
-}
-
-impl Typed<'_> {
-    /// The desk address the form came from.
-    fn kembali(&self) -> &str {
-        match self {
-            Typed::Outcome(f) => &f.kembali,
-            Typed::Match(f) => &f.kembali,
-        }
-    }
-}
-
-/// The refusal of one row's form, shown beside that row.
+/// The refusal of one row's outcome form, shown beside that row with what was typed (nothing
+/// typed is lost).
 struct RowRefusal<'a> {
     proposal_id: i64,
     message: String,
-    typed: Typed<'a>,
+    typed: &'a OutcomeForm,
 }
 
 /// The values an outcome form shows: what was typed when it was refused, else what is recorded.
@@ -247,23 +234,16 @@ impl OutcomeValues {
     }
 }
 
-fn row_forms(lang: Lang, csrf: &str, back: &str, r: &DeskRow, typed: Option<&Typed<'_>>) -> Markup {
+fn row_forms(
+    lang: Lang,
+    csrf: &str,
+    back: &str,
+    r: &DeskRow,
+    typed: Option<&OutcomeForm>,
+) -> Markup {
     let id = r.proposal.id;
-    let typed_outcome = match typed {
-        Some(Typed::Outcome(f)) => Some(*f),
-        _ => None,
-    };
-    let typed_match = match typed {
-        Some(Typed::Match(f)) => Some(*f),
-        _ => None,
-    };
-    let v = OutcomeValues::of(r, typed_outcome);
+    let v = OutcomeValues::of(r, typed);
     let chosen = v.outcome.as_str();
-    let match_line = typed_match.map_or_else(
-        || r.renja.as_ref().map(|l| l.id.to_string()),
-        |f| Some(f.renja_item_id.clone()),
-    );
-    let match_note = typed_match.map(|f| f.note.clone());
     html! {
         details.outcome open[typed.is_some()] {
             summary { (lang.t("Catat hasil desk", "Record the desk's outcome")) }
@@ -296,20 +276,41 @@ fn row_forms(lang: Lang, csrf: &str, back: &str, r: &DeskRow, typed: Option<&Typ
                 }
                 button.primary type="submit" { (lang.t("Simpan", "Save")) }
             }
-            form.match method="post" action={ "/trilateral/usulan/" (id) "/padanan" } {
-                input type="hidden" name="csrf" value=(csrf);
-                input type="hidden" name="kembali" value=(back);
-                label { (lang.t("Padanan Renja (kosong: tidak ada)", "Renja match (empty: none)")) " "
-                    input name="renja_item_id" size="6" value=[match_line];
+            p.match {
+                a href={ "/trilateral/usulan/" (id) "/padanan?kembali=" (urlencode(back)) } {
+                    (lang.t("Ubah padanan Renja: pilih dari baris yang paling mirip", "Change the Renja match: choose from the closest lines"))
                 }
-                label { (lang.t("Alasan", "Why")) " " input name="note" size="30" required value=[match_note]; }
-                button type="submit" { (lang.t("Tetapkan padanan", "Set the match")) }
             }
         }
     }
 }
 
-#[allow(clippy::too_many_lines, reason = "one page")]
+/// The Renja line beside a proposal, with its part of a package.
+fn renja_cell(lang: Lang, r: &DeskRow) -> Markup {
+    html! {
+        @if let Some(l) = &r.renja {
+            small { (l.kode_sub_kegiatan) } br;
+            (l.uraian.as_deref().unwrap_or(&l.nama_sub_kegiatan))
+            br; small {
+                @if let Some(t) = l.target { (number(t)) " " (l.satuan.as_deref().unwrap_or_default()) " · " }
+                (rupiah(l.pagu)) " · ID " (l.id)
+            }
+            @if let Some(k) = &r.package {
+                br; small.package {
+                    (lang.t("Paket: satu baris untuk", "Package: one line for")) " " (k.proposals.len()) " " (lang.t("usulan", "proposals")) " ("
+                    @for (i, other) in k.proposals.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        a href={ "#usulan-" (other) } { "#" (other) }
+                    }
+                    "); " (lang.t("bagian usulan ini", "this proposal's part")) ": "
+                    @if let Some(t) = k.target_share { (number(t)) " " (l.satuan.as_deref().unwrap_or_default()) " · " }
+                    (rupiah(k.pagu_share))
+                }
+            }
+        } @else { "—" }
+    }
+}
+
 /// The Renja lines no proposal matches (the first ones; the export has them all).
 fn unmatched_table(lang: Lang, desk: &Desk) -> Markup {
     html! {
@@ -447,16 +448,7 @@ fn render(ctx: &Ctx, csrf: &str, desk: &Desk, q: &DeskQuery, view: View<'_>) -> 
                             span class={ "badge st-" (r.status) } { (status_label(lang, &r.status)) }
                             br; small { (gap_text(lang, r)) }
                         }
-                        td {
-                            @if let Some(l) = &r.renja {
-                                small { (l.kode_sub_kegiatan) } br;
-                                (l.uraian.as_deref().unwrap_or(&l.nama_sub_kegiatan))
-                                br; small {
-                                    @if let Some(t) = l.target { (number(t)) " " (l.satuan.as_deref().unwrap_or_default()) " · " }
-                                    (rupiah(l.pagu)) " · ID " (l.id)
-                                }
-                            } @else { "—" }
-                        }
+                        td { (renja_cell(lang, r)) }
                         td {
                             @if let Some(e) = &r.evidence {
                                 (lang.t(&e.explanation_id, &e.explanation_en))
@@ -480,7 +472,7 @@ fn render(ctx: &Ctx, csrf: &str, desk: &Desk, q: &DeskQuery, view: View<'_>) -> 
                             @if let Some(f) = refused {
                                 p.alert.error role="alert" { (lang.t("Belum tersimpan: ", "Not saved: ")) (f.message) }
                             }
-                            @if can_write { (row_forms(lang, csrf, &back, r, refused.map(|f| &f.typed))) }
+                            @if can_write { (row_forms(lang, csrf, &back, r, refused.map(|f| f.typed))) }
                         }
                     }
                 }
@@ -497,6 +489,8 @@ fn render(ctx: &Ctx, csrf: &str, desk: &Desk, q: &DeskQuery, view: View<'_>) -> 
     };
     page(ctx, &title, None, false, &body)
 }
+
+pub use choose::{choose_page, record_match};
 
 pub async fn desk_page(
     State(state): State<AppState>,
@@ -575,15 +569,6 @@ pub struct OutcomeForm {
     pub note: String,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct MatchForm {
-    pub csrf: String,
-    pub kembali: String,
-    #[serde(default)]
-    pub renja_item_id: String,
-    pub note: String,
-}
-
 /// An optional whole number typed into a form (`1.250.000` and `Rp 1.250.000` read as 1250000).
 /// The forms' fields as their labels name them (Indonesian, English), for the messages about them.
 const AGREED_VOLUME: (&str, &str) = ("Volume disepakati", "Agreed volume");
@@ -639,12 +624,12 @@ async fn back_to_desk(
     ctx: &Ctx,
     session: &WebSession,
     proposal_id: i64,
-    typed: Typed<'_>,
+    typed: &OutcomeForm,
     recorded: Result<(), WorkflowError>,
 ) -> PageResult {
     let lang = ctx.lang;
     let refusal = match recorded {
-        Ok(()) => return Ok(Redirect::to(&page_back(typed.kembali(), proposal_id)).into_response()),
+        Ok(()) => return Ok(Redirect::to(&page_back(&typed.kembali, proposal_id)).into_response()),
         Err(WorkflowError::Refused(r))
             if !matches!(r.kind(), RefusalKind::Forbidden | RefusalKind::NotFound) =>
         {
@@ -653,7 +638,7 @@ async fn back_to_desk(
         Err(e) => return Err(refused(lang, e)),
     };
     let (status, _, en, id) = refusal.parts();
-    let uri: axum::http::Uri = desk_path(typed.kembali())
+    let uri: axum::http::Uri = desk_path(&typed.kembali)
         .parse()
         .unwrap_or_else(|_| axum::http::Uri::from_static("/trilateral"));
     let Query(q) = Query::<DeskPageQuery>::try_from_uri(&uri).unwrap_or_default();
@@ -731,32 +716,7 @@ pub async fn record_outcome(
             .map(|_| ()),
         Err(r) => Err(r.into()),
     };
-    back_to_desk(&state, &ctx, &session, id, Typed::Outcome(&form), recorded).await
-}
-
-pub async fn record_match(
-    State(state): State<AppState>,
-    signed: SignedIn,
-    Path(raw): Path<String>,
-    Form(form): Form<MatchForm>,
-) -> PageResult {
-    let SignedIn { ctx, session } = signed;
-    let lang = ctx.lang;
-    super::pages::check_csrf(lang, &session, &form.csrf)?;
-    let id = super::pages::parse_id(lang, &raw)?;
-    let recorded = match whole(RENJA_LINE, &form.renja_item_id) {
-        Ok(renja_item_id) => {
-            let request = MatchRequest {
-                renja_item_id,
-                note: form.note.clone(),
-            };
-            trilateral::record::set_match(&state.pool, &session.user, id, &request)
-                .await
-                .map(|_| ())
-        }
-        Err(r) => Err(r.into()),
-    };
-    back_to_desk(&state, &ctx, &session, id, Typed::Match(&form), recorded).await
+    back_to_desk(&state, &ctx, &session, id, &form, recorded).await
 }
 
 pub async fn export(
