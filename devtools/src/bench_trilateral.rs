@@ -23,21 +23,24 @@ pub struct TrilateralBench {
     pub keep: bool,
 }
 
-/// Loads the code list and the register, then `proposals` approved proposals and `renja` Renja
-/// lines spread over the kelurahan of kota 31.71–31.75; about a third of the lines are written
-/// for a proposal (the same words, in one of the proposal's kelurahan), the rest stand alone.
-async fn seed(url: &str, proposals: i64, renja: i64) -> anyhow::Result<PgPool> {
-    let pool = tinjau_db::migrated_pool(url, 8).await?;
-    tinjau_workflows::import::wilayah::import(
-        &pool,
-        std::path::Path::new("data/wilayah/wilayah.csv"),
-        false,
-    )
-    .await
-    .context("importing data/wilayah/wilayah.csv (run from the checkout)")?;
-    tinjau_workflows::import::opd::import(&pool, std::path::Path::new("data/opd/dki_opd.csv"))
+/// Loads the code list and the register (from `data`, the checkout's `data/`), then `proposals`
+/// approved proposals and `renja` Renja lines spread over the kelurahan of kota 31.71–31.75; about
+/// a third of the lines are written for a proposal (the same words, in one of the proposal's
+/// kelurahan), the rest stand alone. SYNTHETIC; also the browser test of the desk at a city's size.
+pub async fn seed(
+    pool: &PgPool,
+    data: &std::path::Path,
+    proposals: i64,
+    renja: i64,
+) -> anyhow::Result<()> {
+    let wilayah = data.join("wilayah/wilayah.csv");
+    tinjau_workflows::import::wilayah::import(pool, &wilayah, false)
         .await
-        .context("importing data/opd/dki_opd.csv")?;
+        .with_context(|| format!("importing {}", wilayah.display()))?;
+    let register = data.join("opd/dki_opd.csv");
+    tinjau_workflows::import::opd::import(pool, &register)
+        .await
+        .with_context(|| format!("importing {}", register.display()))?;
     sqlx::query(
         "INSERT INTO proposal (tahun, natural_key, kelurahan_kode, rw, usulan, lokasi, volume, satuan_raw, unit,
                                anggaran, skpd_tujuan, status, activity_code, pin, source, source_row,
@@ -58,7 +61,7 @@ async fn seed(url: &str, proposals: i64, renja: i64) -> anyhow::Result<PgPool> {
           CROSS JOIN generate_series(1, $1::int8) g(g)",
     )
     .bind(proposals)
-    .execute(&pool)
+    .execute(pool)
     .await?;
     // Every third line repeats a proposal's words in its kelurahan (a match); the others are other
     // streets of the same kelurahan (candidates the matching must weigh and mostly refuse).
@@ -80,10 +83,10 @@ async fn seed(url: &str, proposals: i64, renja: i64) -> anyhow::Result<PgPool> {
     )
     .bind(renja)
     .bind(proposals)
-    .execute(&pool)
+    .execute(pool)
     .await?;
-    sqlx::query("ANALYZE").execute(&pool).await?;
-    Ok(pool)
+    sqlx::query("ANALYZE").execute(pool).await?;
+    Ok(())
 }
 
 fn ms(d: Duration) -> f64 {
@@ -95,7 +98,10 @@ pub async fn run(bench: &TrilateralBench) -> anyhow::Result<()> {
     let b = bench.clone();
     with_scratch(&bench.database_url.clone(), "trilateral", bench.keep, move |url| async move {
         let started = Instant::now();
-        let pool = seed(&url, b.proposals, b.renja).await?;
+        let pool = tinjau_db::migrated_pool(&url, 8).await?;
+        seed(&pool, std::path::Path::new("data"), b.proposals, b.renja)
+            .await
+            .context("seeding (run from the checkout)")?;
         let (proposals, lines): (i64, i64) = sqlx::query_as(
             "SELECT (SELECT count(*) FROM proposal WHERE decision_status = 'approved'), (SELECT count(*) FROM renja_item)",
         )
@@ -111,7 +117,8 @@ pub async fn run(bench: &TrilateralBench) -> anyhow::Result<()> {
             tahun: 2026,
             ..tinjau_workflows::trilateral::DeskQuery::default()
         };
-        let (mut load, mut matching, mut whole) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut load, mut matching, mut whole, mut warm) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut summary = String::new();
         for _ in 0..b.runs.max(1) {
             let t = Instant::now();
@@ -120,9 +127,14 @@ pub async fn run(bench: &TrilateralBench) -> anyhow::Result<()> {
             let t = Instant::now();
             let m = tinjau_workflows::trilateral::match_loaded(&loaded);
             matching.push(t.elapsed());
+            tinjau_workflows::trilateral::forget_matchings();
             let t = Instant::now();
             let desk = tinjau_workflows::trilateral::desk(&pool, &user, &query).await?;
             whole.push(t.elapsed());
+            // Another page of the same desk: the matching of the same inputs is reused.
+            let t = Instant::now();
+            tinjau_workflows::trilateral::desk(&pool, &user, &query).await?;
+            warm.push(t.elapsed());
             summary = format!(
                 "{} rows: {} covered, {} partial, {} not planned; {} Renja lines unmatched ({} matched in memory)",
                 desk.rows.len(),
@@ -138,6 +150,7 @@ pub async fn run(bench: &TrilateralBench) -> anyhow::Result<()> {
             ("load from PostgreSQL", &mut load),
             ("match in memory", &mut matching),
             ("whole desk (load + match + view)", &mut whole),
+            ("next page (load + view, match kept)", &mut warm),
         ] {
             times.sort();
             println!(
@@ -150,8 +163,8 @@ pub async fn run(bench: &TrilateralBench) -> anyhow::Result<()> {
         }
         let worst = whole.last().copied().unwrap_or_default();
         println!(
-            "target: the whole city's desk under 2 s: {} (worst {:.2} s)",
-            if worst < Duration::from_secs(2) { "met" } else { "NOT met" },
+            "target: the whole city's desk under 1 s on the server (the browser adds about 0.1 s for a page of 50 rows): {} (worst {:.2} s)",
+            if worst < Duration::from_secs(1) { "met" } else { "NOT met" },
             worst.as_secs_f64()
         );
         Ok(())

@@ -786,11 +786,15 @@ pub fn share(group: &[&ProposalSide], line: &RenjaSide) -> Vec<Package> {
 /// assert_eq!(m.proposals[0].coverage,
 ///            Coverage::Partial { gap_volume: Some(Decimal::from(40)), gap_rupiah: 60_000_000 });
 /// ```
-pub fn match_all<S: std::hash::BuildHasher>(
+#[allow(
+    clippy::implicit_hasher,
+    reason = "not generic, so that it is compiled (and optimised) here, not in each caller"
+)]
+pub fn match_all(
     proposals: &[ProposalSide],
     renja: &[RenjaSide],
     params: &MatchParams,
-    overrides: &HashMap<i64, Override, S>,
+    overrides: &HashMap<i64, Override>,
 ) -> Matching {
     let index = CandidateIndex::new(renja, params.max_distance_m);
     let by_id: HashMap<i64, usize> = renja.iter().enumerate().map(|(i, r)| (r.id, i)).collect();

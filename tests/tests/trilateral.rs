@@ -493,6 +493,25 @@ async fn the_desk_states_gaps_explains_matches_and_keeps_its_outcomes_on_record(
         "{csv}"
     );
     assert_eq!(csv.lines().count(), 3);
+    // The paving's outcome was recorded before Gambir sent its list: provisional, in the file too.
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let provisional = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h.starts_with("Sementara"))
+        .unwrap();
+    let marks: Vec<(String, String)> = reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].to_owned(), r[provisional].to_owned())
+        })
+        .collect();
+    assert!(
+        marks.contains(&(paving.to_string(), "Ya".to_owned())),
+        "{marks:?}"
+    );
     let (status, _) = json_of(
         d.r.app
             .get_as("/api/v1/trilateral/export/pdf?tahun=2026", &d.bappeda)
@@ -701,6 +720,27 @@ async fn several_small_proposals_share_one_renja_line_as_a_package() {
         .find(|c| c["renja"]["id"] == trotoar)
         .unwrap();
     assert_eq!(chosen["linked_to"], json!([paving]));
+
+    // The workbook names the package and each proposal's part of the pagu.
+    let response =
+        d.r.app
+            .get_as("/api/v1/trilateral/export/xlsx?tahun=2026", &d.bappeda)
+            .await;
+    let bytes = response.bytes().await.unwrap();
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = book.worksheet_range("Sudin BM JP").unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(ToString::to_string).collect())
+        .collect();
+    let header = rows.iter().find(|r| r[0] == "ID Usulan").unwrap();
+    let at = |name: &str| header.iter().position(|h| h.starts_with(name)).unwrap();
+    let paving_row = rows.iter().find(|r| r[0] == paving.to_string()).unwrap();
+    assert_eq!(paving_row[at("Paket")], format!("{paving}, {beton}"));
+    assert_eq!(
+        paving_row[at("Bagian Pagu")],
+        a["package"]["pagu_share"].to_string()
+    );
 }
 
 /// Sudin SDA's Renja as SIPD prints it, in XLSX with merged cells and as CSV: the title, a header
@@ -876,6 +916,17 @@ fn sipd_report_csv() -> String {
     text
 }
 
+/// A stored line's programme, kegiatan and sub-kegiatan codes, uraian, kelurahan, sumber dana, pagu.
+type StoredLine = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+);
+
 #[tokio::test]
 async fn sipd_printed_renja_report_is_read_by_its_hierarchy_in_xlsx_and_csv() {
     let r = setup().await;
@@ -900,7 +951,7 @@ async fn sipd_printed_renja_report_is_read_by_its_hierarchy_in_xlsx_and_csv() {
         "{:?}",
         s.pagu_mismatches
     );
-    let lines: Vec<(String, String, String, String, Option<String>, Option<String>, i64)> = sqlx::query_as(
+    let lines: Vec<StoredLine> = sqlx::query_as(
         "SELECT kode_program, kode_kegiatan, kode_sub_kegiatan, uraian, kelurahan_kode, sumber_dana, pagu
            FROM renja_item ORDER BY source_row",
     )
@@ -1055,6 +1106,7 @@ async fn the_desk_page_shows_the_comparison_and_records_an_outcome() {
 
     a_refused_outcome_comes_back_with_what_was_typed(&browser, &d.r.app.pool, paving, drainage)
         .await;
+    a_match_is_chosen_from_the_ranked_lines(&browser, &d.r.app.pool, drainage).await;
 
     // The export link gives the workbook.
     let href = browser
@@ -1076,6 +1128,87 @@ async fn the_desk_page_shows_the_comparison_and_records_an_outcome() {
             .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.bytes().await.unwrap().starts_with(b"PK"));
+}
+
+/// The planner changes the drainage's match by choosing from the agency's lines, ranked with
+/// their scores and reasons (at 1366 px and on a 412 px phone): a blank reason comes back on the
+/// same page with the choice kept; "not in the Renja" with a reason goes back to the desk.
+async fn a_match_is_chosen_from_the_ranked_lines(
+    browser: &tinjau_tests::browser::Browser,
+    pool: &sqlx::PgPool,
+    drainage: i64,
+) {
+    use fantoccini::Locator;
+    // The row's form is open after the refusal before: its link is on screen.
+    browser
+        .click(&format!("tr#usulan-{drainage} p.match a"))
+        .await;
+    browser.wait_for("ol.candidates").await;
+    browser.shot("trilateral-choose").await;
+    let offered = browser.text("ol.candidates").await;
+    assert!(offered.contains("padanan sekarang"), "{offered}");
+    assert!(
+        offered.contains("Pembangunan saluran drainase Jl. Kebon Kelapa Raya"),
+        "{offered}"
+    );
+    assert!(offered.contains("kelurahan sama"), "{offered}");
+    assert!(offered.contains("Tidak ada di Renja"), "{offered}");
+    let score: u64 = browser
+        .text("ol.candidates li span.score")
+        .await
+        .parse()
+        .unwrap();
+    assert!(score >= 50, "the current line scores {score}");
+    browser.client.set_window_size(412, 900).await.unwrap();
+    let width = browser
+        .client
+        .execute("return document.documentElement.scrollWidth", vec![])
+        .await
+        .unwrap();
+    assert!(
+        width.as_u64().unwrap() <= 412,
+        "no sideways scrolling: {width}"
+    );
+    browser.shot("trilateral-choose-412").await;
+    browser.client.set_window_size(1366, 768).await.unwrap();
+
+    browser
+        .click("ol.candidates li.none input[type=radio]")
+        .await;
+    let form = browser
+        .client
+        .form(Locator::Css("form.choose"))
+        .await
+        .unwrap();
+    form.set_by_name("note", "   ").await.unwrap();
+    form.submit().await.unwrap();
+    browser.wait_for("p.alert.error").await;
+    let refused = browser.text("p.alert.error").await;
+    assert!(refused.contains("Belum tersimpan"), "{refused}");
+    let kept = browser
+        .count("ol.candidates li.none input[type=radio]:checked")
+        .await;
+    assert_eq!(kept, 1, "the choice is kept after the refusal");
+    let form = browser
+        .client
+        .form(Locator::Css("form.choose"))
+        .await
+        .unwrap();
+    form.set_by_name("note", "Baris Renja untuk ruas lain")
+        .await
+        .unwrap();
+    form.submit().await.unwrap();
+    browser.wait_for("p.alert.saved").await;
+    let row = browser.text(&format!("tr#usulan-{drainage}")).await;
+    assert!(row.contains("Belum direncanakan"), "{row}");
+    let line: Option<i64> = sqlx::query_scalar(
+        "SELECT renja_item_id FROM trilateral_override WHERE proposal_id = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(drainage)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(line, None);
 }
 
 /// A refused outcome (the drainage merged into itself) comes back on the desk: the refusal beside
@@ -1341,4 +1474,65 @@ async fn an_xlsx_renja_with_typed_numbers_and_a_recorded_old_name_imports_exactl
         ),
         ("31.71.01.1004", "120.5", "m", 187_500_000, "1.03.04.2.01")
     );
+}
+
+/// The desk of a whole province-sized area in Chromium: 10,000 SYNTHETIC approved proposals and
+/// 5,000 Renja lines over DKI Jakarta (the trilateral bench's generator). The page shows one page
+/// of 50 rows, not 10,000; its size is asserted, the times are printed (the release server's are in
+/// `tinjau-dev bench trilateral`).
+#[tokio::test]
+async fn the_desk_of_ten_thousand_proposals_opens_a_page_at_a_time() {
+    use tinjau_tests::browser::{Browser, account};
+    let app = tinjau_tests::spawn_app().await;
+    let data_dir = data("");
+    tinjau_devtools::bench_trilateral::seed(&app.pool, &data_dir, 10_000, 5_000)
+        .await
+        .unwrap();
+    let password = "kata sandi perencana yang panjang";
+    account(&app, "bappeda.dki", "opd", Some("31"), password);
+    let base = app.url("");
+    let base = base.trim_end_matches('/');
+    let browser = Browser::start().await;
+    browser.sign_in(base, "bappeda.dki", password).await;
+    browser.wait_for("table.desk").await;
+    // The first view matches the city; the next pages reuse that matching.
+    for (view, path) in [
+        ("first page", "/trilateral?tahun=2026"),
+        ("page 2", "/trilateral?tahun=2026&halaman=2"),
+    ] {
+        browser.goto(&format!("{base}{path}")).await;
+        browser.wait_for("table.desk").await;
+        let timing = browser
+            .client
+            .execute(
+                "const n = performance.getEntriesByType('navigation')[0]; return [n.responseStart - n.requestStart, n.responseEnd - n.responseStart, n.domContentLoadedEventEnd - n.responseEnd, n.loadEventEnd - n.startTime, n.decodedBodySize, document.querySelectorAll('table.desk tbody tr').length];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let figures: Vec<f64> = timing
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap_or_default())
+            .collect();
+        println!(
+            "desk of 10,000 proposals, {view} (debug server): server {:.0} ms, transfer {:.0} ms, parse and layout {:.0} ms, whole load {:.0} ms, {:.0} KB of HTML, {} rows",
+            figures[0],
+            figures[1],
+            figures[2],
+            figures[3],
+            figures[4] / 1024.0,
+            figures[5]
+        );
+        assert!(
+            (figures[5] - 50.0).abs() < 0.5,
+            "one page of rows: {}",
+            figures[5]
+        );
+        assert!(figures[4] < 400.0 * 1024.0, "{} bytes", figures[4]);
+    }
+    let pages = browser.text("nav.pages span").await;
+    assert!(pages.contains("/ 200"), "{pages}");
+    browser.shot("trilateral-desk-10000").await;
 }

@@ -7,30 +7,46 @@ use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, XlsxEr
 
 use super::{Desk, DeskRow, GroupTotals};
 
-/// The columns of a row, in both files.
-const COLUMNS: [(&str, f64); 22] = [
-    ("ID Usulan", 9.0),
-    ("Kecamatan", 14.0),
-    ("Kelurahan", 14.0),
-    ("Usulan", 36.0),
-    ("Lokasi", 24.0),
-    ("Volume", 9.0),
-    ("Satuan", 7.0),
-    ("Anggaran Usulan (Rp)", 15.0),
-    ("OPD", 14.0),
-    ("Status", 12.0),
-    ("Kekurangan Volume", 10.0),
-    ("Kekurangan (Rp)", 15.0),
-    ("Kode Sub Kegiatan", 18.0),
-    ("Renja: Uraian / Sub Kegiatan", 36.0),
-    ("Target", 9.0),
-    ("Satuan Target", 7.0),
-    ("Pagu (Rp)", 15.0),
-    ("Dasar Padanan", 28.0),
-    ("Jarak (m)", 8.0),
-    ("Hasil Desk", 18.0),
-    ("Catatan", 30.0),
-    ("Diputuskan oleh", 14.0),
+/// How a column is written to the workbook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Number,
+    Rupiah,
+}
+
+/// The columns of a row, in both files: header, width, kind.
+const COLUMNS: [(&str, f64, Kind); 26] = [
+    ("ID Usulan", 9.0, Kind::Number),
+    ("Kecamatan", 14.0, Kind::Text),
+    ("Kelurahan", 14.0, Kind::Text),
+    ("Usulan", 36.0, Kind::Text),
+    ("Lokasi", 24.0, Kind::Text),
+    ("Volume", 9.0, Kind::Number),
+    ("Satuan", 7.0, Kind::Text),
+    ("Anggaran Usulan (Rp)", 15.0, Kind::Rupiah),
+    ("OPD", 14.0, Kind::Text),
+    ("Status", 12.0, Kind::Text),
+    ("Kekurangan Volume", 10.0, Kind::Number),
+    ("Kekurangan (Rp)", 15.0, Kind::Rupiah),
+    ("Kode Sub Kegiatan", 18.0, Kind::Text),
+    ("Renja: Uraian / Sub Kegiatan", 36.0, Kind::Text),
+    ("Target", 9.0, Kind::Number),
+    ("Satuan Target", 7.0, Kind::Text),
+    ("Pagu (Rp)", 15.0, Kind::Rupiah),
+    (
+        "Paket: usulan dengan baris Renja yang sama",
+        16.0,
+        Kind::Text,
+    ),
+    ("Bagian Target", 9.0, Kind::Number),
+    ("Bagian Pagu (Rp)", 15.0, Kind::Rupiah),
+    ("Dasar Padanan", 28.0, Kind::Text),
+    ("Jarak (m)", 8.0, Kind::Number),
+    ("Hasil Desk", 18.0, Kind::Text),
+    ("Sementara (sebelum Kirim kecamatan)", 11.0, Kind::Text),
+    ("Catatan", 30.0, Kind::Text),
+    ("Diputuskan oleh", 14.0, Kind::Text),
 ];
 
 /// The status as a desk writes it.
@@ -53,6 +69,7 @@ pub fn outcome_id(code: &str) -> &str {
 /// One row as text cells (for the CSV) in `COLUMNS` order.
 fn cells(r: &DeskRow) -> Vec<String> {
     let renja = r.renja.as_ref();
+    let package = r.package.as_ref();
     let outcome = r.outcome.as_ref();
     let note = outcome.and_then(|o| {
         let mut parts = Vec::new();
@@ -99,6 +116,21 @@ fn cells(r: &DeskRow) -> Vec<String> {
             .unwrap_or_default(),
         renja.and_then(|l| l.satuan.clone()).unwrap_or_default(),
         renja.map(|l| l.pagu.to_string()).unwrap_or_default(),
+        package
+            .map(|k| {
+                k.proposals
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default(),
+        package
+            .and_then(|k| k.target_share.map(|t| t.to_string()))
+            .unwrap_or_default(),
+        package
+            .map(|k| k.pagu_share.to_string())
+            .unwrap_or_default(),
         r.evidence
             .as_ref()
             .map(|e| e.explanation_id.clone())
@@ -111,6 +143,10 @@ fn cells(r: &DeskRow) -> Vec<String> {
         outcome
             .map(|o| outcome_id(&o.outcome).to_owned())
             .unwrap_or_default(),
+        outcome
+            .filter(|o| o.provisional)
+            .map(|_| "Ya".to_owned())
+            .unwrap_or_default(),
         note.unwrap_or_default(),
         outcome.map(|o| o.decided_by.clone()).unwrap_or_default(),
     ]
@@ -119,7 +155,7 @@ fn cells(r: &DeskRow) -> Vec<String> {
 /// Every row as CSV (UTF-8, comma-separated, a header line).
 pub fn csv(desk: &Desk) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(COLUMNS.iter().map(|(h, _)| *h))?;
+    w.write_record(COLUMNS.iter().map(|(h, _, _)| *h))?;
     for r in &desk.rows {
         // Community text must not run as a formula in a spreadsheet.
         w.write_record(cells(r).iter().map(|c| crate::forms::csv_form::text(c)))?;
@@ -234,26 +270,17 @@ pub fn xlsx(desk: &Desk) -> Result<Vec<u8>, XlsxError> {
             format!("Desk Trilateral {} — {kode}", desk.tahun),
             &title,
         )?;
-        for (c, (h, width)) in (0u16..).zip(COLUMNS) {
+        for (c, (h, width, _)) in (0u16..).zip(COLUMNS) {
             ws.write_string_with_format(2, c, h, &header)?;
             ws.set_column_width(c, width)?;
         }
         for (i, r) in (3u32..).zip(rows.iter()) {
-            for (c, value) in (0u16..).zip(cells(r)) {
-                let numeric = matches!(c, 0 | 5 | 7 | 10 | 11 | 14 | 16 | 18);
-                match value.parse::<f64>() {
-                    Ok(n) if numeric => {
-                        let f = if matches!(c, 7 | 11 | 16) {
-                            &money
-                        } else {
-                            &number
-                        };
-                        ws.write_number_with_format(i, c, n, f)?;
-                    }
-                    _ => {
-                        ws.write_string_with_format(i, c, &value, &text)?;
-                    }
-                }
+            for ((c, value), (_, _, kind)) in (0u16..).zip(cells(r)).zip(COLUMNS) {
+                match (value.parse::<f64>(), kind) {
+                    (Ok(n), Kind::Rupiah) => ws.write_number_with_format(i, c, n, &money)?,
+                    (Ok(n), Kind::Number) => ws.write_number_with_format(i, c, n, &number)?,
+                    _ => ws.write_string_with_format(i, c, &value, &text)?,
+                };
             }
         }
         let mut at = u32::try_from(rows.len())

@@ -566,6 +566,86 @@ pub fn match_loaded(loaded: &Loaded) -> geo_rules::trilateral::Matching {
     match_by_kota(loaded, &i, &MatchParams::default())
 }
 
+/// The last matchings made, by the digest of their inputs: a desk of 10,000 proposals is read a
+/// page at a time, and the matching (most of its cost) is the same for every page until a proposal,
+/// a Renja line or a planner's link changes, which changes the digest. Per process; a few entries.
+static MATCHINGS: std::sync::Mutex<
+    Vec<([u8; 32], std::sync::Arc<geo_rules::trilateral::Matching>)>,
+> = std::sync::Mutex::new(Vec::new());
+
+/// Forgets the matchings kept (for a benchmark of the first view).
+pub fn forget_matchings() {
+    MATCHINGS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clear();
+}
+
+/// How many matchings [`MATCHINGS`] keeps (a handful of kota and years being worked on at once).
+const KEPT_MATCHINGS: usize = 8;
+
+/// The digest of everything a matching depends on: the proposals, the lines, the links, the
+/// thresholds (and the kota each line is grouped in).
+fn digest(loaded: &Loaded, i: &Inputs, params: &MatchParams) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(format!("{params:?}"));
+    for p in &i.sides {
+        h.update(format!("{p:?}"));
+    }
+    for r in &i.renja {
+        h.update(format!("{r:?}"));
+        h.update(kota_of_line(loaded, r));
+    }
+    let mut links: Vec<(&i64, &Override)> = i.overrides.iter().collect();
+    links.sort_by_key(|(p, _)| **p);
+    h.update(format!("{links:?}"));
+    h.finalize().into()
+}
+
+/// The kota a line is matched within: its kecamatan's, or its agency's.
+fn kota_of_line(loaded: &Loaded, r: &RenjaSide) -> String {
+    r.kecamatan
+        .as_deref()
+        .map(|k| k[..5.min(k.len())].to_owned())
+        .or_else(|| loaded.register.get(r.opd).and_then(|o| o.kota_kode.clone()))
+        .unwrap_or_default()
+}
+
+/// [`match_by_kota`], or the same matching made before from the same inputs.
+fn matching_of(
+    loaded: &Loaded,
+    i: &Inputs,
+    params: &MatchParams,
+) -> std::sync::Arc<geo_rules::trilateral::Matching> {
+    let key = digest(loaded, i, params);
+    let kept = |cache: &mut Vec<([u8; 32], std::sync::Arc<geo_rules::trilateral::Matching>)>| {
+        cache
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, m)| m.clone())
+    };
+    // A poisoned lock only means another request panicked while holding it: the list is whole.
+    if let Some(m) = kept(
+        &mut MATCHINGS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    ) {
+        return m;
+    }
+    let made = std::sync::Arc::new(match_by_kota(loaded, i, params));
+    let mut cache = MATCHINGS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if kept(&mut cache).is_none() {
+        if cache.len() >= KEPT_MATCHINGS {
+            cache.remove(0);
+        }
+        cache.push((key, made.clone()));
+    }
+    made
+}
+
 /// Matches each kota on its own (its agencies serve it, and the words' weights are its texts'), so
 /// that a proposal's match does not depend on how wide a view is asked for. The result is in the
 /// proposals' order.
@@ -574,20 +654,17 @@ fn match_by_kota(
     i: &Inputs,
     params: &MatchParams,
 ) -> geo_rules::trilateral::Matching {
-    let kota_of_line = |r: &RenjaSide| {
-        r.kecamatan
-            .as_deref()
-            .map(|k| k[..5.min(k.len())].to_owned())
-            .or_else(|| loaded.register.get(r.opd).and_then(|o| o.kota_kode.clone()))
-            .unwrap_or_default()
-    };
     let mut groups: BTreeMap<String, (Vec<ProposalSide>, Vec<RenjaSide>)> = BTreeMap::new();
     for p in &i.sides {
         let kota = p.kecamatan[..5.min(p.kecamatan.len())].to_owned();
         groups.entry(kota).or_default().0.push(p.clone());
     }
     for r in &i.renja {
-        groups.entry(kota_of_line(r)).or_default().1.push(r.clone());
+        groups
+            .entry(kota_of_line(loaded, r))
+            .or_default()
+            .1
+            .push(r.clone());
     }
     let mut by_proposal: HashMap<i64, geo_rules::trilateral::ProposalMatch> = HashMap::new();
     let mut unmatched_renja = Vec::new();
@@ -612,7 +689,7 @@ fn match_by_kota(
 )]
 fn build(tahun: i32, kota: String, loaded: &Loaded, params: &MatchParams, view: &View<'_>) -> Desk {
     let prepared = inputs(loaded);
-    let matching = match_by_kota(loaded, &prepared, params);
+    let matching = matching_of(loaded, &prepared, params);
     let resolved = prepared.resolved;
     let override_notes: HashMap<i64, String> = loaded
         .overrides
@@ -822,6 +899,33 @@ fn entry<'m>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_same_inputs_are_matched_once_and_other_thresholds_again() {
+        let loaded = Loaded {
+            register: Register::new(Vec::new()),
+            proposals: Vec::new(),
+            lines: Vec::new(),
+            overrides: vec![(41, None, "tidak ada".into(), "perencana".into())],
+            outcomes: Vec::new(),
+            sent: std::collections::HashSet::new(),
+        };
+        let i = inputs(&loaded);
+        let params = MatchParams::default();
+        let first = matching_of(&loaded, &i, &params);
+        assert!(std::sync::Arc::ptr_eq(
+            &first,
+            &matching_of(&loaded, &i, &params)
+        ));
+        let wider = MatchParams {
+            max_distance_m: 1_000.0,
+            ..params
+        };
+        assert!(!std::sync::Arc::ptr_eq(
+            &first,
+            &matching_of(&loaded, &i, &wider)
+        ));
+    }
 
     #[test]
     fn finds_the_nomenclature_code_in_a_program_text() {
