@@ -302,8 +302,36 @@ impl Prepared {
 /// mawar ~ mwaar (swapped) ~ mawwar (added) ~ mawr (too short to tell)   rw ≁ rt
 /// ```
 fn one_letter_apart(a: &str, b: &str) -> bool {
-    let long_enough = |w: &str| w.chars().count() >= 5 && !w.chars().any(|c| c.is_ascii_digit());
-    long_enough(a) && long_enough(b) && strsim::damerau_levenshtein(a, b) == 1
+    let long_enough = |w: &str| w.len() >= 5 && !w.bytes().any(|c| c.is_ascii_digit());
+    if a.len().abs_diff(b.len()) > 1 || !long_enough(a) || !long_enough(b) {
+        return false;
+    }
+    // Compared once for every pair of left-over words of every candidate pair: no allocation for
+    // the plain (ASCII) words normalised text is made of.
+    if a.is_ascii() && b.is_ascii() {
+        one_edit(a.as_bytes(), b.as_bytes())
+    } else {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        a.len() >= 5 && b.len() >= 5 && one_edit(&a, &b)
+    }
+}
+
+/// Exactly one edit apart: one element changed, added, dropped, or two neighbours swapped.
+fn one_edit<T: PartialEq>(a: &[T], b: &[T]) -> bool {
+    let (long, short) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+    let Some(i) = short.iter().zip(long).position(|(x, y)| x != y) else {
+        // One is the other with an element added at the end (or they are equal: no edit).
+        return long.len() == short.len() + 1;
+    };
+    if long.len() == short.len() {
+        long[i + 1..] == short[i + 1..]
+            || (i + 1 < long.len()
+                && long[i] == short[i + 1]
+                && long[i + 1] == short[i]
+                && long[i + 2..] == short[i + 2..])
+    } else {
+        long[i + 1..] == short[i..]
+    }
 }
 
 /// The RW (or RT) number a text names, from its [`comparable`] form (`rw 3`).
@@ -390,13 +418,12 @@ struct Observed {
     at_place: bool,
 }
 
-fn observe(
+/// Where a line is from a proposal: how the places agree, and the metres between pin and line.
+fn place_of(
     p: &ProposalSide,
-    p_text: &Prepared,
     r: &RenjaSide,
-    r_texts: &[Prepared],
     params: &MatchParams,
-) -> Observed {
+) -> (PlaceAgreement, Option<f64>) {
     let distance_m = match (p.pin, r.geometry.is_empty()) {
         (Some(pin), false) => Some(distance_to_geometry_m(pin, &r.geometry)),
         _ => None,
@@ -410,6 +437,17 @@ fn observe(
     } else {
         PlaceAgreement::None
     };
+    (place, distance_m)
+}
+
+fn observe(
+    p: &ProposalSide,
+    p_text: &Prepared,
+    r: &RenjaSide,
+    r_texts: &[Prepared],
+    params: &MatchParams,
+) -> Observed {
+    let (place, distance_m) = place_of(p, r, params);
     let same_activity = match (&p.activity, &r.activity) {
         (Some(a), Some(b)) => Some(a == b),
         _ => None,
@@ -461,7 +499,8 @@ fn assess(
     r_texts: &[Prepared],
     params: &MatchParams,
 ) -> Option<Evidence> {
-    if p.opd != Some(r.opd) {
+    // The place first: it is cheap, and most candidates of a kecamatan are in another kelurahan.
+    if p.opd != Some(r.opd) || place_of(p, r, params).0 == PlaceAgreement::None {
         return None;
     }
     let o = observe(p, p_text, r, r_texts, params);
@@ -922,6 +961,29 @@ mod tests {
         assert!(misspelt > other + 0.1, "{misspelt} vs {other}");
         assert!(one_letter_apart("mawar", "mwaar") && one_letter_apart("baacng", "bacang"));
         assert!(!one_letter_apart("rw", "rt") && !one_letter_apart("mawar", "kenari"));
+        // The same as Damerau–Levenshtein distance 1, over words of five letters or more.
+        for (a, b) in [
+            ("mawar", "mawwar"),
+            ("mawar", "mawr"),
+            ("mawar", "mawar"),
+            ("melati", "meltai"),
+            ("melati", "melatii"),
+            ("kenanga", "kenangan"),
+            ("kenanga", "kenagan"),
+            ("anggrek", "angrekk"),
+            ("flamboyan", "flamboyant"),
+            ("cempaka", "cempala"),
+            ("dahlia", "dahila"),
+            ("dahlia", "adhlia"),
+            ("dahlia", "dahlai"),
+            ("ĉempaka", "cempaka"),
+        ] {
+            let expected = a.chars().count() >= 5
+                && b.chars().count() >= 5
+                && strsim::damerau_levenshtein(a, b) == 1;
+            assert_eq!(one_letter_apart(a, b), expected, "{a} {b}");
+            assert_eq!(one_letter_apart(b, a), expected, "{b} {a}");
+        }
         assert!(places_disagree(
             "saluran jl mawar rt 14 rw 1",
             "saluran jl mawar rw 2"

@@ -33,6 +33,11 @@ pub fn rupiah(amount: i64) -> String {
 /// assert_eq!(number(Decimal::new(12505, 1)), "1.250,5");
 /// assert_eq!(number(Decimal::new(200, 0)), "200");
 /// ```
+/// A count, its thousands grouped as the pages group every number (`1.934`).
+pub fn count(n: impl Into<Decimal>) -> String {
+    number(n.into())
+}
+
 pub fn number(value: Decimal) -> String {
     say::decimal_text(&value.normalize().to_string(), Lang::Id)
 }

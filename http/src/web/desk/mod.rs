@@ -14,7 +14,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use survey_schema::{Role, WilayahKode};
 
-use super::i18n::{Lang, number, rupiah, wib_time};
+use super::i18n::{Lang, count, number, rupiah, wib_time};
 use super::layout::page;
 use super::{Ctx, SignedIn, WebError, local_path, urlencode};
 use crate::error::AppError;
@@ -141,14 +141,14 @@ fn totals_table(lang: Lang, title: &str, groups: &[GroupTotals]) -> Markup {
                 @for g in groups {
                     tr {
                         td { (g.nama) }
-                        td.num { (g.totals.proposals) }
-                        td.num { (g.totals.covered) }
-                        td.num { (g.totals.partial) }
-                        td.num { (g.totals.not_planned) }
+                        td.num { (count(g.totals.proposals)) }
+                        td.num { (count(g.totals.covered)) }
+                        td.num { (count(g.totals.partial)) }
+                        td.num { (count(g.totals.not_planned)) }
                         td.num { (rupiah(g.totals.proposals_rupiah)) }
                         td.num { (rupiah(g.renja_pagu)) }
                         td.num.gap { (rupiah(g.totals.gap_rupiah)) }
-                        td.num { (g.totals.decided) "/" (g.totals.proposals) }
+                        td.num { (count(g.totals.decided)) "/" (count(g.totals.proposals)) }
                         @match g.sent {
                             Some(true) => td { (lang.t("terkirim", "sent")) },
                             Some(false) => td { span.badge.sev-warning { (lang.t("belum dikirim", "not sent")) } },
@@ -409,10 +409,10 @@ fn render(ctx: &Ctx, csrf: &str, desk: &Desk, q: &DeskQuery, view: View<'_>) -> 
             a href=(export("csv")) { "CSV" }
         }
         p.total {
-            (desk.total.proposals) " " (lang.t("usulan", "proposals")) ": "
-            (desk.total.covered) " " (lang.t("sudah direncanakan", "already planned")) ", "
-            (desk.total.partial) " " (lang.t("sebagian", "partly")) ", "
-            (desk.total.not_planned) " " (lang.t("belum", "not planned")) "; "
+            (count(desk.total.proposals)) " " (lang.t("usulan", "proposals")) ": "
+            (count(desk.total.covered)) " " (lang.t("sudah direncanakan", "already planned")) ", "
+            (count(desk.total.partial)) " " (lang.t("sebagian", "partly")) ", "
+            (count(desk.total.not_planned)) " " (lang.t("belum", "not planned")) "; "
             (lang.t("kekurangan", "gap")) " " strong { (rupiah(desk.total.gap_rupiah)) }
             " · " (lang.t("padanan dalam", "matched within")) " " (desk.max_distance_m) " m"
         }
@@ -481,7 +481,7 @@ fn render(ctx: &Ctx, csrf: &str, desk: &Desk, q: &DeskQuery, view: View<'_>) -> 
         @if pages > 1 {
             nav.pages {
                 @if shown > 1 { a rel="prev" href={ (listed) "&halaman=" (shown - 1) } { "‹ " (lang.t("Sebelumnya", "Previous")) } }
-                span { (lang.t("Halaman", "Page")) " " (shown) " / " (pages) " · " (desk.rows.len()) " " (lang.t("usulan", "proposals")) }
+                span { (lang.t("Halaman", "Page")) " " (shown) " / " (pages) " · " (count(desk.rows.len())) " " (lang.t("usulan", "proposals")) }
                 @if shown < pages { a rel="next" href={ (listed) "&halaman=" (shown + 1) } { (lang.t("Berikutnya", "Next")) " ›" } }
             }
         }

@@ -13,7 +13,7 @@ use survey_schema::{
 };
 use uuid::Uuid;
 
-use super::i18n::{Lang, number, rupiah, wib_time};
+use super::i18n::{Lang, count, number, rupiah, wib_time};
 use super::layout::{bare, page};
 use super::{Ctx, SignedIn, WebError, cookie, local_path, set_cookie, urlencode};
 use crate::error::AppError;
@@ -91,11 +91,6 @@ async fn tahun(
         use chrono::Datelike as _;
         chrono::Utc::now().year() + 1
     }))
-}
-
-/// A count, its thousands grouped as the pages group every number (`1.934`).
-fn count(n: i64) -> String {
-    number(rust_decimal::Decimal::from(n))
 }
 
 fn severity_label(lang: Lang, s: Option<Severity>) -> &'static str {
