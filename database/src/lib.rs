@@ -5,6 +5,7 @@
 pub mod activity;
 pub mod anomaly;
 pub mod audit;
+pub mod backup;
 pub mod boundary;
 pub mod decision;
 pub mod field_work;
@@ -65,6 +66,17 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> 
                 redact_url(url)
             )
         })
+}
+
+/// Opens a pool working as whoever `url` logs in as (the owner), for what the application's role
+/// may not do: a backup's snapshot of every table, a restore into an empty database.
+pub async fn connect_as_owner(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(url)
+        .await
+        .with_context(|| format!("cannot connect to the database at {}", redact_url(url)))
 }
 
 /// Runs the migrations on a connection of its own, as whoever `url` logs in as (the owner): the

@@ -230,6 +230,24 @@ pub async fn fresh_database(fixture: Fixture) -> anyhow::Result<String> {
     Ok(url_for_database(&url, &name))
 }
 
+/// A database with nothing in it (no migrations, no extension), as a new cluster's: where a
+/// backup is restored. Returns its URL.
+pub async fn empty_database() -> anyhow::Result<String> {
+    let url = base_url();
+    let name = format!(
+        "tinjau_test_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut admin = admin_connection(&url).await?;
+    ddl(
+        &mut admin,
+        format!("CREATE DATABASE {name} TEMPLATE template0"),
+    )
+    .await?;
+    Ok(url_for_database(&url, &name))
+}
+
 /// The real service on a random port, with its own database and storage directory.
 #[derive(Debug)]
 pub struct TestApp {
@@ -261,7 +279,8 @@ pub enum Backend {
 }
 
 /// The local S3 server's endpoint and credentials: from the environment, else from `scripts/s3 env`.
-fn local_s3() -> (String, String, String) {
+/// The local S3-compatible server (`scripts/s3`): endpoint, access key, secret key.
+pub fn local_s3() -> (String, String, String) {
     let from_env = |k: &str| std::env::var(k).ok();
     if let (Some(e), Some(a), Some(s)) = (
         from_env("TINJAU_S3_ENDPOINT"),

@@ -10,6 +10,7 @@ pub mod analysis;
 pub mod app;
 pub mod areas;
 pub mod audit;
+pub mod backup;
 pub mod chunk_writer;
 pub mod field_work;
 pub mod forms;
@@ -37,5 +38,5 @@ use tinjau_db as db;
 
 /// Opening the database: a pool as the application's role, the migrations, a URL fit for logs.
 pub mod database {
-    pub use tinjau_db::{MIGRATOR, connect, migrate, migrated_pool, redact_url};
+    pub use tinjau_db::{MIGRATOR, connect, connect_as_owner, migrate, migrated_pool, redact_url};
 }

@@ -20,6 +20,7 @@ macro_rules! say {
 }
 
 mod accounts;
+mod backup;
 mod field;
 mod forum;
 mod imports;
@@ -105,6 +106,13 @@ enum Command {
     /// The audit trail
     #[command(subcommand)]
     Audit(review::AuditCommand),
+    /// Back up the database and the photos together: a pg_dump of one snapshot, the photos not
+    /// yet in DIR copied, a manifest with the audit chain's head, every table's rows and every
+    /// photo's SHA-256 (run as the database's owner)
+    Backup(backup::BackupArgs),
+    /// Restore a backup (DIR/<time>) into an empty database and store, then verify it: the audit
+    /// chain, every table's rows, every photo's bytes; with --check, only check the backup's files
+    Restore(backup::RestoreArgs),
     /// Print the OpenAPI document
     Openapi,
 }
@@ -213,6 +221,56 @@ enum CatalogueCommand {
     Import { file: PathBuf },
 }
 
+/// Where the photos are: a directory, or an S3 bucket (as `tinjau serve` is told).
+#[derive(Debug, Args)]
+struct StorageArgs {
+    /// Directory for stored objects (photos) [default: <checkout>/.local/storage]
+    #[arg(long, env = "TINJAU_STORAGE_DIR")]
+    storage_dir: Option<PathBuf>,
+    /// Store photos in this S3 bucket instead of the storage directory (credentials from the usual
+    /// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables)
+    #[arg(long, env = "TINJAU_S3_BUCKET")]
+    s3_bucket: Option<String>,
+    /// S3-compatible endpoint, e.g. http://127.0.0.1:59000 [default: AWS]
+    #[arg(long, env = "TINJAU_S3_ENDPOINT")]
+    s3_endpoint: Option<String>,
+    /// S3 region
+    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+    s3_region: String,
+    /// Use virtual-host-style URLs (AWS) instead of path-style (most S3-compatible servers)
+    #[arg(long)]
+    s3_virtual_host: bool,
+}
+
+impl StorageArgs {
+    fn s3(&self) -> Option<tinjau_workflows::storage::S3Settings> {
+        self.s3_bucket
+            .clone()
+            .map(|bucket| tinjau_workflows::storage::S3Settings {
+                bucket,
+                endpoint: self.s3_endpoint.clone(),
+                region: self.s3_region.clone(),
+                path_style: !self.s3_virtual_host,
+                credentials: None,
+            })
+    }
+
+    fn dir(&self) -> PathBuf {
+        self.storage_dir
+            .clone()
+            .unwrap_or_else(config::default_storage_dir)
+    }
+
+    /// Opens the store these settings name.
+    async fn open(&self) -> anyhow::Result<tinjau_workflows::storage::Storage> {
+        let dir = self.dir();
+        match self.s3() {
+            Some(s3) => tinjau_workflows::storage::Storage::open_s3(&dir, &s3).await,
+            None => tinjau_workflows::storage::Storage::open(&dir).await,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 struct ServeArgs {
     /// Address to listen on
@@ -221,9 +279,8 @@ struct ServeArgs {
     /// Port to listen on (0 picks a free one)
     #[arg(long, env = "TINJAU_PORT", default_value_t = 8080)]
     port: u16,
-    /// Directory for stored objects (photos) [default: <checkout>/.local/storage]
-    #[arg(long, env = "TINJAU_STORAGE_DIR")]
-    storage_dir: Option<PathBuf>,
+    #[command(flatten)]
+    storage: StorageArgs,
     /// Size of the database connection pool
     #[arg(long, env = "TINJAU_DB_MAX_CONNECTIONS", default_value_t = 10)]
     max_db_connections: u32,
@@ -255,19 +312,6 @@ struct ServeArgs {
     /// Token that opens the admin API (Authorization: Bearer ...); unset disables it
     #[arg(long, env = "TINJAU_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
-    /// Store photos in this S3 bucket instead of the storage directory (credentials from the usual
-    /// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables)
-    #[arg(long, env = "TINJAU_S3_BUCKET")]
-    s3_bucket: Option<String>,
-    /// S3-compatible endpoint, e.g. http://127.0.0.1:59000 [default: AWS]
-    #[arg(long, env = "TINJAU_S3_ENDPOINT")]
-    s3_endpoint: Option<String>,
-    /// S3 region
-    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
-    s3_region: String,
-    /// Use virtual-host-style URLs (AWS) instead of path-style (most S3-compatible servers)
-    #[arg(long)]
-    s3_virtual_host: bool,
     /// What the OpenRosa HEAD announces as X-OpenRosa-Accept-Content-Length: ODK Collect splits a
     /// submission into POSTs of at most this many bytes
     #[arg(long, env = "TINJAU_OPENROSA_ACCEPT_BYTES", default_value_t = tinjau_http::routes::openrosa::DEFAULT_ACCEPT_BYTES,
@@ -511,6 +555,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::bail!("the audit trail is broken (see above)")
             }
         }
+        Command::Backup(args) => backup::backup(&database_url()?, args).await,
+        Command::Restore(args) => backup::restore(&database_url()?, args).await,
         Command::Openapi => Ok(()),
     }
 }

@@ -41,7 +41,7 @@ pub(super) async fn serve(database_url: String, args: ServeArgs) -> anyhow::Resu
     let mut settings = Settings::with_database_url(database_url);
     settings.bind = args.bind;
     settings.port = args.port;
-    if let Some(dir) = args.storage_dir {
+    if let Some(dir) = args.storage.storage_dir.clone() {
         settings.storage_dir = dir;
     }
     settings.max_db_connections = args.max_db_connections;
@@ -56,15 +56,7 @@ pub(super) async fn serve(database_url: String, args: ServeArgs) -> anyhow::Resu
     settings.public_url = args.public_url;
     settings.basemap_url = args.basemap_url;
     settings.survey_tahun = args.survey_tahun;
-    settings.s3 = args
-        .s3_bucket
-        .map(|bucket| tinjau_workflows::storage::S3Settings {
-            bucket,
-            endpoint: args.s3_endpoint,
-            region: args.s3_region,
-            path_style: !args.s3_virtual_host,
-            credentials: None,
-        });
+    settings.s3 = args.storage.s3();
     let app = Application::build(&settings).await?;
     tracing::info!(
         address = %format!("http://{}:{}", settings.bind, app.port()),
