@@ -9,6 +9,7 @@ pub mod backup;
 pub mod boundary;
 pub mod decision;
 pub mod field_work;
+pub mod figures;
 pub mod forum;
 pub mod import_log;
 pub mod kirim;

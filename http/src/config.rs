@@ -49,6 +49,11 @@ pub struct Settings {
     /// The year the phones survey; `None` (the default): per area, the newest year with a physical
     /// proposal.
     pub survey_tahun: Option<i32>,
+    /// The token a Prometheus scraper sends for `/metrics` on the main address; `None`: no
+    /// `/metrics` there.
+    pub metrics_token: Option<String>,
+    /// An address of its own serving `/metrics` without a token (e.g. `127.0.0.1:9464`).
+    pub metrics_bind: Option<std::net::SocketAddr>,
 }
 
 impl Settings {
@@ -72,6 +77,8 @@ impl Settings {
             public_url: None,
             basemap_url: None,
             survey_tahun: None,
+            metrics_token: None,
+            metrics_bind: None,
         }
     }
 }

@@ -35,6 +35,8 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     header_timeout: Duration,
+    /// `/metrics` on an address of its own, when configured.
+    metrics: Option<(TcpListener, Router)>,
 }
 
 impl Application {
@@ -91,7 +93,23 @@ impl Application {
             settings.tus_expiry,
             (settings.tus_expiry / 4).min(Duration::from_mins(10)),
         );
-        let router = build_router(state, settings)?;
+        let metrics = Arc::new(crate::metrics::Metrics::new(
+            settings.metrics_token.as_deref(),
+        ));
+        let metrics_server = match settings.metrics_bind {
+            Some(address) => {
+                let listener = TcpListener::bind(address)
+                    .await
+                    .with_context(|| format!("binding the metrics address {address}"))?;
+                let router = Router::new().route(
+                    "/metrics",
+                    get(crate::metrics::open).with_state((state.clone(), Arc::clone(&metrics))),
+                );
+                Some((listener, router))
+            }
+            None => None,
+        };
+        let router = build_router(state, settings, metrics)?;
         let listener = TcpListener::bind((settings.bind, settings.port))
             .await
             .with_context(|| format!("binding {}:{}", settings.bind, settings.port))?;
@@ -101,12 +119,21 @@ impl Application {
             listener,
             router,
             header_timeout: settings.header_timeout,
+            metrics: metrics_server,
         })
     }
 
     /// The port actually bound (useful with port 0).
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port `/metrics` has to itself, when configured.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics
+            .as_ref()
+            .and_then(|(l, _)| l.local_addr().ok())
+            .map(|a| a.port())
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests.
@@ -122,6 +149,13 @@ impl Application {
         http.timer(hyper_util::rt::TokioTimer::new())
             .header_read_timeout(self.header_timeout);
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        if let Some((listener, router)) = self.metrics {
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, router).await {
+                    tracing::warn!(error = %e, "the metrics address stopped");
+                }
+            });
+        }
         let mut shutdown = std::pin::pin!(shutdown);
         loop {
             let stream = tokio::select! {
@@ -152,8 +186,13 @@ impl Application {
     }
 }
 
-fn build_router(state: AppState, settings: &Settings) -> anyhow::Result<Router> {
+fn build_router(
+    state: AppState,
+    settings: &Settings,
+    metrics: Arc<crate::metrics::Metrics>,
+) -> anyhow::Result<Router> {
     let uploads = state.uploads;
+    let scrape = get(crate::metrics::with_token).with_state((state.clone(), Arc::clone(&metrics)));
     let (api, doc) = routes::api();
     let openapi_json = Bytes::from(serde_json::to_vec_pretty(&doc)?);
     let router = api
@@ -172,11 +211,16 @@ fn build_router(state: AppState, settings: &Settings) -> anyhow::Result<Router> 
                 }
             }),
         )
+        .route("/metrics", scrape)
         .merge(routes::openrosa::router(settings.openrosa_accept_bytes))
         .merge(crate::web::router())
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            crate::metrics::track,
+        ))
         .layer(axum::middleware::from_fn(run_to_completion))
         .layer(axum::middleware::from_fn(refuse_control_characters))
         .layer(axum::middleware::map_response(retry_after_unavailable))

@@ -258,6 +258,8 @@ pub struct TestApp {
     pub pool: PgPool,
     pub client: reqwest::Client,
     pub storage: tempfile::TempDir,
+    /// `http://127.0.0.1:PORT` of `/metrics` on its own address, when the settings ask for one.
+    pub metrics_address: Option<String>,
 }
 
 /// Starts the service on an empty, migrated database.
@@ -353,6 +355,7 @@ pub async fn spawn_app_with_settings(
         .await
         .expect("building the application");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = app.metrics_port().map(|p| format!("http://127.0.0.1:{p}"));
     tokio::spawn(app.run_until(std::future::pending()));
     let pool = PgPoolOptions::new()
         .max_connections(2)
@@ -369,6 +372,7 @@ pub async fn spawn_app_with_settings(
         pool,
         client,
         storage,
+        metrics_address,
     }
 }
 

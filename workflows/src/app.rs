@@ -64,9 +64,22 @@ impl UploadLimits {
 #[derive(Debug, Clone, Default)]
 pub struct PhotoQueue {
     wake: Arc<Notify>,
+    /// Times a worker failed on a photo and backed off (for `/metrics`).
+    failures: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl PhotoQueue {
+    /// A worker failed and will retry.
+    pub fn failed(&self) {
+        self.failures
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How many times the workers of this process have failed since it started.
+    pub fn failures(&self) -> u64 {
+        self.failures.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// A photo was received: one idle worker looks at the queue.
     pub fn wake(&self) {
         self.wake.notify_one();

@@ -18,6 +18,7 @@ pub mod forum;
 pub mod import;
 pub mod ingest;
 pub mod locator;
+pub mod operations;
 pub mod photo;
 pub mod processing;
 pub mod proposals;

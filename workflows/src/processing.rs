@@ -34,6 +34,7 @@ pub fn spawn_workers(state: &AppState, workers: usize) {
                             tokio::time::timeout(SWEEP_EVERY, state.photo_queue.notified()).await;
                     }
                     Err(e) => {
+                        state.photo_queue.failed();
                         tracing::warn!(error = %format!("{e:#}"), "photo worker: retrying in 5 s");
                         tokio::time::sleep(Duration::from_secs(5)).await;
                     }

@@ -23,6 +23,19 @@ pub struct Readiness {
     pub status: &'static str,
     pub database: DatabaseReadiness,
     pub storage: StorageReadiness,
+    /// The received photos waiting for the workers (absent when the database cannot be reached);
+    /// a queue that only grows means the workers are stopped or failing (see `/metrics`).
+    pub photo_queue: Option<PhotoQueueReadiness>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PhotoQueueReadiness {
+    /// Received photos not yet processed.
+    pub depth: i64,
+    /// Seconds the oldest of them has waited.
+    pub oldest_seconds: f64,
+    /// Worker failures since this process started (each retried after 5 s).
+    pub worker_failures: u64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -78,6 +91,18 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readines
     let storage = StorageReadiness {
         ok: state.storage.is_ready().await,
     };
+    let photo_queue = if database.ok {
+        tinjau_workflows::operations::figures(&state)
+            .await
+            .ok()
+            .map(|f| PhotoQueueReadiness {
+                depth: f.store.queue_depth,
+                oldest_seconds: (f.store.queue_oldest_s * 10.0).round() / 10.0,
+                worker_failures: f.worker_failures,
+            })
+    } else {
+        None
+    };
     let ready = database.ok && storage.ok;
     let status = if ready {
         StatusCode::OK
@@ -90,6 +115,7 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readines
             status: if ready { "ready" } else { "not_ready" },
             database,
             storage,
+            photo_queue,
         }),
     )
 }

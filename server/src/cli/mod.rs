@@ -312,6 +312,13 @@ struct ServeArgs {
     /// Token that opens the admin API (Authorization: Bearer ...); unset disables it
     #[arg(long, env = "TINJAU_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
+    /// Token a Prometheus scraper sends for /metrics on the main address (Authorization: Bearer
+    /// ...); unset: no /metrics there
+    #[arg(long, env = "TINJAU_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
+    /// Serve /metrics without a token on an address of its own, e.g. 127.0.0.1:9464
+    #[arg(long, env = "TINJAU_METRICS_BIND")]
+    metrics_bind: Option<std::net::SocketAddr>,
     /// What the OpenRosa HEAD announces as X-OpenRosa-Accept-Content-Length: ODK Collect splits a
     /// submission into POSTs of at most this many bytes
     #[arg(long, env = "TINJAU_OPENROSA_ACCEPT_BYTES", default_value_t = tinjau_http::routes::openrosa::DEFAULT_ACCEPT_BYTES,

@@ -52,6 +52,8 @@ pub(super) async fn serve(database_url: String, args: ServeArgs) -> anyhow::Resu
     settings.photo_workers = args.photo_workers;
     settings.migrate = !args.no_migrate;
     settings.admin_token = args.admin_token;
+    settings.metrics_token = args.metrics_token;
+    settings.metrics_bind = args.metrics_bind;
     settings.openrosa_accept_bytes = args.openrosa_accept_bytes;
     settings.public_url = args.public_url;
     settings.basemap_url = args.basemap_url;
