@@ -125,3 +125,17 @@ pub async fn clear_failures(pool: &PgPool, name: &str) -> Result<(), sqlx::Error
         .await?;
     Ok(())
 }
+
+/// Ends every live session of an account; returns how many.
+pub async fn revoke_all_of(
+    conn: impl sqlx::PgExecutor<'_>,
+    user_id: i64,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query!(
+        "UPDATE web_session SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
+        user_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}

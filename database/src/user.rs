@@ -106,3 +106,115 @@ pub async fn revoke(
     .await?;
     Ok(result.rows_affected())
 }
+
+/// An account as an admin sees it.
+#[derive(Debug, Clone)]
+pub struct AccountRow {
+    pub id: i64,
+    pub name: String,
+    pub role: String,
+    pub wilayah_kode: Option<Kode>,
+    /// The area's name.
+    pub wilayah: Option<String>,
+    pub team: Option<String>,
+    /// For an agency's planner: the agency's register kode.
+    pub opd: Option<String>,
+    pub has_password: bool,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub disabled_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub active_tokens: i64,
+    /// When a token or a session of the account was last used or begun.
+    pub last_seen_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Accounts whose name, area code or area name holds `search` (lower case), of `role`, enabled
+/// or disabled as asked; by name.
+pub async fn list(
+    pool: &PgPool,
+    search: Option<&str>,
+    role: Option<&str>,
+    disabled: Option<bool>,
+) -> Result<Vec<AccountRow>, sqlx::Error> {
+    sqlx::query_as!(
+        AccountRow,
+        r#"SELECT u.id, u.name, u.role, u.wilayah_kode AS "wilayah_kode: Kode", w.nama AS "wilayah?",
+                  u.team, o.kode AS "opd?", u.password_hash IS NOT NULL AS "has_password!",
+                  u.created_at, u.disabled_at,
+                  (SELECT count(*) FROM device_token t WHERE t.user_id = u.id AND t.revoked_at IS NULL) AS "active_tokens!",
+                  GREATEST((SELECT max(last_used_at) FROM device_token t WHERE t.user_id = u.id),
+                           (SELECT max(created_at) FROM web_session s WHERE s.user_id = u.id)) AS last_seen_at
+             FROM app_user u
+             LEFT JOIN wilayah w ON w.kode = u.wilayah_kode
+             LEFT JOIN opd_member m ON m.user_id = u.id
+             LEFT JOIN opd o ON o.id = m.opd_id
+            WHERE ($1::text IS NULL OR lower(u.name) LIKE '%' || $1 || '%'
+                   OR coalesce(u.wilayah_kode, '') LIKE $1 || '%' OR lower(coalesce(w.nama, '')) LIKE '%' || $1 || '%')
+              AND ($2::text IS NULL OR u.role = $2)
+              AND ($3::bool IS NULL OR (u.disabled_at IS NOT NULL) = $3)
+            ORDER BY u.name"#,
+        search,
+        role,
+        disabled
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// One account, enabled or not.
+pub async fn account(pool: &PgPool, user_id: i64) -> Result<Option<AccountRow>, sqlx::Error> {
+    sqlx::query_as!(
+        AccountRow,
+        r#"SELECT u.id, u.name, u.role, u.wilayah_kode AS "wilayah_kode: Kode", w.nama AS "wilayah?",
+                  u.team, o.kode AS "opd?", u.password_hash IS NOT NULL AS "has_password!",
+                  u.created_at, u.disabled_at,
+                  (SELECT count(*) FROM device_token t WHERE t.user_id = u.id AND t.revoked_at IS NULL) AS "active_tokens!",
+                  GREATEST((SELECT max(last_used_at) FROM device_token t WHERE t.user_id = u.id),
+                           (SELECT max(created_at) FROM web_session s WHERE s.user_id = u.id)) AS last_seen_at
+             FROM app_user u
+             LEFT JOIN wilayah w ON w.kode = u.wilayah_kode
+             LEFT JOIN opd_member m ON m.user_id = u.id
+             LEFT JOIN opd o ON o.id = m.opd_id
+            WHERE u.id = $1"#,
+        user_id
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// A device token as an admin sees it (never the token itself).
+#[derive(Debug, Clone)]
+pub struct TokenRow {
+    pub id: i64,
+    pub label: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// An account's tokens, newest first.
+pub async fn tokens(pool: &PgPool, user_id: i64) -> Result<Vec<TokenRow>, sqlx::Error> {
+    sqlx::query_as!(
+        TokenRow,
+        "SELECT id, label, created_at, last_used_at, revoked_at FROM device_token
+          WHERE user_id = $1 ORDER BY id DESC",
+        user_id
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Disables an account (now) or enables it.
+pub async fn set_disabled(
+    pool: impl PgExecutor<'_>,
+    user_id: i64,
+    disabled: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE app_user SET disabled_at = CASE WHEN $2 THEN now() END WHERE id = $1",
+        user_id,
+        disabled
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}

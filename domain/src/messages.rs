@@ -387,6 +387,38 @@ catalogue! {
     AgencyNotFound { kode: String } => NotFound, "unknown_opd",
         id: "Tidak ada OPD '{kode}' dalam daftar.",
         en: "No agency '{kode}' in the register.";
+    AccountNotFound { id: i64 } => NotFound, "not_found",
+        id: "Akun {id} tidak ditemukan.",
+        en: "No account {id}.";
+
+    // --- Accounts ----------------------------------------------------------------------------
+    AccountScope { role: Role, needs: Both } => Unprocessable, "invalid_scope",
+        id: "Akun {role} memerlukan {needs}.",
+        en: "A {role} account needs {needs}.";
+    AccountExists { name: String } => Conflict, "account_exists",
+        id: "Sudah ada akun bernama '{name}'.",
+        en: "An account named '{name}' exists already.";
+    InvalidAccountName { name: String } => Unprocessable, "invalid_name",
+        id: "'{name}' bukan nama login yang sah: huruf, angka dan . _ @ -, 2 sampai 64 karakter.",
+        en: "'{name}' is not a valid login name: letters, digits and . _ @ -, 2 to 64 characters.";
+    AreaNotInCodeList { kode: String } => Unprocessable, "unknown_wilayah",
+        id: "Wilayah {kode} tidak ada dalam daftar kode.",
+        en: "Area {kode} is not in the code list.";
+    PasswordTooShort { min: usize } => Unprocessable, "password_too_short",
+        id: "Kata sandi minimal {min} karakter.",
+        en: "A password needs at least {min} characters.";
+    AgencyForPlannersOnly {} => Unprocessable, "opd_for_planners",
+        id: "OPD hanya untuk akun perencana (peran opd).",
+        en: "An agency is for a planner's account (role opd) only.";
+    CannotDisableSelf {} => Unprocessable, "cannot_disable_self",
+        id: "Anda tidak dapat menonaktifkan akun Anda sendiri.",
+        en: "You cannot disable your own account.";
+    AccountDisabled { name: String } => Unprocessable, "account_disabled",
+        id: "Akun {name} nonaktif: aktifkan dulu.",
+        en: "Account {name} is disabled: enable it first.";
+    OdkForSurveyorsOnly { role: Role } => Unprocessable, "odk_for_surveyors",
+        id: "Kunci ODK Collect hanya untuk akun surveyor (kunci ikut dalam URL); akun ini {role}.",
+        en: "ODK Collect keys are for surveyor accounts only (the key travels in URLs); this account is a {role}.";
 
     // --- Surveys and photos ----------------------------------------------------------------
     /// The survey's values that do not hold, listed.

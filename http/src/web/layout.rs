@@ -90,6 +90,9 @@ pub fn page(ctx: &Ctx, title: &str, kecamatan: Option<&str>, map: bool, body: &M
                         @if ctx.session.as_ref().is_some_and(|s| matches!(s.user.role, survey_schema::Role::Opd | survey_schema::Role::Admin | survey_schema::Role::Camat)) {
                             nav.sections { a href={ "/trilateral" (year) } { (lang.t("Desk trilateral", "Trilateral desk")) } }
                         }
+                        @if role == Some(survey_schema::Role::Admin) {
+                            nav.sections { a href="/admin/akun" { (lang.t("Akun", "Accounts")) } }
+                        }
                         (language_switch(lang, &ctx.path))
                         @if let Some(session) = &ctx.session {
                             form.signout method="post" action="/keluar" {

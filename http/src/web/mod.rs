@@ -5,6 +5,7 @@
 //! Thin adapters on the same workflows as the API (`tinjau_workflows::review`, `tinjau_workflows::forms`), with the same
 //! roles and scope: a page never shows what the API would refuse.
 
+mod accounts;
 mod desk;
 pub mod i18n;
 mod layout;
@@ -61,6 +62,18 @@ pub fn router() -> Router<AppState> {
         .route("/foto/{survey}/{sha}", get(pages::photo))
         .route("/foto/{survey}/{sha}/kecil", get(pages::thumbnail))
         .route("/publik/kelurahan/{kode}", get(pages::public_page))
+        .route(
+            "/admin/akun",
+            get(accounts::accounts_page).post(accounts::create_account),
+        )
+        .route("/admin/akun/{id}", get(accounts::account_page))
+        .route("/admin/akun/{id}/sandi", post(accounts::reset_password))
+        .route("/admin/akun/{id}/token", post(accounts::issue_token))
+        .route(
+            "/admin/akun/{id}/token/{token}/cabut",
+            post(accounts::revoke_token),
+        )
+        .route("/admin/akun/{id}/{action}", post(accounts::set_disabled))
         .route("/trilateral", get(desk::desk_page))
         .route("/trilateral/ekspor/{format}", get(desk::export))
         .route("/trilateral/usulan/{id}/hasil", post(desk::record_outcome))

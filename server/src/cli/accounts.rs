@@ -3,7 +3,7 @@
 #[allow(clippy::wildcard_imports)]
 use super::*;
 
-/// `tinjau user add`.
+/// `tinjau user add`: through the workflow the admin's page uses.
 pub(super) async fn add_user(
     database_url: &str,
     name: String,
@@ -13,66 +13,25 @@ pub(super) async fn add_user(
     opd: Option<String>,
 ) -> anyhow::Result<()> {
     let pool = tinjau_workflows::database::migrated_pool(database_url, 2).await?;
-    let agency = match &opd {
-        None => None,
-        Some(kode) => {
-            anyhow::ensure!(
-                role == survey_schema::Role::Opd,
-                "--opd is for an opd account"
-            );
-            let register = tinjau_workflows::trilateral::register::Register::load(&pool).await?;
-            Some(register.by_kode(kode).with_context(|| {
-                format!("no agency '{kode}' in the register (tinjau import opd)")
-            })?)
-        }
-    };
-    anyhow::ensure!(
-        role.accepts_scope(wilayah.as_ref()),
-        "a {role} needs {}",
-        match role {
-            survey_schema::Role::Admin => "no --wilayah (an admin sees everything)",
-            survey_schema::Role::Camat | survey_schema::Role::Surveyor =>
-                "--wilayah with a kecamatan code (PP.KK.CC)",
-            survey_schema::Role::Lurah => "--wilayah with a kelurahan code (PP.KK.CC.VVVV)",
-            survey_schema::Role::Opd =>
-                "--wilayah with a kota or provinsi code, or none for the whole city",
-        }
-    );
-    let password_hash = if password_stdin {
-        Some(read_password_hash()?)
+    let password = if password_stdin {
+        Some(read_password()?)
     } else {
         None
     };
-    let id = tinjau_workflows::accounts::create_user(
+    let new = tinjau_workflows::accounts::admin::NewAccount {
+        name: name.clone(),
+        role,
+        wilayah: wilayah.clone(),
+        password,
+        opd: opd.clone(),
+    };
+    let id = tinjau_workflows::accounts::admin::add_account(
         &pool,
         &tinjau_workflows::audit::Actor::cli(),
-        &name,
-        role.as_str(),
-        wilayah.as_ref().map(survey_schema::WilayahKode::as_str),
-        password_hash.as_deref(),
+        &new,
     )
     .await
-    .map_err(|e| match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => {
-            anyhow::anyhow!("a user named '{name}' already exists")
-        }
-        sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
-            anyhow::anyhow!("the wilayah is not in the code list")
-        }
-        sqlx::Error::Database(d) if d.is_check_violation() => {
-            anyhow::anyhow!("'{name}' is not a valid user name (letters, digits, . _ @ -; 2 to 64)")
-        }
-        _ => anyhow::Error::from(e),
-    })?;
-    if let Some(agency) = agency {
-        tinjau_workflows::accounts::set_opd(
-            &pool,
-            &tinjau_workflows::audit::Actor::cli(),
-            id,
-            agency,
-        )
-        .await?;
-    }
+    .map_err(review::console)?;
     say!(
         "user {name} (id {id}): {role}{}{}",
         wilayah.map(|w| format!(" of {w}")).unwrap_or_default(),
@@ -81,25 +40,13 @@ pub(super) async fn add_user(
     Ok(())
 }
 
-pub(super) fn read_password_hash() -> anyhow::Result<String> {
-    use argon2::PasswordHasher as _;
+/// The first line of standard input: a password.
+pub(super) fn read_password() -> anyhow::Result<String> {
     let mut line = String::new();
     std::io::stdin()
         .read_line(&mut line)
         .context("reading the password")?;
-    let password = line.trim_end_matches(['\r', '\n']);
-    anyhow::ensure!(
-        password.chars().count() >= 10,
-        "the password must have at least 10 characters"
-    );
-    let mut salt_bytes = [0u8; 16];
-    rand::RngCore::fill_bytes(&mut rand::rng(), &mut salt_bytes);
-    let salt = argon2::password_hash::SaltString::encode_b64(&salt_bytes)
-        .map_err(|e| anyhow::anyhow!("making a salt: {e}"))?;
-    Ok(argon2::Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?
-        .to_string())
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 /// The kecamatan a phone is set up for: `explicit`, else the user's own (its scope, or the

@@ -27,7 +27,7 @@ mod imports;
 mod review;
 mod serving;
 
-use accounts::{add_user, read_password_hash, token};
+use accounts::{add_user, read_password, token};
 use imports::{analyze, run_import};
 use serving::{index_from_file, locate, serve};
 
@@ -487,15 +487,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let found = tinjau_workflows::accounts::user_by_name(&pool, &name)
                 .await?
                 .with_context(|| format!("no active user named '{name}'"))?;
-            let hash = read_password_hash()?;
-            tinjau_workflows::accounts::set_password(
+            tinjau_workflows::accounts::admin::reset_password(
                 &pool,
                 &tinjau_workflows::audit::Actor::cli(),
                 found.id,
-                &hash,
+                &read_password()?,
             )
-            .await?;
-            say!("password of {name} set");
+            .await
+            .map_err(review::console)?;
+            say!("password of {name} set; its web sessions ended");
             Ok(())
         }
         Command::User(UserCommand::Team { name, team }) => {

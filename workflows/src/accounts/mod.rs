@@ -1,5 +1,7 @@
 //! Accounts and device tokens, each change recorded in the audit trail with it.
 
+pub mod admin;
+
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
