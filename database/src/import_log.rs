@@ -38,3 +38,29 @@ pub async fn record(
     .fetch_one(conn)
     .await
 }
+
+/// An import as recorded.
+#[derive(Debug, Clone)]
+pub struct LoggedImport {
+    pub id: i64,
+    pub kind: String,
+    pub source: String,
+    pub sha256: String,
+    pub rows_total: i32,
+    pub inserted: i32,
+    pub updated: i32,
+    pub unchanged: i32,
+    pub imported_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The latest imports, newest first.
+pub async fn recent(pool: &sqlx::PgPool, limit: i64) -> Result<Vec<LoggedImport>, sqlx::Error> {
+    sqlx::query_as!(
+        LoggedImport,
+        "SELECT id, kind, source, sha256, rows_total, inserted, updated, unchanged, imported_at
+           FROM import_log ORDER BY id DESC LIMIT $1",
+        limit
+    )
+    .fetch_all(pool)
+    .await
+}

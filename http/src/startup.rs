@@ -324,7 +324,10 @@ fn body_limit(method: &axum::http::Method, path: &str, openrosa: u64) -> (u64, b
         && path.ends_with("/submission")
     {
         (openrosa, true)
-    } else if method == Method::POST && path.starts_with("/api/v1/admin/") {
+    } else if method == Method::POST
+        && (path.starts_with("/api/v1/admin/") || path == "/admin/impor")
+    {
+        // An import file, through the admin API or the admin's page.
         (routes::admin::MAX_IMPORT_BYTES as u64, true)
     } else {
         (DEFAULT_BODY_LIMIT as u64, false)

@@ -42,7 +42,7 @@ fn role_label(lang: Lang, role: Role) -> &'static str {
     }
 }
 
-fn admin_only(lang: Lang, session: &WebSession) -> Result<(), WebError> {
+pub(super) fn admin_only(lang: Lang, session: &WebSession) -> Result<(), WebError> {
     session
         .user
         .require_role(&[Role::Admin])

@@ -91,7 +91,10 @@ pub fn page(ctx: &Ctx, title: &str, kecamatan: Option<&str>, map: bool, body: &M
                             nav.sections { a href={ "/trilateral" (year) } { (lang.t("Desk trilateral", "Trilateral desk")) } }
                         }
                         @if role == Some(survey_schema::Role::Admin) {
-                            nav.sections { a href="/admin/akun" { (lang.t("Akun", "Accounts")) } }
+                            nav.sections {
+                                a href="/admin/akun" { (lang.t("Akun", "Accounts")) }
+                                a href="/admin/impor" { (lang.t("Impor", "Imports")) }
+                            }
                         }
                         (language_switch(lang, &ctx.path))
                         @if let Some(session) = &ctx.session {

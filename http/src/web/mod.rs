@@ -8,6 +8,7 @@
 mod accounts;
 mod desk;
 pub mod i18n;
+mod imports;
 mod layout;
 mod pages;
 
@@ -65,6 +66,12 @@ pub fn router() -> Router<AppState> {
         .route(
             "/admin/akun",
             get(accounts::accounts_page).post(accounts::create_account),
+        )
+        .route(
+            "/admin/impor",
+            get(imports::imports_page).post(imports::upload).layer(
+                axum::extract::DefaultBodyLimit::max(imports::MAX_UPLOAD_BYTES),
+            ),
         )
         .route("/admin/akun/{id}", get(accounts::account_page))
         .route("/admin/akun/{id}/sandi", post(accounts::reset_password))

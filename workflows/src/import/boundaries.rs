@@ -28,6 +28,26 @@ pub async fn import(
     progress: bool,
 ) -> Result<BoundarySummary, ImportError> {
     let file = InputFile::read(path, progress)?;
+    import_file_as(pool, file, level, progress, &crate::audit::Actor::cli()).await
+}
+
+/// Imports boundaries from a file already read (an upload), as `actor`.
+pub async fn import_file(
+    pool: &PgPool,
+    file: InputFile,
+    level: WilayahLevel,
+    actor: &crate::audit::Actor,
+) -> Result<BoundarySummary, ImportError> {
+    import_file_as(pool, file, level, false, actor).await
+}
+
+async fn import_file_as(
+    pool: &PgPool,
+    file: InputFile,
+    level: WilayahLevel,
+    progress: bool,
+    actor: &crate::audit::Actor,
+) -> Result<BoundarySummary, ImportError> {
     let features =
         parse_boundary_file(&file.bytes, "kode").map_err(|source| ImportError::Boundaries {
             file: file.name.clone(),
@@ -97,15 +117,7 @@ pub async fn import(
     if level == WilayahLevel::Kelurahan && counts.inserted + counts.updated > 0 {
         db::boundary::notify_changed(&mut tx).await?;
     }
-    let counts = super::finish(
-        tx,
-        &crate::audit::Actor::cli(),
-        "boundaries",
-        &file,
-        counts,
-        Vec::new(),
-    )
-    .await?;
+    let counts = super::finish(tx, actor, "boundaries", &file, counts, Vec::new()).await?;
 
     let repaired = invalid
         .into_iter()

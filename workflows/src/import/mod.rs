@@ -9,6 +9,7 @@ pub mod proposals;
 pub mod renja;
 pub mod rows;
 pub mod table;
+pub mod uploads;
 pub mod wilayah;
 
 use std::fmt;

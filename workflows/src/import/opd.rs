@@ -140,6 +140,15 @@ pub fn parse(file: &InputFile) -> Result<Vec<OpdEntry>, ImportError> {
 /// Imports (or re-imports) the register.
 pub async fn import(pool: &PgPool, path: &Path) -> Result<ImportCounts, ImportError> {
     let file = InputFile::read(path, false)?;
+    import_file(pool, file, &crate::audit::Actor::cli()).await
+}
+
+/// Imports the register from a file already read (an upload), as `actor`.
+pub async fn import_file(
+    pool: &PgPool,
+    file: InputFile,
+    actor: &crate::audit::Actor,
+) -> Result<ImportCounts, ImportError> {
     let entries = parse(&file)?;
     let mut tx = super::begin(pool).await?;
     let mut counts = ImportCounts {
@@ -169,15 +178,7 @@ pub async fn import(pool: &PgPool, path: &Path) -> Result<ImportCounts, ImportEr
             problems,
         });
     }
-    super::finish(
-        tx,
-        &crate::audit::Actor::cli(),
-        "opd",
-        &file,
-        counts,
-        Vec::new(),
-    )
-    .await
+    super::finish(tx, actor, "opd", &file, counts, Vec::new()).await
 }
 
 #[cfg(test)]

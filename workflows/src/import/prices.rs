@@ -38,6 +38,17 @@ pub async fn import(
     tahun: i32,
 ) -> Result<PriceSummary, ImportError> {
     let file = InputFile::read(path, false)?;
+    import_file(pool, file, region, tahun, &crate::audit::Actor::cli()).await
+}
+
+/// Imports a price standard from a file already read (an upload), as `actor`.
+pub async fn import_file(
+    pool: &PgPool,
+    file: InputFile,
+    region: &WilayahKode,
+    tahun: i32,
+    actor: &crate::audit::Actor,
+) -> Result<PriceSummary, ImportError> {
     let parsed = parse(&file, tahun)?;
     let mut tx = super::begin(pool).await?;
     if db::wilayah::levels_of(&mut tx, &[region.to_string()])
@@ -64,7 +75,7 @@ pub async fn import(
     };
     let counts = super::finish(
         tx,
-        &crate::audit::Actor::cli(),
+        actor,
         &format!("prices:{}", parsed.source),
         &file,
         counts,
