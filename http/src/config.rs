@@ -54,6 +54,8 @@ pub struct Settings {
     pub metrics_token: Option<String>,
     /// An address of its own serving `/metrics` without a token (e.g. `127.0.0.1:9464`).
     pub metrics_bind: Option<std::net::SocketAddr>,
+    /// The built guides (`scripts/docs` makes `docs/book/`), served at `/bantuan/`.
+    pub docs_dir: PathBuf,
 }
 
 impl Settings {
@@ -79,6 +81,7 @@ impl Settings {
             survey_tahun: None,
             metrics_token: None,
             metrics_bind: None,
+            docs_dir: default_docs_dir(),
         }
     }
 }
@@ -127,6 +130,17 @@ pub fn default_storage_dir() -> PathBuf {
         .map_or_else(
             || PathBuf::from("tinjau-storage"),
             |d| d.join(".local/storage"),
+        )
+}
+
+/// The built guides: `docs/book` of the checkout containing the current directory, else where the
+/// operator's guide installs them.
+pub fn default_docs_dir() -> PathBuf {
+    checkout_ancestors()
+        .find(|d| d.join("docs/book.toml").is_file())
+        .map_or_else(
+            || PathBuf::from("/usr/share/tinjau/bantuan"),
+            |d| d.join("docs/book"),
         )
 }
 

@@ -214,6 +214,7 @@ fn build_router(
         .route("/metrics", scrape)
         .merge(routes::openrosa::router(settings.openrosa_accept_bytes))
         .merge(crate::web::router())
+        .merge(crate::web::help::router(&settings.docs_dir))
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state)

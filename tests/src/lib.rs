@@ -27,6 +27,7 @@ use tokio::sync::OnceCell;
 pub mod browser;
 pub mod collect;
 pub mod field;
+pub mod reference;
 pub mod review;
 
 /// The repository root.

@@ -31,7 +31,7 @@ pub fn bare(lang: Lang, title: &str, body: &Markup) -> Response {
             html lang=(lang.code()) {
                 (head(lang, title, false))
                 body.bare {
-                    header.bar { a.brand href="/" { "Tinjau" } (language_switch(lang, "/")) }
+                    header.bar { a.brand href="/" { "Tinjau" } (help_link(lang, None)) (language_switch(lang, "/")) }
                     main { (body) }
                 }
             }
@@ -39,6 +39,15 @@ pub fn bare(lang: Lang, title: &str, body: &Markup) -> Response {
         .into_string(),
     )
     .into_response()
+}
+
+/// The bar's link to the guide of the reader's role (served by Tinjau itself, so it reads offline).
+fn help_link(lang: Lang, role: Option<survey_schema::Role>) -> Markup {
+    html! {
+        a.help href=(super::help::guide_for(role, lang)) title=(lang.t("Panduan untuk Anda", "Your guide")) {
+            (lang.t("Bantuan", "Help"))
+        }
+    }
 }
 
 fn language_switch(lang: Lang, back: &str) -> Markup {
@@ -96,6 +105,7 @@ pub fn page(ctx: &Ctx, title: &str, kecamatan: Option<&str>, map: bool, body: &M
                                 a href="/admin/impor" { (lang.t("Impor", "Imports")) }
                             }
                         }
+                        (help_link(lang, role))
                         (language_switch(lang, &ctx.path))
                         @if let Some(session) = &ctx.session {
                             form.signout method="post" action="/keluar" {

@@ -336,6 +336,10 @@ struct ServeArgs {
     /// newest year with a physical proposal]
     #[arg(long, env = "TINJAU_SURVEY_TAHUN", value_parser = clap::value_parser!(i32).range(2000..=2100))]
     survey_tahun: Option<i32>,
+    /// The built guides served at /bantuan/ (scripts/docs makes docs/book) [default: the checkout's
+    /// docs/book, else /usr/share/tinjau/bantuan]
+    #[arg(long, env = "TINJAU_DOCS_DIR")]
+    docs_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

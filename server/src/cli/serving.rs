@@ -57,6 +57,9 @@ pub(super) async fn serve(database_url: String, args: ServeArgs) -> anyhow::Resu
     settings.openrosa_accept_bytes = args.openrosa_accept_bytes;
     settings.public_url = args.public_url;
     settings.basemap_url = args.basemap_url;
+    if let Some(dir) = args.docs_dir {
+        settings.docs_dir = dir;
+    }
     settings.survey_tahun = args.survey_tahun;
     settings.s3 = args.storage.s3();
     let app = Application::build(&settings).await?;
