@@ -1,4 +1,6 @@
-//! The `audit_event` table: the append-only, hash-chained trail (see the review migration).
+//! The audit trail: `audit_event`, the append-only entries (see the review migration), and the
+//! Merkle log over them (`audit_pending`, `audit_leaf`, `audit_tree_head`, `audit_signing_key`; see
+//! the audit-log migration).
 
 use sqlx::{PgConnection, PgPool};
 
@@ -23,7 +25,7 @@ pub struct AuditHeader<'a> {
     pub request_id: Option<&'a str>,
 }
 
-/// Appends the rows, chained after the current head; returns the new head (seq, hash).
+/// Appends the rows (queued for the sequencer); returns the last one's seq and hash.
 pub async fn append(
     conn: &mut PgConnection,
     header: AuditHeader<'_>,
@@ -97,7 +99,7 @@ pub async fn verify(
     let rows = sqlx::query!(
         r#"SELECT seq AS "seq!", row_hash AS "row_hash!",
                   (audit_digest(a) = a.row_hash) AS "content_ok!",
-                  (a.prev_hash = coalesce(lag(a.row_hash) OVER w, repeat('0', 64))) AS "link_ok!",
+                  (a.prev_hash = repeat('0', 64) OR a.prev_hash = coalesce(lag(a.row_hash) OVER w, repeat('0', 64))) AS "link_ok!",
                   (a.seq - coalesce(lag(a.seq) OVER w, 0) - 1) AS "missing_before!"
              FROM audit_event a
            WINDOW w AS (ORDER BY a.seq)
@@ -109,7 +111,9 @@ pub async fn verify(
     let head = rows.last().map(|r| (r.seq, r.row_hash.clone()));
     let breaks = rows
         .into_iter()
-        .filter(|r| !r.content_ok || !r.link_ok || r.missing_before != 0)
+        // Entries numbered by the sequence leave gaps (a transaction rolled back); a removed entry is
+        // found by its leaf, and one of the chained entries from before by the link after it.
+        .filter(|r| !r.content_ok || !r.link_ok)
         .map(|r| ChainBreak {
             seq: r.seq,
             content_changed: !r.content_ok,
@@ -126,6 +130,246 @@ pub async fn has_row(pool: &PgPool, seq: i64, hash: &str) -> Result<bool, sqlx::
         r#"SELECT EXISTS (SELECT 1 FROM audit_event WHERE seq = $1 AND row_hash = $2) AS "found!""#,
         seq,
         hash
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// The first entries of the sequencer's queue, oldest first, with their hashes. An entry removed
+/// from the trail behind the application's back stays queued (and [`queue_problems`] names it).
+pub async fn pending(
+    conn: &mut PgConnection,
+    limit: i64,
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT p.seq AS "seq!", e.row_hash AS "row_hash!"
+             FROM audit_pending p JOIN audit_event e USING (seq)
+            ORDER BY p.seq LIMIT $1"#,
+        limit
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.seq, r.row_hash)).collect())
+}
+
+/// Takes `seq` out of the queue once they are leaves.
+pub async fn dequeue(conn: &mut PgConnection, seqs: &[i64]) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "DELETE FROM audit_pending WHERE seq IN (SELECT unnest($1::int8[]))",
+        seqs
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Appends leaves from `first_index` on, in order.
+pub async fn insert_leaves(
+    conn: &mut PgConnection,
+    first_index: i64,
+    seqs: &[i64],
+    leaf_hashes: &[String],
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO audit_leaf (leaf_index, seq, leaf_hash)
+         SELECT $1 + n - 1, seq, leaf_hash
+           FROM unnest($2::int8[], $3::text[]) WITH ORDINALITY AS t(seq, leaf_hash, n)",
+        first_index,
+        seqs,
+        leaf_hashes
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A signed tree head as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeHeadRow {
+    pub tree_size: i64,
+    pub root_hash: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub frontier: Vec<String>,
+    pub key_id: String,
+    pub public_key: String,
+    pub signature: String,
+}
+
+/// The newest head, if any.
+pub async fn latest_head(conn: &mut PgConnection) -> Result<Option<TreeHeadRow>, sqlx::Error> {
+    sqlx::query_as!(
+        TreeHeadRow,
+        "SELECT h.tree_size, h.root_hash, h.at, h.frontier, h.key_id, k.public_key, h.signature
+           FROM audit_tree_head h JOIN audit_signing_key k USING (key_id)
+          ORDER BY h.tree_size DESC LIMIT 1"
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// The head of exactly `tree_size` leaves, or (`at_least`) the first head that large.
+pub async fn head_for(
+    pool: &PgPool,
+    tree_size: i64,
+    at_least: bool,
+) -> Result<Option<TreeHeadRow>, sqlx::Error> {
+    sqlx::query_as!(
+        TreeHeadRow,
+        "SELECT h.tree_size, h.root_hash, h.at, h.frontier, h.key_id, k.public_key, h.signature
+           FROM audit_tree_head h JOIN audit_signing_key k USING (key_id)
+          WHERE h.tree_size = $1 OR ($2 AND h.tree_size > $1)
+          ORDER BY h.tree_size LIMIT 1",
+        tree_size,
+        at_least
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// Every head, smallest first.
+pub async fn heads(pool: &PgPool) -> Result<Vec<TreeHeadRow>, sqlx::Error> {
+    sqlx::query_as!(
+        TreeHeadRow,
+        "SELECT h.tree_size, h.root_hash, h.at, h.frontier, h.key_id, k.public_key, h.signature
+           FROM audit_tree_head h JOIN audit_signing_key k USING (key_id)
+          ORDER BY h.tree_size"
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Records a signing key's public half (once).
+pub async fn register_key(
+    conn: &mut PgConnection,
+    key_id: &str,
+    public_key: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO audit_signing_key (key_id, public_key) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        key_id,
+        public_key
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records a signed head.
+pub async fn insert_head(conn: &mut PgConnection, head: &TreeHeadRow) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO audit_tree_head (tree_size, root_hash, at, frontier, key_id, signature)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        head.tree_size,
+        head.root_hash,
+        head.at,
+        &head.frontier,
+        head.key_id,
+        head.signature
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A leaf with the hash of the entry it names (`None`: the entry is gone).
+#[derive(Debug, Clone)]
+pub struct LeafRow {
+    pub leaf_index: i64,
+    pub seq: i64,
+    pub leaf_hash: String,
+    pub entry_hash: Option<String>,
+}
+
+/// Every leaf, in order, with its entry's hash.
+pub async fn leaves(pool: &PgPool) -> Result<Vec<LeafRow>, sqlx::Error> {
+    sqlx::query_as!(
+        LeafRow,
+        r#"SELECT l.leaf_index, l.seq, l.leaf_hash, e.row_hash AS "entry_hash?"
+             FROM audit_leaf l LEFT JOIN audit_event e USING (seq)
+            ORDER BY l.leaf_index"#
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// The leaf hashes of the first `tree_size` leaves (for a proof).
+pub async fn leaf_hashes(pool: &PgPool, tree_size: i64) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT leaf_hash FROM audit_leaf WHERE leaf_index < $1 ORDER BY leaf_index",
+        tree_size
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// The leaf an entry became, if it has been integrated.
+pub async fn leaf_of(pool: &PgPool, seq: i64) -> Result<Option<LeafRow>, sqlx::Error> {
+    sqlx::query_as!(
+        LeafRow,
+        r#"SELECT l.leaf_index, l.seq, l.leaf_hash, e.row_hash AS "entry_hash?"
+             FROM audit_leaf l LEFT JOIN audit_event e USING (seq)
+            WHERE l.seq = $1"#,
+        seq
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// What the queue says about the trail: entries neither leaves nor queued (lost from the queue),
+/// queued entries that are gone, and how many wait and for how long.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueueState {
+    pub unqueued: Vec<i64>,
+    pub queued_but_gone: Vec<i64>,
+    pub waiting: i64,
+    pub oldest_waiting_secs: Option<f64>,
+}
+
+pub async fn queue_state(pool: &PgPool) -> Result<QueueState, sqlx::Error> {
+    let unqueued = sqlx::query_scalar!(
+        "SELECT e.seq FROM audit_event e
+          WHERE NOT EXISTS (SELECT 1 FROM audit_leaf l WHERE l.seq = e.seq)
+            AND NOT EXISTS (SELECT 1 FROM audit_pending p WHERE p.seq = e.seq)
+          ORDER BY e.seq LIMIT 100"
+    )
+    .fetch_all(pool)
+    .await?;
+    let queued_but_gone = sqlx::query_scalar!(
+        "SELECT p.seq FROM audit_pending p
+          WHERE NOT EXISTS (SELECT 1 FROM audit_event e WHERE e.seq = p.seq)
+          ORDER BY p.seq LIMIT 100"
+    )
+    .fetch_all(pool)
+    .await?;
+    let waiting = sqlx::query!(
+        r#"SELECT count(*) AS "n!", extract(epoch FROM now() - min(e.at))::float8 AS oldest
+             FROM audit_pending p JOIN audit_event e USING (seq)"#
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(QueueState {
+        unqueued,
+        queued_but_gone,
+        waiting: waiting.n,
+        oldest_waiting_secs: waiting.oldest,
+    })
+}
+
+/// The sequencer's turn: whether this transaction holds the one lock sequencers take (no writer
+/// ever takes it).
+pub async fn try_sequencer_lock(conn: &mut PgConnection) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT pg_try_advisory_xact_lock(hashtext('tinjau-audit-sequencer')) AS "locked!""#
+    )
+    .fetch_one(conn)
+    .await
+}
+
+/// Whether entry `seq` exists.
+pub async fn entry_exists(pool: &PgPool, seq: i64) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM audit_event WHERE seq = $1) AS "found!""#,
+        seq
     )
     .fetch_one(pool)
     .await

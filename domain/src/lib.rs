@@ -4,6 +4,7 @@
 
 pub mod caller;
 pub mod kind;
+pub mod merkle;
 pub mod messages;
 pub mod refusal;
 pub mod text;

@@ -390,6 +390,18 @@ catalogue! {
     AccountNotFound { id: i64 } => NotFound, "not_found",
         id: "Akun {id} tidak ditemukan.",
         en: "No account {id}.";
+    AuditEntryNotFound { seq: i64 } => NotFound, "not_found",
+        id: "Tidak ada catatan audit #{seq}.",
+        en: "No audit entry #{seq}.";
+    AuditEntryPending { seq: i64 } => Conflict, "audit_pending",
+        id: "Catatan audit #{seq} belum masuk ke pohon log; coba lagi sebentar lagi (paling lama sekitar satu detik).",
+        en: "Audit entry #{seq} is not in the log's tree yet; try again in a moment (about a second at most).";
+    AuditLogEmpty {} => NotFound, "not_found",
+        id: "Log audit belum memiliki kepala pohon.",
+        en: "The audit log has no tree head yet.";
+    AuditTreeSize { asked: i64, size: i64 } => Unprocessable, "invalid_tree_size",
+        id: "Tidak ada kepala pohon log berukuran {asked}; ukuran terbaru {size}.",
+        en: "No tree head of size {asked}; the latest is of size {size}.";
 
     // --- Accounts ----------------------------------------------------------------------------
     AccountScope { role: Role, needs: Both } => Unprocessable, "invalid_scope",

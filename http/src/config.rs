@@ -56,6 +56,11 @@ pub struct Settings {
     pub metrics_bind: Option<std::net::SocketAddr>,
     /// The built guides (`scripts/docs` makes `docs/book/`), served at `/bantuan/`.
     pub docs_dir: PathBuf,
+    /// The Ed25519 key the audit log's tree heads are signed with (made on first use); `None`:
+    /// `audit-ed25519.key` in `storage_dir`. Instances sharing a database share this file.
+    pub audit_key: Option<PathBuf>,
+    /// Run the audit log's sequencer here (one instance at a time does the work).
+    pub audit_sequencer: bool,
 }
 
 impl Settings {
@@ -82,6 +87,8 @@ impl Settings {
             metrics_token: None,
             metrics_bind: None,
             docs_dir: default_docs_dir(),
+            audit_key: None,
+            audit_sequencer: true,
         }
     }
 }
@@ -131,6 +138,11 @@ pub fn default_storage_dir() -> PathBuf {
             || PathBuf::from("tinjau-storage"),
             |d| d.join(".local/storage"),
         )
+}
+
+/// Where the audit log's signing key is kept: `explicit`, else in the storage directory.
+pub fn audit_key_path(explicit: Option<&Path>, storage_dir: &Path) -> PathBuf {
+    explicit.map_or_else(|| storage_dir.join("audit-ed25519.key"), Path::to_path_buf)
 }
 
 /// The built guides: `docs/book` of the checkout containing the current directory, else where the

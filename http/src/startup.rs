@@ -86,6 +86,16 @@ impl Application {
                 .map(|u| Arc::from(u.trim_end_matches('/'))),
         };
         tinjau_workflows::processing::spawn_workers(&state, settings.photo_workers);
+        if settings.audit_sequencer {
+            let key = tinjau_workflows::audit::key::AuditKey::load_or_create(
+                &crate::config::audit_key_path(
+                    settings.audit_key.as_deref(),
+                    &settings.storage_dir,
+                ),
+            )?;
+            tracing::info!(key = %key.key_id, "audit log sequencer started");
+            tinjau_workflows::audit::sequencer::spawn(state.pool.clone(), key);
+        }
         // What a killed process left in tmp/ goes now; what expires later, within a quarter of the
         // expiry (and at least every 10 minutes).
         tinjau_workflows::storage::spawn_sweeper(

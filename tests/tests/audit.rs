@@ -1,7 +1,8 @@
-//! The audit trail is append-only in the database and hash-chained: the application's role cannot
-//! change it, a superuser is stopped by the trigger, and what a superuser changes or removes behind
-//! the application's back (triggers disabled) is found by `tinjau audit verify`. The whole review
-//! runs here through the real CLI.
+//! The audit trail is append-only in the database and a Merkle log: the application's role cannot
+//! change it, a superuser is stopped by the trigger, and what a superuser changes, removes or
+//! reorders behind the application's back (triggers disabled) — an entry, a leaf, a signed head —
+//! is found by `tinjau audit verify`. The whole review runs here through the real CLI; the proofs
+//! are read from a real server and checked as a reader of a Berita Acara would.
 
 // Test code: helpers here fail the test loudly, like the tests themselves.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -11,10 +12,17 @@ use std::process::{Command, Output};
 use sqlx::Executor;
 use tinjau_tests::{Fixture, fresh_database, tinjau_binary};
 
+/// The signing key of this test process's logs (kept out of the checkout's storage).
+fn audit_key() -> &'static std::path::Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().unwrap()).path()
+}
+
 fn tinjau(url: &str, args: &[&str]) -> Output {
     Command::new(tinjau_binary().unwrap())
         .args(args)
         .env("DATABASE_URL", url)
+        .env("TINJAU_AUDIT_KEY", audit_key().join("audit.key"))
         .env("RUST_LOG", "warn")
         .output()
         .expect("running tinjau")
@@ -179,6 +187,10 @@ async fn reviewed() -> (String, sqlx::PgPool) {
         ],
     );
     assert!(sent.contains("1 agreed, 1 not agreed"), "{sent}");
+    // Every entry a leaf of the log under a signed head (the server's sequencer does this within
+    // a second; no server runs here).
+    let sequenced = ok(&url, &["audit", "sequence"]);
+    assert!(sequenced.contains("leaves, root"), "{sequenced}");
     (url, pool)
 }
 
@@ -286,12 +298,108 @@ async fn a_changed_row_is_found() {
 #[tokio::test]
 async fn a_removed_row_is_found() {
     let (url, pool) = reviewed().await;
+    let leaf: i64 = sqlx::query_scalar("SELECT leaf_index FROM audit_leaf WHERE seq = 3")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     behind_the_back(&pool, "DELETE FROM audit_event WHERE seq = 3").await;
     let (intact, report) = verify(&url);
     assert!(!intact, "{report}");
-    assert!(report.contains("BROKEN at #4"), "{report}");
     assert!(
-        report.contains("1 row(s) just before it are missing"),
+        report.contains(&format!("leaf {leaf} names entry #3, which is gone")),
+        "{report}"
+    );
+}
+
+#[tokio::test]
+async fn an_entry_removed_before_it_became_a_leaf_is_found_by_the_queue() {
+    let (url, pool) = reviewed().await;
+    // A change after the last sequencing: its entries wait in the queue.
+    ok(
+        &url,
+        &[
+            "user",
+            "add",
+            "--name",
+            "lurah.baru",
+            "--role",
+            "lurah",
+            "--wilayah",
+            "31.71.01.1002",
+        ],
+    );
+    let seq: i64 = sqlx::query_scalar("SELECT max(seq) FROM audit_event")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let (intact, report) = verify(&url);
+    assert!(intact, "{report}");
+    assert!(
+        report.contains("entries wait for the sequencer"),
+        "{report}"
+    );
+    behind_the_back(
+        &pool,
+        "DELETE FROM audit_event WHERE seq = (SELECT max(seq) FROM audit_event)",
+    )
+    .await;
+    let (intact, report) = verify(&url);
+    assert!(!intact, "{report}");
+    assert!(
+        report.contains(&format!(
+            "entry #{seq} was waiting to become a leaf and is gone"
+        )),
+        "{report}"
+    );
+}
+
+#[tokio::test]
+async fn reordered_leaves_are_found_by_the_signed_heads() {
+    let (url, pool) = reviewed().await;
+    // Swap the first two leaves whole (entry and hash): each still matches its entry, but the
+    // tree's root no longer is the one signed.
+    behind_the_back(
+        &pool,
+        "UPDATE audit_leaf SET seq = -seq WHERE leaf_index IN (0, 1)",
+    )
+    .await;
+    behind_the_back(
+        &pool,
+        "UPDATE audit_leaf l SET seq = -o.seq, leaf_hash = o.leaf_hash FROM audit_leaf o
+          WHERE l.leaf_index IN (0, 1) AND o.leaf_index = 1 - l.leaf_index",
+    )
+    .await;
+    let (intact, report) = verify(&url);
+    assert!(!intact, "{report}");
+    assert!(
+        report.contains("leaves were changed or reordered"),
+        "{report}"
+    );
+    assert!(!report.contains("does not match entry"), "{report}");
+}
+
+#[tokio::test]
+async fn leaves_cut_off_at_the_end_or_a_forged_head_are_found() {
+    let (url, pool) = reviewed().await;
+    behind_the_back(
+        &pool,
+        "DELETE FROM audit_leaf WHERE leaf_index >= (SELECT max(leaf_index) - 1 FROM audit_leaf)",
+    )
+    .await;
+    let (intact, report) = verify(&url);
+    assert!(!intact, "{report}");
+    assert!(report.contains("leaves were removed"), "{report}");
+
+    let (url, pool) = reviewed().await;
+    behind_the_back(
+        &pool,
+        "UPDATE audit_tree_head SET root_hash = repeat('a', 64) WHERE tree_size = (SELECT max(tree_size) FROM audit_tree_head)",
+    )
+    .await;
+    let (intact, report) = verify(&url);
+    assert!(!intact, "{report}");
+    assert!(
+        report.contains("does not carry a valid signature"),
         "{report}"
     );
 }

@@ -1,6 +1,7 @@
 //! The HTTP API. Handlers are thin: parse, call `db`, shape the answer.
 
 pub mod admin;
+pub mod audit;
 pub mod field_work;
 pub mod forms;
 pub mod forum;
@@ -92,6 +93,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(trilateral::put_match))
         .routes(routes!(trilateral::get_candidates))
         .routes(routes!(trilateral::import_renja))
+        .routes(routes!(audit::head))
+        .routes(routes!(audit::inclusion))
+        .routes(routes!(audit::consistency))
 }
 
 /// The API's routes and its OpenAPI document, as served at `/api/v1/openapi.json`.

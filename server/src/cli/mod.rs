@@ -74,7 +74,7 @@ enum LogFormat {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the HTTP API
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations
     Migrate,
     /// Import reference data (all-or-nothing; re-importing the same file changes nothing)
@@ -340,6 +340,14 @@ struct ServeArgs {
     /// docs/book, else /usr/share/tinjau/bantuan]
     #[arg(long, env = "TINJAU_DOCS_DIR")]
     docs_dir: Option<PathBuf>,
+    /// The Ed25519 key file the audit log's tree heads are signed with, made on first use; every
+    /// instance on one database uses the same file [default: audit-ed25519.key in the storage
+    /// directory]
+    #[arg(long, env = "TINJAU_AUDIT_KEY")]
+    audit_key: Option<PathBuf>,
+    /// Do not run the audit log's sequencer in this instance (another instance on the database does)
+    #[arg(long)]
+    no_audit_sequencer: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -458,7 +466,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let database_url = || config::resolve_database_url(cli.database_url.as_deref());
     match cli.command {
-        Command::Serve(args) => serve(database_url()?, args).await,
+        Command::Serve(args) => serve(database_url()?, *args).await,
         Command::Migrate => {
             tinjau_workflows::database::migrate(&database_url()?).await?;
             say!("migrations: up to date");

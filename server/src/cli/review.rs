@@ -112,8 +112,20 @@ pub enum DecideCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Walk the audit chain and check every head recorded at a Kirim; exits 1 if it is broken
+    /// Check every entry, every head recorded at a Kirim, and the Merkle log: every leaf against
+    /// its entry, every signed tree head against the leaves; exits 1 if anything is broken
     Verify,
+    /// Make every queued entry a leaf of the log now and sign a tree head (the server's sequencer
+    /// does this within a second; for a database no server runs on)
+    Sequence {
+        /// The Ed25519 key file heads are signed with [default: audit-ed25519.key in the storage
+        /// directory, as `tinjau serve` uses it]
+        #[arg(long, env = "TINJAU_AUDIT_KEY")]
+        audit_key: Option<std::path::PathBuf>,
+        /// The storage directory whose key to use
+        #[arg(long, env = "TINJAU_STORAGE_DIR")]
+        storage_dir: Option<std::path::PathBuf>,
+    },
 }
 
 /// `tinjau review approve-all`: the count and total first; with `--yes`, one bulk action.
@@ -387,13 +399,43 @@ pub async fn audit(pool: &sqlx::PgPool, cmd: AuditCommand) -> anyhow::Result<boo
                 if b.link_broken {
                     what.push("its link to the row before does not match (a row before it was changed or removed)".to_owned());
                 }
-                if b.missing_before > 0 {
+                if b.link_broken && b.missing_before > 0 {
                     what.push(format!(
                         "{} row(s) just before it are missing",
                         b.missing_before
                     ));
                 }
                 say!("BROKEN at #{}: {}", b.seq, what.join("; "));
+            }
+            for problem in &v.tree.problems {
+                say!("BROKEN in the log: {problem}");
+            }
+            for seq in &v.tree.queue.unqueued {
+                say!(
+                    "BROKEN: entry #{seq} is neither a leaf of the log nor waiting to be one (taken out of the queue)"
+                );
+            }
+            for seq in &v.tree.queue.queued_but_gone {
+                say!("BROKEN: entry #{seq} was waiting to become a leaf and is gone (removed)");
+            }
+            match &v.tree.latest {
+                Some(h) => say!(
+                    "log: {} leaves, {} signed heads; the newest: {} leaves, root {}, {} UTC, key {}",
+                    v.tree.leaves,
+                    v.tree.heads,
+                    h.tree_size,
+                    h.root_hash,
+                    h.at.format("%Y-%m-%d %H:%M:%S"),
+                    h.key_id
+                ),
+                None => say!("log: no signed head yet"),
+            }
+            if v.tree.queue.waiting > 0 {
+                say!(
+                    "log: {} entries wait for the sequencer (the oldest {:.0} s; `tinjau serve` integrates them within a second, `tinjau audit sequence` now)",
+                    v.tree.queue.waiting,
+                    v.tree.queue.oldest_waiting_secs.unwrap_or(0.0)
+                );
             }
             for (k, t) in &v.changed_snapshots {
                 say!(
@@ -414,6 +456,25 @@ pub async fn audit(pool: &sqlx::PgPool, cmd: AuditCommand) -> anyhow::Result<boo
                 None => say!("audit: empty"),
             }
             Ok(v.is_intact())
+        }
+        AuditCommand::Sequence {
+            audit_key,
+            storage_dir,
+        } => {
+            let storage_dir = storage_dir.unwrap_or_else(tinjau_http::config::default_storage_dir);
+            let key = tinjau_workflows::audit::key::AuditKey::load_or_create(
+                &tinjau_http::config::audit_key_path(audit_key.as_deref(), &storage_dir),
+            )?;
+            match tinjau_workflows::audit::sequencer::integrate_all(pool, &key).await? {
+                Some(h) => say!(
+                    "log: {} leaves, root {}, signed by key {}",
+                    h.tree_size,
+                    h.root_hash,
+                    h.key_id
+                ),
+                None => say!("log: nothing waited"),
+            }
+            Ok(true)
         }
     }
 }

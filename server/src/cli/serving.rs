@@ -60,6 +60,8 @@ pub(super) async fn serve(database_url: String, args: ServeArgs) -> anyhow::Resu
     if let Some(dir) = args.docs_dir {
         settings.docs_dir = dir;
     }
+    settings.audit_key = args.audit_key;
+    settings.audit_sequencer = !args.no_audit_sequencer;
     settings.survey_tahun = args.survey_tahun;
     settings.s3 = args.storage.s3();
     let app = Application::build(&settings).await?;

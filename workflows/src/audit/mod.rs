@@ -2,8 +2,10 @@
 //! the change itself, so a change and its record are committed together or not at all.
 //!
 //! The table is append-only in the database (a trigger, and the application's role has no UPDATE,
-//! DELETE or TRUNCATE on it) and hash-chained, so [`verify`] finds a row changed or removed behind
-//! the application's back, for example by a superuser.
+//! DELETE or TRUNCATE on it), and its entries are the leaves of a Merkle log (after Certificate
+//! Transparency): the [`sequencer`] integrates them and signs tree heads, [`log`] proves an entry's
+//! inclusion and two heads' consistency, and [`verify`] finds an entry, leaf or head changed,
+//! removed or reordered behind the application's back, for example by a superuser.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -11,6 +13,10 @@ use sqlx::{PgConnection, PgPool};
 
 use crate::db;
 use crate::db::audit::{AuditBatch, AuditHeader, ChainBreak};
+
+pub mod key;
+pub mod log;
+pub mod sequencer;
 
 pub use tinjau_domain::caller::Actor;
 
@@ -53,7 +59,8 @@ impl Change {
 }
 
 /// Appends one row per change (`action` on `entity`, e.g. `decision.put` on `proposal`); returns
-/// the chain's head after them. Call it last in the transaction: appends are serialised until commit.
+/// the last entry's number and hash. Appends take no lock: concurrent transactions append at once,
+/// and the sequencer makes their entries leaves of the log once they commit.
 pub async fn record(
     conn: &mut PgConnection,
     actor: &Actor,
@@ -81,7 +88,7 @@ pub async fn record(
 }
 
 /// What `tinjau audit verify` found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Verification {
     pub rows: i64,
     pub head: Option<(i64, String)>,
@@ -92,6 +99,8 @@ pub struct Verification {
     /// Kirim (kecamatan, year) whose stored snapshot, which the forms are made from, no longer
     /// hashes to what was recorded.
     pub changed_snapshots: Vec<(String, i32)>,
+    /// The Merkle log over the entries: leaves, signed heads, the sequencer's queue.
+    pub tree: log::TreeCheck,
 }
 
 impl Verification {
@@ -99,11 +108,14 @@ impl Verification {
         self.breaks.is_empty()
             && self.lost_kirim_heads.is_empty()
             && self.changed_snapshots.is_empty()
+            && self.tree.is_intact()
     }
 }
 
-/// Walks the whole chain, and checks every head recorded at a Kirim is still in it.
-pub async fn verify(pool: &PgPool) -> Result<Verification, sqlx::Error> {
+/// Checks every entry's content (and, for the entries from before the Merkle log, their chain),
+/// every head recorded at a Kirim, every Kirim snapshot, and the Merkle log: every leaf against its
+/// entry, every signed head against the leaves.
+pub async fn verify(pool: &PgPool) -> anyhow::Result<Verification> {
     let (breaks, rows, head) = db::audit::verify(pool).await?;
     let mut lost_kirim_heads = Vec::new();
     for k in db::kirim::recorded_heads(pool).await? {
@@ -123,5 +135,6 @@ pub async fn verify(pool: &PgPool) -> Result<Verification, sqlx::Error> {
         breaks,
         lost_kirim_heads,
         changed_snapshots,
+        tree: log::check(pool).await?,
     })
 }
