@@ -51,6 +51,7 @@ pub struct TreeSizeParams {
     params(("seq" = i64, Path, description = "The entry's number"), TreeSizeParams),
     responses(
         (status = 200, description = "The inclusion proof", body = InclusionProof),
+        (status = 400, description = "Not an entry number", body = ApiError),
         (status = 404, description = "No such entry", body = ApiError),
         (status = 409, description = "The entry is not in the tree yet (about a second)", body = ApiError),
         (status = 422, description = "No head of that size", body = ApiError)
@@ -58,9 +59,16 @@ pub struct TreeSizeParams {
 )]
 pub async fn inclusion(
     State(state): State<AppState>,
-    Path(seq): Path<i64>,
+    Path(raw): Path<String>,
     ApiQuery(params): ApiQuery<TreeSizeParams>,
 ) -> Result<Json<InclusionProof>, AppError> {
+    let seq: i64 = raw.parse().map_err(|_| {
+        AppError::from(Message::InvalidId {
+            what_id: "catatan audit",
+            what_en: "audit entry",
+            raw: raw.chars().take(40).collect(),
+        })
+    })?;
     Ok(Json(
         log::inclusion(&state.pool, seq, params.tree_size).await?,
     ))
