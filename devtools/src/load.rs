@@ -173,6 +173,8 @@ async fn run_on(bench: &IngestBench, url: &str) -> anyhow::Result<()> {
         .into_inner();
 
     let (lost, doubled, extra) = verify(&pool, &stats).await?;
+    // The database alone, in the same minutes, on the same cluster.
+    let pgbench = pgbench_inserts(&pool, url).await?;
     let mut latencies = stats.survey_latencies.clone();
     latencies.sort();
     let surveys = stats.acknowledged_surveys.len();
@@ -242,6 +244,13 @@ async fn run_on(bench: &IngestBench, url: &str) -> anyhow::Result<()> {
         "server peak RSS: {}",
         rss.map_or_else(|| "unknown".to_owned(), |mb| format!("{mb:.0} MB"))
     );
+    match &pgbench {
+        Some((tps, settings)) => println!(
+            "pgbench on the same cluster ({settings}), right after: 64 clients, single-row INSERT of a survey-sized row: {tps:.0}/s; the ingest is {:.1}% of it",
+            surveys as f64 / elapsed.as_secs_f64() / tps * 100.0
+        ),
+        None => println!("pgbench: not installed here (postgresql-contrib / the server package)"),
+    }
     println!("verification: {lost} lost, {doubled} doubled, {extra} unacknowledged extra");
     if lost + doubled + extra > 0 {
         bail!("the ingest lost or doubled data");
@@ -780,4 +789,59 @@ fn disk_probe(dir: &std::path::Path, photos: &[Vec<u8>]) -> anyhow::Result<(f64,
     file.sync_all()?;
     let sequential = (DISK_PROBE_MB << 20) as f64 / 1e6 / started.elapsed().as_secs_f64();
     Ok((per_file, sequential))
+}
+
+/// How many single-row INSERTs of a survey-sized row (about 1 kB of JSON) the same database
+/// commits with pgbench's 64 clients in 10 s: what the cluster alone gives, to set the ingest
+/// beside (`None` when pgbench is not installed). Also the cluster's durability settings.
+async fn pgbench_inserts(pool: &PgPool, url: &str) -> anyhow::Result<Option<(f64, String)>> {
+    let program = tinjau_workflows::backup::pg_program("pgbench");
+    if std::process::Command::new(&program)
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        return Ok(None);
+    }
+    let mut settings = Vec::new();
+    for name in ["fsync", "synchronous_commit", "full_page_writes"] {
+        let value: String = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SHOW {name}")))
+            .fetch_one(pool)
+            .await?;
+        settings.push(format!("{name} {value}"));
+    }
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS bench_survey_row (
+             id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), body jsonb NOT NULL)",
+    )
+    .execute(pool)
+    .await?;
+    let dir = tempfile_dir()?;
+    let script = dir.join("insert.sql");
+    let body = serde_json::json!({ "survey": "x".repeat(1_000) }).to_string();
+    std::fs::write(
+        &script,
+        format!("INSERT INTO bench_survey_row (body) VALUES ('{body}');\n"),
+    )?;
+    let out = tokio::process::Command::new(&program)
+        .args(["-n", "-c", "64", "-j", "2", "-T", "10", "-f"])
+        .arg(&script)
+        .arg(url)
+        .output()
+        .await?;
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let tps = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("tps = "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse::<f64>().ok());
+    match tps {
+        Some(tps) => Ok(Some((tps, settings.join(", ")))),
+        None => bail!(
+            "pgbench gave no rate: {}{}",
+            text,
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    }
 }
