@@ -374,3 +374,21 @@ pub async fn entry_exists(pool: &PgPool, seq: i64) -> Result<bool, sqlx::Error> 
     .fetch_one(pool)
     .await
 }
+
+/// The first signed head whose tree holds entry `seq` (its size, root and key), once the sequencer
+/// has made the entry a leaf.
+pub async fn covering_head(
+    conn: &mut PgConnection,
+    seq: i64,
+) -> Result<Option<(i64, String, String)>, sqlx::Error> {
+    let row = sqlx::query!(
+        "SELECT h.tree_size, h.root_hash, h.key_id
+           FROM audit_leaf l JOIN audit_tree_head h ON h.tree_size > l.leaf_index
+          WHERE l.seq = $1
+          ORDER BY h.tree_size LIMIT 1",
+        seq
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| (r.tree_size, r.root_hash, r.key_id)))
+}

@@ -484,6 +484,10 @@ pub struct PublicKelurahan {
     /// The list was reopened after it was sent: what is shown is the last sent list, being revised.
     #[serde(default)]
     pub revising: bool,
+    /// The audit log entry of the Kirim shown (`GET /api/v1/audit/entries/{seq}/proof` proves it is
+    /// in the signed log); `None` before the list is sent.
+    #[serde(default)]
+    pub audit_entry: Option<i64>,
 }
 
 /// `PUT /api/v1/kecamatan/{kode}/assignments`: who surveys which proposals. Name `kelurahan` (all

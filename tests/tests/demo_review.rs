@@ -135,7 +135,7 @@ async fn a_camat_goes_from_the_review_list_to_the_signed_ready_forms_through_the
         .unwrap();
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(
-        text.contains(&format!("Rantai audit #{}", sent["audit_seq"])),
+        text.contains(&format!("Log audit #{}", sent["audit_seq"])),
         "{text}"
     );
     assert!(text.contains("LAMPIRAN II") && text.contains("LAMPIRAN III"));

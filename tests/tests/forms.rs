@@ -331,19 +331,41 @@ async fn the_berita_acara_is_one_a4_pdf_with_both_lampiran_and_the_audit_head_on
     for expected in ["RANCANGAN", "Halaman 1 dari", "Pemasangan paving block"] {
         assert!(text.contains(expected), "{expected} not in:\n{text}");
     }
-    assert!(!text.contains("Rantai audit"), "a draft has no audit head");
+    assert!(!text.contains("Log audit"), "a draft has no audit entry");
 
     let (status, sent) = post_kirim(&r, &r.camat).await;
     assert_eq!(status, StatusCode::CREATED);
     let (_, signed, _) = form(&r, &r.camat, "berita-acara.pdf").await;
     let text = pdf_text(&signed);
     let head = format!(
-        "Rantai audit #{}: {}",
+        "Log audit #{}: {}",
         sent["audit_seq"],
         sent["audit_hash"].as_str().unwrap()
     );
     assert!(text.contains(&head), "{head} not in:\n{text}");
     assert!(!text.contains("RANCANGAN"), "{text}");
+    // Once the sequencer has made the Kirim's entry a leaf (about a second), the Berita Acara also
+    // prints the signed head that holds it, which anyone can ask the proof against.
+    let proof_path = format!("/api/v1/audit/entries/{}/proof", sent["audit_seq"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let proof: serde_json::Value = loop {
+        let response = r.app.get(&proof_path).await;
+        if response.status() == StatusCode::OK {
+            break response.json().await.unwrap();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the Kirim's entry never became a leaf"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let (_, signed, _) = form(&r, &r.camat, "berita-acara.pdf").await;
+    let text = pdf_text(&signed).split_whitespace().collect::<Vec<_>>().join(" ");
+    let key = proof["head"]["key_id"].as_str().unwrap();
+    assert!(
+        text.contains("Kepala log: pohon") && text.contains(&format!("kunci {key}")),
+        "no signed head in:\n{text}"
+    );
     // The guideline's clauses, in its order.
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut from = 0;

@@ -55,6 +55,9 @@ pub struct Sent {
     pub by: String,
     pub audit_seq: i64,
     pub audit_hash: String,
+    /// The first signed head of the audit log holding the Kirim's entry (size, root, key id), once
+    /// the sequencer has made it a leaf (about a second after the Kirim).
+    pub log_head: Option<(i64, String, String)>,
 }
 
 /// One row of Lampiran II / Form 3.
@@ -340,6 +343,7 @@ pub async fn source(
             sent: Some(Sent {
                 at: k.sent_at,
                 by: k.sent_by_name,
+                log_head: db::audit::covering_head(conn, k.audit_seq).await?,
                 audit_seq: k.audit_seq,
                 audit_hash: k.audit_hash,
             }),
@@ -615,7 +619,7 @@ impl FormSource {
     pub fn status_line(&self) -> String {
         match &self.sent {
             Some(s) => format!(
-                "Dikirim {} oleh {} · rantai audit #{} {}",
+                "Dikirim {} oleh {} · log audit #{} {}",
                 tanggal(s.at),
                 s.by,
                 s.audit_seq,

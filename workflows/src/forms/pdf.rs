@@ -98,6 +98,8 @@ struct Ttd {
 struct Audit {
     seq: i64,
     hash: String,
+    /// The signed head holding the entry, when the sequencer has reached it.
+    head: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -329,6 +331,10 @@ fn data(src: &FormSource) -> Data {
         audit: src.sent.as_ref().map(|s| Audit {
             seq: s.audit_seq,
             hash: s.audit_hash.clone(),
+            head: s
+                .log_head
+                .as_ref()
+                .map(|(size, root, key)| format!("pohon {size} catatan, akar {root}, kunci {key}")),
         }),
         lampiran1: lampiran1(forum)
             .into_iter()

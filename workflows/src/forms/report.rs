@@ -59,12 +59,24 @@ pub fn bundle(src: &FormSource) -> anyhow::Result<Vec<u8>> {
         zip.start_file("rantai-audit.txt", options)?;
         writeln!(
             zip,
-            "Kepala rantai audit saat Kirim: #{} {}\nDikirim: {} oleh {}",
+            "Catatan Kirim dalam log audit: #{} {}\nDikirim: {} oleh {}",
             sent.audit_seq,
             sent.audit_hash,
             super::tanggal(sent.at),
             sent.by
         )?;
+        match &sent.log_head {
+            Some((size, root, key)) => writeln!(
+                zip,
+                "Kepala log yang memuatnya: {size} catatan, akar {root}, kunci {key}\nBukti: /api/v1/audit/entries/{}/proof",
+                sent.audit_seq
+            )?,
+            None => writeln!(
+                zip,
+                "Bukti: /api/v1/audit/entries/{}/proof (tersedia sekitar satu detik setelah Kirim)",
+                sent.audit_seq
+            )?,
+        }
     }
     Ok(zip.finish()?.into_inner())
 }

@@ -58,6 +58,7 @@ pub async fn kelurahan(
         proposals,
         sent,
         revising,
+        audit_entry: latest.as_ref().map(|k| k.audit_seq),
     })
 }
 

@@ -57,6 +57,13 @@ pub async fn public_page(
                 }
             }
         }
+        @if let Some(seq) = public.audit_entry {
+            p.proof {
+                (lang.t("Daftar yang dikirim tercatat dalam log audit sebagai catatan ", "The list sent is recorded in the audit log as entry "))
+                a href={ "/api/v1/audit/entries/" (seq) "/proof" } { "#" (seq) }
+                (lang.t(": bukti bahwa catatan itu ada dalam log yang ditandatangani dan tidak diubah sejak itu.", ": proof that it is in the signed log and unchanged since."))
+            }
+        }
     };
     let mut response = page(
         &Ctx {
