@@ -15,6 +15,8 @@ pub struct StoreFigures {
     pub queue_oldest_s: f64,
     /// Rows in the audit trail (each change appends at least one).
     pub audit_rows: i64,
+    /// Audit entries the sequencer has not yet made leaves of the log.
+    pub audit_pending: i64,
 }
 
 pub async fn store_figures(pool: &PgPool) -> Result<StoreFigures, sqlx::Error> {
@@ -22,7 +24,8 @@ pub async fn store_figures(pool: &PgPool) -> Result<StoreFigures, sqlx::Error> {
         r#"SELECT (SELECT count(*) FROM survey) AS "surveys!",
                   (SELECT count(*) FROM survey_photo WHERE received_at IS NOT NULL) AS "photos!",
                   q.depth AS "depth!", q.oldest_s AS "oldest_s!",
-                  (SELECT coalesce(max(seq), 0) FROM audit_event) AS "audit_rows!"
+                  (SELECT coalesce(max(seq), 0) FROM audit_event) AS "audit_rows!",
+                  (SELECT count(*) FROM audit_pending) AS "audit_pending!"
              FROM (SELECT count(*) AS depth,
                           coalesce(extract(epoch FROM now() - min(received_at))::float8, 0) AS oldest_s
                      FROM survey_photo WHERE received_at IS NOT NULL AND processed_at IS NULL) q"#
@@ -35,5 +38,6 @@ pub async fn store_figures(pool: &PgPool) -> Result<StoreFigures, sqlx::Error> {
         queue_depth: r.depth,
         queue_oldest_s: r.oldest_s,
         audit_rows: r.audit_rows,
+        audit_pending: r.audit_pending,
     })
 }

@@ -810,12 +810,15 @@ async fn pgbench_inserts(pool: &PgPool, url: &str) -> anyhow::Result<Option<(f64
             .await?;
         settings.push(format!("{name} {value}"));
     }
+    // As the database's owner (the application's role creates no tables).
+    let owner = tinjau_db::connect_as_owner(url, 1).await?;
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS bench_survey_row (
              id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), body jsonb NOT NULL)",
     )
-    .execute(pool)
+    .execute(&owner)
     .await?;
+    owner.close().await;
     let dir = tempfile_dir()?;
     let script = dir.join("insert.sql");
     let body = serde_json::json!({ "survey": "x".repeat(1_000) }).to_string();

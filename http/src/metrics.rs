@@ -48,6 +48,7 @@ pub struct Metrics {
     surveys: Gauge,
     photos: Gauge,
     queue_depth: Gauge,
+    audit_pending: Gauge,
     queue_oldest: Gauge<f64, AtomicU64>,
     worker_failures: Counter,
     audit_rows: Counter,
@@ -89,6 +90,10 @@ impl Metrics {
             "photo_queue_depth",
             "Received photos not yet processed (thumbnail, perceptual hash, checks)",
         );
+        let audit_pending = gauge(
+            "audit_log_pending",
+            "Audit entries the sequencer has not yet made leaves of the signed log (grows only if it stopped)",
+        );
         let pool_size = gauge("db_pool_connections", "Database connections open");
         let pool_idle = gauge(
             "db_pool_idle_connections",
@@ -120,6 +125,7 @@ impl Metrics {
             surveys,
             photos,
             queue_depth,
+            audit_pending,
             queue_oldest,
             worker_failures,
             audit_rows,
@@ -158,6 +164,7 @@ impl Metrics {
         self.photos.set(f.store.photos);
         self.queue_depth.set(f.store.queue_depth);
         self.queue_oldest.set(f.store.queue_oldest_s);
+        self.audit_pending.set(f.store.audit_pending);
         self.pool_size.set(i64::from(f.pool_size));
         self.pool_idle
             .set(i64::try_from(f.pool_idle).unwrap_or(i64::MAX));

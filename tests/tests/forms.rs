@@ -360,7 +360,10 @@ async fn the_berita_acara_is_one_a4_pdf_with_both_lampiran_and_the_audit_head_on
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
     let (_, signed, _) = form(&r, &r.camat, "berita-acara.pdf").await;
-    let text = pdf_text(&signed).split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = pdf_text(&signed)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     let key = proof["head"]["key_id"].as_str().unwrap();
     assert!(
         text.contains("Kepala log: pohon") && text.contains(&format!("kunci {key}")),

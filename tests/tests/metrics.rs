@@ -124,6 +124,11 @@ async fn metrics_are_behind_the_scrapers_token_or_on_their_own_address() {
         "{text}"
     );
     assert!(sample(&text, "tinjau_db_pool_max_connections").is_some_and(|n| n >= 1.0));
+    // What the sequencer has not yet made leaves of the log (it runs every half second).
+    assert!(
+        sample(&text, "tinjau_audit_log_pending").is_some_and(|n| n >= 0.0),
+        "{text}"
+    );
 
     // The address of its own needs no token.
     let own = app.metrics_address.clone().unwrap();
