@@ -44,7 +44,7 @@ pub fn bare(lang: Lang, title: &str, body: &Markup) -> Response {
 /// The bar's link to the guide of the reader's role (served by Tinjau itself, so it reads offline).
 fn help_link(lang: Lang, role: Option<survey_schema::Role>) -> Markup {
     html! {
-        a.help href=(super::help::guide_for(role, lang)) title=(lang.t("Panduan untuk Anda", "Your guide")) {
+        a.help href=(super::guides::guide_for(role, lang)) title=(lang.t("Panduan untuk Anda", "Your guide")) {
             (lang.t("Bantuan", "Help"))
         }
     }

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod desk;
+pub mod guides;
 pub mod help;
 pub mod i18n;
 mod imports;
