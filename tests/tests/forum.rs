@@ -316,8 +316,18 @@ async fn the_report_is_one_zip_with_every_form_and_the_audit_head() {
 async fn after_a_reopening_the_public_sees_the_last_sent_list_marked_as_revised() {
     let r = setup().await;
     decide_all(&r).await;
-    let (status, _) = post_kirim(&r, &r.camat).await;
+    let (status, sent) = post_kirim(&r, &r.camat).await;
     assert_eq!(status, StatusCode::CREATED);
+    // The public page offers the proof of the Kirim's entry in the audit log.
+    let page = r
+        .app
+        .get("/publik/kelurahan/31.71.01.1002?tahun=2026")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let proof = format!("/api/v1/audit/entries/{}/proof", sent["audit_seq"]);
+    assert!(page.contains(&proof), "{page}");
     let admin = r.app.token_for(Role::Admin, None).await;
     let reopened = r
         .app
@@ -339,6 +349,10 @@ async fn after_a_reopening_the_public_sees_the_last_sent_list_marked_as_revised(
     assert_eq!(
         (public["sent"].as_bool(), public["revising"].as_bool()),
         (Some(true), Some(true))
+    );
+    assert_eq!(
+        public["audit_entry"], sent["audit_seq"],
+        "the last sent list's entry"
     );
     let beton = public["proposals"]
         .as_array()
