@@ -101,6 +101,7 @@ async fn seed(url: &str, surveys: i64) -> anyhow::Result<PgPool> {
         std::path::Path::new("data/boundaries/dki_kelurahan.geojson"),
         survey_schema::WilayahLevel::Kelurahan,
         false,
+        false,
     )
     .await
     .context("importing data/boundaries/dki_kelurahan.geojson")?;

@@ -147,6 +147,34 @@ pub fn parse_boundary_file(
     bytes: &[u8],
     kode_property: &str,
 ) -> Result<Vec<BoundaryFeature>, BoundaryFileError> {
+    parse_checked(bytes, kode_property, false).map(|(features, _)| features)
+}
+
+/// As [`parse_boundary_file`], but a ring that does not end where it starts is closed (its first
+/// position added at its end) and listed, instead of refusing the file: the national desa and
+/// kelurahan polygons have such rings. Every other problem still refuses the file whole.
+///
+/// ```
+/// # use geo_rules::boundary_file::parse_boundary_file_closing_rings;
+/// let open = br#"{"type":"FeatureCollection","features":[{"type":"Feature",
+///   "properties":{"kode":"31.71.01.1001"},"geometry":{"type":"Polygon",
+///   "coordinates":[[[106.82,-6.17],[106.83,-6.17],[106.83,-6.18],[106.82,-6.18]]]}}]}"#;
+/// let (features, closed) = parse_boundary_file_closing_rings(open, "kode").unwrap();
+/// assert_eq!(features.len(), 1);
+/// assert_eq!(closed[0].to_string(), "feature #0 (kode 31.71.01.1001): polygon 0, ring 0 was not closed: its first position was added at its end");
+/// ```
+pub fn parse_boundary_file_closing_rings(
+    bytes: &[u8],
+    kode_property: &str,
+) -> Result<(Vec<BoundaryFeature>, Vec<FeatureProblem>), BoundaryFileError> {
+    parse_checked(bytes, kode_property, true)
+}
+
+fn parse_checked(
+    bytes: &[u8],
+    kode_property: &str,
+    close_rings: bool,
+) -> Result<(Vec<BoundaryFeature>, Vec<FeatureProblem>), BoundaryFileError> {
     let root: Value =
         serde_json::from_slice(bytes).map_err(|e| BoundaryFileError::Syntax(e.to_string()))?;
     let kind = root.get("type").and_then(Value::as_str);
@@ -174,6 +202,7 @@ pub fn parse_boundary_file(
 
     let mut accepted = Vec::with_capacity(features.len());
     let mut problems = Vec::new();
+    let mut closed = Vec::new();
     let mut lat_lon_features = 0;
     let mut first_index_of: HashMap<WilayahKode, usize> = HashMap::new();
     for (index, raw) in features.iter().enumerate() {
@@ -186,8 +215,9 @@ pub fn parse_boundary_file(
             kode: raw_kode.clone(),
             problem,
         };
-        match check_feature(index, raw, kode_property) {
-            Ok(feature) => {
+        match check_feature(index, raw, kode_property, close_rings) {
+            Ok((feature, rings_closed)) => {
+                closed.extend(rings_closed.into_iter().map(&problem));
                 if let Some(first) = first_index_of.insert(feature.kode.clone(), index) {
                     problems.push(problem(format!("kode repeats feature #{first}")));
                 } else {
@@ -205,7 +235,7 @@ pub fn parse_boundary_file(
         }
     }
     if problems.is_empty() {
-        Ok(accepted)
+        Ok((accepted, closed))
     } else {
         Err(BoundaryFileError::Features {
             total: features.len(),
@@ -220,11 +250,13 @@ enum FeatureCheck {
     Other(String),
 }
 
+/// A feature checked, with the rings closed on the way (when asked to).
 fn check_feature(
     index: usize,
     raw: &Value,
     kode_property: &str,
-) -> Result<BoundaryFeature, FeatureCheck> {
+    close_rings: bool,
+) -> Result<(BoundaryFeature, Vec<String>), FeatureCheck> {
     let other = |m: String| FeatureCheck::Other(m);
     let feature: Feature = serde_json::from_value(raw.clone())
         .map_err(|e| other(format!("not a valid GeoJSON Feature: {e}")))?;
@@ -250,9 +282,30 @@ fn check_feature(
     {
         return Err(other(format!("'nama' {}", found.en())));
     }
-    let geometry = feature
+    let mut geometry = feature
         .geometry
         .ok_or_else(|| other("has no geometry".into()))?;
+    let mut rings_closed = Vec::new();
+    if close_rings {
+        let polygons: Vec<&mut Vec<Vec<Position>>> = match &mut geometry.value {
+            GeometryValue::Polygon { coordinates } => vec![coordinates],
+            GeometryValue::MultiPolygon { coordinates } => coordinates.iter_mut().collect(),
+            _ => Vec::new(),
+        };
+        for (p, rings) in polygons.into_iter().enumerate() {
+            for (r, ring) in rings.iter_mut().enumerate() {
+                let open = ring.len() >= 3
+                    && ring.first().map(|q| &q.as_slice()[..2.min(q.len())])
+                        != ring.last().map(|q| &q.as_slice()[..2.min(q.len())]);
+                if let (true, Some(first)) = (open, ring.first().cloned()) {
+                    ring.push(first);
+                    rings_closed.push(format!(
+                        "polygon {p}, ring {r} was not closed: its first position was added at its end"
+                    ));
+                }
+            }
+        }
+    }
     let polygons: Vec<&Vec<Vec<Position>>> = match &geometry.value {
         GeometryValue::Polygon { coordinates } => vec![coordinates],
         GeometryValue::MultiPolygon { coordinates } => coordinates.iter().collect(),
@@ -279,12 +332,15 @@ fn check_feature(
         .flat_map(|rings| rings.iter().flatten())
         .map(|pos| (pos[0], pos[1]));
     match detect_axis_order(positions) {
-        AxisOrder::LonLat => Ok(BoundaryFeature {
-            index,
-            kode,
-            nama,
-            geometry,
-        }),
+        AxisOrder::LonLat => Ok((
+            BoundaryFeature {
+                index,
+                kode,
+                nama,
+                geometry,
+            },
+            rings_closed,
+        )),
         AxisOrder::LatLon => Err(FeatureCheck::LatLon),
         AxisOrder::OutsideIndonesia => Err(other(
             "lies (partly) outside Indonesia in both axis orders; expected WGS84 degrees [lon, lat]"

@@ -124,7 +124,7 @@ async fn jakarta_boundaries_import_at_every_level_and_reimport_as_unchanged() {
         .unwrap();
     let mut totals = Vec::new();
     for (file, level) in tinjau_tests::JAKARTA_BOUNDARIES {
-        let summary = boundaries::import(&app.pool, &data(file), level, false)
+        let summary = boundaries::import(&app.pool, &data(file), level, false, false)
             .await
             .unwrap();
         assert_eq!(summary.counts.inserted, summary.counts.total);
@@ -154,6 +154,7 @@ async fn jakarta_boundaries_import_at_every_level_and_reimport_as_unchanged() {
         &data("boundaries/dki_kelurahan.geojson"),
         WilayahLevel::Kelurahan,
         false,
+        false,
     )
     .await
     .unwrap();
@@ -176,7 +177,7 @@ async fn a_self_intersecting_polygon_is_repaired_and_reported() {
     let bowtie = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"kode":"31.71.01.1001"},
         "geometry":{"type":"Polygon","coordinates":[[[106.81,-6.18],[106.83,-6.16],[106.83,-6.18],[106.81,-6.16],[106.81,-6.18]]]}}]}"#;
     let path = write_temp(dir.path(), "bowtie.geojson", bowtie.as_bytes());
-    let summary = boundaries::import(&app.pool, &path, WilayahLevel::Kelurahan, false)
+    let summary = boundaries::import(&app.pool, &path, WilayahLevel::Kelurahan, false, false)
         .await
         .unwrap();
     assert_eq!((summary.counts.updated, summary.counts.repaired), (1, 1));
@@ -205,7 +206,7 @@ async fn refused(app: &TestApp, name: &str, bytes: &[u8]) -> String {
     let before = app.reference_state().await;
     let dir = tempfile::tempdir().unwrap();
     let path = write_temp(dir.path(), name, bytes);
-    let err = boundaries::import(&app.pool, &path, WilayahLevel::Kelurahan, false)
+    let err = boundaries::import(&app.pool, &path, WilayahLevel::Kelurahan, false, false)
         .await
         .expect_err("the import should be refused");
     assert_eq!(
@@ -317,6 +318,7 @@ async fn a_missing_file_is_an_io_error() {
         &app.pool,
         Path::new("/nonexistent/x.geojson"),
         WilayahLevel::Kelurahan,
+        false,
         false,
     )
     .await

@@ -123,9 +123,15 @@ async fn a_boundary_import_reaches_the_running_server() {
             "geometry":{"type":"Polygon","coordinates":[[[106.840,-6.195],[106.845,-6.195],[106.845,-6.190],[106.840,-6.190],[106.840,-6.195]]]}}]}"#,
     )
     .unwrap();
-    tinjau_workflows::import::boundaries::import(&app.pool, &path, WilayahLevel::Kelurahan, false)
-        .await
-        .unwrap();
+    tinjau_workflows::import::boundaries::import(
+        &app.pool,
+        &path,
+        WilayahLevel::Kelurahan,
+        false,
+        false,
+    )
+    .await
+    .unwrap();
 
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {

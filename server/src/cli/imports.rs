@@ -203,9 +203,23 @@ pub(super) async fn run_import(pool: &sqlx::PgPool, cmd: ImportCommand) -> anyho
         ImportCommand::Boundaries {
             file,
             level,
+            close_rings,
             progress,
         } => {
-            let s = import::boundaries::import(pool, &file, level, !progress.no_progress).await?;
+            let s =
+                import::boundaries::import(pool, &file, level, !progress.no_progress, close_rings)
+                    .await?;
+            if !s.rings_closed.is_empty() {
+                say!(
+                    "closed {} ring(s) that did not end where they start (--close-rings):\n{}",
+                    s.rings_closed.len(),
+                    s.rings_closed
+                        .iter()
+                        .map(|r| format!("  {r}"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                );
+            }
             let kelurahan_changed =
                 level == WilayahLevel::Kelurahan && s.counts.inserted + s.counts.updated > 0;
             let c = &s.counts;

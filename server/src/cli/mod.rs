@@ -414,10 +414,15 @@ enum ImportCommand {
     },
     /// Area polygons, a GeoJSON FeatureCollection with a `kode` property per feature
     Boundaries {
+        /// A GeoJSON FeatureCollection, or the same gzipped (.geojson.gz)
         file: PathBuf,
         /// The level of every feature: kelurahan, kecamatan, kota or provinsi
         #[arg(long)]
         level: WilayahLevel,
+        /// Close a ring that does not end where it starts (adding its first position at its end)
+        /// and list each, instead of refusing the file; every other problem still refuses it
+        #[arg(long)]
+        close_rings: bool,
         #[command(flatten)]
         progress: ProgressArgs,
     },

@@ -1,8 +1,11 @@
-//! `tinjau import boundaries FILE.geojson --level kelurahan|kecamatan|kota`.
+//! `tinjau import boundaries FILE.geojson[.gz] --level kelurahan|kecamatan|kota [--close-rings]`.
 
 use std::collections::HashMap;
 use std::path::Path;
 
+use std::io::Read as _;
+
+use geo_rules::boundary_file::parse_boundary_file_closing_rings;
 use geo_rules::{BoundaryFeature, parse_boundary_file};
 use sqlx::PgPool;
 use survey_schema::WilayahLevel;
@@ -18,7 +21,13 @@ pub struct BoundarySummary {
     pub counts: ImportCounts,
     /// Features PostGIS found invalid and `ST_MakeValid` repaired: `feature #i (kode k): reason`.
     pub repaired: Vec<RowProblem>,
+    /// Rings closed because `close_rings` was asked for: `feature #i (kode k): polygon p, ring r …`.
+    pub rings_closed: Vec<String>,
 }
+
+/// A gzipped file (as the national desa and kelurahan files come) is read through gzip, up to this
+/// many bytes: a decompression bomb stops here instead of filling the memory.
+const MAX_UNZIPPED: u64 = 2 << 30;
 
 /// Imports (or re-imports) boundaries of one level. Any bad feature: nothing is written.
 pub async fn import(
@@ -26,9 +35,35 @@ pub async fn import(
     path: &Path,
     level: WilayahLevel,
     progress: bool,
+    close_rings: bool,
 ) -> Result<BoundarySummary, ImportError> {
-    let file = InputFile::read(path, progress)?;
-    import_file_as(pool, file, level, progress, &crate::audit::Actor::cli()).await
+    let mut file = InputFile::read(path, progress)?;
+    if file.bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut unzipped = Vec::new();
+        flate2::read::MultiGzDecoder::new(file.bytes.as_slice())
+            .take(MAX_UNZIPPED + 1)
+            .read_to_end(&mut unzipped)
+            .map_err(|e| {
+                ImportError::File(format!("{}: not a readable gzip file: {e}", file.name))
+            })?;
+        if unzipped.len() as u64 > MAX_UNZIPPED {
+            return Err(ImportError::File(format!(
+                "{}: unzips to more than {} GiB; refused",
+                file.name,
+                MAX_UNZIPPED >> 30
+            )));
+        }
+        file.bytes = unzipped;
+    }
+    import_file_as(
+        pool,
+        file,
+        level,
+        progress,
+        close_rings,
+        &crate::audit::Actor::cli(),
+    )
+    .await
 }
 
 /// Imports boundaries from a file already read (an upload), as `actor`.
@@ -38,7 +73,7 @@ pub async fn import_file(
     level: WilayahLevel,
     actor: &crate::audit::Actor,
 ) -> Result<BoundarySummary, ImportError> {
-    import_file_as(pool, file, level, false, actor).await
+    import_file_as(pool, file, level, false, false, actor).await
 }
 
 async fn import_file_as(
@@ -46,13 +81,19 @@ async fn import_file_as(
     file: InputFile,
     level: WilayahLevel,
     progress: bool,
+    close_rings: bool,
     actor: &crate::audit::Actor,
 ) -> Result<BoundarySummary, ImportError> {
-    let features =
-        parse_boundary_file(&file.bytes, "kode").map_err(|source| ImportError::Boundaries {
-            file: file.name.clone(),
-            source,
-        })?;
+    let parsed = if close_rings {
+        parse_boundary_file_closing_rings(&file.bytes, "kode")
+    } else {
+        parse_boundary_file(&file.bytes, "kode").map(|f| (f, Vec::new()))
+    };
+    let (features, rings_closed) = parsed.map_err(|source| ImportError::Boundaries {
+        file: file.name.clone(),
+        source,
+    })?;
+    let rings_closed: Vec<String> = rings_closed.iter().map(ToString::to_string).collect();
     let kodes: Vec<String> = features.iter().map(|f| f.kode.to_string()).collect();
     let geojson: Vec<String> = features
         .iter()
@@ -126,7 +167,11 @@ async fn import_file_as(
             message: format!("repaired with ST_MakeValid: {}", g.reason),
         })
         .collect();
-    Ok(BoundarySummary { counts, repaired })
+    Ok(BoundarySummary {
+        counts,
+        repaired,
+        rings_closed,
+    })
 }
 
 /// Every kode must be a known area of the requested level.
