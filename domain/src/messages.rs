@@ -692,14 +692,14 @@ catalogue! {
         id: "Hasil desk tidak dikenal: diterima, diterima_dengan_perubahan, digabungkan, ditolak atau di_luar_kewenangan.",
         en: "'{given}' is not a desk outcome: diterima, diterima_dengan_perubahan, digabungkan, ditolak or di_luar_kewenangan.";
     AgreedValuesRequired {} => Unprocessable, "agreed_values_required",
-        id: "diterima_dengan_perubahan memerlukan agreed_volume (lebih dari 0) dan agreed_pagu (rupiah bulat, 0 atau lebih).",
-        en: "diterima_dengan_perubahan needs agreed_volume (more than 0) and agreed_pagu (whole rupiah, 0 or more).";
+        id: "Hasil \"Diterima dengan perubahan\" memerlukan Volume disepakati (lebih dari 0) dan Pagu disepakati (rupiah bulat, 0 atau lebih) [agreed_volume, agreed_pagu].",
+        en: "\"Accepted with changes\" needs the agreed volume (more than 0) and the agreed pagu (whole rupiah, 0 or more) [agreed_volume, agreed_pagu].";
     AgreedValuesUnexpected {} => Unprocessable, "agreed_values_unexpected",
-        id: "agreed_volume dan agreed_pagu hanya untuk diterima_dengan_perubahan.",
-        en: "agreed_volume and agreed_pagu go with diterima_dengan_perubahan only.";
-    OutcomeNeedsNote { outcome: String } => Unprocessable, "note_required",
-        id: "{outcome} memerlukan catatan alasannya.",
-        en: "{outcome} needs a note saying why.";
+        id: "Volume dan Pagu disepakati [agreed_volume, agreed_pagu] hanya diisi untuk hasil \"Diterima dengan perubahan\".",
+        en: "The agreed volume and pagu [agreed_volume, agreed_pagu] go with \"Accepted with changes\" only.";
+    OutcomeNeedsNote { outcome: Both } => Unprocessable, "note_required",
+        id: "Hasil \"{outcome}\" memerlukan catatan alasannya.",
+        en: "\"{outcome}\" needs a note saying why.";
     MatchNeedsNote {} => Unprocessable, "note_required",
         id: "Penetapan padanan memerlukan catatan alasannya.",
         en: "A planner's match needs a note saying why.";
@@ -713,8 +713,8 @@ catalogue! {
         id: "Usulan {other} sendiri sudah digabungkan ke usulan lain; gabungkan ke usulan itu.",
         en: "Proposal {other} is itself merged into another; merge into that one.";
     MergedIntoRequired {} => Unprocessable, "merged_into_required",
-        id: "digabungkan memerlukan merged_into: usulan yang menjadi gabungannya.",
-        en: "digabungkan needs merged_into: the proposal it is merged with.";
+        id: "Hasil \"Digabungkan\" memerlukan nomor usulan yang menjadi gabungannya [merged_into].",
+        en: "\"Merged\" needs the number of the proposal it is merged with [merged_into].";
     MergedIntoUnexpected {} => Unprocessable, "merged_into_unexpected",
         id: "merged_into hanya untuk digabungkan.",
         en: "merged_into goes with digabungkan only.";

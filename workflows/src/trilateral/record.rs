@@ -143,8 +143,17 @@ async fn check(
     }
     let needs_note = matches!(r.outcome.as_str(), "ditolak" | "di_luar_kewenangan");
     if needs_note && r.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+        let (id, en) = OUTCOMES
+            .iter()
+            .find(|(code, _, _)| *code == r.outcome)
+            .map_or((r.outcome.as_str(), r.outcome.as_str()), |(_, id, en)| {
+                (*id, *en)
+            });
         return Err(WorkflowError::from(Message::OutcomeNeedsNote {
-            outcome: r.outcome.clone(),
+            outcome: tinjau_domain::messages::Both {
+                id: id.to_owned(),
+                en: en.to_owned(),
+            },
         }));
     }
     match (r.outcome == "digabungkan", r.merged_into) {
