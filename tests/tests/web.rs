@@ -513,6 +513,21 @@ async fn a_camat_goes_from_sign_in_to_the_berita_acara_in_the_browser() {
         .unwrap();
     browser.wait_for("ul.downloads").await;
     assert!(browser.text("p.alert.locked").await.contains("Terkirim"));
+    // Every form is offered once sent, the blank attendance sheet and Lampiran I's CSV too.
+    for file in [
+        "berita-acara.pdf",
+        "daftar-hadir.pdf",
+        "lampiran1.csv",
+        "laporan.zip",
+    ] {
+        assert_eq!(
+            browser
+                .count(&format!("ul.downloads a[href*='/formulir/{file}']"))
+                .await,
+            1,
+            "{file}"
+        );
+    }
     browser.shot("08-kirim-sent").await;
     let href = browser
         .client
