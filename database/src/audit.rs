@@ -207,20 +207,17 @@ pub async fn latest_head(conn: &mut PgConnection) -> Result<Option<TreeHeadRow>,
     .await
 }
 
-/// The head of exactly `tree_size` leaves, or (`at_least`) the first head that large.
-pub async fn head_for(
+/// The head of exactly `tree_size` leaves.
+pub async fn head_of_size(
     pool: &PgPool,
     tree_size: i64,
-    at_least: bool,
 ) -> Result<Option<TreeHeadRow>, sqlx::Error> {
     sqlx::query_as!(
         TreeHeadRow,
         "SELECT h.tree_size, h.root_hash, h.at, h.frontier, h.key_id, k.public_key, h.signature
            FROM audit_tree_head h JOIN audit_signing_key k USING (key_id)
-          WHERE h.tree_size = $1 OR ($2 AND h.tree_size > $1)
-          ORDER BY h.tree_size LIMIT 1",
-        tree_size,
-        at_least
+          WHERE h.tree_size = $1",
+        tree_size
     )
     .fetch_optional(pool)
     .await

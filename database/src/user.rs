@@ -135,6 +135,21 @@ pub async fn list(
     role: Option<&str>,
     disabled: Option<bool>,
 ) -> Result<Vec<AccountRow>, sqlx::Error> {
+    accounts(pool, None, search, role, disabled).await
+}
+
+/// One account, enabled or not.
+pub async fn account(pool: &PgPool, user_id: i64) -> Result<Option<AccountRow>, sqlx::Error> {
+    Ok(accounts(pool, Some(user_id), None, None, None).await?.pop())
+}
+
+async fn accounts(
+    pool: &PgPool,
+    user_id: Option<i64>,
+    search: Option<&str>,
+    role: Option<&str>,
+    disabled: Option<bool>,
+) -> Result<Vec<AccountRow>, sqlx::Error> {
     sqlx::query_as!(
         AccountRow,
         r#"SELECT u.id, u.name, u.role, u.wilayah_kode AS "wilayah_kode: Kode", w.nama AS "wilayah?",
@@ -151,33 +166,14 @@ pub async fn list(
                    OR coalesce(u.wilayah_kode, '') LIKE $1 || '%' OR lower(coalesce(w.nama, '')) LIKE '%' || $1 || '%')
               AND ($2::text IS NULL OR u.role = $2)
               AND ($3::bool IS NULL OR (u.disabled_at IS NOT NULL) = $3)
+              AND ($4::int8 IS NULL OR u.id = $4)
             ORDER BY u.name"#,
         search,
         role,
-        disabled
-    )
-    .fetch_all(pool)
-    .await
-}
-
-/// One account, enabled or not.
-pub async fn account(pool: &PgPool, user_id: i64) -> Result<Option<AccountRow>, sqlx::Error> {
-    sqlx::query_as!(
-        AccountRow,
-        r#"SELECT u.id, u.name, u.role, u.wilayah_kode AS "wilayah_kode: Kode", w.nama AS "wilayah?",
-                  u.team, o.kode AS "opd?", u.password_hash IS NOT NULL AS "has_password!",
-                  u.created_at, u.disabled_at,
-                  (SELECT count(*) FROM device_token t WHERE t.user_id = u.id AND t.revoked_at IS NULL) AS "active_tokens!",
-                  GREATEST((SELECT max(last_used_at) FROM device_token t WHERE t.user_id = u.id),
-                           (SELECT max(created_at) FROM web_session s WHERE s.user_id = u.id)) AS last_seen_at
-             FROM app_user u
-             LEFT JOIN wilayah w ON w.kode = u.wilayah_kode
-             LEFT JOIN opd_member m ON m.user_id = u.id
-             LEFT JOIN opd o ON o.id = m.opd_id
-            WHERE u.id = $1"#,
+        disabled,
         user_id
     )
-    .fetch_optional(pool)
+    .fetch_all(pool)
     .await
 }
 

@@ -413,6 +413,13 @@ pub async fn account_page(
     account_page_with(&state, &ctx, &session, id, notice).await
 }
 
+/// What every POST on an account checks first: an admin, the session's CSRF token, an account id.
+fn admin_post(lang: Lang, session: &WebSession, csrf: &str, raw: &str) -> Result<i64, WebError> {
+    admin_only(lang, session)?;
+    super::pages::check_csrf(lang, session, csrf)?;
+    account_id(lang, raw)
+}
+
 fn account_id(lang: Lang, raw: &str) -> Result<i64, WebError> {
     raw.parse()
         .map_err(|_| WebError::new(lang, Message::AccountNotFound { id: 0 }.into()))
@@ -470,9 +477,7 @@ pub async fn reset_password(
 ) -> PageResult {
     let SignedIn { ctx, session } = signed;
     let lang = ctx.lang;
-    admin_only(lang, &session)?;
-    super::pages::check_csrf(lang, &session, &form.csrf)?;
-    let id = account_id(lang, &raw)?;
+    let id = admin_post(lang, &session, &form.csrf, &raw)?;
     let done = admin::reset_password(&state.pool, &session.user.actor(), id, &form.password)
         .await
         .map(|()| "sandi");
@@ -488,9 +493,7 @@ pub async fn set_disabled(
 ) -> PageResult {
     let SignedIn { ctx, session } = signed;
     let lang = ctx.lang;
-    admin_only(lang, &session)?;
-    super::pages::check_csrf(lang, &session, &form.csrf)?;
-    let id = account_id(lang, &raw)?;
+    let id = admin_post(lang, &session, &form.csrf, &raw)?;
     let disable = match action.as_str() {
         "nonaktifkan" => true,
         "aktifkan" => false,
@@ -511,9 +514,7 @@ pub async fn revoke_token(
 ) -> PageResult {
     let SignedIn { ctx, session } = signed;
     let lang = ctx.lang;
-    admin_only(lang, &session)?;
-    super::pages::check_csrf(lang, &session, &form.csrf)?;
-    let id = account_id(lang, &raw)?;
+    let id = admin_post(lang, &session, &form.csrf, &raw)?;
     let done = tinjau_workflows::accounts::revoke_tokens(
         &state.pool,
         &session.user.actor(),
@@ -549,9 +550,7 @@ pub async fn issue_token(
 ) -> PageResult {
     let SignedIn { ctx, session } = signed;
     let lang = ctx.lang;
-    admin_only(lang, &session)?;
-    super::pages::check_csrf(lang, &session, &form.csrf)?;
-    let id = account_id(lang, &raw)?;
+    let id = admin_post(lang, &session, &form.csrf, &raw)?;
     let odk = form.odk.is_some();
     let issued = match admin::issue(&state.pool, &session.user.actor(), id, &form.label, odk).await
     {

@@ -48,13 +48,11 @@ async fn serve(files: ServeDir, file: String, request: Request) -> Response {
     let lang = Lang::from_cookie(super::cookie(request.headers(), "tinjau_bahasa"));
     let (mut parts, body) = request.into_parts();
     let Ok(uri) = format!("/{file}").parse::<Uri>() else {
-        return missing(lang, StatusCode::NOT_FOUND);
+        return missing(lang);
     };
     parts.uri = uri;
     match files.oneshot(Request::from_parts(parts, body)).await {
-        Ok(response) if response.status() == StatusCode::NOT_FOUND => {
-            missing(lang, StatusCode::NOT_FOUND)
-        }
+        Ok(response) if response.status() == StatusCode::NOT_FOUND => missing(lang),
         Ok(response) => response.map(Body::new),
         Err(infallible) => match infallible {},
     }
@@ -62,7 +60,7 @@ async fn serve(files: ServeDir, file: String, request: Request) -> Response {
 
 /// The page for a guide page that is not there: the whole book missing (not built, or
 /// `--docs-dir` wrong) or one page.
-fn missing(lang: Lang, status: StatusCode) -> Response {
+fn missing(lang: Lang) -> Response {
     let body = html! {
         h1 { (lang.t("Halaman bantuan tidak ditemukan", "Help page not found")) }
         p { (lang.t(
@@ -71,5 +69,9 @@ fn missing(lang: Lang, status: StatusCode) -> Response {
         )) }
         p { a href=(HELP_ROOT) { (lang.t("Daftar isi panduan", "The guide's contents")) } " · " a href="/" { (lang.t("Kembali ke Tinjau", "Back to Tinjau")) } }
     };
-    (status, layout::bare(lang, lang.t("Bantuan", "Help"), &body)).into_response()
+    (
+        StatusCode::NOT_FOUND,
+        layout::bare(lang, lang.t("Bantuan", "Help"), &body),
+    )
+        .into_response()
 }

@@ -202,7 +202,7 @@ async fn head_of(
     let latest_size = latest.as_ref().map_or(0, |h| h.tree_size);
     match size {
         None => latest.filter(|h| h.tree_size >= at_least),
-        Some(asked) => db::audit::head_for(pool, asked, false).await?,
+        Some(asked) => db::audit::head_of_size(pool, asked).await?,
     }
     .ok_or_else(|| {
         WorkflowError::from(Message::AuditTreeSize {
