@@ -153,22 +153,21 @@ pub async fn kelurahan_collection(
     Ok((row.fingerprint, row.collection))
 }
 
-/// Every kelurahan boundary with its name, geometry as GeoJSON, for the in-memory index.
+/// Every kelurahan boundary with its name, geometry as Well-Known Binary, for the in-memory index
+/// (binary: the whole country's 8.7 million positions arrive and parse several times faster than
+/// as GeoJSON text).
 pub async fn kelurahan_geometries(
     pool: &PgPool,
-) -> Result<Vec<(String, String, String)>, sqlx::Error> {
+) -> Result<Vec<(String, String, Vec<u8>)>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"SELECT b.kode, w.nama, ST_AsGeoJSON(b.geom) AS "geojson!"
+        r#"SELECT b.kode, w.nama, ST_AsBinary(b.geom) AS "wkb!"
              FROM boundary b JOIN wilayah w USING (kode)
             WHERE b.level = 4
             ORDER BY b.kode"#
     )
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.kode, r.nama, r.geojson))
-        .collect())
+    Ok(rows.into_iter().map(|r| (r.kode, r.nama, r.wkb)).collect())
 }
 
 /// The channel on which a committed kelurahan-boundary import is announced to running servers.

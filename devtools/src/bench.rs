@@ -1,31 +1,49 @@
-//! `tinjau bench locate`: the in-process boundary index against PostGIS, on the same seeded random
-//! points and the same polygons, in one run. Build with `--release` for meaningful figures.
+//! `tinjau bench locate`: the in-process boundary index beside shapely 2 (the best Python peer)
+//! and PostGIS, on the same seeded random points and the same polygons, in one run. Build with
+//! `--release` for meaningful figures.
 //!
-//! PostGIS is measured the way the design brief describes: the points are loaded with `COPY` into a
-//! table, then classified with one `ST_Covers` join on a GIST index over the polygons; then again
-//! with a GIST index on the points too. Everything lives in temporary tables of one session.
+//! shapely is measured two ways, each as it is used at its best: an STRtree over the polygons
+//! queried with all points at once (`predicate="intersects"`), and, for a city-sized set, every
+//! prepared polygon tested with `contains_xy` on the points inside its bounding box. PostGIS is
+//! measured the way the design brief describes: the points are loaded with `COPY` into a table,
+//! then classified with one `ST_Covers` join on a GIST index over the polygons; then again with a
+//! GIST index on the points too. Everything lives in temporary tables of one session.
 
-use std::path::Path;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use geo_rules::{BoundaryIndex, LocateConfig, parse_boundary_file};
+use geo_rules::boundary_file::read_boundary_file;
+use geo_rules::{BoundaryFeature, BoundaryIndex, LocateConfig, RegionInput};
 use rand::{Rng, SeedableRng};
 use sqlx::{Connection, PgConnection};
-use survey_schema::Wgs84Point;
+use survey_schema::{Wgs84Point, WilayahKode};
 
 /// Jakarta's mainland, where the random points fall: `[min_lon, min_lat, max_lon, max_lat]`.
 pub const JAKARTA_MAINLAND: [f64; 4] = [106.68, -6.38, 106.98, -6.08];
+
+/// Where the random points fall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Spread {
+    /// Uniform over Jakarta's mainland (the city benchmark).
+    JakartaMainland,
+    /// Each in the bounding box of a feature chosen at random (the national benchmark).
+    FeatureBoxes,
+}
 
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct LocateBench {
     pub points: usize,
     pub seed: u64,
+    pub spread: Spread,
+    /// Python with shapely 2, for the peer.
+    pub python: PathBuf,
     /// Full verdicts (containment plus metre distances) are measured on this many points.
     pub verdict_points: usize,
     pub database_url: Option<String>,
-    /// Grid cell side in degrees; `None` sizes it from the data.
+    /// Coarse grid cell side in degrees; `None` sizes it from the data.
     pub cell_degrees: Option<f64>,
 }
 
@@ -35,6 +53,21 @@ pub fn random_points(n: usize, seed: u64) -> Vec<[f64; 2]> {
     let [x0, y0, x1, y1] = JAKARTA_MAINLAND;
     (0..n)
         .map(|_| [rng.random_range(x0..x1), rng.random_range(y0..y1)])
+        .collect()
+}
+
+/// Seeded points, each uniform in the bounding box of a region chosen uniformly at random.
+pub fn points_in_boxes(index: &BoundaryIndex, n: usize, seed: u64) -> Vec<[f64; 2]> {
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(seed);
+    let regions = index.regions();
+    if regions.is_empty() {
+        return Vec::new();
+    }
+    (0..n)
+        .map(|_| {
+            let b = regions[rng.random_range(0..regions.len())].bbox;
+            [rng.random_range(b[0]..=b[2]), rng.random_range(b[1]..=b[3])]
+        })
         .collect()
 }
 
@@ -50,71 +83,161 @@ fn human(rate: f64) -> String {
     }
 }
 
+/// Reads every feature of a boundary file (gzipped when its name ends in `.gz`) or of every such
+/// file in a directory, as a stream, closing unclosed rings; returns them with the number of
+/// rings closed.
+pub fn read_boundaries(path: &Path) -> anyhow::Result<(Vec<BoundaryFeature>, usize)> {
+    let files = if path.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(path)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                let name = p.to_string_lossy();
+                name.ends_with(".geojson") || name.ends_with(".geojson.gz")
+            })
+            .collect();
+        files.sort();
+        files
+    } else {
+        vec![path.to_owned()]
+    };
+    let (mut features, mut closed) = (Vec::new(), 0);
+    for file in files {
+        let reader =
+            std::fs::File::open(&file).with_context(|| format!("reading {}", file.display()))?;
+        let reader: Box<dyn std::io::Read> = if file.to_string_lossy().ends_with(".gz") {
+            Box::new(flate2::read::GzDecoder::new(reader))
+        } else {
+            Box::new(reader)
+        };
+        let (mut more, repaired) = read_boundary_file(reader, "kode", true)
+            .with_context(|| format!("checking {}", file.display()))?;
+        closed += repaired.len();
+        features.append(&mut more);
+    }
+    Ok((features, closed))
+}
+
+/// Resident and peak resident memory of this process, in bytes (Linux).
+fn memory() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
+            .map_or(0, |kb| kb * 1024)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+fn mb(bytes: u64) -> String {
+    format!("{:.0} MB", bytes as f64 / 1e6)
+}
+
 /// Runs the benchmark and prints its figures.
 pub async fn run(boundaries: &Path, bench: &LocateBench) -> anyhow::Result<()> {
-    let bytes =
-        std::fs::read(boundaries).with_context(|| format!("reading {}", boundaries.display()))?;
-    let features = parse_boundary_file(&bytes, "kode")?;
     let started = Instant::now();
-    let index = BoundaryIndex::from_features_with_cell(&features, bench.cell_degrees)?;
+    let (features, closed) = read_boundaries(boundaries)?;
     println!(
-        "index: {} kelurahan from {}, built in {:.1} ms (grid cell {:.4} degrees)",
-        index.len(),
+        "boundaries: {} features from {} read in {:.1} s ({} ring(s) closed)",
+        features.len(),
         boundaries.display(),
-        started.elapsed().as_secs_f64() * 1e3,
-        index.cell_degrees()
+        started.elapsed().as_secs_f64(),
+        closed
     );
-    let points = random_points(bench.points, bench.seed);
-    println!(
-        "points: {} seeded (seed {}) uniform over lon {}..{}, lat {}..{}",
-        points.len(),
-        bench.seed,
-        JAKARTA_MAINLAND[0],
-        JAKARTA_MAINLAND[2],
-        JAKARTA_MAINLAND[1],
-        JAKARTA_MAINLAND[3]
-    );
-
-    // Best of three runs, one thread: the figure the issue asks for is per core.
-    let mut best = Duration::MAX;
-    let mut pairs = 0;
-    for _ in 0..3 {
-        let started = Instant::now();
-        pairs = points
-            .iter()
-            .map(|p| index.for_each_containing(p[0], p[1], |_| {}))
-            .sum::<usize>();
-        best = best.min(started.elapsed());
+    // The peers get the same polygons, as one GeoJSON geometry per line.
+    let scratch = std::env::temp_dir().join(format!("tinjau-bench-locate-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch)?;
+    let geometries = scratch.join("geometries.ndjson");
+    {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&geometries)?);
+        for f in &features {
+            serde_json::to_writer(&mut out, &f.geometry)?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()?;
     }
-    let in_process = rate(points.len(), best);
-    println!(
-        "in-process containment: {} on one core ({} point-kelurahan pairs, {:.1} ms)",
-        human(in_process),
-        pairs,
-        best.as_secs_f64() * 1e3
-    );
-
-    let verdict_points = &points[..bench.verdict_points.min(points.len())];
-    let config = LocateConfig::default();
+    let inputs: Vec<RegionInput> = features
+        .iter()
+        .filter_map(|f| {
+            RegionInput::from_geojson(
+                f.kode.clone(),
+                f.nama.clone().unwrap_or_default(),
+                &f.geometry,
+            )
+        })
+        .collect();
+    drop(features);
     let started = Instant::now();
-    for p in verdict_points {
-        let point = Wgs84Point::parse(p[0], p[1])?;
-        std::hint::black_box(index.locate(point, 10.0, None, &config)?);
-    }
+    let index = BoundaryIndex::build_with_cell(inputs, bench.cell_degrees)?;
+    let build = started.elapsed();
+    let stats = index.stats();
+    let (rss, peak) = memory();
     println!(
-        "in-process full verdict (containment + distances in m): {} on one core ({} points)",
-        human(rate(verdict_points.len(), started.elapsed())),
-        verdict_points.len()
+        "index: {} kelurahan, {} edges, built in {:.2} s; {} coarse cells of {:.4} degrees, {} split, {} leaves, {} edges in leaves; {} on the heap (process resident {}, peak {})",
+        stats.regions,
+        stats.edges,
+        build.as_secs_f64(),
+        stats.coarse_cells,
+        index.cell_degrees(),
+        stats.split_cells,
+        stats.leaves,
+        stats.leaf_edges,
+        mb(stats.heap_bytes as u64),
+        mb(rss),
+        mb(peak)
     );
+    let points = match bench.spread {
+        Spread::JakartaMainland => {
+            println!(
+                "points: {} seeded (seed {}) uniform over lon {}..{}, lat {}..{}",
+                bench.points,
+                bench.seed,
+                JAKARTA_MAINLAND[0],
+                JAKARTA_MAINLAND[2],
+                JAKARTA_MAINLAND[1],
+                JAKARTA_MAINLAND[3]
+            );
+            random_points(bench.points, bench.seed)
+        }
+        Spread::FeatureBoxes => {
+            println!(
+                "points: {} seeded (seed {}), each uniform in the bounding box of a feature chosen at random",
+                bench.points, bench.seed
+            );
+            points_in_boxes(&index, bench.points, bench.seed)
+        }
+    };
+    let points_file = scratch.join("points.f64");
+    {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&points_file)?);
+        for p in &points {
+            out.write_all(&p[0].to_le_bytes())?;
+            out.write_all(&p[1].to_le_bytes())?;
+        }
+        out.flush()?;
+    }
+
+    let in_process = in_process_rates(&index, &points, bench.verdict_points)?;
+    report_shapely(&bench.python, &geometries, &points_file, in_process);
 
     let Some(url) = &bench.database_url else {
         println!("postgis: skipped (no database)");
+        let _ = std::fs::remove_dir_all(&scratch);
         return Ok(());
     };
     let mut conn = PgConnection::connect(url)
         .await
         .context("connecting to PostGIS")?;
-    let postgis = postgis_rates(&mut conn, &bytes, &points).await?;
+    let postgis = postgis_rates(&mut conn, &index, &geometries, &points).await;
+    let _ = std::fs::remove_dir_all(&scratch);
+    let postgis = postgis?;
+    println!(
+        "postgis: the index built from the database (ST_AsBinary of every polygon, as the server loads it): fetch {:.2} s, parse and build {:.2} s, {:.2} s in all",
+        postgis.fetch.as_secs_f64(),
+        postgis.build.as_secs_f64(),
+        (postgis.fetch + postgis.build).as_secs_f64()
+    );
     println!(
         "postgis: COPY of the points {:.0} ms; ST_Covers join with a GIST index on the polygons: {} ({} pairs)",
         postgis.copy.as_secs_f64() * 1e3,
@@ -134,7 +257,125 @@ pub async fn run(boundaries: &Path, bench: &LocateBench) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Containment (best of three) and full verdicts on one core; prints both, returns the
+/// containment rate.
+fn in_process_rates(
+    index: &BoundaryIndex,
+    points: &[[f64; 2]],
+    verdict_points: usize,
+) -> anyhow::Result<f64> {
+    // Best of three runs, one thread: the figure is per core.
+    let mut best = Duration::MAX;
+    let mut pairs = 0;
+    for _ in 0..3 {
+        let started = Instant::now();
+        pairs = points
+            .iter()
+            .map(|p| index.for_each_containing(p[0], p[1], |_| {}))
+            .sum::<usize>();
+        best = best.min(started.elapsed());
+    }
+    let in_process = rate(points.len(), best);
+    println!(
+        "in-process containment: {} on one core ({} point-kelurahan pairs, {:.1} ms)",
+        human(in_process),
+        pairs,
+        best.as_secs_f64() * 1e3
+    );
+
+    let verdict_points = &points[..verdict_points.min(points.len())];
+    let config = LocateConfig::default();
+    let mut best = Duration::MAX;
+    for _ in 0..3 {
+        let started = Instant::now();
+        for p in verdict_points {
+            let point = Wgs84Point::parse(p[0], p[1])?;
+            std::hint::black_box(index.locate(point, 10.0, None, &config)?);
+        }
+        best = best.min(started.elapsed());
+    }
+    println!(
+        "in-process full verdict (containment + distances in m): {} on one core ({} points)",
+        human(rate(verdict_points.len(), best)),
+        verdict_points.len()
+    );
+
+    Ok(in_process)
+}
+
+/// Runs the shapely peer and prints its rates beside `in_process`.
+fn report_shapely(python: &Path, geometries: &Path, points_file: &Path, in_process: f64) {
+    match shapely_rates(python, geometries, points_file) {
+        Ok(peer) => {
+            println!(
+                "shapely {}: STRtree query: {} ({} pairs); peak resident {}",
+                peer.version,
+                human(peer.strtree),
+                peer.strtree_pairs,
+                mb(peer.peak_bytes)
+            );
+            let mut best_peer = peer.strtree;
+            if let (Some(r), Some(n)) = (peer.prefilter, peer.prefilter_pairs) {
+                println!(
+                    "shapely {}: prepared polygons, contains_xy on the points in each bounding box: {} ({} pairs)",
+                    peer.version,
+                    human(r),
+                    n
+                );
+                best_peer = best_peer.max(r);
+            }
+            println!(
+                "ratio: in-process / best shapely = {:.1}x",
+                in_process / best_peer
+            );
+        }
+        Err(e) => println!("shapely: skipped ({e:#})"),
+    }
+}
+
+/// What the shapely peer measured.
+struct ShapelyRates {
+    version: String,
+    strtree: f64,
+    strtree_pairs: u64,
+    prefilter: Option<f64>,
+    prefilter_pairs: Option<u64>,
+    peak_bytes: u64,
+}
+
+/// Runs `devtools/peers/shapely_locate.py` on the same polygons and points.
+fn shapely_rates(python: &Path, geometries: &Path, points: &Path) -> anyhow::Result<ShapelyRates> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/shapely_locate.py");
+    let output = std::process::Command::new(python)
+        .arg(&script)
+        .arg(geometries)
+        .arg(points)
+        .output()
+        .with_context(|| format!("running {}", python.display()))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        anyhow::bail!(
+            "{} {} failed: {}",
+            python.display(),
+            script.display(),
+            stderr.lines().last().unwrap_or("no message")
+        );
+    }
+    let v: serde_json::Value =
+        serde_json::from_slice(&output.stdout).context("reading the peer's figures")?;
+    Ok(ShapelyRates {
+        version: v["shapely"].as_str().unwrap_or("?").to_owned(),
+        strtree: v["strtree_rate"].as_f64().unwrap_or(0.0),
+        strtree_pairs: v["strtree_pairs"].as_u64().unwrap_or(0),
+        prefilter: v["prefilter_rate"].as_f64(),
+        prefilter_pairs: v["prefilter_pairs"].as_u64(),
+        peak_bytes: v["peak_bytes"].as_u64().unwrap_or(0),
+    })
+}
+
 struct PostgisRates {
+    fetch: Duration,
+    build: Duration,
     copy: Duration,
     plain: f64,
     plain_pairs: i64,
@@ -146,20 +387,15 @@ struct PostgisRates {
 // `sqlx::query`; they are constant text with bound parameters all the same.
 async fn postgis_rates(
     conn: &mut PgConnection,
-    boundaries: &[u8],
+    index: &BoundaryIndex,
+    geometries_file: &Path,
     points: &[[f64; 2]],
 ) -> anyhow::Result<PostgisRates> {
-    let root: serde_json::Value = serde_json::from_slice(boundaries)?;
-    let (mut kodes, mut geometries) = (Vec::new(), Vec::new());
-    for feature in root["features"].as_array().into_iter().flatten() {
-        kodes.push(
-            feature["properties"]["kode"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-        );
-        geometries.push(feature["geometry"].to_string());
-    }
+    let kodes: Vec<String> = index.regions().iter().map(|r| r.kode.to_string()).collect();
+    let geometries: Vec<String> = std::fs::read_to_string(geometries_file)?
+        .lines()
+        .map(str::to_owned)
+        .collect();
     sqlx::query("DROP TABLE IF EXISTS bench_kelurahan, bench_points")
         .execute(&mut *conn)
         .await?;
@@ -178,6 +414,28 @@ async fn postgis_rates(
     sqlx::query("ANALYZE bench_kelurahan")
         .execute(&mut *conn)
         .await?;
+
+    // The index as the server builds it at start, from this table instead of `boundary`.
+    let started = Instant::now();
+    let rows: Vec<(String, Vec<u8>)> =
+        sqlx::query_as("SELECT kode, ST_AsBinary(geom) FROM bench_kelurahan ORDER BY kode")
+            .fetch_all(&mut *conn)
+            .await?;
+    let fetch = started.elapsed();
+    let started = Instant::now();
+    let mut inputs = Vec::with_capacity(rows.len());
+    for (kode, wkb) in rows {
+        let kode = WilayahKode::parse(&kode)?;
+        inputs.push(
+            RegionInput::from_wkb(kode.clone(), String::new(), &wkb)
+                .with_context(|| format!("{kode} is not a polygon"))?,
+        );
+    }
+    let rebuilt = BoundaryIndex::build(inputs)?;
+    let build = started.elapsed();
+    anyhow::ensure!(rebuilt.len() == index.len(), "the database lost polygons");
+    drop(rebuilt);
+
     sqlx::query("CREATE TEMP TABLE bench_points (id integer, geom geometry(Point, 4326))")
         .execute(&mut *conn)
         .await?;
@@ -221,6 +479,8 @@ async fn postgis_rates(
         .execute(&mut *conn)
         .await?;
     Ok(PostgisRates {
+        fetch,
+        build,
         copy: copy_time,
         plain,
         plain_pairs,

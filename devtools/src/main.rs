@@ -112,7 +112,7 @@ enum DemoCommand {
 
 #[derive(Debug, Subcommand)]
 enum BenchCommand {
-    /// Classify seeded random points over Jakarta in-process and with PostGIS; print both rates
+    /// Classify seeded random points in-process, with shapely and with PostGIS; print the rates
     Locate {
         /// Number of random points
         #[arg(long, default_value_t = 1_000_000)]
@@ -120,13 +120,22 @@ enum BenchCommand {
         /// Seed of the random points
         #[arg(long, default_value_t = 42)]
         seed: u64,
-        /// Kelurahan polygons to classify against
+        /// Kelurahan polygons to classify against: a GeoJSON file (gzipped or not), or a directory
+        /// of them (such as ../shared/data/boundaries/indonesia, the whole country)
         #[arg(long, default_value = "data/boundaries/dki_kelurahan.geojson")]
         boundaries: PathBuf,
+        /// Where the points fall [default: jakarta-mainland for a file, feature-boxes for a
+        /// directory]
+        #[arg(long, value_enum)]
+        spread: Option<tinjau_devtools::bench::Spread>,
         /// Measure the in-process index only
         #[arg(long)]
         skip_postgis: bool,
-        /// Grid cell side in degrees [default: sized from the data]
+        /// Python with shapely 2 for the peer (scripts/bench-locate makes one); skipped when it
+        /// cannot import shapely
+        #[arg(long, default_value = "python3")]
+        python: PathBuf,
+        /// Coarse grid cell side in degrees [default: sized from the data]
         #[arg(long)]
         cell_degrees: Option<f64>,
     },
@@ -267,12 +276,20 @@ async fn bench(
             points,
             seed,
             boundaries,
+            spread,
             skip_postgis,
+            python,
             cell_degrees,
         } => {
             let bench = tinjau_devtools::bench::LocateBench {
                 points,
                 seed,
+                spread: spread.unwrap_or(if boundaries.is_dir() {
+                    tinjau_devtools::bench::Spread::FeatureBoxes
+                } else {
+                    tinjau_devtools::bench::Spread::JakartaMainland
+                }),
+                python,
                 verdict_points: points.min(200_000),
                 database_url: if skip_postgis {
                     None

@@ -170,21 +170,55 @@ pub fn parse_boundary_file_closing_rings(
     parse_checked(bytes, kode_property, true)
 }
 
+/// As [`parse_boundary_file_closing_rings`] (or [`parse_boundary_file`] when `close_rings` is
+/// false), reading the file as a stream: one feature at a time is held as JSON, so a national file
+/// needs memory for its checked geometries only.
+pub fn read_boundary_file(
+    reader: impl std::io::Read,
+    kode_property: &str,
+    close_rings: bool,
+) -> Result<(Vec<BoundaryFeature>, Vec<FeatureProblem>), BoundaryFileError> {
+    let mut de =
+        serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, reader));
+    collect(&mut de, kode_property, close_rings)
+}
+
 fn parse_checked(
     bytes: &[u8],
     kode_property: &str,
     close_rings: bool,
 ) -> Result<(Vec<BoundaryFeature>, Vec<FeatureProblem>), BoundaryFileError> {
-    let root: Value =
-        serde_json::from_slice(bytes).map_err(|e| BoundaryFileError::Syntax(e.to_string()))?;
-    let kind = root.get("type").and_then(Value::as_str);
-    let features = match (kind, root.get("features")) {
-        (Some("FeatureCollection"), Some(Value::Array(features))) => features,
-        (Some("FeatureCollection"), _) => {
+    collect(
+        &mut serde_json::Deserializer::from_slice(bytes),
+        kode_property,
+        close_rings,
+    )
+}
+
+fn collect<'de, R: serde_json::de::Read<'de>>(
+    de: &mut serde_json::Deserializer<R>,
+    kode_property: &str,
+    close_rings: bool,
+) -> Result<(Vec<BoundaryFeature>, Vec<FeatureProblem>), BoundaryFileError> {
+    let mut state = Collected::default();
+    serde::de::DeserializeSeed::deserialize(
+        TopLevel {
+            state: &mut state,
+            kode_property,
+            close_rings,
+        },
+        &mut *de,
+    )
+    .and_then(|()| de.end())
+    .map_err(|e| BoundaryFileError::Syntax(e.to_string()))?;
+    match (state.kind.as_deref(), state.total) {
+        (Some("FeatureCollection"), None) => {
             return Err(BoundaryFileError::NotAFeatureCollection(
                 "a FeatureCollection without a 'features' array".into(),
             ));
         }
+        (Some("FeatureCollection"), Some(0)) => return Err(BoundaryFileError::Empty),
+        (Some("FeatureCollection"), Some(_)) => {}
         (Some(other), _) => {
             return Err(BoundaryFileError::NotAFeatureCollection(format!(
                 "a {other}"
@@ -195,17 +229,34 @@ fn parse_checked(
                 "a JSON value without a 'type'".into(),
             ));
         }
-    };
-    if features.is_empty() {
-        return Err(BoundaryFileError::Empty);
     }
+    if state.problems.is_empty() {
+        Ok((state.accepted, state.closed))
+    } else {
+        Err(BoundaryFileError::Features {
+            total: state.total.unwrap_or(0),
+            lat_lon_features: state.lat_lon_features,
+            problems: state.problems,
+        })
+    }
+}
 
-    let mut accepted = Vec::with_capacity(features.len());
-    let mut problems = Vec::new();
-    let mut closed = Vec::new();
-    let mut lat_lon_features = 0;
-    let mut first_index_of: HashMap<WilayahKode, usize> = HashMap::new();
-    for (index, raw) in features.iter().enumerate() {
+/// What reading a file has found so far.
+#[derive(Default)]
+struct Collected {
+    /// The top level's `type`, when it is a string.
+    kind: Option<String>,
+    /// Number of features, once the `features` array has been read.
+    total: Option<usize>,
+    accepted: Vec<BoundaryFeature>,
+    problems: Vec<FeatureProblem>,
+    closed: Vec<FeatureProblem>,
+    lat_lon_features: usize,
+    first_index_of: HashMap<WilayahKode, usize>,
+}
+
+impl Collected {
+    fn take(&mut self, index: usize, raw: Value, kode_property: &str, close_rings: bool) {
         let raw_kode = raw
             .get("properties")
             .and_then(|p| p.get(kode_property))
@@ -217,31 +268,145 @@ fn parse_checked(
         };
         match check_feature(index, raw, kode_property, close_rings) {
             Ok((feature, rings_closed)) => {
-                closed.extend(rings_closed.into_iter().map(&problem));
-                if let Some(first) = first_index_of.insert(feature.kode.clone(), index) {
-                    problems.push(problem(format!("kode repeats feature #{first}")));
+                self.closed.extend(rings_closed.into_iter().map(&problem));
+                if let Some(first) = self.first_index_of.insert(feature.kode.clone(), index) {
+                    self.problems
+                        .push(problem(format!("kode repeats feature #{first}")));
                 } else {
-                    accepted.push(feature);
+                    self.accepted.push(feature);
                 }
             }
             Err(FeatureCheck::LatLon) => {
-                lat_lon_features += 1;
-                problems.push(problem(
+                self.lat_lon_features += 1;
+                self.problems.push(problem(
                     "coordinates are in [lat, lon] order (they fit Indonesia only when swapped)"
                         .into(),
                 ));
             }
-            Err(FeatureCheck::Other(message)) => problems.push(problem(message)),
+            Err(FeatureCheck::Other(message)) => self.problems.push(problem(message)),
         }
     }
-    if problems.is_empty() {
-        Ok((accepted, closed))
-    } else {
-        Err(BoundaryFileError::Features {
-            total: features.len(),
-            lat_lon_features,
-            problems,
-        })
+}
+
+/// The file's top level: `type` is kept, each of `features` checked as it is read, the rest
+/// skipped. Any other JSON value is read and left without a `type`.
+struct TopLevel<'a> {
+    state: &'a mut Collected,
+    kode_property: &'a str,
+    close_rings: bool,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for TopLevel<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for TopLevel<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a GeoJSON FeatureCollection")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "type" => {
+                    self.state.kind = match map.next_value::<Value>()? {
+                        Value::String(kind) => Some(kind),
+                        _ => None,
+                    }
+                }
+                "features" => map.next_value_seed(FeatureArray {
+                    state: &mut *self.state,
+                    kode_property: self.kode_property,
+                    close_rings: self.close_rings,
+                })?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+/// The `features` array, each element checked as soon as it is read. Anything but an array leaves
+/// the number of features unknown.
+struct FeatureArray<'a> {
+    state: &'a mut Collected,
+    kode_property: &'a str,
+    close_rings: bool,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for FeatureArray<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for FeatureArray<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of features")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0;
+        while let Some(raw) = seq.next_element::<Value>()? {
+            self.state
+                .take(index, raw, self.kode_property, self.close_rings);
+            index += 1;
+        }
+        self.state.total = Some(index);
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
     }
 }
 
@@ -253,12 +418,12 @@ enum FeatureCheck {
 /// A feature checked, with the rings closed on the way (when asked to).
 fn check_feature(
     index: usize,
-    raw: &Value,
+    raw: Value,
     kode_property: &str,
     close_rings: bool,
 ) -> Result<(BoundaryFeature, Vec<String>), FeatureCheck> {
     let other = |m: String| FeatureCheck::Other(m);
-    let feature: Feature = serde_json::from_value(raw.clone())
+    let feature: Feature = serde_json::from_value(raw)
         .map_err(|e| other(format!("not a valid GeoJSON Feature: {e}")))?;
     let properties = feature.properties.as_ref();
     let kode = match properties.and_then(|p| p.get(kode_property)) {
@@ -376,7 +541,10 @@ fn check_ring(ring: &[Position]) -> Result<(), String> {
         ));
     }
     if ring.first().map(|p| &p.as_slice()[..2]) != ring.last().map(|p| &p.as_slice()[..2]) {
-        return Err("is not closed (its last position differs from its first)".into());
+        return Err(
+            "is not closed (its last position differs from its first); importing with --repair closes it"
+                .into(),
+        );
     }
     Ok(())
 }

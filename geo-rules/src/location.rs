@@ -1,6 +1,7 @@
 //! "Was the team really at this proposal's place?": a location verdict for a GPS fix.
 
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 pub use survey_schema::{LocationStatus, LocationVerdict};
 use survey_schema::{Wgs84Point, WilayahKode};
 
@@ -55,7 +56,11 @@ impl BoundaryIndex {
             None => None,
         };
         let p = [point.lon(), point.lat()];
-        let containing = self.containing(p[0], p[1]);
+        // On the stack: a point is in one kelurahan, two where they overlap, rarely more.
+        let mut containing: SmallVec<[&Region; 4]> = SmallVec::new();
+        self.for_each_containing(p[0], p[1], |r| {
+            containing.push(&self.regions()[r as usize]);
+        });
         let reach = accuracy_m + config.tolerance_m;
         let is_claimed = |r: &Region| claimed_region.is_some_and(|c| c.kode == r.kode);
         let claimed_inside = containing.iter().any(|r| is_claimed(r));

@@ -58,6 +58,20 @@ impl LocalFrame {
         )
     }
 
+    /// Metres per degree east and north at the frame's origin.
+    pub fn metres_per_degree(&self) -> (f64, f64) {
+        (self.east_per_degree, self.north_per_degree)
+    }
+
+    /// Squared planar distance in m² from the origin to the box `[min_lon, min_lat, max_lon,
+    /// max_lat]` (0 inside it): a lower bound of the distance to anything in the box.
+    #[inline]
+    pub fn box_distance_sq(&self, bbox: [f64; 4]) -> f64 {
+        let dx = (bbox[0] - self.lon0).max(self.lon0 - bbox[2]).max(0.0) * self.east_per_degree;
+        let dy = (bbox[1] - self.lat0).max(self.lat0 - bbox[3]).max(0.0) * self.north_per_degree;
+        dx * dx + dy * dy
+    }
+
     /// Squared planar distance in m² from the origin to segment `a`–`b` (degrees), and the
     /// parameter `t` in 0..=1 of the nearest point on it.
     #[inline]
@@ -88,11 +102,40 @@ pub fn geodesic_m(a: [f64; 2], b: [f64; 2]) -> f64 {
 }
 
 /// Distance in metres from `p` to segment `a`–`b` (all `[lon, lat]`): the nearest point is found in
-/// the tangent plane at `p`, and the distance to it is measured on the geodesic.
+/// the tangent plane at `p`, and the distance to it is measured by [`short_distance_m`].
 pub fn point_segment_m(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
-    let (_, t) = LocalFrame::at(p[0], p[1]).segment_distance_sq(a, b);
+    point_segment_in(&LocalFrame::at(p[0], p[1]), p, a, b)
+}
+
+/// [`point_segment_m`] with the tangent plane at `p` already made.
+pub fn point_segment_in(frame: &LocalFrame, p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
+    let (_, t) = frame.segment_distance_sq(a, b);
     let nearest = [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])];
-    geodesic_m(p, nearest)
+    short_distance_m(p, nearest)
+}
+
+/// Below this many metres [`short_distance_m`] uses the plane at the mid-latitude.
+const SHORT_M: f64 = 10_000.0;
+
+/// Distance in metres between two positions: on the plane scaled at their mid-latitude when it is
+/// under 10 km (within a millimetre of the geodesic there, and about a hundred times cheaper), otherwise
+/// the geodesic.
+///
+/// ```
+/// use geo_rules::metric::{geodesic_m, short_distance_m};
+/// let (monas, istiqlal) = ([106.8272, -6.1754], [106.8314, -6.1702]);
+/// let d = short_distance_m(monas, istiqlal);
+/// assert!((d - geodesic_m(monas, istiqlal)).abs() < 0.001, "{d} m");
+/// ```
+pub fn short_distance_m(a: [f64; 2], b: [f64; 2]) -> f64 {
+    let (east, north) = metres_per_degree(f64::midpoint(a[1], b[1]));
+    let (dx, dy) = ((b[0] - a[0]) * east, (b[1] - a[1]) * north);
+    let planar = dx.hypot(dy);
+    if planar < SHORT_M {
+        planar
+    } else {
+        geodesic_m(a, b)
+    }
 }
 
 #[cfg(test)]
@@ -119,6 +162,23 @@ mod tests {
                 "{dlon},{dlat}: {planar} vs {geodesic}"
             );
         }
+    }
+
+    #[test]
+    fn short_distances_agree_with_the_geodesic_within_a_millimetre() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
+        let mut worst: f64 = 0.0;
+        for _ in 0..20_000 {
+            // Across Indonesia's latitudes, up to about 10 km apart in any direction.
+            let a = [rng.random_range(95.0..141.0), rng.random_range(-11.0..6.0)];
+            let b = [
+                a[0] + rng.random_range(-0.063..0.063),
+                a[1] + rng.random_range(-0.063..0.063),
+            ];
+            worst = worst.max((short_distance_m(a, b) - geodesic_m(a, b)).abs());
+        }
+        assert!(worst < 0.001, "worst difference {worst} m");
     }
 
     #[test]

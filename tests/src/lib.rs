@@ -170,7 +170,7 @@ async fn ensure_template(
             .await
             .context("importing the wilayah fixture")?;
         for (file, level) in JAKARTA_BOUNDARIES {
-            tinjau_workflows::import::boundaries::import(&pool, &data(file), level, false, false)
+            tinjau_workflows::import::boundaries::import(&pool, &data(file), level, false, true)
                 .await
                 .with_context(|| format!("importing the {file} fixture"))?;
         }

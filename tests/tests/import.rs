@@ -124,7 +124,7 @@ async fn jakarta_boundaries_import_at_every_level_and_reimport_as_unchanged() {
         .unwrap();
     let mut totals = Vec::new();
     for (file, level) in tinjau_tests::JAKARTA_BOUNDARIES {
-        let summary = boundaries::import(&app.pool, &data(file), level, false, false)
+        let summary = boundaries::import(&app.pool, &data(file), level, false, true)
             .await
             .unwrap();
         assert_eq!(summary.counts.inserted, summary.counts.total);
@@ -177,7 +177,19 @@ async fn a_self_intersecting_polygon_is_repaired_and_reported() {
     let bowtie = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"kode":"31.71.01.1001"},
         "geometry":{"type":"Polygon","coordinates":[[[106.81,-6.18],[106.83,-6.16],[106.83,-6.18],[106.81,-6.16],[106.81,-6.18]]]}}]}"#;
     let path = write_temp(dir.path(), "bowtie.geojson", bowtie.as_bytes());
-    let summary = boundaries::import(&app.pool, &path, WilayahLevel::Kelurahan, false, false)
+    let before = app.reference_state().await;
+    let refused = boundaries::import(&app.pool, &path, WilayahLevel::Kelurahan, false, false)
+        .await
+        .expect_err("without --repair an invalid polygon refuses the file")
+        .to_string();
+    assert!(
+        refused.contains("feature #0 (kode 31.71.01.1001)")
+            && refused.contains("Self-intersection")
+            && refused.contains("--repair"),
+        "{refused}"
+    );
+    assert_eq!(app.reference_state().await, before);
+    let summary = boundaries::import(&app.pool, &path, WilayahLevel::Kelurahan, false, true)
         .await
         .unwrap();
     assert_eq!((summary.counts.updated, summary.counts.repaired), (1, 1));
@@ -262,6 +274,30 @@ async fn a_truncated_file_is_refused() {
         "{message}"
     );
     assert!(message.contains("Nothing was imported"), "{message}");
+}
+
+#[tokio::test]
+async fn a_gzipped_file_is_read_as_a_stream_and_a_truncated_one_refused() {
+    use std::io::Write as _;
+    let app = spawn_app_with_reference_data().await;
+    let bytes = std::fs::read(data("boundaries/dki_kelurahan.geojson")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&bytes).unwrap();
+    let gz = gz.finish().unwrap();
+
+    let message = refused(&app, "truncated.geojson.gz", &gz[..gz.len() / 2]).await;
+    assert!(message.contains("not a readable gzip file"), "{message}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_temp(dir.path(), "dki_kelurahan.geojson.gz", &gz);
+    let summary = boundaries::import(&app.pool, &path, WilayahLevel::Kelurahan, false, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        (summary.counts.total, summary.counts.unchanged),
+        (267, 267),
+        "the same polygons as the fixture's plain file"
+    );
 }
 
 #[tokio::test]

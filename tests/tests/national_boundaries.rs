@@ -1,7 +1,7 @@
 //! The national desa and kelurahan polygons as they come (`../shared/data/boundaries/indonesia/`,
 //! gzipped per province): Aceh's file, with the one ring among the country's 83,246 features that
 //! does not end where it starts (kode 11.10.09.2009), is refused whole by default, naming it, and
-//! imported with `--close-rings`, which lists the ring it closed.
+//! imported with `--repair`, which lists the ring it closed.
 
 // Test code: helpers here fail the test loudly, like the tests themselves.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -31,7 +31,9 @@ async fn acehs_real_file_is_refused_for_its_open_ring_and_imported_when_asked_to
         + &String::from_utf8_lossy(&refused.stdout);
     assert!(!refused.status.success(), "{text}");
     assert!(
-        text.contains("kode 11.10.09.2009") && text.contains("is not closed"),
+        text.contains("kode 11.10.09.2009")
+            && text.contains("is not closed")
+            && text.contains("--repair"),
         "{text}"
     );
     let pool = sqlx::PgPool::connect(&url).await.unwrap();
@@ -45,7 +47,7 @@ async fn acehs_real_file_is_refused_for_its_open_ring_and_imported_when_asked_to
     };
     assert_eq!(count().await, 0, "a refused file imports nothing");
 
-    let imported = run(&["--close-rings"]);
+    let imported = run(&["--repair"]);
     let text = String::from_utf8_lossy(&imported.stdout).into_owned()
         + &String::from_utf8_lossy(&imported.stderr);
     assert!(imported.status.success(), "{text}");

@@ -45,20 +45,29 @@ impl SharedIndex {
 
 /// Builds the index from every kelurahan boundary in the database.
 pub async fn load(pool: &PgPool) -> anyhow::Result<BoundaryIndex> {
+    let started = std::time::Instant::now();
     let rows = db::boundary::kelurahan_geometries(pool).await?;
-    let mut inputs = Vec::with_capacity(rows.len());
-    for (kode, nama, geojson) in rows {
-        let geometry: geojson::Geometry = serde_json::from_str(&geojson)
-            .with_context(|| format!("boundary {kode}: unreadable geometry"))?;
-        let kode = WilayahKode::parse(&kode)?;
-        let input = RegionInput::from_geojson(kode.clone(), nama, &geometry)
-            .with_context(|| format!("boundary {kode} is not a polygon"))?;
-        inputs.push(input);
-    }
-    // Building is CPU work (tens of milliseconds for a city): keep it off the async workers.
-    tokio::task::spawn_blocking(move || BoundaryIndex::build(inputs))
-        .await?
-        .context("building the boundary index")
+    let fetched = started.elapsed();
+    // Parsing and building are CPU work (a few seconds for the whole country, milliseconds for a
+    // city): keep them off the async workers.
+    let index = tokio::task::spawn_blocking(move || {
+        let mut inputs = Vec::with_capacity(rows.len());
+        for (kode, nama, wkb) in rows {
+            let kode = WilayahKode::parse(&kode)?;
+            let input = RegionInput::from_wkb(kode.clone(), nama, &wkb)
+                .with_context(|| format!("boundary {kode} is not a polygon"))?;
+            inputs.push(input);
+        }
+        BoundaryIndex::build(inputs).context("building the boundary index")
+    })
+    .await??;
+    tracing::debug!(
+        kelurahan = index.len(),
+        fetch_ms = fetched.as_millis(),
+        total_ms = started.elapsed().as_millis(),
+        "boundary index built"
+    );
+    Ok(index)
 }
 
 /// Reloads `shared` whenever boundaries change, until the process ends. A lost connection is

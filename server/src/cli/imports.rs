@@ -203,15 +203,14 @@ pub(super) async fn run_import(pool: &sqlx::PgPool, cmd: ImportCommand) -> anyho
         ImportCommand::Boundaries {
             file,
             level,
-            close_rings,
+            repair,
             progress,
         } => {
-            let s =
-                import::boundaries::import(pool, &file, level, !progress.no_progress, close_rings)
-                    .await?;
+            let s = import::boundaries::import(pool, &file, level, !progress.no_progress, repair)
+                .await?;
             if !s.rings_closed.is_empty() {
                 say!(
-                    "closed {} ring(s) that did not end where they start (--close-rings):\n{}",
+                    "closed {} ring(s) that did not end where they start (--repair):\n{}",
                     s.rings_closed.len(),
                     s.rings_closed
                         .iter()
@@ -234,7 +233,7 @@ pub(super) async fn run_import(pool: &sqlx::PgPool, cmd: ImportCommand) -> anyho
             );
             if !s.repaired.is_empty() {
                 say!(
-                    "repaired (invalid polygons made valid with ST_MakeValid):\n{}",
+                    "repaired (invalid polygons made valid with ST_MakeValid, --repair):\n{}",
                     import::list(&s.repaired)
                 );
             }

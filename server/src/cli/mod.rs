@@ -419,10 +419,12 @@ enum ImportCommand {
         /// The level of every feature: kelurahan, kecamatan, kota or provinsi
         #[arg(long)]
         level: WilayahLevel,
-        /// Close a ring that does not end where it starts (adding its first position at its end)
-        /// and list each, instead of refusing the file; every other problem still refuses it
-        #[arg(long)]
-        close_rings: bool,
+        /// Repair what the national polygons need and list each repair, instead of refusing the
+        /// file: close a ring that does not end where it starts (adding its first position at its
+        /// end) and make an invalid polygon valid with PostGIS's ST_MakeValid; every other problem
+        /// still refuses the file
+        #[arg(long, alias = "close-rings")]
+        repair: bool,
         #[command(flatten)]
         progress: ProgressArgs,
     },

@@ -1,12 +1,12 @@
-//! `tinjau import boundaries FILE.geojson[.gz] --level kelurahan|kecamatan|kota [--close-rings]`.
+//! `tinjau import boundaries FILE.geojson[.gz] --level kelurahan|kecamatan|kota [--repair]`.
 
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
-use std::io::Read as _;
-
-use geo_rules::boundary_file::parse_boundary_file_closing_rings;
-use geo_rules::{BoundaryFeature, parse_boundary_file};
+use geo_rules::BoundaryFeature;
+use geo_rules::boundary_file::{parse_boundary_file_closing_rings, read_boundary_file};
 use sqlx::PgPool;
 use survey_schema::WilayahLevel;
 
@@ -21,7 +21,7 @@ pub struct BoundarySummary {
     pub counts: ImportCounts,
     /// Features PostGIS found invalid and `ST_MakeValid` repaired: `feature #i (kode k): reason`.
     pub repaired: Vec<RowProblem>,
-    /// Rings closed because `close_rings` was asked for: `feature #i (kode k): polygon p, ring r …`.
+    /// Rings closed because repairs were asked for: `feature #i (kode k): polygon p, ring r …`.
     pub rings_closed: Vec<String>,
 }
 
@@ -29,66 +29,128 @@ pub struct BoundarySummary {
 /// many bytes: a decompression bomb stops here instead of filling the memory.
 const MAX_UNZIPPED: u64 = 2 << 30;
 
-/// Imports (or re-imports) boundaries of one level. Any bad feature: nothing is written.
+/// Imports (or re-imports) boundaries of one level. Any bad feature: nothing is written. With
+/// `repair`, a ring that does not end where it starts is closed and an invalid polygon made valid
+/// by `ST_MakeValid`, each listed; without it, either refuses the file whole.
+///
+/// A gzipped file is unzipped and checked as a stream, one feature at a time: only the file as
+/// read and the checked polygons are held in memory.
 pub async fn import(
     pool: &PgPool,
     path: &Path,
     level: WilayahLevel,
     progress: bool,
-    close_rings: bool,
+    repair: bool,
 ) -> Result<BoundarySummary, ImportError> {
-    let mut file = InputFile::read(path, progress)?;
-    if file.bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut unzipped = Vec::new();
-        flate2::read::MultiGzDecoder::new(file.bytes.as_slice())
-            .take(MAX_UNZIPPED + 1)
-            .read_to_end(&mut unzipped)
-            .map_err(|e| {
-                ImportError::File(format!("{}: not a readable gzip file: {e}", file.name))
-            })?;
-        if unzipped.len() as u64 > MAX_UNZIPPED {
-            return Err(ImportError::File(format!(
-                "{}: unzips to more than {} GiB; refused",
-                file.name,
-                MAX_UNZIPPED >> 30
-            )));
+    let file = InputFile::read(path, progress)?;
+    let parsed = if file.bytes.starts_with(&[0x1f, 0x8b]) {
+        let bar = bar(
+            progress && file.bytes.len() > 1 << 20,
+            file.bytes.len() as u64,
+            "checking",
+            "{bytes}/{total_bytes}",
+        );
+        let gzip = GzipStream::new(bar.wrap_read(file.bytes.as_slice()));
+        let problem = Arc::clone(&gzip.problem);
+        let parsed = read_boundary_file(gzip, "kode", repair);
+        bar.finish_and_clear();
+        let problem = problem.lock().ok().and_then(|p| p.clone());
+        if let Some(problem) = problem {
+            return Err(ImportError::File(format!("{}: {problem}", file.name)));
         }
-        file.bytes = unzipped;
-    }
-    import_file_as(
+        parsed
+    } else {
+        parse(&file.bytes, repair)
+    };
+    import_checked(
         pool,
         file,
+        parsed,
         level,
         progress,
-        close_rings,
+        repair,
         &crate::audit::Actor::cli(),
     )
     .await
 }
 
-/// Imports boundaries from a file already read (an upload), as `actor`.
+/// Imports boundaries from a file already read (an upload), as `actor`. Repairs are made and
+/// listed, as the page shows them.
 pub async fn import_file(
     pool: &PgPool,
     file: InputFile,
     level: WilayahLevel,
     actor: &crate::audit::Actor,
 ) -> Result<BoundarySummary, ImportError> {
-    import_file_as(pool, file, level, false, false, actor).await
+    let parsed = parse(&file.bytes, true);
+    import_checked(pool, file, parsed, level, false, true, actor).await
 }
 
-async fn import_file_as(
+fn parse(
+    bytes: &[u8],
+    repair: bool,
+) -> Result<(Vec<BoundaryFeature>, Vec<geo_rules::FeatureProblem>), geo_rules::BoundaryFileError> {
+    if repair {
+        parse_boundary_file_closing_rings(bytes, "kode")
+    } else {
+        geo_rules::parse_boundary_file(bytes, "kode").map(|f| (f, Vec::new()))
+    }
+}
+
+/// A gzip stream unzipped up to [`MAX_UNZIPPED`] bytes; what stopped it (a corrupt stream or too
+/// much data) is kept in `problem`, as the JSON reader reports only that its input failed.
+struct GzipStream<R: Read> {
+    inner: flate2::read::MultiGzDecoder<R>,
+    unzipped: u64,
+    problem: Arc<Mutex<Option<String>>>,
+}
+
+impl<R: Read> GzipStream<R> {
+    fn new(reader: R) -> Self {
+        Self {
+            inner: flate2::read::MultiGzDecoder::new(reader),
+            unzipped: 0,
+            problem: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    fn fail(&self, problem: String) -> std::io::Error {
+        if let Ok(mut slot) = self.problem.lock() {
+            *slot = Some(problem.clone());
+        }
+        std::io::Error::other(problem)
+    }
+}
+
+impl<R: Read> Read for GzipStream<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self
+            .inner
+            .read(buf)
+            .map_err(|e| self.fail(format!("not a readable gzip file: {e}")))?;
+        self.unzipped += n as u64;
+        if self.unzipped > MAX_UNZIPPED {
+            return Err(self.fail(format!(
+                "unzips to more than {} GiB; refused",
+                MAX_UNZIPPED >> 30
+            )));
+        }
+        Ok(n)
+    }
+}
+
+async fn import_checked(
     pool: &PgPool,
     file: InputFile,
+    parsed: Result<
+        (Vec<BoundaryFeature>, Vec<geo_rules::FeatureProblem>),
+        geo_rules::BoundaryFileError,
+    >,
     level: WilayahLevel,
     progress: bool,
-    close_rings: bool,
+    repair: bool,
     actor: &crate::audit::Actor,
 ) -> Result<BoundarySummary, ImportError> {
-    let parsed = if close_rings {
-        parse_boundary_file_closing_rings(&file.bytes, "kode")
-    } else {
-        parse_boundary_file(&file.bytes, "kode").map(|f| (f, Vec::new()))
-    };
     let (features, rings_closed) = parsed.map_err(|source| ImportError::Boundaries {
         file: file.name.clone(),
         source,
@@ -111,13 +173,20 @@ async fn import_file_as(
     };
     let collapsed: Vec<RowProblem> = invalid
         .iter()
-        .filter(|g| g.empty_after_repair)
+        .filter(|g| g.empty_after_repair || !repair)
         .map(|g| RowProblem {
             location: describe(g.position),
-            message: format!(
-                "invalid ({}) and nothing of it is left after repair",
-                g.reason
-            ),
+            message: if g.empty_after_repair {
+                format!(
+                    "invalid ({}) and nothing of it is left after repair",
+                    g.reason
+                )
+            } else {
+                format!(
+                    "invalid ({}); --repair makes it valid with ST_MakeValid and lists it",
+                    g.reason
+                )
+            },
         })
         .collect();
     if !collapsed.is_empty() {
