@@ -127,6 +127,19 @@ pub async fn kelurahan_fingerprint(
     .await
 }
 
+/// A fingerprint of every kelurahan boundary (codes, names, import times): it changes when an
+/// import changes any of them, so a server can tell whether its index is current.
+pub async fn all_kelurahan_fingerprint(pool: &PgPool) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT md5(coalesce(string_agg(b.kode || '|' || w.nama || '|' || b.imported_at::text, ',' ORDER BY b.kode), ''))
+                  AS "fingerprint!"
+             FROM boundary b JOIN wilayah w USING (kode)
+            WHERE b.level = 4"#
+    )
+    .fetch_one(pool)
+    .await
+}
+
 /// The kelurahan boundaries within `kode` as a GeoJSON FeatureCollection with `kode` and `nama`
 /// properties, coordinates to 7 decimals (about 1 cm), with its fingerprint.
 pub async fn kelurahan_collection(

@@ -118,16 +118,13 @@ impl BoundaryIndex {
         features: &[crate::BoundaryFeature],
         cell_degrees: Option<f64>,
     ) -> Result<Self, IndexError> {
-        let inputs = features
-            .iter()
-            .filter_map(|f| {
-                RegionInput::from_geojson(
-                    f.kode.clone(),
-                    f.nama.clone().unwrap_or_default(),
-                    &f.geometry,
-                )
-            })
-            .collect();
+        let inputs = features.iter().filter_map(|f| {
+            RegionInput::from_geojson(
+                f.kode.clone(),
+                f.nama.clone().unwrap_or_default(),
+                &f.geometry,
+            )
+        });
         Self::build_with_cell(inputs, cell_degrees)
     }
 }
@@ -435,19 +432,23 @@ pub struct BoundaryIndex {
 impl BoundaryIndex {
     /// Builds the index. Rings must be closed; validity (no self-intersection) is assumed, as
     /// PostGIS guarantees for imported boundaries.
-    pub fn build(inputs: Vec<RegionInput>) -> Result<Self, IndexError> {
+    ///
+    /// Each input is turned into its region as it is taken, so an iterator that makes the inputs
+    /// one at a time (from database rows, say) never holds them all.
+    pub fn build(inputs: impl IntoIterator<Item = RegionInput>) -> Result<Self, IndexError> {
         Self::build_with_cell(inputs, None)
     }
 
     /// [`BoundaryIndex::build`] with a chosen coarse cell side in degrees (for benchmarks);
     /// `None` sizes cells from the data.
     pub fn build_with_cell(
-        inputs: Vec<RegionInput>,
+        inputs: impl IntoIterator<Item = RegionInput>,
         cell_degrees: Option<f64>,
     ) -> Result<Self, IndexError> {
-        let mut regions = Vec::with_capacity(inputs.len());
-        let mut by_kode = HashMap::with_capacity(inputs.len());
-        for (i, input) in inputs.into_iter().enumerate() {
+        let inputs = inputs.into_iter();
+        let mut regions = Vec::with_capacity(inputs.size_hint().0);
+        let mut by_kode = HashMap::with_capacity(inputs.size_hint().0);
+        for (i, input) in inputs.enumerate() {
             let id = u32::try_from(i).map_err(|_| IndexError::TooLarge(i))?;
             if by_kode.insert(input.kode.clone(), id).is_some() {
                 return Err(IndexError::DuplicateKode(input.kode.to_string()));
@@ -554,7 +555,67 @@ impl BoundaryIndex {
         let Some(at) = self.leaf_of(lon, lat) else {
             return 0;
         };
-        let word = self.leaves[at.leaf];
+        self.in_leaf(lon, lat, at, self.leaves[at.leaf], &mut found)
+    }
+
+    /// [`BoundaryIndex::for_each_containing`] for many points: calls `found(i, region)` for every
+    /// region containing `points[i]`, in order; returns how many pairs.
+    ///
+    /// The points are taken in blocks of 32 whose lookups proceed stage by stage (every point's
+    /// coarse cell, then every leaf, then every first entry and edge), so that the memory reads of
+    /// different points overlap instead of each waiting for the one before: when the index is far
+    /// larger than the caches, as the whole country's is, this classifies about twice as many
+    /// points per second (blocks of 8, 16, 32 and 64: 8.9, 12.1, 13.1 and 11.5 M points/s there).
+    pub fn for_each_containing_all(
+        &self,
+        points: &[[f64; 2]],
+        mut found: impl FnMut(usize, u32),
+    ) -> usize {
+        const BLOCK: usize = 32;
+        let mut count = 0;
+        for (b, block) in points.chunks(BLOCK).enumerate() {
+            let mut at = [None; BLOCK];
+            for (slot, p) in at.iter_mut().zip(block) {
+                *slot = self.leaf_of(p[0], p[1]);
+            }
+            let mut words = [NOTHING; BLOCK];
+            for (word, at) in words.iter_mut().zip(&at) {
+                if let Some(at) = at {
+                    *word = self.leaves[at.leaf];
+                }
+            }
+            // Touch each leaf's first entry and first edge, so that their reads overlap too.
+            let mut touched = 0.0f32;
+            for &word in &words {
+                if word & WHOLLY == 0
+                    && let Some(entry) = self.entries.get(word as usize)
+                    && let Some(edge) = self.cell_edges.get(entry.edges_start as usize)
+                {
+                    touched += edge[0];
+                }
+            }
+            std::hint::black_box(touched);
+            for (j, (p, at)) in block.iter().zip(at).enumerate() {
+                if let Some(at) = at {
+                    count += self.in_leaf(p[0], p[1], at, words[j], &mut |r| {
+                        found(b * BLOCK + j, r);
+                    });
+                }
+            }
+        }
+        count
+    }
+
+    /// The regions containing `(lon, lat)` in leaf `at`, whose word is `word`.
+    #[inline]
+    fn in_leaf(
+        &self,
+        lon: f64,
+        lat: f64,
+        at: LeafAt,
+        word: u32,
+        found: &mut impl FnMut(u32),
+    ) -> usize {
         if word == NOTHING {
             return 0;
         }
@@ -1280,6 +1341,7 @@ mod tests {
         assert!(stats.leaves > stats.coarse_cells, "{stats:?}");
         let mut rng = rand::rngs::SmallRng::seed_from_u64(1);
         let mut inside = 0;
+        let mut points = Vec::new();
         for _ in 0..50_000 {
             let p = [
                 rng.random_range(106.78..106.85),
@@ -1295,7 +1357,22 @@ mod tests {
                 .collect();
             assert_eq!(got, want, "at {p:?}");
             inside += got.len();
+            points.push(p);
         }
+        let mut all = Vec::new();
+        let pairs = index.for_each_containing_all(&points, |i, r| all.push((i, r)));
+        let one_by_one: Vec<(usize, u32)> = points
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| {
+                index
+                    .containing(p[0], p[1])
+                    .into_iter()
+                    .map(move |r| (i, r))
+            })
+            .map(|(i, r)| (i, index.by_kode[&r.kode]))
+            .collect();
+        assert_eq!((pairs, &all), (one_by_one.len(), &one_by_one));
         assert!(
             inside > 10_000,
             "{inside} pairs: the points should often fall inside"

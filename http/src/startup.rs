@@ -54,7 +54,7 @@ impl Application {
                     settings.storage_dir.display()
                 )
             })?;
-        let index = Arc::new(SharedIndex::new(locator::load(&pool).await?));
+        let index = Arc::new(SharedIndex::loaded(locator::load_current(&pool).await?));
         tracing::info!(kelurahan = index.get().len(), "boundary index loaded");
         locator::spawn_refresher(pool.clone(), Arc::clone(&index));
         let state = AppState {

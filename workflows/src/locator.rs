@@ -2,7 +2,7 @@
 //! kelurahan-boundary import commits (PostgreSQL NOTIFY, so imports from the CLI reach every running
 //! instance), and shared read-only by all requests.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -17,12 +17,23 @@ use crate::db;
 #[derive(Debug)]
 pub struct SharedIndex {
     current: RwLock<Arc<BoundaryIndex>>,
+    /// The boundaries' fingerprint when `current` was loaded (`None`: not known).
+    fingerprint: Mutex<Option<String>>,
 }
 
 impl SharedIndex {
     pub fn new(index: BoundaryIndex) -> Self {
         Self {
             current: RwLock::new(Arc::new(index)),
+            fingerprint: Mutex::new(None),
+        }
+    }
+
+    /// An index loaded by [`load_current`], with the fingerprint it was loaded at.
+    pub fn loaded((index, fingerprint): (BoundaryIndex, String)) -> Self {
+        Self {
+            current: RwLock::new(Arc::new(index)),
+            fingerprint: Mutex::new(Some(fingerprint)),
         }
     }
 
@@ -34,40 +45,68 @@ impl SharedIndex {
         }
     }
 
-    fn replace(&self, index: BoundaryIndex) {
+    fn fingerprint(&self) -> Option<String> {
+        match self.fingerprint.lock() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn replace(&self, index: BoundaryIndex, fingerprint: String) {
         let fresh = Arc::new(index);
         match self.current.write() {
             Ok(mut guard) => *guard = fresh,
             Err(poisoned) => *poisoned.into_inner() = fresh,
+        }
+        match self.fingerprint.lock() {
+            Ok(mut guard) => *guard = Some(fingerprint),
+            Err(poisoned) => *poisoned.into_inner() = Some(fingerprint),
         }
     }
 }
 
 /// Builds the index from every kelurahan boundary in the database.
 pub async fn load(pool: &PgPool) -> anyhow::Result<BoundaryIndex> {
+    Ok(load_current(pool).await?.0)
+}
+
+/// [`load`], with the boundaries' fingerprint read just before.
+pub async fn load_current(pool: &PgPool) -> anyhow::Result<(BoundaryIndex, String)> {
+    let fingerprint = db::boundary::all_kelurahan_fingerprint(pool).await?;
     let started = std::time::Instant::now();
-    let rows = db::boundary::kelurahan_geometries(pool).await?;
-    let fetched = started.elapsed();
-    // Parsing and building are CPU work (a few seconds for the whole country, milliseconds for a
-    // city): keep them off the async workers.
+    let pool = pool.clone();
+    let runtime = tokio::runtime::Handle::current();
+    // The rows are fetched and the index built on one blocking thread: parsing and building are
+    // CPU work (about 3 s for the whole country), and the rows' memory, freed row by row as each
+    // becomes its region, is then reused by the index instead of lingering in another thread's
+    // allocator arena (the whole country: 140 MB of rows).
     let index = tokio::task::spawn_blocking(move || {
-        let mut inputs = Vec::with_capacity(rows.len());
-        for (kode, nama, wkb) in rows {
-            let kode = WilayahKode::parse(&kode)?;
-            let input = RegionInput::from_wkb(kode.clone(), nama, &wkb)
-                .with_context(|| format!("boundary {kode} is not a polygon"))?;
-            inputs.push(input);
+        let rows = runtime.block_on(db::boundary::kelurahan_geometries(&pool))?;
+        let fetched = started.elapsed();
+        let mut unreadable = None;
+        let inputs = rows.into_iter().map_while(|(kode, nama, wkb)| {
+            let input = WilayahKode::parse(&kode)
+                .map_err(anyhow::Error::from)
+                .and_then(|parsed| {
+                    RegionInput::from_wkb(parsed, nama, &wkb)
+                        .with_context(|| format!("boundary {kode} is not a polygon"))
+                });
+            input.map_err(|e| unreadable = Some(e)).ok()
+        });
+        let index = BoundaryIndex::build(inputs).context("building the boundary index")?;
+        if let Some(e) = unreadable {
+            return Err(e);
         }
-        BoundaryIndex::build(inputs).context("building the boundary index")
+        tracing::debug!(
+            kelurahan = index.len(),
+            fetch_ms = fetched.as_millis(),
+            total_ms = started.elapsed().as_millis(),
+            "boundary index built"
+        );
+        Ok(index)
     })
     .await??;
-    tracing::debug!(
-        kelurahan = index.len(),
-        fetch_ms = fetched.as_millis(),
-        total_ms = started.elapsed().as_millis(),
-        "boundary index built"
-    );
-    Ok(index)
+    Ok((index, fingerprint))
 }
 
 /// Reloads `shared` whenever boundaries change, until the process ends. A lost connection is
@@ -96,10 +135,22 @@ async fn listen(pool: &PgPool, shared: &SharedIndex) -> anyhow::Result<()> {
 }
 
 async fn reload(pool: &PgPool, shared: &SharedIndex) {
-    match load(pool).await {
-        Ok(index) => {
+    // Unchanged boundaries (the check at start, a notice of an import that changed nothing
+    // here): keep the index rather than build the same one again.
+    match db::boundary::all_kelurahan_fingerprint(pool).await {
+        Ok(now) if shared.fingerprint().as_ref() == Some(&now) => {
+            tracing::debug!("boundaries unchanged; index kept");
+            return;
+        }
+        Ok(_) => {}
+        Err(e) => {
+            tracing::warn!(error = %e, "boundary fingerprint unreadable; reloading");
+        }
+    }
+    match load_current(pool).await {
+        Ok((index, fingerprint)) => {
             tracing::info!(kelurahan = index.len(), "boundary index reloaded");
-            shared.replace(index);
+            shared.replace(index, fingerprint);
         }
         Err(e) => {
             tracing::error!(error = %format!("{e:#}"), "boundary index reload failed; keeping the previous one");
