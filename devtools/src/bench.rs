@@ -14,8 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use geo_rules::boundary_file::read_boundary_file;
-use geo_rules::{BoundaryFeature, BoundaryIndex, LocateConfig, RegionInput};
+use geo_rules::{BoundaryIndex, LocateConfig, RegionInput};
 use rand::{Rng, SeedableRng};
 use sqlx::{Connection, PgConnection};
 use survey_schema::{Wgs84Point, WilayahKode};
@@ -83,40 +82,6 @@ fn human(rate: f64) -> String {
     }
 }
 
-/// Reads every feature of a boundary file (gzipped when its name ends in `.gz`) or of every such
-/// file in a directory, as a stream, closing unclosed rings; returns them with the number of
-/// rings closed.
-pub fn read_boundaries(path: &Path) -> anyhow::Result<(Vec<BoundaryFeature>, usize)> {
-    let files = if path.is_dir() {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(path)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                let name = p.to_string_lossy();
-                name.ends_with(".geojson") || name.ends_with(".geojson.gz")
-            })
-            .collect();
-        files.sort();
-        files
-    } else {
-        vec![path.to_owned()]
-    };
-    let (mut features, mut closed) = (Vec::new(), 0);
-    for file in files {
-        let reader =
-            std::fs::File::open(&file).with_context(|| format!("reading {}", file.display()))?;
-        let reader: Box<dyn std::io::Read> = if file.to_string_lossy().ends_with(".gz") {
-            Box::new(flate2::read::GzDecoder::new(reader))
-        } else {
-            Box::new(reader)
-        };
-        let (mut more, repaired) = read_boundary_file(reader, "kode", true)
-            .with_context(|| format!("checking {}", file.display()))?;
-        closed += repaired.len();
-        features.append(&mut more);
-    }
-    Ok((features, closed))
-}
-
 /// Resident and peak resident memory of this process, in bytes (Linux).
 fn memory() -> (u64, u64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -137,7 +102,8 @@ fn mb(bytes: u64) -> String {
 /// Runs the benchmark and prints its figures.
 pub async fn run(boundaries: &Path, bench: &LocateBench) -> anyhow::Result<()> {
     let started = Instant::now();
-    let (features, closed) = read_boundaries(boundaries)?;
+    let (features, closed) = tinjau_workflows::import::boundaries::read_boundary_files(boundaries)?;
+    let closed = closed.len();
     println!(
         "boundaries: {} features from {} read in {:.1} s ({} ring(s) closed)",
         features.len(),

@@ -215,6 +215,36 @@ async fn locate_annotates_a_point_file_against_a_boundary_file() {
 }
 
 #[tokio::test]
+async fn locate_reads_a_directory_of_gzipped_boundary_files() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let points = dir.path().join("points.geojson");
+    std::fs::write(&points, POINTS).unwrap();
+    let boundaries = dir.path().join("boundaries");
+    std::fs::create_dir(&boundaries).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&std::fs::read(data("boundaries/dki_kelurahan.geojson")).unwrap())
+        .unwrap();
+    std::fs::write(
+        boundaries.join("kelurahan_31.geojson.gz"),
+        gz.finish().unwrap(),
+    )
+    .unwrap();
+    // Not a boundary file: left alone.
+    std::fs::write(boundaries.join("README.txt"), "not GeoJSON").unwrap();
+    let args = [
+        "locate",
+        "--boundaries",
+        boundaries.to_str().unwrap(),
+        points.to_str().unwrap(),
+    ];
+    let properties = locate_output(&tinjau("postgres://unused", &args));
+    assert_eq!(properties[0]["loc_kode"], "31.71.01.1001");
+    assert_eq!(properties[1]["loc_status"], "gap");
+    assert_eq!(properties[2]["loc_status"], "outside");
+}
+
+#[tokio::test]
 async fn locate_reads_stdin_and_the_database_boundaries_and_other_property_names() {
     let url = fresh_database(Fixture::Reference).await.unwrap();
     let mut child = Command::new(tinjau_binary().unwrap())

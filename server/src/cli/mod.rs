@@ -121,8 +121,9 @@ enum Command {
 struct LocateArgs {
     /// GeoJSON FeatureCollection of Points; - reads standard input
     points: PathBuf,
-    /// Kelurahan boundaries, a GeoJSON FeatureCollection with `kode` and `nama` [default: the
-    /// boundaries in the database]
+    /// Kelurahan boundaries, a GeoJSON FeatureCollection with `kode` and `nama`, gzipped or not,
+    /// or a directory of such files (the whole country's 38); a ring that does not end where it
+    /// starts is closed and named on standard error [default: the boundaries in the database]
     #[arg(long)]
     boundaries: Option<PathBuf>,
     /// Property holding the kelurahan code the point is claimed to be in

@@ -3,11 +3,17 @@
 #[allow(clippy::wildcard_imports)]
 use super::*;
 
-pub(super) fn index_from_file(file: &std::path::Path) -> anyhow::Result<geo_rules::BoundaryIndex> {
-    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let features = geo_rules::parse_boundary_file(&bytes, "kode")
-        .with_context(|| format!("{}", file.display()))?;
-    Ok(geo_rules::BoundaryIndex::from_features(&features)?)
+pub(super) fn index_from_file(path: &std::path::Path) -> anyhow::Result<geo_rules::BoundaryIndex> {
+    let (features, closed) = import::boundaries::read_boundary_files(path)?;
+    for ring in &closed {
+        eprintln!("{}: {ring}", path.display());
+    }
+    // Each feature is dropped as its region is made, so the file's polygons are not held twice.
+    Ok(geo_rules::BoundaryIndex::build(
+        features.into_iter().filter_map(|f| {
+            geo_rules::RegionInput::from_geojson(f.kode, f.nama.unwrap_or_default(), &f.geometry)
+        }),
+    )?)
 }
 
 pub(super) fn locate(args: &LocateArgs, index: &geo_rules::BoundaryIndex) -> anyhow::Result<()> {

@@ -74,6 +74,59 @@ pub async fn import(
     .await
 }
 
+/// Reads the boundary features of a GeoJSON file, gzipped or not, or of every `.geojson[.gz]` file
+/// in a directory (such as the 38 province files of the whole country), as a stream, closing a
+/// ring that does not end where it starts; returns the features and the rings closed. For reading
+/// boundaries without importing them (`tinjau locate --boundaries`, the benchmarks).
+pub fn read_boundary_files(
+    path: &Path,
+) -> Result<(Vec<BoundaryFeature>, Vec<geo_rules::FeatureProblem>), ImportError> {
+    let io = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| ImportError::Io { path, source }
+    };
+    let files = if path.is_dir() {
+        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(path)
+            .map_err(io(path))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                let name = p.to_string_lossy();
+                name.ends_with(".geojson") || name.ends_with(".geojson.gz")
+            })
+            .collect();
+        files.sort();
+        files
+    } else {
+        vec![path.to_owned()]
+    };
+    let (mut features, mut closed) = (Vec::new(), Vec::new());
+    for file in files {
+        let name = file.display().to_string();
+        let mut reader = std::io::BufReader::new(std::fs::File::open(&file).map_err(io(&file))?);
+        let gzipped = std::io::BufRead::fill_buf(&mut reader)
+            .map_err(io(&file))?
+            .starts_with(&[0x1f, 0x8b]);
+        let parsed = if gzipped {
+            let gzip = GzipStream::new(reader);
+            let problem = Arc::clone(&gzip.problem);
+            let parsed = read_boundary_file(gzip, "kode", true);
+            if let Some(problem) = problem.lock().ok().and_then(|p| p.clone()) {
+                return Err(ImportError::File(format!("{name}: {problem}")));
+            }
+            parsed
+        } else {
+            read_boundary_file(reader, "kode", true)
+        };
+        let (mut more, mut rings) = parsed.map_err(|source| ImportError::Boundaries {
+            file: name.clone(),
+            source,
+        })?;
+        features.append(&mut more);
+        closed.append(&mut rings);
+    }
+    Ok((features, closed))
+}
+
 /// Imports boundaries from a file already read (an upload), as `actor`. Repairs are made and
 /// listed, as the page shows them.
 pub async fn import_file(
