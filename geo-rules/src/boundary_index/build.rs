@@ -1,0 +1,495 @@
+//! Building the index: edges listed per coarse cell and per leaf, whether each leaf's reference
+//! point is inside each region that reaches it (one sweep per region), and the leaves' entries.
+
+use super::grid::{CoarseCell, Grid, LeafAt, REFERENCES};
+use super::{
+    BoundaryIndex, CENTRE_INSIDE, CHUNK_EDGES, CellEntry, Chunk, IndexError, LAST, NOTHING, Region,
+    RegionInput, VARIANT_SHIFT, WHOLLY,
+};
+
+/// Largest number of coarse cells; past it coarse cells grow.
+const MAX_COARSE_CELLS: usize = 4_000_000;
+/// A coarse cell crossed by more edges than this is split into a finer grid.
+const SPLIT_ABOVE_EDGES: usize = 1;
+/// Edges per leaf a split aims at, for a city: on Jakarta (`cargo run --release -p geo-rules
+/// --example locate`), from 4 to 2, 1 and 0.5 containment went 28, 30, 32 and 34 M points/s
+/// (0.25: no faster, 40% more memory).
+const CITY_EDGES_PER_LEAF: f64 = 0.5;
+/// Edges per leaf for more than [`CITY_EDGES`] edges: on the whole country (8.6 million edges)
+/// 0.5, 1, 2 and 4 gave 6.1, 5.5, 4.3 and 3.7 M points/s in 947, 763, 655 and 592 MB; 1 keeps the
+/// index well under 1 GB.
+const COUNTRY_EDGES_PER_LEAF: f64 = 1.0;
+const CITY_EDGES: usize = 1_000_000;
+/// Largest split of a coarse cell, per side.
+const MAX_SPLIT: usize = 64;
+
+/// Incidences of edges in cells: `items[start[c]..start[c + 1]]` for cell `c`, each
+/// (region, index of the edge's first position in the region).
+struct EdgeLists {
+    start: Vec<u32>,
+    items: Vec<(u32, u32)>,
+}
+
+impl EdgeLists {
+    fn of(&self, cell: usize) -> &[(u32, u32)] {
+        &self.items[self.start[cell] as usize..self.start[cell + 1] as usize]
+    }
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl BoundaryIndex {
+    pub(super) fn fill_grid(&mut self) {
+        let coarse = self.coarse;
+        let by_coarse = self.coarse_edge_lists();
+        let edges_per_leaf = if by_coarse.items.len() <= CITY_EDGES {
+            CITY_EDGES_PER_LEAF
+        } else {
+            COUNTRY_EDGES_PER_LEAF
+        };
+
+        // Which coarse cells to split, and the leaves' numbers.
+        let mut coarse_cells = Vec::with_capacity(coarse.nx * coarse.ny);
+        let mut leaves = 0usize;
+        for cell in 0..coarse.nx * coarse.ny {
+            let n = by_coarse.of(cell).len();
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let k = if n > SPLIT_ABOVE_EDGES {
+                ((n as f64 / edges_per_leaf).sqrt().ceil() as usize).clamp(2, MAX_SPLIT)
+            } else {
+                1
+            };
+            coarse_cells.push(CoarseCell {
+                first_leaf: to_u32(leaves),
+                k: to_u32(k),
+            });
+            leaves += k * k;
+        }
+        self.coarse_cells = coarse_cells;
+        let by_leaf = self.leaf_edge_lists(&by_coarse, leaves);
+        drop(by_coarse);
+        let variants = self.reference_variants(&by_leaf);
+
+        // The leaves each region reaches, and whether their reference points are inside it:
+        // (leaf, region << 1 | inside), in region order.
+        let mut reached: Vec<(u32, u32)> = Vec::new();
+        let mut samples = Vec::new();
+        for (r, region) in self.regions.iter().enumerate() {
+            samples.clear();
+            self.leaves_in(region.bbox, &variants, &mut samples);
+            let inside = inside_flags(region, &samples);
+            let r = to_u32(r);
+            for (&(leaf, _), inside) in samples.iter().zip(inside) {
+                let has_edges = {
+                    let list = by_leaf.of(leaf as usize);
+                    let at = list.partition_point(|(lr, _)| *lr < r);
+                    list.get(at).is_some_and(|(lr, _)| *lr == r)
+                };
+                if has_edges || inside {
+                    reached.push((leaf, r << 1 | u32::from(inside)));
+                }
+            }
+        }
+        // By leaf (a counting sort keeps the region order within each leaf).
+        let mut reached_start = vec![0u32; leaves + 1];
+        for &(leaf, _) in &reached {
+            reached_start[leaf as usize + 1] += 1;
+        }
+        for l in 1..reached_start.len() {
+            reached_start[l] += reached_start[l - 1];
+        }
+        let mut by_region = vec![0u32; reached.len()];
+        {
+            let mut next = reached_start.clone();
+            for &(leaf, item) in &reached {
+                by_region[next[leaf as usize] as usize] = item;
+                next[leaf as usize] += 1;
+            }
+        }
+        drop(reached);
+
+        // The leaves' entries and their edges, relative to each leaf's reference point.
+        let mut words = Vec::with_capacity(leaves);
+        let mut entries = Vec::new();
+        let mut cell_edges = Vec::with_capacity(by_leaf.items.len());
+        for at in self.every_leaf() {
+            let leaf = at.leaf;
+            let list = by_leaf.of(leaf);
+            let reaching =
+                &by_region[reached_start[leaf] as usize..reached_start[leaf + 1] as usize];
+            match reaching {
+                [] => {
+                    words.push(NOTHING);
+                    continue;
+                }
+                [only] if only & 1 == 1 && list.is_empty() => {
+                    words.push(WHOLLY | only >> 1);
+                    continue;
+                }
+                _ => words.push(to_u32(entries.len())),
+            }
+            let variant = u32::from(variants[leaf]);
+            let reference = self.coarse.reference(at, variant as usize);
+            for (n, &item) in reaching.iter().enumerate() {
+                let (r, centre_inside) = (item >> 1, item & 1 == 1);
+                let first = list.partition_point(|(lr, _)| *lr < r);
+                let last = list.partition_point(|(lr, _)| *lr <= r);
+                let region = &self.regions[r as usize];
+                let edges_start = to_u32(cell_edges.len());
+                cell_edges.extend(list[first..last].iter().map(|&(_, i)| {
+                    let (a, b) = (region.points[i as usize], region.points[i as usize + 1]);
+                    relative_f32(a, b, reference)
+                }));
+                let mut flags = to_u32(last - first) | variant << VARIANT_SHIFT;
+                if centre_inside {
+                    flags |= CENTRE_INSIDE;
+                }
+                if n + 1 == reaching.len() {
+                    flags |= LAST;
+                }
+                entries.push(CellEntry {
+                    region: r,
+                    edges_start,
+                    flags,
+                });
+            }
+        }
+        entries.shrink_to_fit();
+        cell_edges.shrink_to_fit();
+        self.leaves = words;
+        self.entries = entries;
+        self.cell_edges = cell_edges;
+    }
+
+    /// Per leaf, the first of [`REFERENCES`] that lies clearly off every edge in the leaf (far
+    /// enough that rounding the edge to `f32` cannot move it across): variant 0 almost always.
+    fn reference_variants(&self, by_leaf: &EdgeLists) -> Vec<u8> {
+        let mut variants = vec![0u8; by_leaf.start.len() - 1];
+        for at in self.every_leaf() {
+            let list = by_leaf.of(at.leaf);
+            if list.is_empty() {
+                continue;
+            }
+            let clear = |variant: usize| {
+                let reference = self.coarse.reference(at, variant);
+                list.iter().all(|&(r, i)| {
+                    let region = &self.regions[r as usize];
+                    let (a, b) = (region.points[i as usize], region.points[i as usize + 1]);
+                    clearly_off(a, b, reference)
+                })
+            };
+            #[allow(clippy::cast_possible_truncation)]
+            if let Some(v) = (0..REFERENCES.len()).find(|&v| clear(v)) {
+                variants[at.leaf] = v as u8;
+            }
+        }
+        variants
+    }
+
+    /// Every edge, listed in each coarse cell its bounding box touches.
+    fn coarse_edge_lists(&self) -> EdgeLists {
+        let coarse = self.coarse;
+        let for_each_incidence = |visit: &mut dyn FnMut(usize, u32, u32)| {
+            for (r, region) in self.regions.iter().enumerate() {
+                for chunk in &region.chunks {
+                    for i in chunk.start..chunk.end {
+                        let (a, b) = (region.points[i as usize], region.points[i as usize + 1]);
+                        let (x0, x1, y0, y1) = coarse.span(segment_bbox(a, b));
+                        for row in y0..=y1 {
+                            for column in x0..=x1 {
+                                visit(row * coarse.nx + column, to_u32(r), i);
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        let mut start = vec![0u32; coarse.nx * coarse.ny + 1];
+        for_each_incidence(&mut |cell, _, _| start[cell + 1] += 1);
+        for c in 1..start.len() {
+            start[c] += start[c - 1];
+        }
+        let mut items = vec![(0, 0); start[start.len() - 1] as usize];
+        let mut next = start.clone();
+        for_each_incidence(&mut |cell, r, i| {
+            items[next[cell] as usize] = (r, i);
+            next[cell] += 1;
+        });
+        EdgeLists { start, items }
+    }
+
+    /// The coarse lists distributed to leaves (split cells' edges to every fine cell their
+    /// bounding boxes touch), in region order within each leaf.
+    fn leaf_edge_lists(&self, by_coarse: &EdgeLists, leaves: usize) -> EdgeLists {
+        let mut start = Vec::with_capacity(leaves + 1);
+        let mut items = Vec::with_capacity(by_coarse.items.len() * 2);
+        let mut fine: Vec<Vec<(u32, u32)>> = Vec::new();
+        let coarse = self.coarse;
+        for (cell, coarse_cell) in self.coarse_cells.iter().enumerate() {
+            let list = by_coarse.of(cell);
+            let k = coarse_cell.k as usize;
+            if k == 1 {
+                start.push(to_u32(items.len()));
+                items.extend_from_slice(list);
+                continue;
+            }
+            let (column, row) = (cell % coarse.nx, cell / coarse.nx);
+            fine.resize_with(k * k, Vec::new);
+            for &(r, i) in list {
+                let region = &self.regions[r as usize];
+                let (a, b) = (region.points[i as usize], region.points[i as usize + 1]);
+                let (x0, x1, y0, y1) = coarse.fine_span(segment_bbox(a, b), column, row, k);
+                for fine_row in y0..=y1 {
+                    for fine_column in x0..=x1 {
+                        fine[fine_row * k + fine_column].push((r, i));
+                    }
+                }
+            }
+            for leaf in &mut fine[..k * k] {
+                start.push(to_u32(items.len()));
+                items.append(leaf);
+            }
+        }
+        start.push(to_u32(items.len()));
+        EdgeLists { start, items }
+    }
+
+    /// Every leaf whose cell `bbox` touches, with its reference point.
+    fn leaves_in(&self, bbox: [f64; 4], variants: &[u8], out: &mut Vec<(u32, [f64; 2])>) {
+        let coarse = self.coarse;
+        let (x0, x1, y0, y1) = coarse.span(bbox);
+        for row in y0..=y1 {
+            for column in x0..=x1 {
+                let cell = self.coarse_cells[row * coarse.nx + column];
+                let k = cell.k as usize;
+                let (fx0, fx1, fy0, fy1) = coarse.fine_span(bbox, column, row, k);
+                for fine_row in fy0..=fy1 {
+                    for fine_column in fx0..=fx1 {
+                        let at = LeafAt {
+                            leaf: cell.first_leaf as usize + fine_row * k + fine_column,
+                            column,
+                            row,
+                            k,
+                            fine_column,
+                            fine_row,
+                        };
+                        let variant = usize::from(variants[at.leaf]);
+                        out.push((to_u32(at.leaf), coarse.reference(at, variant)));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every leaf, in number order.
+    fn every_leaf(&self) -> impl Iterator<Item = LeafAt> + '_ {
+        let coarse = self.coarse;
+        self.coarse_cells
+            .iter()
+            .enumerate()
+            .flat_map(move |(cell, coarse_cell)| {
+                let (column, row, k) = (cell % coarse.nx, cell / coarse.nx, coarse_cell.k as usize);
+                (0..k * k).map(move |f| LeafAt {
+                    leaf: coarse_cell.first_leaf as usize + f,
+                    column,
+                    row,
+                    k,
+                    fine_column: f % k,
+                    fine_row: f / k,
+                })
+            })
+    }
+}
+
+/// Edge `a`–`b` relative to `reference`, in `f32`.
+#[allow(clippy::cast_possible_truncation)]
+fn relative_f32(a: [f64; 2], b: [f64; 2], reference: [f64; 2]) -> [f32; 4] {
+    [
+        (a[0] - reference[0]) as f32,
+        (a[1] - reference[1]) as f32,
+        (b[0] - reference[0]) as f32,
+        (b[1] - reference[1]) as f32,
+    ]
+}
+
+/// Whether `p` lies farther from segment `a`–`b` than rounding the segment (relative to `p`) to
+/// `f32` can move it, with a margin of 16: about 2⁻²⁰ of the segment's farthest coordinate.
+fn clearly_off(a: [f64; 2], b: [f64; 2], p: [f64; 2]) -> bool {
+    let (ax, ay, bx, by) = (a[0] - p[0], a[1] - p[1], b[0] - p[0], b[1] - p[1]);
+    let scale = ax.abs().max(ay.abs()).max(bx.abs()).max(by.abs());
+    let (dx, dy) = (bx - ax, by - ay);
+    let len_sq = dx * dx + dy * dy;
+    let t = if len_sq > 0.0 {
+        (-(ax * dx + ay * dy) / len_sq).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let (nx, ny) = (ax + t * dx, ay + t * dy);
+    (nx * nx + ny * ny).sqrt() > scale * f64::powi(2.0, -20)
+}
+
+fn segment_bbox(a: [f64; 2], b: [f64; 2]) -> [f64; 4] {
+    [
+        a[0].min(b[0]),
+        a[1].min(b[1]),
+        a[0].max(b[0]),
+        a[1].max(b[1]),
+    ]
+}
+
+/// The coarse grid over the regions' bounding box: cells about half a typical region's side
+/// (the split cells then follow the density of edges), at most [`MAX_COARSE_CELLS`].
+pub(super) fn coarse_grid(regions: &[Region], cell_degrees: Option<f64>) -> Grid {
+    if regions.is_empty() {
+        return Grid::new([0.0, 0.0], 1.0, 1, 1);
+    }
+    let bbox = regions.iter().fold(
+        [
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ],
+        |b, r| {
+            [
+                b[0].min(r.bbox[0]),
+                b[1].min(r.bbox[1]),
+                b[2].max(r.bbox[2]),
+                b[3].max(r.bbox[3]),
+            ]
+        },
+    );
+    let (width, height) = (bbox[2] - bbox[0], bbox[3] - bbox[1]);
+    let smallest = (width * height / MAX_COARSE_CELLS as f64).sqrt().max(1e-6);
+    let cell = match cell_degrees {
+        Some(c) if c.is_finite() && c > 0.0 => c,
+        _ => {
+            let mut sides: Vec<f64> = regions
+                .iter()
+                .map(|r| ((r.bbox[2] - r.bbox[0]) * (r.bbox[3] - r.bbox[1])).sqrt())
+                .collect();
+            let middle = sides.len() / 2;
+            let (_, median, _) = sides.select_nth_unstable_by(middle, f64::total_cmp);
+            *median / 2.0
+        }
+    }
+    .max(smallest);
+    let along = |extent: f64| {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let n = (extent / cell).floor() as usize + 1;
+        n.max(1)
+    };
+    Grid::new([bbox[0], bbox[1]], cell, along(width), along(height))
+}
+
+/// Whether each sample point is inside `region` (even-odd rule, as [`crosses_from_origin`]
+/// counts), by one sweep over the samples in order of latitude with the edges that span it.
+fn inside_flags(region: &Region, samples: &[(u32, [f64; 2])]) -> Vec<bool> {
+    // Each edge from its southern to its northern end; horizontal edges cross no sweep line.
+    #[allow(clippy::float_cmp)]
+    let mut edges: Vec<[f64; 4]> = region
+        .edges()
+        .filter(|e| e[1] != e[3])
+        .map(|e| {
+            if e[1] < e[3] {
+                e
+            } else {
+                [e[2], e[3], e[0], e[1]]
+            }
+        })
+        .collect();
+    edges.sort_unstable_by(|a, b| a[1].total_cmp(&b[1]));
+    let mut order: Vec<usize> = (0..samples.len()).collect();
+    order.sort_unstable_by(|&a, &b| samples[a].1[1].total_cmp(&samples[b].1[1]));
+    let mut flags = vec![false; samples.len()];
+    let mut active: Vec<[f64; 4]> = Vec::new();
+    let mut next = 0;
+    for s in order {
+        let [px, py] = samples[s].1;
+        while next < edges.len() && edges[next][1] <= py {
+            active.push(edges[next]);
+            next += 1;
+        }
+        active.retain(|e| e[3] > py);
+        let mut inside = false;
+        for e in &active {
+            let x = e[0] + (py - e[1]) * (e[2] - e[0]) / (e[3] - e[1]);
+            if px < x {
+                inside = !inside;
+            }
+        }
+        flags[s] = inside;
+    }
+    flags
+}
+
+pub(super) fn region_from(input: RegionInput) -> Result<Region, IndexError> {
+    let mut points = Vec::new();
+    let mut chunks = Vec::new();
+    let mut bbox = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    for ring in input.polygons.iter().flatten() {
+        if ring.len() < 4 || ring.iter().flatten().any(|v| !v.is_finite()) {
+            return Err(IndexError::BadRing(input.kode.to_string()));
+        }
+        let ring_start = points.len();
+        // Repeated positions make zero-length edges, which cross nothing.
+        for &p in ring {
+            #[allow(clippy::float_cmp)]
+            if points.len() == ring_start || points.last() != Some(&p) {
+                points.push(p);
+            }
+            bbox = [
+                bbox[0].min(p[0]),
+                bbox[1].min(p[1]),
+                bbox[2].max(p[0]),
+                bbox[3].max(p[1]),
+            ];
+        }
+        let ring_end = points.len();
+        let mut start = ring_start;
+        while start + 1 < ring_end {
+            let end = (start + CHUNK_EDGES).min(ring_end - 1);
+            let b = points[start..=end].iter().fold(
+                [
+                    f64::INFINITY,
+                    f64::INFINITY,
+                    f64::NEG_INFINITY,
+                    f64::NEG_INFINITY,
+                ],
+                |b, p| {
+                    [
+                        b[0].min(p[0]),
+                        b[1].min(p[1]),
+                        b[2].max(p[0]),
+                        b[3].max(p[1]),
+                    ]
+                },
+            );
+            chunks.push(Chunk {
+                bbox: b,
+                start: to_u32(start),
+                end: to_u32(end),
+            });
+            start = end;
+        }
+    }
+    if chunks.is_empty() {
+        return Err(IndexError::BadRing(input.kode.to_string()));
+    }
+    points.shrink_to_fit();
+    chunks.shrink_to_fit();
+    Ok(Region {
+        kode: input.kode,
+        nama: input.nama,
+        bbox,
+        points,
+        chunks,
+    })
+}
