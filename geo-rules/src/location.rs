@@ -101,7 +101,10 @@ impl BoundaryIndex {
             [only] => {
                 verdict.kode = Some(only.kode.clone());
                 if claimed_region.is_none() || claimed_inside {
-                    let depth = only.boundary_distance_m(p);
+                    // Inside the claimed kelurahan, its boundary distance is already known.
+                    let depth = claimed_boundary_m
+                        .filter(|_| claimed_inside)
+                        .unwrap_or_else(|| only.boundary_distance_m(p));
                     verdict.status = if depth > reach {
                         LocationStatus::Inside
                     } else {

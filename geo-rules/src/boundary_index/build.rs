@@ -3,8 +3,8 @@
 
 use super::grid::{CoarseCell, Grid, LeafAt, REFERENCES};
 use super::{
-    BoundaryIndex, CENTRE_INSIDE, CHUNK_EDGES, CellEntry, Chunk, IndexError, LAST, NOTHING, Region,
-    RegionInput, VARIANT_SHIFT, WHOLLY,
+    BoundaryIndex, CENTRE_INSIDE, CHUNK_EDGES, CellEntry, Chunk, EDGES_LEN, IndexError, LAST,
+    NOTHING, Region, RegionInput, VARIANT_SHIFT, WHOLLY,
 };
 
 /// Largest number of coarse cells; past it coarse cells grow.
@@ -41,7 +41,9 @@ fn to_u32(n: usize) -> u32 {
 }
 
 impl BoundaryIndex {
-    pub(super) fn fill_grid(&mut self) {
+    /// Fills the grid; refuses (rather than wraps) a grid whose leaves, entries or edges would not
+    /// fit their 32-bit numbers.
+    pub(super) fn fill_grid(&mut self) -> Result<(), IndexError> {
         let coarse = self.coarse;
         let by_coarse = self.coarse_edge_lists();
         let edges_per_leaf = if by_coarse.items.len() <= CITY_EDGES {
@@ -68,6 +70,9 @@ impl BoundaryIndex {
             leaves += k * k;
         }
         self.coarse_cells = coarse_cells;
+        if leaves >= u32::MAX as usize || by_coarse.items.len() >= u32::MAX as usize / 4 {
+            return Err(IndexError::TooLarge(by_coarse.items.len()));
+        }
         let by_leaf = self.leaf_edge_lists(&by_coarse, leaves);
         drop(by_coarse);
         let variants = self.reference_variants(&by_leaf);
@@ -142,6 +147,9 @@ impl BoundaryIndex {
                     let (a, b) = (region.points[i as usize], region.points[i as usize + 1]);
                     relative_f32(a, b, reference)
                 }));
+                if last - first > EDGES_LEN as usize || entries.len() >= WHOLLY as usize {
+                    return Err(IndexError::TooLarge(last - first));
+                }
                 let mut flags = to_u32(last - first) | variant << VARIANT_SHIFT;
                 if centre_inside {
                     flags |= CENTRE_INSIDE;
@@ -161,6 +169,7 @@ impl BoundaryIndex {
         self.leaves = words;
         self.entries = entries;
         self.cell_edges = cell_edges;
+        Ok(())
     }
 
     /// Per leaf, the first of [`REFERENCES`] that lies clearly off every edge in the leaf (far
@@ -362,7 +371,11 @@ pub(super) fn coarse_grid(regions: &[Region], cell_degrees: Option<f64>) -> Grid
         },
     );
     let (width, height) = (bbox[2] - bbox[0], bbox[3] - bbox[1]);
-    let smallest = (width * height / MAX_COARSE_CELLS as f64).sqrt().max(1e-6);
+    // At most MAX_COARSE_CELLS cells, also when the data is a line (no area).
+    let smallest = (width * height / MAX_COARSE_CELLS as f64)
+        .sqrt()
+        .max(width.max(height) / MAX_COARSE_CELLS as f64)
+        .max(1e-9);
     let cell = match cell_degrees {
         Some(c) if c.is_finite() && c > 0.0 => c,
         _ => {
@@ -376,9 +389,11 @@ pub(super) fn coarse_grid(regions: &[Region], cell_degrees: Option<f64>) -> Grid
         }
     }
     .max(smallest);
+    // The same arithmetic as `Grid::unit_x`, so the data's east and north edges fall short of the
+    // last column and row.
     let along = |extent: f64| {
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let n = (extent / cell).floor() as usize + 1;
+        let n = (extent * (1.0 / cell)).floor() as usize + 1;
         n.max(1)
     };
     Grid::new([bbox[0], bbox[1]], cell, along(width), along(height))
@@ -435,7 +450,11 @@ pub(super) fn region_from(input: RegionInput) -> Result<Region, IndexError> {
         f64::NEG_INFINITY,
     ];
     for ring in input.polygons.iter().flatten() {
-        if ring.len() < 4 || ring.iter().flatten().any(|v| !v.is_finite()) {
+        #[allow(clippy::float_cmp)]
+        if ring.len() < 4
+            || ring.iter().flatten().any(|v| !v.is_finite())
+            || ring.first() != ring.last()
+        {
             return Err(IndexError::BadRing(input.kode.to_string()));
         }
         let ring_start = points.len();

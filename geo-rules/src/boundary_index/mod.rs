@@ -7,9 +7,9 @@
 //! sized by its number of edges, so the sea and the interiors of large desa stay a single cell while
 //! a dense city is cut fine. Each final cell (a leaf) lists the regions that reach it: a region whose
 //! boundary does not cross the leaf covers it wholly (answered at once), otherwise the leaf keeps the
-//! region's edges that cross it, relative to the leaf's centre, and whether the centre is inside. A
-//! point is then inside iff the segment from the centre to the point crosses those edges an odd
-//! number of times, which touches only the handful of edges in one leaf.
+//! region's edges that cross it, relative to a reference point near the leaf's centre, and whether
+//! that point is inside. A point is then inside iff the segment from the reference point to it
+//! crosses those edges an odd number of times, which touches only the handful of edges in one leaf.
 //!
 //! Distances use the boundary split into chunks of consecutive edges with bounding boxes: the
 //! distance to a chunk's box bounds the distance to its edges from below, so only the chunks near a
@@ -248,7 +248,7 @@ pub enum IndexError {
     #[error("kelurahan {0} appears twice")]
     DuplicateKode(String),
     #[error(
-        "kelurahan {0} has a ring with fewer than 4 positions or coordinates that are not finite"
+        "kelurahan {0} has a ring with fewer than 4 positions, coordinates that are not finite, or a last position that is not its first"
     )]
     BadRing(String),
     #[error("{0} boundary edges are more than the index holds (2,147,483,647)")]
@@ -328,7 +328,8 @@ impl BoundaryIndex {
             regions.push(region_from(input)?);
         }
         let edges: usize = regions.iter().map(Region::edge_count).sum();
-        if edges >= WHOLLY as usize {
+        // Region numbers are shifted left once while building and share a word with WHOLLY.
+        if edges >= WHOLLY as usize || regions.len() >= 1 << 30 {
             return Err(IndexError::TooLarge(edges));
         }
         let coarse = coarse_grid(&regions, cell_degrees);
@@ -344,7 +345,7 @@ impl BoundaryIndex {
             tree_scale: (1.0, 1.0),
         };
         if !index.regions.is_empty() {
-            index.fill_grid();
+            index.fill_grid()?;
         }
         index.fill_chunk_tree();
         Ok(index)
@@ -528,6 +529,10 @@ impl BoundaryIndex {
 
     /// The region whose boundary is nearest to `p`, with that distance in metres.
     pub fn nearest(&self, p: [f64; 2]) -> Option<(&Region, f64)> {
+        // The R-tree orders by distances, which a position that is not a number leaves undefined.
+        if !(p[0].is_finite() && p[1].is_finite()) {
+            return None;
+        }
         let query = [p[0] * self.tree_scale.0, p[1] * self.tree_scale.1];
         // The tree's frame is scaled at the data's mean latitude, the true one at `p`: a distance
         // in the tree is at least `shrink` times the true one. Scanning stops once the tree's
@@ -548,8 +553,13 @@ impl BoundaryIndex {
             }
             let (r, c) = item.data;
             let region = &self.regions[r as usize];
+            let chunk = &region.chunks[c as usize];
             let mut nearest = (best.map_or(f64::INFINITY, |b| b.1), usize::MAX);
-            region.nearest_edge_in(&frame, &region.chunks[c as usize], &mut nearest);
+            // The chunk's box in the true frame may already be farther than the best edge.
+            if frame.box_distance_sq(chunk.bbox) >= nearest.0 {
+                continue;
+            }
+            region.nearest_edge_in(&frame, chunk, &mut nearest);
             if nearest.1 != usize::MAX {
                 best = Some((r, nearest.0, nearest.1));
             }
@@ -803,6 +813,46 @@ mod tests {
                 "{p:?}: {nearest} m vs {brute} m"
             );
         }
+    }
+
+    #[test]
+    fn refuses_an_open_ring_and_answers_nothing_for_a_position_that_is_not_a_number() {
+        let mut open = square("31.71.01.1001", 106.80, -6.20, 0.01);
+        open.polygons[0][0].pop();
+        open.polygons[0][0].push([106.80, -6.199]);
+        assert!(matches!(
+            BoundaryIndex::build(vec![open]),
+            Err(IndexError::BadRing(_))
+        ));
+        let index = BoundaryIndex::build(vec![
+            square("31.71.01.1001", 106.80, -6.20, 0.01),
+            square("31.71.01.1002", 106.82, -6.20, 0.01),
+        ])
+        .unwrap();
+        assert!(index.nearest([f64::NAN, -6.2]).is_none());
+        assert!(index.containing(f64::NAN, -6.2).is_empty());
+    }
+
+    #[test]
+    fn a_region_without_area_keeps_the_grid_small() {
+        // A ring folded onto a meridian 50 degrees long: no area, so no cell size from the area.
+        let line = RegionInput {
+            kode: WilayahKode::parse("31.71.01.1001").unwrap(),
+            nama: "garis".into(),
+            polygons: vec![vec![vec![
+                [106.0, -10.0],
+                [106.0, 40.0],
+                [106.0, -10.0],
+                [106.0, -10.0],
+            ]]],
+        };
+        let index = BoundaryIndex::build(vec![line]).unwrap();
+        assert!(
+            index.stats().coarse_cells <= 4_000_001,
+            "{:?}",
+            index.stats()
+        );
+        assert!(index.containing(106.001, 0.0).is_empty());
     }
 
     #[test]
