@@ -17,7 +17,7 @@ use anyhow::Context;
 use geo_rules::{BoundaryIndex, LocateConfig, RegionInput};
 use rand::{Rng, SeedableRng};
 use sqlx::{Connection, PgConnection};
-use survey_schema::{Wgs84Point, WilayahKode};
+use survey_schema::Wgs84Point;
 
 /// Jakarta's mainland, where the random points fall: `[min_lon, min_lat, max_lon, max_lat]`.
 pub const JAKARTA_MAINLAND: [f64; 4] = [106.68, -6.38, 106.98, -6.08];
@@ -82,19 +82,6 @@ fn human(rate: f64) -> String {
     }
 }
 
-/// Resident and peak resident memory of this process, in bytes (Linux).
-fn memory() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
-            .map_or(0, |kb| kb * 1024)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
-
 fn mb(bytes: u64) -> String {
     format!("{:.0} MB", bytes as f64 / 1e6)
 }
@@ -138,9 +125,10 @@ pub async fn run(boundaries: &Path, bench: &LocateBench) -> anyhow::Result<()> {
     let index = BoundaryIndex::build_with_cell(inputs, bench.cell_degrees)?;
     let build = started.elapsed();
     let stats = index.stats();
-    let (rss, peak) = memory();
+    let resident = |field| crate::load::status_mb("self", field).unwrap_or(0.0);
+    let (rss, peak) = (resident("VmRSS:"), resident("VmHWM:"));
     println!(
-        "index: {} kelurahan, {} edges, built in {:.2} s; {} coarse cells of {:.4} degrees, {} split, {} leaves, {} edges in leaves; {} on the heap (process resident {}, peak {})",
+        "index: {} kelurahan, {} edges, built in {:.2} s; {} coarse cells of {:.4} degrees, {} split, {} leaves, {} edges in leaves; {} on the heap (process resident {:.0} MB, peak {:.0} MB)",
         stats.regions,
         stats.edges,
         build.as_secs_f64(),
@@ -150,8 +138,8 @@ pub async fn run(boundaries: &Path, bench: &LocateBench) -> anyhow::Result<()> {
         stats.leaves,
         stats.leaf_edges,
         mb(stats.heap_bytes as u64),
-        mb(rss),
-        mb(peak)
+        rss,
+        peak
     );
     let points = match bench.spread {
         Spread::JakartaMainland => {
@@ -408,21 +396,14 @@ async fn postgis_rates(
 
     // The index as the server builds it at start, from this table instead of `boundary`.
     let started = Instant::now();
-    let rows: Vec<(String, Vec<u8>)> =
-        sqlx::query_as("SELECT kode, ST_AsBinary(geom) FROM bench_kelurahan ORDER BY kode")
-            .fetch_all(&mut *conn)
-            .await?;
+    let rows: Vec<(String, String, Vec<u8>)> = sqlx::query_as(
+        "SELECT kode, '' AS nama, ST_AsBinary(geom) FROM bench_kelurahan ORDER BY kode",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     let fetch = started.elapsed();
     let started = Instant::now();
-    let mut inputs = Vec::with_capacity(rows.len());
-    for (kode, wkb) in rows {
-        let kode = WilayahKode::parse(&kode)?;
-        inputs.push(
-            RegionInput::from_wkb(kode.clone(), String::new(), &wkb)
-                .with_context(|| format!("{kode} is not a polygon"))?,
-        );
-    }
-    let rebuilt = BoundaryIndex::build(inputs)?;
+    let rebuilt = tinjau_workflows::locator::index_from_wkb_rows(rows)?;
     let build = started.elapsed();
     anyhow::ensure!(rebuilt.len() == index.len(), "the database lost polygons");
     drop(rebuilt);

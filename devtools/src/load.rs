@@ -70,8 +70,14 @@ fn cpu_seconds(pid: u32) -> Option<(f64, f64)> {
 }
 
 pub(crate) fn peak_rss_mb(pid: u32) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    status_mb(&pid.to_string(), "VmHWM:")
+}
+
+/// A memory field of `/proc/<process>/status` (`process` a pid or `self`), such as `VmRSS:` or
+/// `VmHWM:`, in MiB (Linux).
+pub(crate) fn status_mb(process: &str, field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{process}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
 }

@@ -288,6 +288,31 @@ impl Collected {
     }
 }
 
+/// A visitor's methods that read a JSON scalar and keep nothing: where a FeatureCollection or its
+/// `features` array belongs, a scalar is read whole and then reported as missing.
+macro_rules! accept_scalars {
+    () => {
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+    };
+}
+
 /// The file's top level: `type` is kept, each of `features` checked as it is read, the rest
 /// skipped. Any other JSON value is read and left without a `type`.
 struct TopLevel<'a> {
@@ -333,24 +358,7 @@ impl<'de> serde::de::Visitor<'de> for TopLevel<'_> {
         while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
         Ok(())
     }
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_str<E>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
-    }
+    accept_scalars!();
 }
 
 /// The `features` array, each element checked as soon as it is read. Anything but an array leaves
@@ -390,24 +398,7 @@ impl<'de> serde::de::Visitor<'de> for FeatureArray<'_> {
         {}
         Ok(())
     }
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_str<E>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
-    }
+    accept_scalars!();
 }
 
 enum FeatureCheck {
@@ -623,6 +614,21 @@ mod tests {
         );
         let err = parse_boundary_file(&collection(&[]), "kode");
         assert_eq!(err, Err(BoundaryFileError::Empty));
+        for other in [
+            &b"42"[..],
+            b"\"FeatureCollection\"",
+            b"[1, 2]",
+            b"null",
+            br#"{"type":"FeatureCollection","features":{"a":1}}"#,
+            br#"{"type":"FeatureCollection","features":7}"#,
+        ] {
+            let err = parse_boundary_file(other, "kode");
+            assert!(
+                matches!(err, Err(BoundaryFileError::NotAFeatureCollection(_))),
+                "{}: {err:?}",
+                String::from_utf8_lossy(other)
+            );
+        }
     }
 
     #[test]

@@ -76,18 +76,24 @@ impl LocalFrame {
     /// parameter `t` in 0..=1 of the nearest point on it.
     #[inline]
     pub fn segment_distance_sq(&self, a: [f64; 2], b: [f64; 2]) -> (f64, f64) {
-        let (ax, ay) = self.project(a[0], a[1]);
-        let (bx, by) = self.project(b[0], b[1]);
-        let (dx, dy) = (bx - ax, by - ay);
-        let len_sq = dx * dx + dy * dy;
-        let t = if len_sq > 0.0 {
-            (-(ax * dx + ay * dy) / len_sq).clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
-        let (px, py) = (ax + t * dx, ay + t * dy);
-        (px * px + py * py, t)
+        origin_segment_sq(self.project(a[0], a[1]), self.project(b[0], b[1]))
     }
+}
+
+/// Squared distance from the origin to segment `a`–`b` in a plane (any unit), and the parameter `t`
+/// in 0..=1 of the segment's point nearest the origin.
+#[inline]
+pub(crate) fn origin_segment_sq(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
+    let ((ax, ay), (bx, by)) = (a, b);
+    let (dx, dy) = (bx - ax, by - ay);
+    let len_sq = dx * dx + dy * dy;
+    let t = if len_sq > 0.0 {
+        (-(ax * dx + ay * dy) / len_sq).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let (px, py) = (ax + t * dx, ay + t * dy);
+    (px * px + py * py, t)
 }
 
 /// The geodesic distance in metres between two `[lon, lat]` positions.

@@ -83,30 +83,37 @@ pub async fn load_current(pool: &PgPool) -> anyhow::Result<(BoundaryIndex, Strin
     let index = tokio::task::spawn_blocking(move || {
         let rows = runtime.block_on(db::boundary::kelurahan_geometries(&pool))?;
         let fetched = started.elapsed();
-        let mut unreadable = None;
-        let inputs = rows.into_iter().map_while(|(kode, nama, wkb)| {
-            let input = WilayahKode::parse(&kode)
-                .map_err(anyhow::Error::from)
-                .and_then(|parsed| {
-                    RegionInput::from_wkb(parsed, nama, &wkb)
-                        .with_context(|| format!("boundary {kode} is not a polygon"))
-                });
-            input.map_err(|e| unreadable = Some(e)).ok()
-        });
-        let index = BoundaryIndex::build(inputs).context("building the boundary index")?;
-        if let Some(e) = unreadable {
-            return Err(e);
-        }
+        let index = index_from_wkb_rows(rows)?;
         tracing::debug!(
             kelurahan = index.len(),
             fetch_ms = fetched.as_millis(),
             total_ms = started.elapsed().as_millis(),
             "boundary index built"
         );
-        Ok(index)
+        anyhow::Ok(index)
     })
     .await??;
     Ok((index, fingerprint))
+}
+
+/// Builds the index from kelurahan rows (kode, nama, the polygon as WKB), each row dropped as its
+/// region is made, so the rows' memory is reused by the index.
+pub fn index_from_wkb_rows(rows: Vec<(String, String, Vec<u8>)>) -> anyhow::Result<BoundaryIndex> {
+    let mut unreadable = None;
+    let inputs = rows.into_iter().map_while(|(kode, nama, wkb)| {
+        let input = WilayahKode::parse(&kode)
+            .map_err(anyhow::Error::from)
+            .and_then(|parsed| {
+                RegionInput::from_wkb(parsed, nama, &wkb)
+                    .with_context(|| format!("boundary {kode} is not a polygon"))
+            });
+        input.map_err(|e| unreadable = Some(e)).ok()
+    });
+    let index = BoundaryIndex::build(inputs).context("building the boundary index")?;
+    match unreadable {
+        Some(e) => Err(e),
+        None => Ok(index),
+    }
 }
 
 /// Reloads `shared` whenever boundaries change, until the process ends. A lost connection is

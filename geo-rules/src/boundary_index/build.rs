@@ -45,7 +45,7 @@ impl BoundaryIndex {
     /// fit their 32-bit numbers.
     pub(super) fn fill_grid(&mut self) -> Result<(), IndexError> {
         let coarse = self.coarse;
-        let by_coarse = self.coarse_edge_lists();
+        let by_coarse = self.coarse_edge_lists()?;
         let edges_per_leaf = if by_coarse.items.len() <= CITY_EDGES {
             CITY_EDGES_PER_LEAF
         } else {
@@ -70,10 +70,10 @@ impl BoundaryIndex {
             leaves += k * k;
         }
         self.coarse_cells = coarse_cells;
-        if leaves >= u32::MAX as usize || by_coarse.items.len() >= u32::MAX as usize / 4 {
-            return Err(IndexError::TooLarge(by_coarse.items.len()));
+        if leaves >= u32::MAX as usize {
+            return Err(IndexError::TooLarge(leaves));
         }
-        let by_leaf = self.leaf_edge_lists(&by_coarse, leaves);
+        let by_leaf = self.leaf_edge_lists(&by_coarse, leaves)?;
         drop(by_coarse);
         let variants = self.reference_variants(&by_leaf);
 
@@ -198,7 +198,7 @@ impl BoundaryIndex {
     }
 
     /// Every edge, listed in each coarse cell its bounding box touches.
-    fn coarse_edge_lists(&self) -> EdgeLists {
+    fn coarse_edge_lists(&self) -> Result<EdgeLists, IndexError> {
         let coarse = self.coarse;
         let for_each_incidence = |visit: &mut dyn FnMut(usize, u32, u32)| {
             for (r, region) in self.regions.iter().enumerate() {
@@ -216,7 +216,15 @@ impl BoundaryIndex {
             }
         };
         let mut start = vec![0u32; coarse.nx * coarse.ny + 1];
-        for_each_incidence(&mut |cell, _, _| start[cell + 1] += 1);
+        let mut total = 0usize;
+        for_each_incidence(&mut |cell, _, _| {
+            start[cell + 1] = start[cell + 1].wrapping_add(1);
+            total += 1;
+        });
+        // Past this the 32-bit counts above wrapped; nothing below may use them.
+        if total >= u32::MAX as usize {
+            return Err(IndexError::TooLarge(total));
+        }
         for c in 1..start.len() {
             start[c] += start[c - 1];
         }
@@ -226,12 +234,16 @@ impl BoundaryIndex {
             items[next[cell] as usize] = (r, i);
             next[cell] += 1;
         });
-        EdgeLists { start, items }
+        Ok(EdgeLists { start, items })
     }
 
     /// The coarse lists distributed to leaves (split cells' edges to every fine cell their
     /// bounding boxes touch), in region order within each leaf.
-    fn leaf_edge_lists(&self, by_coarse: &EdgeLists, leaves: usize) -> EdgeLists {
+    fn leaf_edge_lists(
+        &self,
+        by_coarse: &EdgeLists,
+        leaves: usize,
+    ) -> Result<EdgeLists, IndexError> {
         let mut start = Vec::with_capacity(leaves + 1);
         let mut items = Vec::with_capacity(by_coarse.items.len() * 2);
         let mut fine: Vec<Vec<(u32, u32)>> = Vec::new();
@@ -262,7 +274,10 @@ impl BoundaryIndex {
             }
         }
         start.push(to_u32(items.len()));
-        EdgeLists { start, items }
+        if items.len() >= u32::MAX as usize {
+            return Err(IndexError::TooLarge(items.len()));
+        }
+        Ok(EdgeLists { start, items })
     }
 
     /// Every leaf whose cell `bbox` touches, with its reference point.
@@ -328,15 +343,8 @@ fn relative_f32(a: [f64; 2], b: [f64; 2], reference: [f64; 2]) -> [f32; 4] {
 fn clearly_off(a: [f64; 2], b: [f64; 2], p: [f64; 2]) -> bool {
     let (ax, ay, bx, by) = (a[0] - p[0], a[1] - p[1], b[0] - p[0], b[1] - p[1]);
     let scale = ax.abs().max(ay.abs()).max(bx.abs()).max(by.abs());
-    let (dx, dy) = (bx - ax, by - ay);
-    let len_sq = dx * dx + dy * dy;
-    let t = if len_sq > 0.0 {
-        (-(ax * dx + ay * dy) / len_sq).clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    let (nx, ny) = (ax + t * dx, ay + t * dy);
-    (nx * nx + ny * ny).sqrt() > scale * f64::powi(2.0, -20)
+    let (distance_sq, _) = crate::metric::origin_segment_sq((ax, ay), (bx, by));
+    distance_sq.sqrt() > scale * f64::powi(2.0, -20)
 }
 
 fn segment_bbox(a: [f64; 2], b: [f64; 2]) -> [f64; 4] {

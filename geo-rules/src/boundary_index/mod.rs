@@ -251,7 +251,9 @@ pub enum IndexError {
         "kelurahan {0} has a ring with fewer than 4 positions, coordinates that are not finite, or a last position that is not its first"
     )]
     BadRing(String),
-    #[error("{0} boundary edges are more than the index holds (2,147,483,647)")]
+    #[error(
+        "the boundaries are too many for one index: {0} edges, leaves or entries where 32-bit numbers must hold them"
+    )]
     TooLarge(usize),
 }
 

@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
 use geo_rules::BoundaryFeature;
 use geo_rules::boundary_file::{parse_boundary_file_closing_rings, read_boundary_file};
@@ -50,15 +49,9 @@ pub async fn import(
             "checking",
             "{bytes}/{total_bytes}",
         );
-        let gzip = GzipStream::new(bar.wrap_read(file.bytes.as_slice()));
-        let problem = Arc::clone(&gzip.problem);
-        let parsed = read_boundary_file(gzip, "kode", repair);
+        let parsed = read_gzipped(bar.wrap_read(file.bytes.as_slice()), &file.name, repair);
         bar.finish_and_clear();
-        let problem = problem.lock().ok().and_then(|p| p.clone());
-        if let Some(problem) = problem {
-            return Err(ImportError::File(format!("{}: {problem}", file.name)));
-        }
-        parsed
+        parsed?
     } else {
         parse(&file.bytes, repair)
     };
@@ -107,13 +100,7 @@ pub fn read_boundary_files(
             .map_err(io(&file))?
             .starts_with(&[0x1f, 0x8b]);
         let parsed = if gzipped {
-            let gzip = GzipStream::new(reader);
-            let problem = Arc::clone(&gzip.problem);
-            let parsed = read_boundary_file(gzip, "kode", true);
-            if let Some(problem) = problem.lock().ok().and_then(|p| p.clone()) {
-                return Err(ImportError::File(format!("{name}: {problem}")));
-            }
-            parsed
+            read_gzipped(reader, &name, true)?
         } else {
             read_boundary_file(reader, "kode", true)
         };
@@ -139,10 +126,7 @@ pub async fn import_file(
     import_checked(pool, file, parsed, level, false, true, actor).await
 }
 
-fn parse(
-    bytes: &[u8],
-    repair: bool,
-) -> Result<(Vec<BoundaryFeature>, Vec<geo_rules::FeatureProblem>), geo_rules::BoundaryFileError> {
+fn parse(bytes: &[u8], repair: bool) -> Checked {
     if repair {
         parse_boundary_file_closing_rings(bytes, "kode")
     } else {
@@ -155,23 +139,32 @@ fn parse(
 struct GzipStream<R: Read> {
     inner: flate2::read::MultiGzDecoder<R>,
     unzipped: u64,
-    problem: Arc<Mutex<Option<String>>>,
+    problem: Option<String>,
 }
 
 impl<R: Read> GzipStream<R> {
-    fn new(reader: R) -> Self {
-        Self {
-            inner: flate2::read::MultiGzDecoder::new(reader),
-            unzipped: 0,
-            problem: Arc::new(Mutex::new(None)),
-        }
-    }
-
-    fn fail(&self, problem: String) -> std::io::Error {
-        if let Ok(mut slot) = self.problem.lock() {
-            *slot = Some(problem.clone());
-        }
+    fn fail(&mut self, problem: String) -> std::io::Error {
+        self.problem = Some(problem.clone());
         std::io::Error::other(problem)
+    }
+}
+
+/// What checking a boundary file gives: its features and the rings closed, or why it is refused.
+type Checked =
+    Result<(Vec<BoundaryFeature>, Vec<geo_rules::FeatureProblem>), geo_rules::BoundaryFileError>;
+
+/// Checks the gzipped boundary file `reader` (named `name`) as a stream; a corrupt or too large
+/// gzip stream is refused as such rather than as the JSON it cut short.
+fn read_gzipped(reader: impl Read, name: &str, repair: bool) -> Result<Checked, ImportError> {
+    let mut gzip = GzipStream {
+        inner: flate2::read::MultiGzDecoder::new(reader),
+        unzipped: 0,
+        problem: None,
+    };
+    let checked = read_boundary_file(&mut gzip, "kode", repair);
+    match gzip.problem {
+        Some(problem) => Err(ImportError::File(format!("{name}: {problem}"))),
+        None => Ok(checked),
     }
 }
 
@@ -195,10 +188,7 @@ impl<R: Read> Read for GzipStream<R> {
 async fn import_checked(
     pool: &PgPool,
     file: InputFile,
-    parsed: Result<
-        (Vec<BoundaryFeature>, Vec<geo_rules::FeatureProblem>),
-        geo_rules::BoundaryFileError,
-    >,
+    parsed: Checked,
     level: WilayahLevel,
     progress: bool,
     repair: bool,
