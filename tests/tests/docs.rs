@@ -2,7 +2,7 @@
 //! `/bantuan/`): its generated pages are current, every guide has both languages, every link and
 //! image resolves, and every screenshot is one a browser test takes.
 //! After an intended change of the API or the command line:
-//! `TINJAU_UPDATE_DOCS=1 cargo test -p tinjau-tests --test docs`, and review the diff of docs/.
+//! `TINJAU_UPDATE_DOCS=1 cargo test -p tinjau-tests --test e2e -- docs::`, and review the diff of docs/.
 
 // Test code: helpers here fail the test loudly, like the tests themselves.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -33,7 +33,7 @@ fn assert_current(relative: &str, generated: &str) {
             .unwrap_or_else(|| committed.lines().count().min(generated.lines().count()));
         panic!(
             "docs/src/{relative} is not what the code makes (first difference at line {}): \
-             run TINJAU_UPDATE_DOCS=1 cargo test -p tinjau-tests --test docs and commit the diff",
+             run TINJAU_UPDATE_DOCS=1 cargo test -p tinjau-tests --test e2e -- docs:: and commit the diff",
             first + 1
         );
     }

@@ -1,5 +1,5 @@
 //! The OpenAPI document is generated from the handlers; a wire change shows up as a snapshot diff.
-//! After an intended change: `INSTA_UPDATE=always cargo test -p tinjau-tests --test openapi`, and
+//! After an intended change: `INSTA_UPDATE=always cargo test -p tinjau-tests --test e2e -- openapi::`, and
 //! review the diff of tests/tests/snapshots/.
 
 // Test code: helpers here fail the test loudly, like the tests themselves.
