@@ -247,22 +247,6 @@ pub async fn open_resurvey(
     Ok(row.map(|r| (r.id, r.survey_id, r.reason)))
 }
 
-/// Marks a request for another visit answered by a new survey.
-pub async fn answer_resurvey(
-    conn: &mut PgConnection,
-    id: i64,
-    survey: Uuid,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE resurvey SET answered_by = $2, answered_at = now() WHERE id = $1 AND answered_by IS NULL",
-        id,
-        survey
-    )
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 /// A survey as voiding sees it.
 #[derive(Debug, Clone)]
 pub struct VoidTarget {

@@ -17,19 +17,36 @@ pub struct NewSurvey<'a> {
     pub lon: f64,
     pub lat: f64,
     pub accuracy_m: f64,
+    /// The survey the phone says this one corrects.
     pub supersedes: Option<Uuid>,
 }
 
-/// Inserts a survey unless its id exists; returns its received time if it was inserted.
-pub async fn insert_if_new(
-    conn: &mut PgConnection,
+/// The photos a survey declares, as columns.
+#[derive(Debug, Clone, Default)]
+pub struct DeclaredPhotos {
+    pub sha256: Vec<String>,
+    pub bytes: Vec<i64>,
+    pub content_types: Vec<String>,
+    pub captions: Vec<Option<String>>,
+}
+
+/// Stores a survey, its declared photos, its findings and its audit entry in one statement that
+/// commits (`survey_store` in the migrations: it also answers an open request for another visit
+/// and replaces the survey sent back). Returns the received time, or `None` if the id exists.
+/// Only the code, severity, messages and details of `findings` are read: the rows are this survey's.
+pub async fn store(
+    pool: &PgPool,
     s: &NewSurvey<'_>,
+    photos: &DeclaredPhotos,
+    findings: &crate::anomaly::SurveyAnomalyBatch,
+    audit: &crate::audit::AuditHeader<'_>,
+    kecamatan: Option<&str>,
 ) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
     sqlx::query_scalar!(
-        r#"INSERT INTO survey (id, proposal_id, surveyor_id, body, body_sha256, captured_at, fix, accuracy_m, supersedes)
-           VALUES ($1, $2, $3, $4, $5, $6, ST_SetSRID(ST_MakePoint($7, $8), 4326), $9, $10)
-           ON CONFLICT (id) DO NOTHING
-           RETURNING received_at AS "received_at!""#,
+        r#"SELECT survey_store($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+                               $11::text[], $12::int8[], $13::text[], $14::text[],
+                               $15::text[], $16::text[], $17::text[], $18::text[], $19::jsonb[],
+                               $20, $21, $22, $23, $24, $25, $26) AS received_at"#,
         s.id,
         s.proposal_id,
         s.surveyor_id,
@@ -40,32 +57,25 @@ pub async fn insert_if_new(
         s.lat,
         s.accuracy_m,
         s.supersedes,
+        &photos.sha256,
+        &photos.bytes,
+        &photos.content_types,
+        &photos.captions as &[Option<String>],
+        &findings.codes,
+        &findings.severities,
+        &findings.messages_id,
+        &findings.messages_en,
+        &findings.details,
+        audit.actor,
+        audit.actor_id,
+        audit.actor_role,
+        audit.action,
+        audit.entity,
+        kecamatan,
+        audit.request_id,
     )
-    .fetch_optional(conn)
+    .fetch_one(pool)
     .await
-}
-
-/// Declares a survey's photos.
-pub async fn insert_photos(
-    conn: &mut PgConnection,
-    survey: Uuid,
-    sha256: &[String],
-    bytes: &[i64],
-    content_types: &[String],
-    captions: &[Option<String>],
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "INSERT INTO survey_photo (survey_id, sha256, bytes, content_type, caption)
-         SELECT $1, * FROM unnest($2::text[], $3::int8[], $4::text[], $5::text[])",
-        survey,
-        sha256,
-        bytes,
-        content_types,
-        captions as &[Option<String>],
-    )
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// A stored survey.
@@ -461,6 +471,69 @@ pub struct Visit {
     pub captured_at: DateTime<Utc>,
     pub lon: f64,
     pub lat: f64,
+}
+
+/// A proposal as a survey arriving for it needs it, with `surveyor`'s latest visit captured in
+/// `before` and earliest in `after` (time windows, ends included; ties go to the larger id
+/// before and the smaller after), if the proposal exists: what storing a survey reads, at once.
+pub async fn arrival_context(
+    pool: &PgPool,
+    proposal_id: i64,
+    surveyor: Option<i64>,
+    before: (DateTime<Utc>, DateTime<Utc>),
+    after: (DateTime<Utc>, DateTime<Utc>),
+) -> Result<Option<(SurveyContext, Vec<Visit>)>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT p.id AS proposal_id, p.kelurahan_kode AS "kelurahan_kode: Kode", p.volume, p.unit,
+                  b.id AS "before_id?", b.captured_at AS "before_at?", ST_X(b.fix) AS "before_lon?",
+                  ST_Y(b.fix) AS "before_lat?",
+                  a.id AS "after_id?", a.captured_at AS "after_at?", ST_X(a.fix) AS "after_lon?",
+                  ST_Y(a.fix) AS "after_lat?"
+             FROM proposal p
+             LEFT JOIN LATERAL (
+                   SELECT s.id, s.captured_at, s.fix FROM survey s
+                    WHERE s.surveyor_id = $2 AND s.captured_at BETWEEN $3 AND $4
+                    ORDER BY s.captured_at DESC, s.id DESC LIMIT 1) b ON true
+             LEFT JOIN LATERAL (
+                   SELECT s.id, s.captured_at, s.fix FROM survey s
+                    WHERE s.surveyor_id = $2 AND s.captured_at BETWEEN $5 AND $6
+                    ORDER BY s.captured_at, s.id LIMIT 1) a ON true
+            WHERE p.id = $1"#,
+        proposal_id,
+        surveyor,
+        before.0,
+        before.1,
+        after.0,
+        after.1,
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| {
+        let visit = |id: Option<Uuid>, at: Option<DateTime<Utc>>, lon: Option<f64>, lat| {
+            Some(Visit {
+                surveyor_id: surveyor?,
+                id: id?,
+                captured_at: at?,
+                lon: lon?,
+                lat: lat?,
+            })
+        };
+        let visits = [
+            visit(r.before_id, r.before_at, r.before_lon, r.before_lat),
+            visit(r.after_id, r.after_at, r.after_lon, r.after_lat),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let context = SurveyContext {
+            proposal_id: r.proposal_id,
+            kelurahan_kode: r.kelurahan_kode,
+            volume: r.volume,
+            unit: r.unit,
+            surveyor_id: surveyor,
+        };
+        (context, visits)
+    }))
 }
 
 /// Every survey of these surveyors, ordered by surveyor and time.

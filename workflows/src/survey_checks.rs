@@ -39,6 +39,24 @@ pub async fn run_if_complete(
     Ok(complete)
 }
 
+/// The checks of a survey arriving without photos, before it is stored: `visits` are its
+/// surveyor's visits (in time order) in the [`neighbour_windows`] of its capture time, or more.
+/// Stores nothing; the rules are those every other check runs.
+pub fn check_arriving(
+    index: &BoundaryIndex,
+    ctx: &db::survey::SurveyContext,
+    record: &SurveyRecord,
+    visits: Vec<db::survey::Visit>,
+) -> anyhow::Result<Vec<Anomaly>> {
+    let evidence = Evidence {
+        photos: Vec::new(),
+        by_sha: HashMap::new(),
+        by_kota: HashMap::new(),
+        visits: ctx.surveyor_id.map(|id| (id, visits)).into_iter().collect(),
+    };
+    evidence.evaluate(index, ctx, record, &[])
+}
+
 /// Checks a stored survey and replaces its anomalies; returns them.
 pub async fn run(
     conn: &mut PgConnection,
@@ -376,6 +394,21 @@ impl Evidence {
     }
 }
 
+/// How far in time a surveyor's neighbouring visit may be (either way) and still be compared.
+const NEIGHBOUR_REACH: chrono::Duration = chrono::Duration::days(1);
+/// How close in time a visit may be and still not count as a neighbour (the same stop).
+const NEIGHBOUR_GAP: chrono::Duration = chrono::Duration::minutes(1);
+
+/// Where in time a surveyor's neighbouring visits of a survey captured `at` lie: before, then
+/// after (ends included). [`neighbours_in_time`] takes the latest of the one, the earliest of the
+/// other.
+pub fn neighbour_windows(at: DateTime<Utc>) -> [(DateTime<Utc>, DateTime<Utc>); 2] {
+    [
+        (at - NEIGHBOUR_REACH, at - NEIGHBOUR_GAP),
+        (at + NEIGHBOUR_GAP, at + NEIGHBOUR_REACH),
+    ]
+}
+
 /// The surveyor's visits just before and just after `at` (at least a minute apart, within a day),
 /// from its visits in time order. Travel speed is judged between neighbours in time; comparing
 /// with every survey of the day would grow with the surveyor's history and add nothing, as the
@@ -384,7 +417,7 @@ fn neighbours_in_time(
     visits: &[db::survey::Visit],
     at: DateTime<Utc>,
 ) -> Vec<(DateTime<Utc>, f64, f64)> {
-    let (minute, day) = (chrono::Duration::minutes(1), chrono::Duration::days(1));
+    let (minute, day) = (NEIGHBOUR_GAP, NEIGHBOUR_REACH);
     let mut out = Vec::new();
     let before = visits.partition_point(|v| v.captured_at <= at - minute);
     if let Some(v) = before
@@ -429,5 +462,38 @@ mod tests {
         assert_eq!(times, [99, 101]);
         let far: Vec<_> = [-2000, 3000].into_iter().map(visit).collect();
         assert!(neighbours_in_time(&far, at).is_empty());
+    }
+
+    /// What storing a survey reads (the latest visit in the window before, the earliest in the
+    /// one after, as `arrival_context` selects them) gives the neighbours the whole history gives.
+    #[test]
+    fn the_windows_hold_the_neighbours_the_whole_history_gives() {
+        let mut visits: Vec<_> = [
+            -3000, -1441, -1440, -1439, -2, -1, 0, 0, 1, 2, 1439, 1440, 1441,
+        ]
+        .into_iter()
+        .map(visit)
+        .collect();
+        visits.sort_by_key(|v| (v.captured_at, v.id));
+        for minute in [-1500, -1440, -3, -1, 0, 1, 3, 1440, 2000] {
+            let at = DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::minutes(minute);
+            let [before, after] = neighbour_windows(at);
+            let within = |(from, to): (DateTime<Utc>, DateTime<Utc>)| {
+                visits
+                    .iter()
+                    .filter(move |v| from <= v.captured_at && v.captured_at <= to)
+            };
+            let read: Vec<_> = within(before)
+                .next_back()
+                .into_iter()
+                .chain(within(after).next())
+                .cloned()
+                .collect();
+            assert_eq!(
+                neighbours_in_time(&read, at),
+                neighbours_in_time(&visits, at),
+                "at minute {minute}"
+            );
+        }
     }
 }

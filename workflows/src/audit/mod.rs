@@ -76,15 +76,19 @@ pub async fn record(
         batch.before.push(c.before);
         batch.after.push(c.after);
     }
-    let header = AuditHeader {
+    db::audit::append(conn, header(actor, action, entity), &batch).await
+}
+
+/// Who did `action` to an `entity`, as an audit entry names them.
+pub fn header<'a>(actor: &'a Actor, action: &'a str, entity: &'a str) -> AuditHeader<'a> {
+    AuditHeader {
         actor: &actor.name,
         actor_id: actor.user_id,
         actor_role: Some(&actor.role),
         action,
         entity,
         request_id: actor.request_id.as_deref(),
-    };
-    db::audit::append(conn, header, &batch).await
+    }
 }
 
 /// What `tinjau audit verify` found.

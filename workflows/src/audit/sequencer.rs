@@ -1,7 +1,7 @@
 //! The sequencer: takes the entries appended since its last turn (the queue), makes them the next
 //! leaves of the Merkle tree, and records a signed tree head. One runs at a time (a transaction
-//! lock; an instance that does not get it lets the other work), every half second while entries
-//! wait, so the log is at most about a second behind the writes, which never wait for it.
+//! lock; an instance that does not get it lets the other work), every half second (at once after
+//! a full batch), so the log is at most about a second behind the writes, which never wait for it.
 
 use std::time::Duration;
 
@@ -32,6 +32,11 @@ pub fn leaf_of_entry(row_hash: &str) -> anyhow::Result<Hash> {
 /// Integrates one batch of the queue; returns the new head, or `None` when nothing waited (or
 /// another sequencer is at work).
 pub async fn integrate(pool: &PgPool, key: &AuditKey) -> anyhow::Result<Option<TreeHeadRow>> {
+    Ok(turn(pool, key).await?.map(|(head, _)| head))
+}
+
+/// [`integrate`], and how many entries became leaves.
+async fn turn(pool: &PgPool, key: &AuditKey) -> anyhow::Result<Option<(TreeHeadRow, usize)>> {
     let mut tx = pool.begin().await?;
     if !db::audit::try_sequencer_lock(&mut tx).await? {
         return Ok(None);
@@ -81,7 +86,7 @@ pub async fn integrate(pool: &PgPool, key: &AuditKey) -> anyhow::Result<Option<T
     };
     db::audit::insert_head(&mut tx, &head).await?;
     tx.commit().await?;
-    Ok(Some(head))
+    Ok(Some((head, queued.len())))
 }
 
 /// Integrates until the queue is empty (the console's `tinjau audit sequence`, and tests).
@@ -97,9 +102,12 @@ pub async fn integrate_all(pool: &PgPool, key: &AuditKey) -> anyhow::Result<Opti
 pub fn spawn(pool: PgPool, key: AuditKey) {
     tokio::spawn(async move {
         loop {
-            match integrate(&pool, &key).await {
-                Ok(Some(_)) => {}
-                Ok(None) => tokio::time::sleep(REST).await,
+            match turn(&pool, &key).await {
+                // A full batch: more may wait.
+                Ok(Some((_, added))) if i64::try_from(added).is_ok_and(|n| n >= BATCH) => {}
+                // Rest between turns: a turn is a commit of its own, and under load the queue is
+                // never empty, so turning at once would spend a commit on every few entries.
+                Ok(_) => tokio::time::sleep(REST).await,
                 Err(e) => {
                     tracing::warn!(error = %format!("{e:#}"), "audit sequencer: retrying in 5 s");
                     tokio::time::sleep(Duration::from_secs(5)).await;

@@ -1,6 +1,6 @@
 //! Storing one survey record: validated, scoped, idempotent by the phone's UUID (the same body again
 //! is a repeat, another body a conflict), a correction superseding an earlier survey, and, for a
-//! survey without photos, its checks, all in one transaction with its audit record.
+//! survey without photos, its checks, all in one statement with its audit record.
 
 use sha2::{Digest, Sha256};
 use survey_schema::{Anomaly, CheckedSurvey, Role, SurveyRecord, SurveyView, WilayahKode};
@@ -22,15 +22,27 @@ pub enum Stored {
     Repeat(SurveyView),
 }
 
-/// Stores a survey sent by `user` under the phone's UUID `id`.
+/// Stores a survey sent by `user` under the phone's UUID `id`: one read (the proposal and the
+/// surveyor's visits just before and after), the checks, and one statement that stores and commits.
 pub async fn store(
     state: &AppState,
     user: &CurrentUser,
     id: Uuid,
     survey: CheckedSurvey,
 ) -> Result<Stored, WorkflowError> {
-    let mut context = admissible(state, user, &survey).await?;
-    context.surveyor_id = user.id;
+    let at = survey.record().captured_at;
+    gate(user, survey.record())?;
+    let [before, after] = crate::survey_checks::neighbour_windows(at);
+    let (context, visits) = db::survey::arrival_context(
+        &state.pool,
+        survey.record().proposal_id,
+        user.id,
+        before,
+        after,
+    )
+    .await?
+    .unzip();
+    let context = in_scope(user, survey.record(), context)?;
     let fix = survey.fix();
     let record = survey.into_record();
 
@@ -38,24 +50,35 @@ pub async fn store(
     let body_sha256 = hex::encode(Sha256::digest(
         serde_json::to_vec(&record).map_err(anyhow::Error::from)?,
     ));
-    // One transaction, one commit: the survey, its declared photos, the proposal's sync cursor and,
-    // for a survey without photos, its checks are stored together or not at all.
-    let mut tx = state.pool.begin().await?;
     if let Some(previous) = record.supersedes {
-        check_supersedes(&mut tx, id, previous, record.proposal_id).await?;
+        let mut conn = state.pool.acquire().await?;
+        check_supersedes(&mut conn, id, previous, record.proposal_id).await?;
     }
-    // A survey of a proposal the camat sent back answers that request, and replaces the survey
-    // sent back (unless the phone named another one to replace).
-    let resurvey = db::field_work::open_resurvey(&mut tx, record.proposal_id).await?;
-    let supersedes = match (record.supersedes, &resurvey) {
-        (Some(previous), _) => Some(previous),
-        (None, Some((_, sent_back, _))) => {
-            match db::survey::supersede_target(&mut tx, *sent_back).await? {
-                Some((_, None)) => Some(*sent_back),
-                _ => None,
-            }
-        }
-        (None, None) => None,
+    // A survey without photos is complete as it arrives: check it now, store its findings with it
+    // and answer with them.
+    let photos = &record.photos;
+    let checks = if photos.is_empty() {
+        crate::survey_checks::check_arriving(
+            &state.index.get(),
+            &context,
+            &record,
+            visits.unwrap_or_default(),
+        )?
+    } else {
+        Vec::new()
+    };
+    let mut findings = db::anomaly::SurveyAnomalyBatch::default();
+    for anomaly in &checks {
+        findings.push(id, record.proposal_id, anomaly);
+    }
+    let declared = db::survey::DeclaredPhotos {
+        sha256: photos.iter().map(|p| p.sha256.clone()).collect(),
+        bytes: photos
+            .iter()
+            .map(|p| i64::try_from(p.bytes).unwrap_or(i64::MAX))
+            .collect(),
+        content_types: photos.iter().map(|p| p.content_type.clone()).collect(),
+        captions: photos.iter().map(|p| p.caption.clone()).collect(),
     };
     let new = db::survey::NewSurvey {
         id,
@@ -67,11 +90,24 @@ pub async fn store(
         lon: fix.lon(),
         lat: fix.lat(),
         accuracy_m: record.fix.accuracy_m,
-        supersedes,
+        supersedes: record.supersedes,
     };
-    let Some(received_at) = db::survey::insert_if_new(&mut tx, &new).await? else {
+    let actor = user.actor();
+    let audit = crate::audit::header(&actor, "survey.store", "survey");
+    let kecamatan = context.kelurahan_kode.parent();
+    // The survey, its declared photos, the proposal's sync cursor, an answered request for another
+    // visit, its findings and its audit entry: stored together or not at all.
+    let stored = db::survey::store(
+        &state.pool,
+        &new,
+        &declared,
+        &findings,
+        &audit,
+        kecamatan.as_ref().map(WilayahKode::as_str),
+    )
+    .await?;
+    let Some(received_at) = stored else {
         // Stored before (a retry, or a concurrent request with this UUID): answer as a repeat.
-        drop(tx);
         let mut conn = state.pool.acquire().await?;
         let existing = db::survey::get(&mut conn, id)
             .await?
@@ -82,62 +118,6 @@ pub async fn store(
         require_covers_survey(user, id, &existing.kelurahan_kode)?;
         return repeat(state, existing, &body_sha256).await;
     };
-    let photos = &record.photos;
-    if !photos.is_empty() {
-        db::survey::insert_photos(
-            &mut tx,
-            id,
-            &photos.iter().map(|p| p.sha256.clone()).collect::<Vec<_>>(),
-            &photos
-                .iter()
-                .map(|p| i64::try_from(p.bytes).unwrap_or(i64::MAX))
-                .collect::<Vec<_>>(),
-            &photos
-                .iter()
-                .map(|p| p.content_type.clone())
-                .collect::<Vec<_>>(),
-            &photos.iter().map(|p| p.caption.clone()).collect::<Vec<_>>(),
-        )
-        .await?;
-    }
-    // The proposal leaves the phones' to-do lists: bump its sync cursor (and its version).
-    db::survey::touch_proposal(&mut tx, record.proposal_id).await?;
-    if let Some((request, _, _)) = resurvey {
-        db::field_work::answer_resurvey(&mut tx, request, id).await?;
-    }
-    if let Some(previous) = supersedes {
-        // The corrected survey's findings no longer stand for the proposal; the survey itself stays.
-        db::anomaly::delete_for_survey(&mut tx, previous).await?;
-    }
-    // A survey without photos is complete as it arrives: check it now and answer with the findings.
-    let checks = if photos.is_empty() {
-        let found =
-            crate::survey_checks::check(&mut tx, &state.index.get(), &context, &record, &[])
-                .await?;
-        db::anomaly::insert_for_survey(&mut tx, id, record.proposal_id, &found).await?;
-        found
-    } else {
-        Vec::new()
-    };
-    let change = crate::audit::Change::new(id.to_string())
-        .of_proposal(
-            record.proposal_id,
-            context
-                .kelurahan_kode
-                .parent()
-                .as_ref()
-                .map(WilayahKode::as_str),
-        )
-        .after(serde_json::json!({"record": &record, "body_sha256": &body_sha256}));
-    crate::audit::record(
-        &mut tx,
-        &user.actor(),
-        "survey.store",
-        "survey",
-        vec![change],
-    )
-    .await?;
-    tx.commit().await?;
     let mut missing_photos: Vec<String> = photos.iter().map(|p| p.sha256.clone()).collect();
     missing_photos.sort();
     missing_photos.dedup();
@@ -176,20 +156,32 @@ pub async fn admissible(
     user: &CurrentUser,
     survey: &CheckedSurvey,
 ) -> Result<db::survey::SurveyContext, WorkflowError> {
+    gate(user, survey.record())?;
+    let context = db::survey::proposal_context(&state.pool, survey.record().proposal_id).await?;
+    in_scope(user, survey.record(), context)
+}
+
+/// What is refused before anything is read: the role, and a capture time in the future.
+fn gate(user: &CurrentUser, record: &SurveyRecord) -> Result<(), WorkflowError> {
     user.require_role(&[Role::Surveyor, Role::Camat, Role::Admin])?;
-    let record = survey.record();
     if record.captured_at > chrono::Utc::now() + chrono::Duration::hours(24) {
         return Err(Message::CapturedInFuture {}.into());
     }
-    let context = db::survey::proposal_context(&state.pool, record.proposal_id)
-        .await?
-        .ok_or_else(|| {
-            WorkflowError::from(Message::UnknownProposal {
-                id: record.proposal_id,
-            })
-        })?;
-    user.require_covers(&context.kelurahan_kode)?;
+    Ok(())
+}
 
+/// The proposal read for `record`, if it exists and lies in `user`'s area.
+fn in_scope(
+    user: &CurrentUser,
+    record: &SurveyRecord,
+    context: Option<db::survey::SurveyContext>,
+) -> Result<db::survey::SurveyContext, WorkflowError> {
+    let context = context.ok_or_else(|| {
+        WorkflowError::from(Message::UnknownProposal {
+            id: record.proposal_id,
+        })
+    })?;
+    user.require_covers(&context.kelurahan_kode)?;
     Ok(context)
 }
 
