@@ -293,14 +293,55 @@ pub async fn leaves(pool: &PgPool) -> Result<Vec<LeafRow>, sqlx::Error> {
     .await
 }
 
-/// The leaf hashes of the first `tree_size` leaves (for a proof).
-pub async fn leaf_hashes(pool: &PgPool, tree_size: i64) -> Result<Vec<String>, sqlx::Error> {
+/// Stores perfect subtrees above the leaves (`levels` ≥ 1), as the sequencer completes them.
+pub async fn insert_nodes(
+    conn: &mut PgConnection,
+    levels: &[i16],
+    indexes: &[i64],
+    hashes: &[String],
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO audit_node (level, node_index, hash)
+         SELECT * FROM unnest($1::int2[], $2::int8[], $3::text[])",
+        levels,
+        indexes,
+        hashes
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The hashes of these perfect subtrees (level 0: leaves), index-aligned with the question; `None`
+/// for one not stored.
+pub async fn node_hashes(
+    pool: &PgPool,
+    levels: &[i16],
+    indexes: &[i64],
+) -> Result<Vec<Option<String>>, sqlx::Error> {
     sqlx::query_scalar!(
-        "SELECT leaf_hash FROM audit_leaf WHERE leaf_index < $1 ORDER BY leaf_index",
-        tree_size
+        r#"SELECT coalesce(l.leaf_hash, n.hash) AS "hash?"
+             FROM unnest($1::int2[], $2::int8[]) WITH ORDINALITY AS w(level, node_index, k)
+             LEFT JOIN audit_leaf l ON w.level = 0 AND l.leaf_index = w.node_index
+             LEFT JOIN audit_node n ON w.level > 0 AND n.level = w.level AND n.node_index = w.node_index
+            ORDER BY w.k"#,
+        levels,
+        indexes
     )
     .fetch_all(pool)
     .await
+}
+
+/// Every stored perfect subtree above the leaves: (level, index, hash), by level and index.
+pub async fn nodes(pool: &PgPool) -> Result<Vec<(i16, i64, String)>, sqlx::Error> {
+    let rows =
+        sqlx::query!("SELECT level, node_index, hash FROM audit_node ORDER BY level, node_index")
+            .fetch_all(pool)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.level, r.node_index, r.hash))
+        .collect())
 }
 
 /// The leaf an entry became, if it has been integrated.

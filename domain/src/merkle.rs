@@ -36,6 +36,52 @@ fn split(n: usize) -> usize {
     1 << (usize::BITS - 1 - (n - 1).leading_zeros())
 }
 
+/// [`split`] for leaf counts of a stored log.
+fn split_u64(n: u64) -> u64 {
+    debug_assert!(n >= 2);
+    1 << (u64::BITS - 1 - (n - 1).leading_zeros())
+}
+
+/// A perfect subtree of the log: the `2^level` leaves from leaf `index · 2^level` on. Level 0 is a
+/// leaf. The sequencer stores each one above the leaves as it completes, so a proof reads a few of
+/// them instead of every leaf.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Node {
+    pub level: u32,
+    pub index: u64,
+}
+
+/// The perfect subtrees that the leaves `range` of a subtree of an RFC 9162 tree make, largest
+/// first (one per bit set in the range's length: such a range starts on a multiple of each).
+///
+/// ```
+/// # use tinjau_domain::merkle::{Node, range_nodes};
+/// assert_eq!(range_nodes(8..14), [Node { level: 2, index: 2 }, Node { level: 1, index: 6 }]);
+/// ```
+pub fn range_nodes(range: std::ops::Range<u64>) -> Vec<Node> {
+    let mut nodes = Vec::new();
+    let (mut at, end) = (range.start, range.end);
+    while at < end {
+        let size = 1_u64 << (u64::BITS - 1 - (end - at).leading_zeros());
+        debug_assert_eq!(at % size, 0, "{range:?} is no subtree of a log");
+        nodes.push(Node {
+            level: size.trailing_zeros(),
+            index: at / size,
+        });
+        at += size;
+    }
+    nodes
+}
+
+/// The root of a subtree from the hashes of its [`range_nodes`], in their order.
+pub fn range_root(parts: &[Hash]) -> Hash {
+    let mut parts = parts.iter().rev();
+    let Some(last) = parts.next() else {
+        return empty_root();
+    };
+    parts.fold(*last, |right, left| node_hash(left, &right))
+}
+
 /// The root of the tree of `leaves` (leaf hashes, in order): `MTH(D[n])`.
 ///
 /// ```
@@ -57,54 +103,84 @@ pub fn root(leaves: &[Hash]) -> Hash {
 /// The inclusion proof of leaf `index` in the tree of `leaves`: the sibling hashes from the leaf up
 /// (`PATH(m, D[n])`). Empty when `index` is out of range.
 pub fn inclusion_proof(leaves: &[Hash], index: usize) -> Vec<Hash> {
-    let mut proof = Vec::new();
-    if index < leaves.len() {
-        path(index, leaves, &mut proof);
-    }
-    proof
+    roots_of(leaves, inclusion_ranges(index as u64, leaves.len() as u64))
 }
 
-fn path(m: usize, leaves: &[Hash], out: &mut Vec<Hash>) {
-    let n = leaves.len();
+/// The leaves whose subtrees' roots make the inclusion proof of leaf `index` in a tree of `size`
+/// leaves, in the proof's order. Empty when `index` is out of range.
+pub fn inclusion_ranges(index: u64, size: u64) -> Vec<std::ops::Range<u64>> {
+    let mut ranges = Vec::new();
+    if index < size {
+        path(index, 0..size, &mut ranges);
+    }
+    ranges
+}
+
+fn path(m: u64, range: std::ops::Range<u64>, out: &mut Vec<std::ops::Range<u64>>) {
+    let n = range.end - range.start;
     if n <= 1 {
         return;
     }
-    let k = split(n);
-    if m < k {
-        path(m, &leaves[..k], out);
-        out.push(root(&leaves[k..]));
+    let mid = range.start + split_u64(n);
+    if m < mid - range.start {
+        path(m, range.start..mid, out);
+        out.push(mid..range.end);
     } else {
-        path(m - k, &leaves[k..], out);
-        out.push(root(&leaves[..k]));
+        path(m - (mid - range.start), mid..range.end, out);
+        out.push(range.start..mid);
     }
 }
 
 /// The consistency proof that the tree of the first `old_size` leaves is a prefix of the tree of
 /// `leaves` (`PROOF(m, D[n])`). Empty when `old_size` is 0 or not smaller than the tree.
 pub fn consistency_proof(leaves: &[Hash], old_size: usize) -> Vec<Hash> {
-    let mut proof = Vec::new();
-    if old_size > 0 && old_size < leaves.len() {
-        subproof(old_size, leaves, true, &mut proof);
-    }
-    proof
+    roots_of(
+        leaves,
+        consistency_ranges(old_size as u64, leaves.len() as u64),
+    )
 }
 
-fn subproof(m: usize, leaves: &[Hash], whole: bool, out: &mut Vec<Hash>) {
-    let n = leaves.len();
+/// The leaves whose subtrees' roots make the consistency proof between the trees of `old_size`
+/// and `size` leaves, in the proof's order. Empty when `old_size` is 0 or not smaller than `size`.
+pub fn consistency_ranges(old_size: u64, size: u64) -> Vec<std::ops::Range<u64>> {
+    let mut ranges = Vec::new();
+    if old_size > 0 && old_size < size {
+        subproof(old_size, 0..size, true, &mut ranges);
+    }
+    ranges
+}
+
+fn subproof(m: u64, range: std::ops::Range<u64>, whole: bool, out: &mut Vec<std::ops::Range<u64>>) {
+    let n = range.end - range.start;
     if m == n {
         if !whole {
-            out.push(root(leaves));
+            out.push(range);
         }
         return;
     }
-    let k = split(n);
+    let k = split_u64(n);
+    let mid = range.start + k;
     if m <= k {
-        subproof(m, &leaves[..k], whole, out);
-        out.push(root(&leaves[k..]));
+        subproof(m, range.start..mid, whole, out);
+        out.push(mid..range.end);
     } else {
-        subproof(m - k, &leaves[k..], false, out);
-        out.push(root(&leaves[..k]));
+        subproof(m - k, mid..range.end, false, out);
+        out.push(range.start..mid);
     }
+}
+
+/// The roots of `ranges` of `leaves` (ranges within them).
+fn roots_of(leaves: &[Hash], ranges: Vec<std::ops::Range<u64>>) -> Vec<Hash> {
+    ranges
+        .into_iter()
+        .map(|r| {
+            let (start, end) = (
+                usize::try_from(r.start).unwrap_or(usize::MAX),
+                usize::try_from(r.end).unwrap_or(usize::MAX),
+            );
+            root(&leaves[start..end])
+        })
+        .collect()
 }
 
 /// Whether `proof` shows the leaf with hash `leaf` at `index` in the tree of `size` leaves whose
@@ -218,12 +294,39 @@ impl Frontier {
 
     /// Appends a leaf (its hash).
     pub fn push(&mut self, leaf: Hash) {
+        self.push_completing(leaf, |_, _| {});
+    }
+
+    /// Appends a leaf and hands `completed` each perfect subtree above the leaves that it completes
+    /// (smallest first), with its hash.
+    ///
+    /// ```
+    /// # use tinjau_domain::merkle::{Frontier, Node, leaf_hash, node_hash};
+    /// let (a, b) = (leaf_hash(b"a"), leaf_hash(b"b"));
+    /// let mut edge = Frontier::default();
+    /// let mut completed = Vec::new();
+    /// for leaf in [a, b] {
+    ///     edge.push_completing(leaf, |node, hash| completed.push((node, hash)));
+    /// }
+    /// assert_eq!(completed, [(Node { level: 1, index: 0 }, node_hash(&a, &b))]);
+    /// ```
+    pub fn push_completing(&mut self, leaf: Hash, mut completed: impl FnMut(Node, Hash)) {
+        let index = self.size;
         let mut carried = leaf;
         let mut size = self.size;
+        let mut level = 0;
         while size & 1 == 1 {
             let Some(left) = self.nodes.pop() else { break };
             carried = node_hash(&left, &carried);
             size >>= 1;
+            level += 1;
+            completed(
+                Node {
+                    level,
+                    index: index >> level,
+                },
+                carried,
+            );
         }
         self.nodes.push(carried);
         self.size += 1;
@@ -281,6 +384,63 @@ mod tests {
             hex::encode(empty_root()),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
+    }
+
+    /// The proofs a server makes from stored subtrees (each range's perfect parts, as the
+    /// sequencer completed them) are the proofs made from every leaf, for every tree up to 70.
+    #[test]
+    fn proofs_from_stored_subtrees_are_the_proofs_from_the_leaves() {
+        let all = leaves(70);
+        let mut edge = Frontier::default();
+        let mut stored = std::collections::HashMap::new();
+        for (i, leaf) in all.iter().enumerate() {
+            stored.insert(
+                Node {
+                    level: 0,
+                    index: i as u64,
+                },
+                *leaf,
+            );
+            edge.push_completing(*leaf, |node, hash| {
+                assert_eq!(stored.insert(node, hash), None);
+            });
+        }
+        let from_stored = |ranges: Vec<std::ops::Range<u64>>| -> Vec<Hash> {
+            ranges
+                .into_iter()
+                .map(|r| {
+                    let parts: Vec<Hash> = range_nodes(r).iter().map(|n| stored[n]).collect();
+                    range_root(&parts)
+                })
+                .collect()
+        };
+        for n in 1..=70usize {
+            for i in 0..n {
+                assert_eq!(
+                    from_stored(inclusion_ranges(i as u64, n as u64)),
+                    inclusion_proof(&all[..n], i),
+                    "leaf {i} of {n}"
+                );
+            }
+            for m in 1..n {
+                assert_eq!(
+                    from_stored(consistency_ranges(m as u64, n as u64)),
+                    consistency_proof(&all[..n], m),
+                    "{m} in {n}"
+                );
+            }
+            assert_eq!(
+                range_root(
+                    &range_nodes(0..n as u64)
+                        .iter()
+                        .map(|x| stored[x])
+                        .collect::<Vec<_>>()
+                ),
+                root(&all[..n])
+            );
+        }
+        // Each perfect subtree within the 70 leaves, and nothing else: 70 leaves, 35 pairs, 17 fours…
+        assert_eq!(stored.len(), 70 + 35 + 17 + 8 + 4 + 2 + 1);
     }
 
     #[test]

@@ -378,6 +378,41 @@ async fn reordered_leaves_are_found_by_the_signed_heads() {
     assert!(!report.contains("does not match entry"), "{report}");
 }
 
+/// The stored subtrees proofs are made of: a changed one is found, and a log without them (made
+/// before they were stored) is filled by `audit_fill_nodes()`, as the migration does, and verifies.
+#[tokio::test]
+async fn a_changed_or_missing_stored_subtree_is_found_and_the_fill_makes_them_again() {
+    let (url, pool) = reviewed().await;
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_node")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(stored >= 2, "{stored} subtrees");
+    behind_the_back(
+        &pool,
+        "UPDATE audit_node SET hash = repeat('b', 64) WHERE level = 1 AND node_index = 0",
+    )
+    .await;
+    let (intact, report) = verify(&url);
+    assert!(!intact, "{report}");
+    assert!(report.contains("1/0 differs"), "{report}");
+
+    behind_the_back(&pool, "DELETE FROM audit_node").await;
+    let (intact, report) = verify(&url);
+    assert!(!intact, "{report}");
+    assert!(
+        report.contains(&format!("{stored} stored subtree(s)")) && report.contains("is missing"),
+        "{report}"
+    );
+    let filled: i64 = sqlx::query_scalar("SELECT audit_fill_nodes()")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(filled, stored);
+    let (intact, report) = verify(&url);
+    assert!(intact, "{report}");
+}
+
 #[tokio::test]
 async fn leaves_cut_off_at_the_end_or_a_forged_head_are_found() {
     let (url, pool) = reviewed().await;

@@ -40,6 +40,7 @@ pub async fn check(pool: &PgPool) -> anyhow::Result<TreeCheck> {
     let heads = db::audit::heads(pool).await?;
     let mut problems = Vec::new();
     let mut edge = Frontier::default();
+    let mut completed = Vec::new();
     let mut pending_heads = heads.iter().peekable();
     let mut previous_at = None;
     for (expected, leaf) in (0_i64..).zip(&leaves) {
@@ -70,7 +71,7 @@ pub async fn check(pool: &PgPool) -> anyhow::Result<TreeCheck> {
             problems.push(format!("leaf {} has a malformed hash", leaf.leaf_index));
             break;
         };
-        edge.push(stored);
+        edge.push_completing(stored, |node, hash| completed.push((node, hash)));
         while let Some(head) =
             pending_heads.next_if(|h| u64::try_from(h.tree_size).ok() == Some(edge.size()))
         {
@@ -86,6 +87,7 @@ pub async fn check(pool: &PgPool) -> anyhow::Result<TreeCheck> {
             edge.size()
         ));
     }
+    check_nodes(&completed, &db::audit::nodes(pool).await?, &mut problems);
     Ok(TreeCheck {
         leaves: i64::try_from(leaves.len()).unwrap_or(i64::MAX),
         heads: heads.len(),
@@ -93,6 +95,46 @@ pub async fn check(pool: &PgPool) -> anyhow::Result<TreeCheck> {
         problems,
         queue: db::audit::queue_state(pool).await?,
     })
+}
+
+/// Whether the stored perfect subtrees (which proofs are made of) are those the leaves give: each
+/// one, and no other.
+fn check_nodes(
+    from_leaves: &[(merkle::Node, Hash)],
+    stored: &[(i16, i64, String)],
+    problems: &mut Vec<String>,
+) {
+    let mut stored: std::collections::HashMap<(u32, u64), &str> = stored
+        .iter()
+        .filter_map(|(level, index, hash)| {
+            Some((
+                (u32::try_from(*level).ok()?, u64::try_from(*index).ok()?),
+                hash.as_str(),
+            ))
+        })
+        .collect();
+    let mut wrong = Vec::new();
+    for (node, hash) in from_leaves {
+        match stored.remove(&(node.level, node.index)) {
+            Some(found) if found == hex::encode(hash) => {}
+            Some(_) => wrong.push(format!("{}/{} differs", node.level, node.index)),
+            None => wrong.push(format!("{}/{} is missing", node.level, node.index)),
+        }
+    }
+    let mut extra: Vec<_> = stored.into_keys().collect();
+    extra.sort_unstable();
+    wrong.extend(
+        extra
+            .iter()
+            .map(|(level, index)| format!("{level}/{index} is not of these leaves")),
+    );
+    if !wrong.is_empty() {
+        let shown = wrong.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+        problems.push(format!(
+            "{} stored subtree(s) of the tree (level/index) do not match the leaves, so proofs made from them fail: {shown}",
+            wrong.len()
+        ));
+    }
 }
 
 fn check_head(
@@ -212,11 +254,41 @@ async fn head_of(
     })
 }
 
-async fn leaf_hashes(pool: &PgPool, tree_size: i64) -> Result<Vec<Hash>, WorkflowError> {
-    db::audit::leaf_hashes(pool, tree_size)
+/// The roots of the subtrees over `ranges` of leaves, from the stored perfect subtrees they are
+/// made of: one read of about two nodes per level of the tree, whatever its size.
+async fn subtree_roots(
+    pool: &PgPool,
+    ranges: Vec<std::ops::Range<u64>>,
+) -> Result<Vec<Hash>, WorkflowError> {
+    let parts: Vec<Vec<merkle::Node>> = ranges.into_iter().map(merkle::range_nodes).collect();
+    let (mut levels, mut indexes) = (Vec::new(), Vec::new());
+    for node in parts.iter().flatten() {
+        levels.push(i16::try_from(node.level).map_err(anyhow::Error::from)?);
+        indexes.push(i64::try_from(node.index).map_err(anyhow::Error::from)?);
+    }
+    let mut hashes = db::audit::node_hashes(pool, &levels, &indexes)
         .await?
+        .into_iter()
+        .zip(parts.iter().flatten())
+        .map(|(hash, node)| {
+            let hash = hash.ok_or_else(|| {
+                anyhow::anyhow!(
+                    "node {} at level {} of the audit tree is not stored (tinjau audit verify)",
+                    node.index,
+                    node.level
+                )
+            })?;
+            unhex(&hash).map_err(WorkflowError::Internal)
+        });
+    parts
         .iter()
-        .map(|h| unhex(h).map_err(WorkflowError::Internal))
+        .map(|nodes| {
+            let part: Vec<Hash> = hashes
+                .by_ref()
+                .take(nodes.len())
+                .collect::<Result<_, _>>()?;
+            Ok(merkle::range_root(&part))
+        })
         .collect()
 }
 
@@ -242,17 +314,17 @@ pub async fn inclusion(
         }
         .into());
     }
-    let leaves = leaf_hashes(pool, head.tree_size).await?;
-    let index = usize::try_from(leaf.leaf_index).map_err(anyhow::Error::from)?;
+    let ranges = merkle::inclusion_ranges(
+        u64::try_from(leaf.leaf_index).map_err(anyhow::Error::from)?,
+        u64::try_from(head.tree_size).map_err(anyhow::Error::from)?,
+    );
+    let proof = subtree_roots(pool, ranges).await?;
     Ok(InclusionProof {
         seq,
         entry_hash: leaf.entry_hash.unwrap_or_default(),
         leaf_index: leaf.leaf_index,
         leaf_hash: leaf.leaf_hash,
-        proof: merkle::inclusion_proof(&leaves, index)
-            .iter()
-            .map(hex::encode)
-            .collect(),
+        proof: proof.iter().map(hex::encode).collect(),
         head: head.into(),
     })
 }
@@ -272,13 +344,13 @@ pub async fn consistency(
         }
         .into());
     }
-    let leaves = leaf_hashes(pool, new.tree_size).await?;
-    let old_size = usize::try_from(old.tree_size).map_err(anyhow::Error::from)?;
+    let ranges = merkle::consistency_ranges(
+        u64::try_from(old.tree_size).map_err(anyhow::Error::from)?,
+        u64::try_from(new.tree_size).map_err(anyhow::Error::from)?,
+    );
+    let proof = subtree_roots(pool, ranges).await?;
     Ok(ConsistencyProof {
-        proof: merkle::consistency_proof(&leaves, old_size)
-            .iter()
-            .map(hex::encode)
-            .collect(),
+        proof: proof.iter().map(hex::encode).collect(),
         from: old.into(),
         to: new.into(),
     })

@@ -61,13 +61,20 @@ async fn turn(pool: &PgPool, key: &AuditKey) -> anyhow::Result<Option<(TreeHeadR
     let first_index = i64::try_from(edge.size())?;
     let mut seqs = Vec::with_capacity(queued.len());
     let mut leaves = Vec::with_capacity(queued.len());
+    let (mut levels, mut indexes, mut hashes) = (Vec::new(), Vec::new(), Vec::new());
     for (seq, row_hash) in &queued {
         let leaf = leaf_of_entry(row_hash)?;
-        edge.push(leaf);
+        edge.push_completing(leaf, |node, hash| {
+            // At most 62 levels and 2^62 leaves (the table's checks): both fit.
+            levels.push(i16::try_from(node.level).unwrap_or(i16::MAX));
+            indexes.push(i64::try_from(node.index).unwrap_or(i64::MAX));
+            hashes.push(hex::encode(hash));
+        });
         seqs.push(*seq);
         leaves.push(hex::encode(leaf));
     }
     db::audit::insert_leaves(&mut tx, first_index, &seqs, &leaves).await?;
+    db::audit::insert_nodes(&mut tx, &levels, &indexes, &hashes).await?;
     db::audit::dequeue(&mut tx, &seqs).await?;
     db::audit::register_key(&mut tx, &key.key_id, &key.public_key).await?;
     let tree_size = i64::try_from(edge.size())?;
