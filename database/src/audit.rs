@@ -1,6 +1,6 @@
 //! The audit trail: `audit_event`, the append-only entries (see the review migration), and the
-//! Merkle log over them (`audit_pending`, `audit_leaf`, `audit_tree_head`, `audit_signing_key`; see
-//! the audit-log migration).
+//! Merkle log over them (`audit_pending`, `audit_leaf`, `audit_node`, `audit_tree_head`,
+//! `audit_signing_key`; see the audit-log and audit-nodes migrations).
 
 use sqlx::{PgConnection, PgPool};
 
