@@ -332,6 +332,14 @@ pub async fn node_hashes(
     .await
 }
 
+/// Stores every perfect subtree of the integrated leaves not stored yet (`audit_fill_nodes()`);
+/// returns how many.
+pub async fn fill_nodes(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(r#"SELECT audit_fill_nodes() AS "filled!""#)
+        .fetch_one(pool)
+        .await
+}
+
 /// Every stored perfect subtree above the leaves: (level, index, hash), by level and index.
 pub async fn nodes(pool: &PgPool) -> Result<Vec<(i16, i64, String)>, sqlx::Error> {
     let rows =

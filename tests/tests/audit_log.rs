@@ -172,6 +172,32 @@ async fn an_entry_is_proven_in_the_signed_log_and_an_older_head_a_prefix_of_a_ne
         &unhex(&second["root_hash"])
     ));
 
+    // Subtrees missing behind the server's back (as leaves an older sequencer integrated would
+    // be): the proof stores them again and still verifies.
+    let mut conn = app.pool.acquire().await.unwrap();
+    for sql in [
+        "SET session_replication_role = replica",
+        "DELETE FROM audit_node",
+        "SET session_replication_role = DEFAULT",
+    ] {
+        sqlx::query(sql).execute(&mut *conn).await.unwrap();
+    }
+    drop(conn);
+    let refilled: Value = app
+        .get(&format!(
+            "/api/v1/audit/entries/{seq}/proof?tree_size={new}"
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(refilled["proof"], again["proof"]);
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_node")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(stored > 0);
+
     // What is not there is said so, in both languages.
     let missing = app.get("/api/v1/audit/entries/99999999/proof").await;
     assert_eq!(missing.status(), 404);

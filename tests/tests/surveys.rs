@@ -175,6 +175,40 @@ async fn a_correction_supersedes_once_and_the_history_is_kept() {
     );
 }
 
+/// Corrections of one survey sent at once by several phones: one replaces it, each other is told
+/// it was corrected already (never the generic answer of a duplicate row).
+#[tokio::test]
+async fn concurrent_corrections_of_one_survey_replace_it_once() {
+    let app = spawn_app_with_reference_data().await;
+    let ids = proposals(&app).await;
+    let token = app.token_for(Role::Surveyor, Some("31.71.01")).await;
+    let first = Uuid::new_v4().to_string();
+    put(&app, &token, &first, &record(ids[0])).await;
+    let mut correction = record(ids[0]);
+    correction["supersedes"] = json!(first);
+    let ids: Vec<String> = (0..8).map(|_| Uuid::new_v4().to_string()).collect();
+    let answers: Vec<(StatusCode, Value)> =
+        futures::future::join_all(ids.iter().map(|id| put(&app, &token, id, &correction))).await;
+    let created = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
+    assert_eq!(created, 1, "{answers:?}");
+    for (status, body) in answers.iter().filter(|(s, _)| *s != StatusCode::CREATED) {
+        assert_eq!(
+            (*status, body["code"].as_str()),
+            (StatusCode::CONFLICT, Some("already_superseded")),
+            "{body}"
+        );
+    }
+    let replacing: i64 = sqlx::query_scalar("SELECT count(*) FROM survey WHERE supersedes = $1")
+        .bind(Uuid::parse_str(&first).unwrap())
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(replacing, 1);
+}
+
 #[tokio::test]
 async fn bad_bodies_get_a_4xx_that_says_what_is_wrong() {
     let app = spawn_app_with_reference_data().await;

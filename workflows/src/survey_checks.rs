@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound as _, Utc};
 use geo_rules::BoundaryIndex;
 use geo_rules::survey_rules::{
     OtherPhoto, OtherSurvey, PhotoFacts, SurveyConfig, SurveyFacts, check_survey,
@@ -401,11 +401,22 @@ const NEIGHBOUR_GAP: chrono::Duration = chrono::Duration::minutes(1);
 
 /// Where in time a surveyor's neighbouring visits of a survey captured `at` lie: before, then
 /// after (ends included). [`neighbours_in_time`] takes the latest of the one, the earliest of the
-/// other.
+/// other. The ends are rounded inwards to whole microseconds, as the database keeps times, so
+/// that a stored visit is in a window exactly when the rule would take it, even for an `at` with
+/// finer digits.
 pub fn neighbour_windows(at: DateTime<Utc>) -> [(DateTime<Utc>, DateTime<Utc>); 2] {
+    let floor = |t: DateTime<Utc>| t.trunc_subsecs(6);
+    let ceil = |t: DateTime<Utc>| {
+        let down = t.trunc_subsecs(6);
+        if down == t {
+            t
+        } else {
+            down + chrono::Duration::microseconds(1)
+        }
+    };
     [
-        (at - NEIGHBOUR_REACH, at - NEIGHBOUR_GAP),
-        (at + NEIGHBOUR_GAP, at + NEIGHBOUR_REACH),
+        (ceil(at - NEIGHBOUR_REACH), floor(at - NEIGHBOUR_GAP)),
+        (ceil(at + NEIGHBOUR_GAP), floor(at + NEIGHBOUR_REACH)),
     ]
 }
 
@@ -475,10 +486,19 @@ mod tests {
         .map(visit)
         .collect();
         visits.sort_by_key(|v| (v.captured_at, v.id));
-        for minute in [-1500, -1440, -3, -1, 0, 1, 3, 1440, 2000] {
-            let at = DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::minutes(minute);
+        // Times with finer digits than the database keeps (visits are stored to the microsecond).
+        let nanos = [0, 1, 999, 999_999];
+        for (minute, nano) in [-1500, -1440, -3, -1, 0, 1, 3, 1440, 2000]
+            .into_iter()
+            .flat_map(|m| nanos.map(|n| (m, n)))
+        {
+            let at = DateTime::<Utc>::UNIX_EPOCH
+                + chrono::Duration::minutes(minute)
+                + chrono::Duration::nanoseconds(nano);
             let [before, after] = neighbour_windows(at);
             let within = |(from, to): (DateTime<Utc>, DateTime<Utc>)| {
+                // The bounds as the database receives them: to the microsecond.
+                let (from, to) = (from.trunc_subsecs(6), to.trunc_subsecs(6));
                 visits
                     .iter()
                     .filter(move |v| from <= v.captured_at && v.captured_at <= to)
@@ -492,7 +512,7 @@ mod tests {
             assert_eq!(
                 neighbours_in_time(&read, at),
                 neighbours_in_time(&visits, at),
-                "at minute {minute}"
+                "at minute {minute} and {nano} ns"
             );
         }
     }

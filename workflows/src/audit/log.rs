@@ -87,7 +87,14 @@ pub async fn check(pool: &PgPool) -> anyhow::Result<TreeCheck> {
             edge.size()
         ));
     }
-    check_nodes(&completed, &db::audit::nodes(pool).await?, &mut problems);
+    // Read after the leaves: a sequencer's turn meanwhile may have stored subtrees over leaves
+    // this walk did not see, which are not judged.
+    check_nodes(
+        &completed,
+        &db::audit::nodes(pool).await?,
+        edge.size(),
+        &mut problems,
+    );
     Ok(TreeCheck {
         leaves: i64::try_from(leaves.len()).unwrap_or(i64::MAX),
         heads: heads.len(),
@@ -102,6 +109,7 @@ pub async fn check(pool: &PgPool) -> anyhow::Result<TreeCheck> {
 fn check_nodes(
     from_leaves: &[(merkle::Node, Hash)],
     stored: &[(i16, i64, String)],
+    leaves: u64,
     problems: &mut Vec<String>,
 ) {
     let mut stored: std::collections::HashMap<(u32, u64), &str> = stored
@@ -111,6 +119,12 @@ fn check_nodes(
                 (u32::try_from(*level).ok()?, u64::try_from(*index).ok()?),
                 hash.as_str(),
             ))
+        })
+        .filter(|((level, index), _)| {
+            index
+                .checked_add(1)
+                .and_then(|n| n.checked_mul(1_u64.checked_shl(*level)?))
+                .is_none_or(|end| end <= leaves)
         })
         .collect();
     let mut wrong = Vec::new();
@@ -131,7 +145,7 @@ fn check_nodes(
     if !wrong.is_empty() {
         let shown = wrong.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
         problems.push(format!(
-            "{} stored subtree(s) of the tree (level/index) do not match the leaves, so proofs made from them fail: {shown}",
+            "{} stored subtree(s) of the tree (level/index) do not match the leaves, so proofs made from them fail: {shown} (SELECT audit_fill_nodes() stores missing ones again)",
             wrong.len()
         ));
     }
@@ -266,8 +280,18 @@ async fn subtree_roots(
         levels.push(i16::try_from(node.level).map_err(anyhow::Error::from)?);
         indexes.push(i64::try_from(node.index).map_err(anyhow::Error::from)?);
     }
-    let mut hashes = db::audit::node_hashes(pool, &levels, &indexes)
-        .await?
+    let mut found = db::audit::node_hashes(pool, &levels, &indexes).await?;
+    if found.iter().any(Option::is_none) {
+        // Leaves integrated by a sequencer from before the subtrees were stored (an instance not
+        // yet upgraded): store what they complete, once, and read again.
+        let filled = db::audit::fill_nodes(pool).await?;
+        tracing::warn!(
+            filled,
+            "audit log: stored subtrees were missing and are filled"
+        );
+        found = db::audit::node_hashes(pool, &levels, &indexes).await?;
+    }
+    let mut hashes = found
         .into_iter()
         .zip(parts.iter().flatten())
         .map(|(hash, node)| {

@@ -97,7 +97,7 @@ pub async fn store(
     let kecamatan = context.kelurahan_kode.parent();
     // The survey, its declared photos, the proposal's sync cursor, an answered request for another
     // visit, its findings and its audit entry: stored together or not at all.
-    let stored = db::survey::store(
+    let stored = match db::survey::store(
         &state.pool,
         &new,
         &declared,
@@ -105,7 +105,16 @@ pub async fn store(
         &audit,
         kecamatan.as_ref().map(WilayahKode::as_str),
     )
-    .await?;
+    .await
+    {
+        // Another correction of the same survey was stored since it was checked above.
+        Err(sqlx::Error::Database(e)) if e.constraint() == Some("survey_supersedes_key") => {
+            return refuse(Message::AlreadySuperseded {
+                survey: record.supersedes.unwrap_or_default().to_string(),
+            });
+        }
+        stored => stored?,
+    };
     let Some(received_at) = stored else {
         // Stored before (a retry, or a concurrent request with this UUID): answer as a repeat.
         let mut conn = state.pool.acquire().await?;
