@@ -200,17 +200,14 @@ fn collect<'de, R: serde_json::de::Read<'de>>(
     kode_property: &str,
     close_rings: bool,
 ) -> Result<(Vec<BoundaryFeature>, Vec<FeatureProblem>), BoundaryFileError> {
-    let mut state = Collected::default();
-    serde::de::DeserializeSeed::deserialize(
-        TopLevel {
-            state: &mut state,
-            kode_property,
-            close_rings,
-        },
-        &mut *de,
-    )
-    .and_then(|()| de.end())
-    .map_err(|e| BoundaryFileError::Syntax(e.to_string()))?;
+    let mut state = Collected {
+        kode_property,
+        close_rings,
+        ..Collected::default()
+    };
+    serde::de::DeserializeSeed::deserialize(TopLevel(&mut state), &mut *de)
+        .and_then(|()| de.end())
+        .map_err(|e| BoundaryFileError::Syntax(e.to_string()))?;
     match (state.kind.as_deref(), state.total) {
         (Some("FeatureCollection"), None) => {
             return Err(BoundaryFileError::NotAFeatureCollection(
@@ -241,9 +238,13 @@ fn collect<'de, R: serde_json::de::Read<'de>>(
     }
 }
 
-/// What reading a file has found so far.
+/// How a file is read, and what reading it has found so far.
 #[derive(Default)]
-struct Collected {
+struct Collected<'k> {
+    /// The property holding the area code.
+    kode_property: &'k str,
+    /// Whether unclosed rings are closed (and listed) rather than refused.
+    close_rings: bool,
     /// The top level's `type`, when it is a string.
     kind: Option<String>,
     /// Number of features, once the `features` array has been read.
@@ -255,8 +256,9 @@ struct Collected {
     first_index_of: HashMap<WilayahKode, usize>,
 }
 
-impl Collected {
-    fn take(&mut self, index: usize, raw: Value, kode_property: &str, close_rings: bool) {
+impl Collected<'_> {
+    fn take(&mut self, index: usize, raw: Value) {
+        let (kode_property, close_rings) = (self.kode_property, self.close_rings);
         let raw_kode = raw
             .get("properties")
             .and_then(|p| p.get(kode_property))
@@ -315,20 +317,16 @@ macro_rules! accept_scalars {
 
 /// The file's top level: `type` is kept, each of `features` checked as it is read, the rest
 /// skipped. Any other JSON value is read and left without a `type`.
-struct TopLevel<'a> {
-    state: &'a mut Collected,
-    kode_property: &'a str,
-    close_rings: bool,
-}
+struct TopLevel<'s, 'k>(&'s mut Collected<'k>);
 
-impl<'de> serde::de::DeserializeSeed<'de> for TopLevel<'_> {
+impl<'de> serde::de::DeserializeSeed<'de> for TopLevel<'_, '_> {
     type Value = ();
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for TopLevel<'_> {
+impl<'de> serde::de::Visitor<'de> for TopLevel<'_, '_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a GeoJSON FeatureCollection")
@@ -337,16 +335,12 @@ impl<'de> serde::de::Visitor<'de> for TopLevel<'_> {
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
                 "type" => {
-                    self.state.kind = match map.next_value::<Value>()? {
+                    self.0.kind = match map.next_value::<Value>()? {
                         Value::String(kind) => Some(kind),
                         _ => None,
                     }
                 }
-                "features" => map.next_value_seed(FeatureArray {
-                    state: &mut *self.state,
-                    kode_property: self.kode_property,
-                    close_rings: self.close_rings,
-                })?,
+                "features" => map.next_value_seed(FeatureArray(&mut *self.0))?,
                 _ => {
                     map.next_value::<serde::de::IgnoredAny>()?;
                 }
@@ -363,20 +357,16 @@ impl<'de> serde::de::Visitor<'de> for TopLevel<'_> {
 
 /// The `features` array, each element checked as soon as it is read. Anything but an array leaves
 /// the number of features unknown.
-struct FeatureArray<'a> {
-    state: &'a mut Collected,
-    kode_property: &'a str,
-    close_rings: bool,
-}
+struct FeatureArray<'s, 'k>(&'s mut Collected<'k>);
 
-impl<'de> serde::de::DeserializeSeed<'de> for FeatureArray<'_> {
+impl<'de> serde::de::DeserializeSeed<'de> for FeatureArray<'_, '_> {
     type Value = ();
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for FeatureArray<'_> {
+impl<'de> serde::de::Visitor<'de> for FeatureArray<'_, '_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an array of features")
@@ -384,11 +374,10 @@ impl<'de> serde::de::Visitor<'de> for FeatureArray<'_> {
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut index = 0;
         while let Some(raw) = seq.next_element::<Value>()? {
-            self.state
-                .take(index, raw, self.kode_property, self.close_rings);
+            self.0.take(index, raw);
             index += 1;
         }
-        self.state.total = Some(index);
+        self.0.total = Some(index);
         Ok(())
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {

@@ -40,6 +40,18 @@ async fn head_covering_all(app: &TestApp) -> Value {
     }
 }
 
+/// A proof from the server, and its hashes.
+async fn proof_at(app: &TestApp, path: &str) -> (Value, Vec<Hash>) {
+    let proof: Value = app.get(path).await.json().await.unwrap();
+    let hashes = proof["proof"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(unhex)
+        .collect();
+    (proof, hashes)
+}
+
 fn signed(head: &Value) -> bool {
     let text = head["checkpoint"].as_str().unwrap();
     text == format!(
@@ -72,21 +84,10 @@ async fn an_entry_is_proven_in_the_signed_log_and_an_older_head_a_prefix_of_a_ne
             .fetch_one(&app.pool)
             .await
             .unwrap();
-    let proof: Value = app
-        .get(&format!("/api/v1/audit/entries/{seq}/proof"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (proof, path) = proof_at(&app, &format!("/api/v1/audit/entries/{seq}/proof")).await;
     assert_eq!(proof["entry_hash"], row_hash.as_str());
     let leaf = leaf_hash(&unhex(&proof["entry_hash"]));
     assert_eq!(hex::encode(leaf), proof["leaf_hash"].as_str().unwrap());
-    let path: Vec<Hash> = proof["proof"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(unhex)
-        .collect();
     let head = &proof["head"];
     assert!(signed(head));
     let (index, size) = (
@@ -123,18 +124,11 @@ async fn an_entry_is_proven_in_the_signed_log_and_an_older_head_a_prefix_of_a_ne
         second["tree_size"].as_u64().unwrap(),
     );
     assert!(new > old);
-    let consistency: Value = app
-        .get(&format!("/api/v1/audit/consistency?from={old}&to={new}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let path: Vec<Hash> = consistency["proof"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(unhex)
-        .collect();
+    let (_, path) = proof_at(
+        &app,
+        &format!("/api/v1/audit/consistency?from={old}&to={new}"),
+    )
+    .await;
     assert!(verify_consistency(
         old,
         new,
@@ -150,20 +144,8 @@ async fn an_entry_is_proven_in_the_signed_log_and_an_older_head_a_prefix_of_a_ne
         &path
     ));
     // The old entry is still proven under the newer head.
-    let again: Value = app
-        .get(&format!(
-            "/api/v1/audit/entries/{seq}/proof?tree_size={new}"
-        ))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let path: Vec<Hash> = again["proof"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(unhex)
-        .collect();
+    let under_newer = format!("/api/v1/audit/entries/{seq}/proof?tree_size={new}");
+    let (_, path) = proof_at(&app, &under_newer).await;
     assert!(verify_inclusion(
         index,
         new,
@@ -183,15 +165,8 @@ async fn an_entry_is_proven_in_the_signed_log_and_an_older_head_a_prefix_of_a_ne
         sqlx::query(sql).execute(&mut *conn).await.unwrap();
     }
     drop(conn);
-    let refilled: Value = app
-        .get(&format!(
-            "/api/v1/audit/entries/{seq}/proof?tree_size={new}"
-        ))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(refilled["proof"], again["proof"]);
+    let (_, refilled) = proof_at(&app, &under_newer).await;
+    assert_eq!(refilled, path);
     let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_node")
         .fetch_one(&app.pool)
         .await

@@ -128,13 +128,19 @@ async fn concurrent_repeats_of_one_survey_store_it_exactly_once() {
     assert_eq!(count, 2);
 }
 
+/// A surveyor of Gambir's token, the proposals, and a first survey of the first one (its id).
+async fn surveyed(app: &TestApp) -> (String, Vec<i64>, String) {
+    let ids = proposals(app).await;
+    let token = app.token_for(Role::Surveyor, Some("31.71.01")).await;
+    let first = Uuid::new_v4().to_string();
+    put(app, &token, &first, &record(ids[0])).await;
+    (token, ids, first)
+}
+
 #[tokio::test]
 async fn a_correction_supersedes_once_and_the_history_is_kept() {
     let app = spawn_app_with_reference_data().await;
-    let ids = proposals(&app).await;
-    let token = app.token_for(Role::Surveyor, Some("31.71.01")).await;
-    let first = Uuid::new_v4().to_string();
-    put(&app, &token, &first, &record(ids[0])).await;
+    let (token, ids, first) = surveyed(&app).await;
 
     let mut correction = record(ids[0]);
     correction["volume"]["value"] = json!("190");
@@ -180,15 +186,16 @@ async fn a_correction_supersedes_once_and_the_history_is_kept() {
 #[tokio::test]
 async fn concurrent_corrections_of_one_survey_replace_it_once() {
     let app = spawn_app_with_reference_data().await;
-    let ids = proposals(&app).await;
-    let token = app.token_for(Role::Surveyor, Some("31.71.01")).await;
-    let first = Uuid::new_v4().to_string();
-    put(&app, &token, &first, &record(ids[0])).await;
+    let (token, ids, first) = surveyed(&app).await;
     let mut correction = record(ids[0]);
     correction["supersedes"] = json!(first);
-    let ids: Vec<String> = (0..8).map(|_| Uuid::new_v4().to_string()).collect();
-    let answers: Vec<(StatusCode, Value)> =
-        futures::future::join_all(ids.iter().map(|id| put(&app, &token, id, &correction))).await;
+    let corrections: Vec<String> = (0..8).map(|_| Uuid::new_v4().to_string()).collect();
+    let answers: Vec<(StatusCode, Value)> = futures::future::join_all(
+        corrections
+            .iter()
+            .map(|id| put(&app, &token, id, &correction)),
+    )
+    .await;
     let created = answers
         .iter()
         .filter(|(s, _)| *s == StatusCode::CREATED)
