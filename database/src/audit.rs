@@ -142,13 +142,9 @@ pub async fn pending(
     limit: i64,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
     let rows = sqlx::query!(
-        // Each entry's hash looked up by its key as the queue is read in order: a join let the
-        // planner scan the whole trail for a few queued entries, ever slower as the trail grew.
-        r#"SELECT seq AS "seq!", row_hash AS "row_hash!"
-             FROM (SELECT p.seq, (SELECT e.row_hash FROM audit_event e WHERE e.seq = p.seq) AS row_hash
-                     FROM audit_pending p ORDER BY p.seq) queued
-            WHERE row_hash IS NOT NULL
-            LIMIT $1"#,
+        r#"SELECT p.seq AS "seq!", e.row_hash AS "row_hash!"
+             FROM audit_pending p JOIN audit_event e USING (seq)
+            ORDER BY p.seq LIMIT $1"#,
         limit
     )
     .fetch_all(conn)
