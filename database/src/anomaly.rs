@@ -172,6 +172,17 @@ impl SurveyAnomalyBatch {
         self.messages_en.push(a.message.en.clone());
         self.details.push(a.details.clone());
     }
+
+    /// Appends `other`'s rows.
+    pub fn extend(&mut self, other: &Self) {
+        self.survey_ids.extend_from_slice(&other.survey_ids);
+        self.proposal_ids.extend_from_slice(&other.proposal_ids);
+        self.codes.extend_from_slice(&other.codes);
+        self.severities.extend_from_slice(&other.severities);
+        self.messages_id.extend_from_slice(&other.messages_id);
+        self.messages_en.extend_from_slice(&other.messages_en);
+        self.details.extend_from_slice(&other.details);
+    }
 }
 
 /// The findings of each of `surveys`, for telling whether a re-check changed them.

@@ -5,20 +5,30 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-/// A survey to store.
+/// A survey ready to store: its row, the photos it declares, its findings and who sent it (for
+/// its audit entry), owned so that it can wait in a batch.
 #[derive(Debug)]
-pub struct NewSurvey<'a> {
+pub struct ArrivingSurvey {
     pub id: Uuid,
     pub proposal_id: i64,
     pub surveyor_id: Option<i64>,
-    pub body: &'a serde_json::Value,
-    pub body_sha256: &'a str,
+    pub body: serde_json::Value,
+    pub body_sha256: String,
     pub captured_at: DateTime<Utc>,
     pub lon: f64,
     pub lat: f64,
     pub accuracy_m: f64,
     /// The survey the phone says this one corrects.
     pub supersedes: Option<Uuid>,
+    pub photos: DeclaredPhotos,
+    /// This survey's findings (their survey and proposal ids are this survey's).
+    pub findings: crate::anomaly::SurveyAnomalyBatch,
+    pub actor: String,
+    pub actor_id: Option<i64>,
+    pub actor_role: Option<String>,
+    pub request_id: Option<String>,
+    /// The proposal's kecamatan, which the audit entry names.
+    pub kecamatan: Option<String>,
 }
 
 /// The photos a survey declares, as columns.
@@ -33,24 +43,20 @@ pub struct DeclaredPhotos {
 /// Stores a survey, its declared photos, its findings and its audit entry in one statement that
 /// commits (`survey_store` in the migrations: it also answers an open request for another visit
 /// and replaces the survey sent back). Returns the received time, or `None` if the id exists.
-/// Only the code, severity, messages and details of `findings` are read: the rows are this survey's.
 pub async fn store(
     pool: &PgPool,
-    s: &NewSurvey<'_>,
-    photos: &DeclaredPhotos,
-    findings: &crate::anomaly::SurveyAnomalyBatch,
-    audit: &crate::audit::AuditHeader<'_>,
-    kecamatan: Option<&str>,
+    s: &ArrivingSurvey,
 ) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    let (photos, findings) = (&s.photos, &s.findings);
     sqlx::query_scalar!(
         r#"SELECT survey_store($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
                                $11::text[], $12::int8[], $13::text[], $14::text[],
                                $15::text[], $16::text[], $17::text[], $18::text[], $19::jsonb[],
-                               $20, $21, $22, $23, $24, $25, $26) AS received_at"#,
+                               $20, $21, $22, 'survey.store', 'survey', $23, $24) AS received_at"#,
         s.id,
         s.proposal_id,
         s.surveyor_id,
-        s.body,
+        &s.body,
         s.body_sha256,
         s.captured_at,
         s.lon,
@@ -66,16 +72,122 @@ pub async fn store(
         &findings.messages_id,
         &findings.messages_en,
         &findings.details,
-        audit.actor,
-        audit.actor_id,
-        audit.actor_role,
-        audit.action,
-        audit.entity,
-        kecamatan,
-        audit.request_id,
+        s.actor,
+        s.actor_id,
+        s.actor_role,
+        s.kecamatan,
+        s.request_id,
     )
     .fetch_one(pool)
     .await
+}
+
+/// Stores surveys with distinct ids together, each as [`store`] would alone, in one statement that
+/// commits (`survey_store_many`). Returns each one's received time (`None`: the id exists), in
+/// order; or `None` when the batch holds a case decided one survey at a time (a correction, or a
+/// proposal with an open request for another visit): then nothing is stored.
+pub async fn store_many(
+    pool: &PgPool,
+    surveys: &[ArrivingSurvey],
+) -> Result<Option<Vec<Option<DateTime<Utc>>>>, sqlx::Error> {
+    let mut c = ManyColumns::default();
+    for s in surveys {
+        c.push(s);
+    }
+    let rows = sqlx::query!(
+        r#"SELECT id AS "id!", received_at FROM survey_store_many(
+               $1::uuid[], $2::int8[], $3::int8[], $4::jsonb[], $5::text[], $6::timestamptz[],
+               $7::float8[], $8::float8[], $9::float8[], $10::uuid[],
+               $11::uuid[], $12::text[], $13::int8[], $14::text[], $15::text[],
+               $16::uuid[], $17::int8[], $18::text[], $19::text[], $20::text[], $21::text[],
+               $22::jsonb[],
+               $23::text[], $24::int8[], $25::text[], $26::text[], $27::text[])"#,
+        &c.ids,
+        &c.proposal_ids,
+        &c.surveyor_ids as &[Option<i64>],
+        &c.bodies,
+        &c.body_sha256,
+        &c.captured_at,
+        &c.lon,
+        &c.lat,
+        &c.accuracy_m,
+        &c.supersedes as &[Option<Uuid>],
+        &c.photo_survey,
+        &c.photos.sha256,
+        &c.photos.bytes,
+        &c.photos.content_types,
+        &c.photos.captions as &[Option<String>],
+        &c.findings.survey_ids,
+        &c.findings.proposal_ids,
+        &c.findings.codes,
+        &c.findings.severities,
+        &c.findings.messages_id,
+        &c.findings.messages_en,
+        &c.findings.details,
+        &c.actors,
+        &c.actor_ids as &[Option<i64>],
+        &c.actor_roles as &[Option<String>],
+        &c.kecamatan as &[Option<String>],
+        &c.request_ids as &[Option<String>],
+    )
+    .fetch_all(pool)
+    .await?;
+    if rows.is_empty() && !surveys.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(rows.into_iter().map(|r| r.received_at).collect()))
+}
+
+/// [`store_many`]'s surveys as columns (the photos and findings of all, each naming its survey).
+#[derive(Default)]
+struct ManyColumns {
+    ids: Vec<Uuid>,
+    proposal_ids: Vec<i64>,
+    surveyor_ids: Vec<Option<i64>>,
+    bodies: Vec<serde_json::Value>,
+    body_sha256: Vec<String>,
+    captured_at: Vec<DateTime<Utc>>,
+    lon: Vec<f64>,
+    lat: Vec<f64>,
+    accuracy_m: Vec<f64>,
+    supersedes: Vec<Option<Uuid>>,
+    photo_survey: Vec<Uuid>,
+    photos: DeclaredPhotos,
+    findings: crate::anomaly::SurveyAnomalyBatch,
+    actors: Vec<String>,
+    actor_ids: Vec<Option<i64>>,
+    actor_roles: Vec<Option<String>>,
+    kecamatan: Vec<Option<String>>,
+    request_ids: Vec<Option<String>>,
+}
+
+impl ManyColumns {
+    fn push(&mut self, s: &ArrivingSurvey) {
+        self.ids.push(s.id);
+        self.proposal_ids.push(s.proposal_id);
+        self.surveyor_ids.push(s.surveyor_id);
+        self.bodies.push(s.body.clone());
+        self.body_sha256.push(s.body_sha256.clone());
+        self.captured_at.push(s.captured_at);
+        self.lon.push(s.lon);
+        self.lat.push(s.lat);
+        self.accuracy_m.push(s.accuracy_m);
+        self.supersedes.push(s.supersedes);
+        self.photo_survey
+            .extend(std::iter::repeat_n(s.id, s.photos.sha256.len()));
+        self.photos.sha256.extend_from_slice(&s.photos.sha256);
+        self.photos.bytes.extend_from_slice(&s.photos.bytes);
+        self.photos
+            .content_types
+            .extend_from_slice(&s.photos.content_types);
+        self.photos.captions.extend_from_slice(&s.photos.captions);
+        self.findings.extend(&s.findings);
+        self.actors.push(s.actor.clone());
+        self.actor_ids.push(s.actor_id);
+        self.actor_roles.push(s.actor_role.clone());
+        self.kecamatan.push(s.kecamatan.clone());
+        self.request_ids.push(s.request_id.clone());
+    }
 }
 
 /// A stored survey.

@@ -58,6 +58,7 @@ impl Application {
         tracing::info!(kelurahan = index.get().len(), "boundary index loaded");
         locator::spawn_refresher(pool.clone(), Arc::clone(&index));
         let state = AppState {
+            survey_writer: tinjau_workflows::ingest::writer::SurveyWriter::spawn(&pool),
             pool,
             storage_dir: Arc::new(settings.storage_dir.clone()),
             storage: match &settings.s3 {

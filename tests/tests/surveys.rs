@@ -493,3 +493,214 @@ async fn a_survey_whose_answer_is_cut_off_is_stored_whole_all_the_same() {
         assert_eq!(photos, Some(2), "survey {id} was lost or stored in part");
     }
 }
+
+#[tokio::test]
+async fn surveys_arriving_together_are_each_stored_as_alone() {
+    let app = spawn_app_with_reference_data().await;
+    let ids = proposals(&app).await;
+    let surveyors = [
+        app.token_for(Role::Surveyor, Some("31.71.01")).await,
+        app.token_for(Role::Surveyor, Some("31.71.01")).await,
+    ];
+    // 24 surveys without photos (checked as they arrive), each sent twice at once, all together.
+    let sent: Vec<(usize, String, Value)> = (0..24)
+        .map(|n| {
+            let at = format!("2026-02-10T{:02}:{:02}:00Z", 3 + n / 6, (n % 6) * 10);
+            let lon = 106.8095 + 0.0004 * n as f64;
+            (
+                n % 2,
+                Uuid::new_v4().to_string(),
+                photoless(ids[n % 2], &at, lon, -6.1756),
+            )
+        })
+        .collect();
+    let attempts = sent
+        .iter()
+        .chain(&sent)
+        .map(|(who, id, body)| put(&app, &surveyors[*who], id, body));
+    let answers = futures::future::join_all(attempts).await;
+    let (first, second) = answers.split_at(sent.len());
+    for (((_, id, body), a), b) in sent.iter().zip(first).zip(second) {
+        let mut statuses = [a.0, b.0];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::OK, StatusCode::CREATED],
+            "{id}: {a:?} {b:?}"
+        );
+        let created = if a.0 == StatusCode::CREATED {
+            &a.1
+        } else {
+            &b.1
+        };
+        assert_eq!(&created["record"]["fix"], &body["fix"]);
+        // The findings answered are the findings stored.
+        let got: Value = app
+            .get_as(&format!("/api/v1/surveys/{id}"), &surveyors[0])
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(codes(&got), codes(created), "{id}");
+        assert_eq!(got["received_at"], created["received_at"], "{id}");
+    }
+
+    // One audit entry per survey, by its own surveyor, holding the record as stored.
+    let entries: Vec<(String, String, Value, Value)> = sqlx::query_as(
+        "SELECT e.entity_id, e.actor, e.after, s.body FROM audit_event e
+           JOIN survey s ON s.id::text = e.entity_id
+          WHERE e.action = 'survey.store' ORDER BY e.seq",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(entries.len(), sent.len());
+    let actors: Vec<String> = sqlx::query_scalar(
+        "SELECT u.name FROM survey s JOIN app_user u ON u.id = s.surveyor_id ORDER BY u.name",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let mut audited: Vec<String> = entries.iter().map(|e| e.1.clone()).collect();
+    audited.sort();
+    assert_eq!(audited, actors);
+    for (id, _, after, body) in &entries {
+        assert_eq!(&after["record"], body, "{id}");
+    }
+    // Each proposal's version moved once per survey of it; the findings stored are the surveys'.
+    let versions: Vec<i32> =
+        sqlx::query_scalar("SELECT version FROM proposal WHERE id = ANY($1) ORDER BY id")
+            .bind(&ids[..2])
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(versions, [13, 13]);
+    assert!(
+        tinjau_workflows::audit::verify(&app.pool)
+            .await
+            .unwrap()
+            .is_intact()
+    );
+}
+
+/// A survey row ready for `store_many`, by the admin, of `proposal`.
+fn arriving(proposal: i64, supersedes: Option<Uuid>) -> tinjau_db::survey::ArrivingSurvey {
+    let id = Uuid::new_v4();
+    let body = photoless(proposal, "2026-02-10T03:15:00Z", 106.8095, -6.1756);
+    let mut findings = tinjau_db::anomaly::SurveyAnomalyBatch::default();
+    findings.push(
+        id,
+        proposal,
+        &survey_schema::Anomaly {
+            code: "volume_mismatch".into(),
+            severity: survey_schema::Severity::Warning,
+            message: survey_schema::LocalizedMessage {
+                id: "uji".into(),
+                en: "test".into(),
+            },
+            details: json!({"n": 1}),
+        },
+    );
+    tinjau_db::survey::ArrivingSurvey {
+        id,
+        proposal_id: proposal,
+        surveyor_id: None,
+        body_sha256: "0".repeat(64),
+        body,
+        captured_at: "2026-02-10T03:15:00Z".parse().unwrap(),
+        lon: 106.8095,
+        lat: -6.1756,
+        accuracy_m: 5.0,
+        supersedes,
+        photos: tinjau_db::survey::DeclaredPhotos {
+            sha256: vec!["3".repeat(64)],
+            bytes: vec![1000],
+            content_types: vec!["image/jpeg".into()],
+            captions: vec![None],
+        },
+        findings,
+        actor: "admin-token".into(),
+        actor_id: None,
+        actor_role: Some("admin".into()),
+        request_id: Some("req-1".into()),
+        kecamatan: Some("31.71.01".into()),
+    }
+}
+
+/// Rows of surveys, their photos, findings, audit entries and the sequencer's queue.
+async fn stored_counts(app: &TestApp) -> [i64; 5] {
+    let row: (i64, i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM survey), (SELECT count(*) FROM survey_photo),
+                (SELECT count(*) FROM anomaly), (SELECT count(*) FROM audit_event),
+                (SELECT count(*) FROM audit_pending)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    [row.0, row.1, row.2, row.3, row.4]
+}
+
+#[tokio::test]
+async fn a_batch_stores_every_survey_or_declines_and_stores_nothing() {
+    let app = spawn_app_with_reference_data().await;
+    let ids = proposals(&app).await;
+    let batch = vec![
+        arriving(ids[0], None),
+        arriving(ids[1], None),
+        arriving(ids[0], None),
+    ];
+    let received = tinjau_db::survey::store_many(&app.pool, &batch)
+        .await
+        .unwrap()
+        .expect("a plain batch is stored");
+    assert_eq!(received.len(), 3);
+    assert!(received.iter().all(|r| r.is_some() && *r == received[0]));
+    let counts = stored_counts(&app).await;
+    assert_eq!(counts[..3], [3, 3, 3]);
+    assert!(counts[3] >= 3 && counts[4] >= 3, "{counts:?}");
+
+    // Again, with one new survey: the three are repeats, only the new one is stored.
+    let mut again: Vec<_> = batch.into_iter().collect();
+    again.push(arriving(ids[1], None));
+    let received = tinjau_db::survey::store_many(&app.pool, &again)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(received[..3], [None, None, None]);
+    assert!(received[3].is_some());
+    let after = stored_counts(&app).await;
+    assert_eq!((after[0], after[3]), (4, counts[3] + 1));
+
+    // A correction in the batch: declined, nothing stored.
+    let first = again[0].id;
+    let declined = vec![arriving(ids[0], None), arriving(ids[0], Some(first))];
+    assert!(
+        tinjau_db::survey::store_many(&app.pool, &declined)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // A proposal with an open request for another visit: declined too.
+    sqlx::query(
+        "INSERT INTO resurvey (proposal_id, survey_id, reason, requested_by_name) VALUES ($1, $2, 'ukur ulang', 'camat')",
+    )
+    .bind(ids[1])
+    .bind(again[1].id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let declined = vec![arriving(ids[0], None), arriving(ids[1], None)];
+    assert!(
+        tinjau_db::survey::store_many(&app.pool, &declined)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(stored_counts(&app).await[..3], after[..3]);
+    assert!(
+        tinjau_workflows::audit::verify(&app.pool)
+            .await
+            .unwrap()
+            .is_intact()
+    );
+}

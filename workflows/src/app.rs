@@ -34,6 +34,8 @@ pub struct AppState {
     /// The year the phones survey (the current Musrenbang's); `None`: per area, the newest year
     /// with a physical proposal.
     pub survey_tahun: Option<i32>,
+    /// Stores the surveys arriving together in one transaction.
+    pub survey_writer: crate::ingest::writer::SurveyWriter,
 }
 
 /// How long an upload may take: a base (the request timeout) plus its size at the slowest pace

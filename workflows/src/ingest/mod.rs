@@ -6,3 +6,4 @@
 pub mod openrosa;
 pub mod photo;
 pub mod survey;
+pub mod writer;

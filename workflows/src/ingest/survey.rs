@@ -71,42 +71,44 @@ pub async fn store(
     for anomaly in &checks {
         findings.push(id, record.proposal_id, anomaly);
     }
-    let declared = db::survey::DeclaredPhotos {
-        sha256: photos.iter().map(|p| p.sha256.clone()).collect(),
-        bytes: photos
-            .iter()
-            .map(|p| i64::try_from(p.bytes).unwrap_or(i64::MAX))
-            .collect(),
-        content_types: photos.iter().map(|p| p.content_type.clone()).collect(),
-        captions: photos.iter().map(|p| p.caption.clone()).collect(),
-    };
-    let new = db::survey::NewSurvey {
+    let kecamatan = context.kelurahan_kode.parent();
+    let actor = user.actor();
+    let arriving = db::survey::ArrivingSurvey {
         id,
         proposal_id: record.proposal_id,
         surveyor_id: user.id,
-        body: &body,
-        body_sha256: &body_sha256,
+        body,
+        body_sha256: body_sha256.clone(),
         captured_at: record.captured_at,
         lon: fix.lon(),
         lat: fix.lat(),
         accuracy_m: record.fix.accuracy_m,
         supersedes: record.supersedes,
+        photos: db::survey::DeclaredPhotos {
+            sha256: photos.iter().map(|p| p.sha256.clone()).collect(),
+            bytes: photos
+                .iter()
+                .map(|p| i64::try_from(p.bytes).unwrap_or(i64::MAX))
+                .collect(),
+            content_types: photos.iter().map(|p| p.content_type.clone()).collect(),
+            captions: photos.iter().map(|p| p.caption.clone()).collect(),
+        },
+        findings,
+        actor: actor.name,
+        actor_id: actor.user_id,
+        actor_role: Some(actor.role),
+        request_id: actor.request_id,
+        kecamatan: kecamatan.map(|k| k.as_str().to_owned()),
     };
-    let actor = user.actor();
-    let audit = crate::audit::header(&actor, "survey.store", "survey");
-    let kecamatan = context.kelurahan_kode.parent();
     // The survey, its declared photos, the proposal's sync cursor, an answered request for another
-    // visit, its findings and its audit entry: stored together or not at all.
-    let stored = match db::survey::store(
-        &state.pool,
-        &new,
-        &declared,
-        &findings,
-        &audit,
-        kecamatan.as_ref().map(WilayahKode::as_str),
-    )
-    .await
-    {
+    // visit, its findings and its audit entry: stored together or not at all. A correction is
+    // stored alone; other surveys go with those arriving beside them.
+    let stored = if arriving.supersedes.is_some() {
+        db::survey::store(&state.pool, &arriving).await
+    } else {
+        state.survey_writer.store(arriving).await
+    };
+    let stored = match stored {
         // Another correction of the same survey was stored since it was checked above.
         Err(sqlx::Error::Database(e)) if e.constraint() == Some("survey_supersedes_key") => {
             return refuse(Message::AlreadySuperseded {

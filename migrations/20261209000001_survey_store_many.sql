@@ -1,0 +1,115 @@
+-- Surveys arriving together are stored together: the server gathers the surveys that arrive while
+-- the previous batch commits and stores them here in one transaction, with one statement per table
+-- instead of one per table per survey (issue 29's ingest: per-statement work in survey_store was
+-- half the database's time). Each survey is stored exactly as survey_store would store it alone.
+--
+-- The cases survey_store decides one by one stay there: a batch in which a survey corrects another
+-- or reaches a proposal with an open request for another visit is refused here (no rows returned,
+-- nothing stored) and the server stores its surveys one at a time. Ids must be distinct.
+--
+-- Returns one row per survey: its received time, or NULL when the id was stored before.
+
+-- The audit entries of several actors' changes, one per element (index-aligned).
+CREATE FUNCTION audit_append_each(
+    p_actors text[], p_actor_ids bigint[], p_actor_roles text[], p_action text, p_entity text,
+    p_entity_ids text[], p_proposal_ids bigint[], p_kecamatan text[], p_after jsonb[],
+    p_request_ids text[]
+) RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    WITH entry AS (
+        SELECT ROW(nextval('audit_event_seq'), clock_timestamp(), u.actor, u.actor_id,
+                   u.actor_role, p_action, p_entity, u.entity_id, u.proposal_id, u.kecamatan,
+                   NULL::jsonb, u.after, u.request_id, repeat('0', 64), NULL)::audit_event AS e
+          FROM unnest(p_actors, p_actor_ids, p_actor_roles, p_entity_ids, p_proposal_ids,
+                      p_kecamatan, p_after, p_request_ids)
+               AS u(actor, actor_id, actor_role, entity_id, proposal_id, kecamatan, after,
+                    request_id)
+    ), appended AS (
+        INSERT INTO audit_event (seq, at, actor, actor_id, actor_role, action, entity, entity_id,
+                                 proposal_id, kecamatan_kode, before, after, request_id,
+                                 prev_hash, row_hash)
+        SELECT (e).seq, (e).at, (e).actor, (e).actor_id, (e).actor_role, (e).action, (e).entity,
+               (e).entity_id, (e).proposal_id, (e).kecamatan_kode, (e).before, (e).after,
+               (e).request_id, (e).prev_hash, audit_digest(e)
+          FROM entry
+        RETURNING seq
+    )
+    INSERT INTO audit_pending (seq) SELECT seq FROM appended;
+$$;
+REVOKE EXECUTE ON FUNCTION audit_append_each(text[], bigint[], text[], text, text, text[], bigint[], text[], jsonb[], text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION audit_append_each(text[], bigint[], text[], text, text, text[], bigint[], text[], jsonb[], text[]) TO tinjau_app;
+
+CREATE FUNCTION survey_store_many(
+    p_ids uuid[], p_proposal_ids bigint[], p_surveyor_ids bigint[], p_bodies jsonb[],
+    p_body_sha256 text[], p_captured_at timestamptz[], p_lon double precision[],
+    p_lat double precision[], p_accuracy_m double precision[], p_supersedes uuid[],
+    p_photo_survey uuid[], p_photo_sha256 text[], p_photo_bytes bigint[],
+    p_photo_content_type text[], p_photo_caption text[],
+    p_anomaly_survey uuid[], p_anomaly_proposal bigint[], p_anomaly_code text[],
+    p_anomaly_severity text[], p_anomaly_message_id text[], p_anomaly_message_en text[],
+    p_anomaly_details jsonb[],
+    p_actors text[], p_actor_ids bigint[], p_actor_roles text[], p_kecamatan text[],
+    p_request_ids text[]
+) RETURNS TABLE (id uuid, received_at timestamptz) LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    v_new uuid[];
+BEGIN
+    IF EXISTS (SELECT 1 FROM unnest(p_supersedes) s WHERE s IS NOT NULL)
+       OR EXISTS (SELECT 1 FROM resurvey r
+                   WHERE r.proposal_id = ANY (p_proposal_ids) AND r.answered_by IS NULL) THEN
+        RETURN;
+    END IF;
+    -- In one order, so that two batches never wait for each other's proposals in a circle.
+    PERFORM 1 FROM proposal p WHERE p.id = ANY (p_proposal_ids) ORDER BY p.id FOR NO KEY UPDATE;
+
+    WITH stored AS (
+        INSERT INTO survey AS s (id, proposal_id, surveyor_id, body, body_sha256, captured_at,
+                                 fix, accuracy_m)
+        SELECT u.id, u.proposal_id, u.surveyor_id, u.body, u.body_sha256, u.captured_at,
+               ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326), u.accuracy_m
+          FROM unnest(p_ids, p_proposal_ids, p_surveyor_ids, p_bodies, p_body_sha256,
+                      p_captured_at, p_lon, p_lat, p_accuracy_m)
+               AS u(id, proposal_id, surveyor_id, body, body_sha256, captured_at, lon, lat,
+                    accuracy_m)
+        ON CONFLICT ON CONSTRAINT survey_pkey DO NOTHING
+        RETURNING s.id
+    )
+    SELECT coalesce(array_agg(stored.id), '{}') INTO v_new FROM stored;
+
+    IF cardinality(v_new) > 0 THEN
+        INSERT INTO survey_photo (survey_id, sha256, bytes, content_type, caption)
+        SELECT * FROM unnest(p_photo_survey, p_photo_sha256, p_photo_bytes, p_photo_content_type,
+                             p_photo_caption) AS ph(survey_id, sha256, bytes, content_type, caption)
+         WHERE ph.survey_id = ANY (v_new);
+        UPDATE proposal p SET updated_at = now(), version = p.version + c.surveys
+          FROM (SELECT u.proposal_id, count(*) AS surveys
+                  FROM unnest(p_ids, p_proposal_ids) AS u(id, proposal_id)
+                 WHERE u.id = ANY (v_new) GROUP BY u.proposal_id) c
+         WHERE p.id = c.proposal_id;
+        INSERT INTO anomaly (proposal_id, survey_id, code, severity, message_id, message_en,
+                             details)
+        SELECT a.proposal_id, a.survey_id, a.code, a.severity, a.message_id, a.message_en,
+               a.details
+          FROM unnest(p_anomaly_survey, p_anomaly_proposal, p_anomaly_code, p_anomaly_severity,
+                      p_anomaly_message_id, p_anomaly_message_en, p_anomaly_details)
+               AS a(survey_id, proposal_id, code, severity, message_id, message_en, details)
+         WHERE a.survey_id = ANY (v_new);
+        PERFORM audit_append_each(
+            array_agg(u.actor), array_agg(u.actor_id), array_agg(u.actor_role), 'survey.store',
+            'survey', array_agg(u.id::text), array_agg(u.proposal_id), array_agg(u.kecamatan),
+            array_agg(jsonb_build_object('record', u.body, 'body_sha256', u.body_sha256)),
+            array_agg(u.request_id))
+          FROM unnest(p_ids, p_proposal_ids, p_bodies, p_body_sha256, p_actors, p_actor_ids,
+                      p_actor_roles, p_kecamatan, p_request_ids)
+               AS u(id, proposal_id, body, body_sha256, actor, actor_id, actor_role, kecamatan,
+                    request_id)
+         WHERE u.id = ANY (v_new);
+    END IF;
+
+    -- A new survey's received_at is its transaction's time, as the column's default gives it.
+    RETURN QUERY
+    SELECT u.id, CASE WHEN u.id = ANY (v_new) THEN now() END
+      FROM unnest(p_ids) WITH ORDINALITY AS u(id, n)
+     ORDER BY u.n;
+END
+$$;
