@@ -156,7 +156,13 @@ async fn run_on(bench: &IngestBench, url: &str) -> anyhow::Result<()> {
         tasks.push(tokio::spawn(session.run()));
     }
     for task in tasks {
-        task.await??;
+        if let Err(e) = task.await? {
+            // What the server said about it (its warnings and errors) goes with the failure.
+            let log = std::fs::read_to_string(storage.join(SERVER_LOG)).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(20).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            return Err(e.context(format!("the server's last log lines:\n{}", tail.join("\n"))));
+        }
     }
     let elapsed = started.elapsed();
     let processing = if bench.photo_workers > 0 {
@@ -264,6 +270,9 @@ async fn run_on(bench: &IngestBench, url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The server's log, in its scratch storage directory.
+const SERVER_LOG: &str = "server.log";
+
 /// A `tinjau serve` on a free port, on the scratch database and a scratch storage directory.
 fn start_server(
     bench: &IngestBench,
@@ -291,9 +300,9 @@ fn start_server(
         .env("TINJAU_PHOTO_WORKERS", bench.photo_workers.to_string())
         .env("DATABASE_URL", url)
         .env("TINJAU_STORAGE_DIR", storage)
-        .env("RUST_LOG", "error")
+        .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(storage.join(SERVER_LOG))?)
         .kill_on_drop(true)
         .spawn()
         .context("starting tinjau serve")?;
