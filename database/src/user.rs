@@ -73,21 +73,36 @@ pub async fn add_token(
 }
 
 /// The active account holding a token (by the token's hash), noting its use at most once a minute.
+/// A read, and a write only when the use noted is a minute old: the token is read on every
+/// request, and an UPDATE even of no row costs each request a plan that writes.
 pub async fn by_token(pool: &PgPool, token_sha256: &str) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as!(
-        UserRow,
-        r#"WITH used AS (
-               UPDATE device_token SET last_used_at = now()
-                WHERE token_sha256 = $1 AND revoked_at IS NULL
-                  AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
-           )
-           SELECT u.id, u.name, u.role, u.wilayah_kode AS "wilayah_kode: Kode"
+    let Some(row) = sqlx::query!(
+        r#"SELECT u.id, u.name, u.role, u.wilayah_kode AS "wilayah_kode: Kode", t.id AS token_id,
+                  (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute') AS "stale!"
              FROM device_token t JOIN app_user u ON u.id = t.user_id
             WHERE t.token_sha256 = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL"#,
         token_sha256
     )
     .fetch_optional(pool)
-    .await
+    .await?
+    else {
+        return Ok(None);
+    };
+    if row.stale {
+        sqlx::query!(
+            "UPDATE device_token SET last_used_at = now()
+              WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
+            row.token_id
+        )
+        .execute(pool)
+        .await?;
+    }
+    Ok(Some(UserRow {
+        id: row.id,
+        name: row.name,
+        role: row.role,
+        wilayah_kode: row.wilayah_kode,
+    }))
 }
 
 /// Revokes tokens: one by id, or every token of a user; returns how many were revoked.
