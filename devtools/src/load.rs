@@ -36,6 +36,8 @@ pub struct IngestBench {
     pub photo_mb: f64,
     /// The server's background photo workers (`tinjau serve --photo-workers`).
     pub photo_workers: usize,
+    /// The server's database connections (`tinjau serve --max-db-connections`).
+    pub db_connections: u32,
 }
 
 #[derive(Debug, Default)]
@@ -295,7 +297,7 @@ fn start_server(
             "--port",
             &port.to_string(),
             "--max-db-connections",
-            "16",
+            &bench.db_connections.to_string(),
         ])
         .env("TINJAU_PHOTO_WORKERS", bench.photo_workers.to_string())
         .env("DATABASE_URL", url)

@@ -225,6 +225,9 @@ enum BenchCommand {
         /// Background photo workers in the server under test
         #[arg(long, default_value_t = 1)]
         photo_workers: usize,
+        /// Database connections of the server under test (`tinjau serve --max-db-connections`)
+        #[arg(long, default_value_t = 16)]
+        db_connections: u32,
     },
 }
 
@@ -370,6 +373,7 @@ async fn bench(
             rate,
             photo_mb,
             photo_workers,
+            db_connections,
         } => {
             let bench = tinjau_devtools::load::IngestBench {
                 phones,
@@ -382,6 +386,7 @@ async fn bench(
                 rate,
                 photo_mb,
                 photo_workers,
+                db_connections,
             };
             tinjau_devtools::load::run(&bench).await
         }
