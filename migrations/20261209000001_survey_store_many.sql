@@ -54,18 +54,27 @@ CREATE FUNCTION survey_store_many(
     p_anomaly_details jsonb[],
     p_actors text[], p_actor_ids bigint[], p_actor_roles text[], p_kecamatan text[],
     p_request_ids text[]
-) RETURNS TABLE (id uuid, received_at timestamptz) LANGUAGE plpgsql AS $$
+) RETURNS TABLE (id uuid, received_at timestamptz) LANGUAGE plpgsql
+-- Other work locks several proposals in its own order (a Kirim, an import, an assignment): a batch
+-- that waits this long gives up first, and its surveys are stored one at a time, each with the
+-- one proposal survey_store locks, so that the other work is never the one a deadlock aborts.
+SET lock_timeout = '500ms'
+AS $$
 #variable_conflict use_column
 DECLARE
     v_new uuid[];
 BEGIN
-    IF EXISTS (SELECT 1 FROM unnest(p_supersedes) s WHERE s IS NOT NULL)
-       OR EXISTS (SELECT 1 FROM resurvey r
-                   WHERE r.proposal_id = ANY (p_proposal_ids) AND r.answered_by IS NULL) THEN
+    IF EXISTS (SELECT 1 FROM unnest(p_supersedes) s WHERE s IS NOT NULL) THEN
         RETURN;
     END IF;
     -- In one order, so that two batches never wait for each other's proposals in a circle.
     PERFORM 1 FROM proposal p WHERE p.id = ANY (p_proposal_ids) ORDER BY p.id FOR NO KEY UPDATE;
+    -- After the locks: a camat's send-back holds its proposal until it commits, so a request for
+    -- another visit is either seen here or made after this batch.
+    IF EXISTS (SELECT 1 FROM resurvey r
+                WHERE r.proposal_id = ANY (p_proposal_ids) AND r.answered_by IS NULL) THEN
+        RETURN;
+    END IF;
 
     WITH stored AS (
         INSERT INTO survey AS s (id, proposal_id, surveyor_id, body, body_sha256, captured_at,
@@ -137,9 +146,16 @@ DECLARE
     v_replaces uuid := p_supersedes;
     v_received timestamptz;
 BEGIN
-    -- The proposal first, as survey_store_many locks its proposals: a survey stored alone and a
-    -- batch holding a retry of it would otherwise each wait for the other (one holding the
-    -- proposal, the other the survey's id).
+    -- The survey this one may replace, then the proposal, in the order of the work that locks a
+    -- survey and then touches its proposal (photo processing, a void, a re-check).
+    PERFORM 1 FROM survey s
+     WHERE s.id = coalesce(p_supersedes,
+                           (SELECT r.survey_id FROM resurvey r
+                             WHERE r.proposal_id = p_proposal_id AND r.answered_by IS NULL))
+       FOR KEY SHARE;
+    -- The proposal before the survey's id, as survey_store_many locks its proposals: a survey
+    -- stored alone and a batch holding a retry of it would otherwise each wait for the other
+    -- (one holding the proposal, the other the survey's id).
     PERFORM 1 FROM proposal p WHERE p.id = p_proposal_id FOR NO KEY UPDATE;
     SELECT r.id, r.survey_id INTO v_request, v_sent_back
       FROM resurvey r
