@@ -4,10 +4,12 @@
 -- half the database's time). Each survey is stored exactly as survey_store would store it alone.
 --
 -- The cases survey_store decides one by one stay there: a batch in which a survey corrects another
--- or reaches a proposal with an open request for another visit is refused here (no rows returned,
--- nothing stored) and the server stores its surveys one at a time. Ids must be distinct.
+-- is refused here (no rows returned, nothing stored) and the server stores its surveys one at a
+-- time; the surveys of a proposal with an open request for another visit are left out (`alone`)
+-- and the server stores them one at a time after the batch. Ids must be distinct.
 --
--- Returns one row per survey: its received time, or NULL when the id was stored before.
+-- Returns one row per survey: its received time, or NULL when the id was stored before or the
+-- survey is left to be stored alone.
 
 -- An entry's digest formats its time with to_char, which is STABLE: declared IMMUTABLE, the function
 -- could not be inlined, and each call planned and ran a query of its own (7% of the two cores
@@ -54,7 +56,7 @@ CREATE FUNCTION survey_store_many(
     p_anomaly_details jsonb[],
     p_actors text[], p_actor_ids bigint[], p_actor_roles text[], p_kecamatan text[],
     p_request_ids text[]
-) RETURNS TABLE (id uuid, received_at timestamptz) LANGUAGE plpgsql
+) RETURNS TABLE (id uuid, received_at timestamptz, alone boolean) LANGUAGE plpgsql
 -- Other work locks several proposals in its own order (a Kirim, an import, an assignment): a batch
 -- that waits this long gives up first, and its surveys are stored one at a time, each with the
 -- one proposal survey_store locks, so that the other work is never the one a deadlock aborts.
@@ -63,6 +65,7 @@ AS $$
 #variable_conflict use_column
 DECLARE
     v_new uuid[];
+    v_held bigint[];
 BEGIN
     IF EXISTS (SELECT 1 FROM unnest(p_supersedes) s WHERE s IS NOT NULL) THEN
         RETURN;
@@ -70,11 +73,12 @@ BEGIN
     -- In one order, so that two batches never wait for each other's proposals in a circle.
     PERFORM 1 FROM proposal p WHERE p.id = ANY (p_proposal_ids) ORDER BY p.id FOR NO KEY UPDATE;
     -- After the locks: a camat's send-back holds its proposal until it commits, so a request for
-    -- another visit is either seen here or made after this batch.
-    IF EXISTS (SELECT 1 FROM resurvey r
-                WHERE r.proposal_id = ANY (p_proposal_ids) AND r.answered_by IS NULL) THEN
-        RETURN;
-    END IF;
+    -- another visit is either seen here or made after this batch. The surveys of a proposal with
+    -- one are left to survey_store, one at a time (it answers the request and replaces the survey
+    -- sent back); the rest of the batch is stored.
+    SELECT coalesce(array_agg(r.proposal_id), '{}') INTO v_held
+      FROM resurvey r
+     WHERE r.proposal_id = ANY (p_proposal_ids) AND r.answered_by IS NULL;
 
     WITH stored AS (
         INSERT INTO survey AS s (id, proposal_id, surveyor_id, body, body_sha256, captured_at,
@@ -85,6 +89,7 @@ BEGIN
                       p_captured_at, p_lon, p_lat, p_accuracy_m)
                AS u(id, proposal_id, surveyor_id, body, body_sha256, captured_at, lon, lat,
                     accuracy_m)
+         WHERE u.proposal_id <> ALL (v_held)
         ON CONFLICT ON CONSTRAINT survey_pkey DO NOTHING
         RETURNING s.id
     )
@@ -122,8 +127,8 @@ BEGIN
 
     -- A new survey's received_at is its transaction's time, as the column's default gives it.
     RETURN QUERY
-    SELECT u.id, CASE WHEN u.id = ANY (v_new) THEN now() END
-      FROM unnest(p_ids) WITH ORDINALITY AS u(id, n)
+    SELECT u.id, CASE WHEN u.id = ANY (v_new) THEN now() END, u.proposal_id = ANY (v_held)
+      FROM unnest(p_ids, p_proposal_ids) WITH ORDINALITY AS u(id, proposal_id, n)
      ORDER BY u.n;
 END
 $$;

@@ -82,20 +82,28 @@ pub async fn store(
     .await
 }
 
+/// What a batch did with one of its surveys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InBatch {
+    /// Stored now (its received time), or `None`: its id was stored before.
+    Received(Option<DateTime<Utc>>),
+    /// Left to [`store`]: its proposal has an open request for another visit.
+    Alone,
+}
+
 /// Stores surveys with distinct ids together, each as [`store`] would alone, in one statement that
-/// commits (`survey_store_many`). Returns each one's received time (`None`: the id exists), in
-/// order; or `None` when the batch holds a case decided one survey at a time (a correction, or a
-/// proposal with an open request for another visit): then nothing is stored.
+/// commits (`survey_store_many`). Returns what became of each, in order; or `None` when the batch
+/// holds a correction (decided one survey at a time): then nothing is stored.
 pub async fn store_many(
     pool: &PgPool,
     surveys: &[ArrivingSurvey],
-) -> Result<Option<Vec<Option<DateTime<Utc>>>>, sqlx::Error> {
+) -> Result<Option<Vec<InBatch>>, sqlx::Error> {
     let mut c = ManyColumns::default();
     for s in surveys {
         c.push(s);
     }
     let rows = sqlx::query!(
-        r#"SELECT id AS "id!", received_at FROM survey_store_many(
+        r#"SELECT id AS "id!", received_at, alone AS "alone!" FROM survey_store_many(
                $1::uuid[], $2::int8[], $3::int8[], $4::jsonb[], $5::text[], $6::timestamptz[],
                $7::float8[], $8::float8[], $9::float8[], $10::uuid[],
                $11::uuid[], $12::text[], $13::int8[], $14::text[], $15::text[],
@@ -135,7 +143,17 @@ pub async fn store_many(
     if rows.is_empty() && !surveys.is_empty() {
         return Ok(None);
     }
-    Ok(Some(rows.into_iter().map(|r| r.received_at).collect()))
+    Ok(Some(
+        rows.into_iter()
+            .map(|r| {
+                if r.alone {
+                    InBatch::Alone
+                } else {
+                    InBatch::Received(r.received_at)
+                }
+            })
+            .collect(),
+    ))
 }
 
 /// [`store_many`]'s surveys as columns (the photos and findings of all, each naming its survey).

@@ -646,6 +646,7 @@ async fn stored_counts(app: &TestApp) -> [i64; 4] {
 
 #[tokio::test]
 async fn a_batch_stores_every_survey_or_declines_and_stores_nothing() {
+    use tinjau_db::survey::InBatch::Received;
     let app = spawn_app_with_reference_data().await;
     let ids = proposals(&app).await;
     let batch = vec![
@@ -659,7 +660,11 @@ async fn a_batch_stores_every_survey_or_declines_and_stores_nothing() {
         .unwrap()
         .expect("a plain batch is stored");
     assert_eq!(received.len(), 3);
-    assert!(received.iter().all(|r| r.is_some() && *r == received[0]));
+    assert!(
+        received
+            .iter()
+            .all(|r| matches!(r, Received(Some(_))) && *r == received[0])
+    );
     let counts = stored_counts(&app).await;
     assert_eq!(counts[..3], [3, 3, 3]);
     assert_eq!(counts[3], before[3] + 3, "one audit entry per survey");
@@ -671,8 +676,8 @@ async fn a_batch_stores_every_survey_or_declines_and_stores_nothing() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(received[..3], [None, None, None]);
-    assert!(received[3].is_some());
+    assert_eq!(received[..3], [Received(None); 3]);
+    assert!(matches!(received[3], Received(Some(_))));
     let after = stored_counts(&app).await;
     assert_eq!(after[..4], [4, 4, 4, counts[3] + 1]);
 
@@ -685,7 +690,8 @@ async fn a_batch_stores_every_survey_or_declines_and_stores_nothing() {
             .unwrap()
             .is_none()
     );
-    // A proposal with an open request for another visit: declined too.
+    // A proposal with an open request for another visit: its survey is left to be stored alone
+    // (which answers the request), the others are stored.
     sqlx::query(
         "INSERT INTO resurvey (proposal_id, survey_id, reason, requested_by_name) VALUES ($1, $2, 'ukur ulang', 'camat')",
     )
@@ -694,14 +700,44 @@ async fn a_batch_stores_every_survey_or_declines_and_stores_nothing() {
     .execute(&app.pool)
     .await
     .unwrap();
-    let declined = vec![arriving(ids[0], None), arriving(ids[1], None)];
+    let mixed = vec![arriving(ids[0], None), arriving(ids[1], None)];
+    let outcomes = tinjau_db::survey::store_many(&app.pool, &mixed)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(outcomes[0], Received(Some(_))), "{outcomes:?}");
+    assert_eq!(outcomes[1], tinjau_db::survey::InBatch::Alone);
+    let after = stored_counts(&app).await;
+    assert_eq!(after[..3], [5, 5, 5]);
+    let (replaces, open): (Option<Uuid>, i64) = sqlx::query_as(
+        "SELECT (SELECT supersedes FROM survey WHERE id = $1),
+                (SELECT count(*) FROM resurvey WHERE answered_by IS NULL)",
+    )
+    .bind(mixed[1].id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((replaces, open), (None, 1), "nothing of the one left alone");
     assert!(
-        tinjau_db::survey::store_many(&app.pool, &declined)
+        tinjau_db::survey::store(&app.pool, &mixed[1])
             .await
             .unwrap()
-            .is_none()
+            .is_some()
     );
-    assert_eq!(stored_counts(&app).await[..3], after[..3]);
+    let (replaces, open): (Option<Uuid>, i64) = sqlx::query_as(
+        "SELECT (SELECT supersedes FROM survey WHERE id = $1),
+                (SELECT count(*) FROM resurvey WHERE answered_by IS NULL)",
+    )
+    .bind(mixed[1].id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (replaces, open),
+        (Some(again[1].id), 0),
+        "stored alone, it answers"
+    );
+    let after = stored_counts(&app).await;
 
     // Work holding a proposal for long (a Kirim, an import): the batch gives up first, storing
     // nothing, and the writer stores its surveys one at a time.

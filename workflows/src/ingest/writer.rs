@@ -5,10 +5,11 @@
 //! storing surveys one at a time was half the database's time); a survey arriving alone is
 //! stored at once, as before.
 //!
-//! A batch is stored whole or not at all. When the database declines it (a survey in it is decided
-//! one at a time: a correction, or a proposal with an open request for another visit) or it fails
-//! for any reason, its surveys are stored again one by one, each getting its own answer, so one
-//! survey's refusal never becomes another's.
+//! A batch is stored whole or not at all. When the database declines it (a survey in it corrects
+//! another, which is decided one at a time) or it fails for any reason, its surveys are stored again
+//! one by one, each getting its own answer, so one survey's refusal never becomes another's. The
+//! surveys of a proposal with an open request for another visit are left out of the batch and
+//! stored one by one after it.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -19,7 +20,7 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::db;
-use crate::db::survey::ArrivingSurvey;
+use crate::db::survey::{ArrivingSurvey, InBatch};
 
 /// Most surveys stored in one statement.
 pub const MAX_BATCH: usize = 64;
@@ -101,20 +102,20 @@ async fn write(pool: &PgPool, batch: Vec<Job>) {
     if batch.len() > 1 {
         let (surveys, answers): (Vec<_>, Vec<_>) =
             batch.into_iter().map(|j| (j.survey, j.answer)).unzip();
-        match db::survey::store_many(pool, &surveys).await {
-            Ok(Some(received)) => {
-                for (answer, received) in answers.into_iter().zip(received) {
-                    let _ = answer.send(Ok(received));
-                }
-                return;
-            }
-            Ok(None) => {}
+        let outcomes = match db::survey::store_many(pool, &surveys).await {
+            Ok(Some(outcomes)) => outcomes,
+            Ok(None) => vec![InBatch::Alone; surveys.len()],
             Err(e) => {
                 tracing::warn!(error = %e, surveys = surveys.len(), "a batch of surveys failed; storing them one by one");
+                vec![InBatch::Alone; surveys.len()]
             }
-        }
-        for (survey, answer) in surveys.into_iter().zip(answers) {
-            let _ = answer.send(db::survey::store(pool, &survey).await);
+        };
+        for ((survey, answer), outcome) in surveys.into_iter().zip(answers).zip(outcomes) {
+            let outcome = match outcome {
+                InBatch::Received(received) => Ok(received),
+                InBatch::Alone => db::survey::store(pool, &survey).await,
+            };
+            let _ = answer.send(outcome);
         }
         return;
     }
