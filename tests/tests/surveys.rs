@@ -632,6 +632,18 @@ fn arriving(proposal: i64, supersedes: Option<Uuid>) -> tinjau_db::survey::Arriv
     }
 }
 
+/// The survey `id` replaces (if stored), and how many requests for another visit are open.
+async fn replaces_and_open_requests(app: &TestApp, id: Uuid) -> (Option<Uuid>, i64) {
+    sqlx::query_as(
+        "SELECT (SELECT supersedes FROM survey WHERE id = $1),
+                (SELECT count(*) FROM resurvey WHERE answered_by IS NULL)",
+    )
+    .bind(id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+}
+
 /// Rows of surveys, their photos, findings and audit entries.
 async fn stored_counts(app: &TestApp) -> [i64; 4] {
     let row: (i64, i64, i64, i64) = sqlx::query_as(
@@ -709,14 +721,7 @@ async fn a_batch_stores_every_survey_or_declines_and_stores_nothing() {
     assert_eq!(outcomes[1], tinjau_db::survey::InBatch::Alone);
     let after = stored_counts(&app).await;
     assert_eq!(after[..3], [5, 5, 5]);
-    let (replaces, open): (Option<Uuid>, i64) = sqlx::query_as(
-        "SELECT (SELECT supersedes FROM survey WHERE id = $1),
-                (SELECT count(*) FROM resurvey WHERE answered_by IS NULL)",
-    )
-    .bind(mixed[1].id)
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
+    let (replaces, open) = replaces_and_open_requests(&app, mixed[1].id).await;
     assert_eq!((replaces, open), (None, 1), "nothing of the one left alone");
     assert!(
         tinjau_db::survey::store(&app.pool, &mixed[1])
@@ -724,14 +729,7 @@ async fn a_batch_stores_every_survey_or_declines_and_stores_nothing() {
             .unwrap()
             .is_some()
     );
-    let (replaces, open): (Option<Uuid>, i64) = sqlx::query_as(
-        "SELECT (SELECT supersedes FROM survey WHERE id = $1),
-                (SELECT count(*) FROM resurvey WHERE answered_by IS NULL)",
-    )
-    .bind(mixed[1].id)
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
+    let (replaces, open) = replaces_and_open_requests(&app, mixed[1].id).await;
     assert_eq!(
         (replaces, open),
         (Some(again[1].id), 0),

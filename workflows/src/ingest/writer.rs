@@ -98,29 +98,28 @@ fn split_repeats<T>(batch: &mut Vec<T>, id: impl Fn(&T) -> Uuid) -> Vec<T> {
     rest
 }
 
+/// Stores `batch` (distinct ids) and answers each job: together when there are several, and one
+/// at a time for what the batch leaves alone, declines or fails on.
 async fn write(pool: &PgPool, batch: Vec<Job>) {
-    if batch.len() > 1 {
-        let (surveys, answers): (Vec<_>, Vec<_>) =
-            batch.into_iter().map(|j| (j.survey, j.answer)).unzip();
-        let outcomes = match db::survey::store_many(pool, &surveys).await {
-            Ok(Some(outcomes)) => outcomes,
-            Ok(None) => vec![InBatch::Alone; surveys.len()],
+    let (surveys, answers): (Vec<_>, Vec<_>) =
+        batch.into_iter().map(|j| (j.survey, j.answer)).unzip();
+    let outcomes = match surveys.len() {
+        1 => None,
+        _ => match db::survey::store_many(pool, &surveys).await {
+            Ok(outcomes) => outcomes,
             Err(e) => {
                 tracing::warn!(error = %e, surveys = surveys.len(), "a batch of surveys failed; storing them one by one");
-                vec![InBatch::Alone; surveys.len()]
+                None
             }
-        };
-        for ((survey, answer), outcome) in surveys.into_iter().zip(answers).zip(outcomes) {
-            let outcome = match outcome {
-                InBatch::Received(received) => Ok(received),
-                InBatch::Alone => db::survey::store(pool, &survey).await,
-            };
-            let _ = answer.send(outcome);
-        }
-        return;
+        },
     }
-    for job in batch {
-        let _ = job.answer.send(db::survey::store(pool, &job.survey).await);
+    .unwrap_or_else(|| vec![InBatch::Alone; surveys.len()]);
+    for ((survey, answer), outcome) in surveys.into_iter().zip(answers).zip(outcomes) {
+        let outcome = match outcome {
+            InBatch::Received(received) => Ok(received),
+            InBatch::Alone => db::survey::store(pool, &survey).await,
+        };
+        let _ = answer.send(outcome);
     }
 }
 
