@@ -1,9 +1,9 @@
 //! Building the index: edges listed per coarse cell and per leaf, whether each leaf's reference
-//! point is inside each region that reaches it (one sweep per region), and the leaves' entries.
+//! point is inside each region that reaches it (one sweep per region), and the leaves' groups.
 
 use super::grid::{CoarseCell, Grid, LeafAt, REFERENCES};
 use super::{
-    BoundaryIndex, CENTRE_INSIDE, CHUNK_EDGES, CellEntry, Chunk, EDGES_LEN, IndexError, LAST,
+    BoundaryIndex, CHUNK_EDGES, Chunk, EDGES_LEN, GROUP_REGIONS, IndexError, LAST, LeafGroup,
     NOTHING, Region, RegionInput, VARIANT_SHIFT, WHOLLY,
 };
 
@@ -12,12 +12,12 @@ const MAX_COARSE_CELLS: usize = 4_000_000;
 /// A coarse cell crossed by more edges than this is split into a finer grid.
 const SPLIT_ABOVE_EDGES: usize = 1;
 /// Edges per leaf a split aims at, for a city: on Jakarta (`cargo run --release -p geo-rules
-/// --example locate`), from 4 to 2, 1 and 0.5 containment went 28, 30, 32 and 34 M points/s
-/// (0.25: no faster, 40% more memory).
-const CITY_EDGES_PER_LEAF: f64 = 0.5;
-/// Edges per leaf for more than [`CITY_EDGES`] edges: on the whole country (8.6 million edges)
-/// 0.5, 1, 2 and 4 gave 6.1, 5.5, 4.3 and 3.7 M points/s in 947, 763, 655 and 592 MB; 1 keeps the
-/// index well under 1 GB.
+/// --example locate`), from 1 to 0.5, 0.35 and 0.25 containment in blocks went 63, 79, 83 and 83 M
+/// points/s (0.125: 70, its 3.5 MB no longer in the nearest caches).
+const CITY_EDGES_PER_LEAF: f64 = 0.25;
+/// Edges per leaf for more than [`CITY_EDGES`] edges: on the whole country (8.6 million edges),
+/// containment in blocks ran 14.4 M points/s in 694 MB with 1, and 15.1 M points/s in 861 MB with
+/// 0.5, built in 4.9 s instead of 3.7; 1 keeps the index well under 1 GB.
 const COUNTRY_EDGES_PER_LEAF: f64 = 1.0;
 const CITY_EDGES: usize = 1_000_000;
 /// Largest split of a coarse cell, per side.
@@ -41,7 +41,7 @@ fn to_u32(n: usize) -> u32 {
 }
 
 impl BoundaryIndex {
-    /// Fills the grid; refuses (rather than wraps) a grid whose leaves, entries or edges would not
+    /// Fills the grid; refuses (rather than wraps) a grid whose leaves, groups or edges would not
     /// fit their 32-bit numbers.
     pub(super) fn fill_grid(&mut self) -> Result<(), IndexError> {
         let coarse = self.coarse;
@@ -115,10 +115,13 @@ impl BoundaryIndex {
         }
         drop(reached);
 
-        // The leaves' entries and their edges, relative to each leaf's reference point.
-        let mut words = Vec::with_capacity(leaves);
-        let mut entries = Vec::new();
+        // The leaves' groups and their edges, relative to each leaf's reference point.
+        let mut words = Vec::with_capacity(leaves + 1);
+        let mut groups = Vec::new();
+        let mut group_regions = Vec::new();
         let mut cell_edges = Vec::with_capacity(by_leaf.items.len());
+        let mut edge_regions = Vec::with_capacity(by_leaf.items.len());
+        let mut group_edges: Vec<([f32; 4], u32)> = Vec::new();
         for at in self.every_leaf() {
             let leaf = at.leaf;
             let list = by_leaf.of(leaf);
@@ -133,42 +136,63 @@ impl BoundaryIndex {
                     words.push(WHOLLY | only >> 1);
                     continue;
                 }
-                _ => words.push(to_u32(entries.len())),
+                _ => words.push(to_u32(groups.len())),
             }
             let variant = u32::from(variants[leaf]);
-            let reference = self.coarse.reference(at, variant as usize);
-            for (n, &item) in reaching.iter().enumerate() {
-                let (r, centre_inside) = (item >> 1, item & 1 == 1);
-                let first = list.partition_point(|(lr, _)| *lr < r);
-                let last = list.partition_point(|(lr, _)| *lr <= r);
-                let region = &self.regions[r as usize];
+            // In the leaf's frame, exactly as a query takes it.
+            let reference = REFERENCES[variant as usize];
+            let last_group = (reaching.len() - 1) / GROUP_REGIONS;
+            for (g, members) in reaching.chunks(GROUP_REGIONS).enumerate() {
+                let mut inside = 0u32;
+                group_edges.clear();
+                for (n, &item) in members.iter().enumerate() {
+                    let (r, centre_inside) = (item >> 1, item & 1 == 1);
+                    inside |= u32::from(centre_inside) << n;
+                    let first = list.partition_point(|(lr, _)| *lr < r);
+                    let last = list.partition_point(|(lr, _)| *lr <= r);
+                    let region = &self.regions[r as usize];
+                    group_edges.extend(list[first..last].iter().map(|&(_, i)| {
+                        let (a, b) = (region.points[i as usize], region.points[i as usize + 1]);
+                        let (a, b) = (self.coarse.leaf_units(at, a), self.coarse.leaf_units(at, b));
+                        (relative_f32(a, b, reference), 1 << n)
+                    }));
+                }
                 let edges_start = to_u32(cell_edges.len());
-                cell_edges.extend(list[first..last].iter().map(|&(_, i)| {
-                    let (a, b) = (region.points[i as usize], region.points[i as usize + 1]);
-                    relative_f32(a, b, reference)
-                }));
-                if last - first > EDGES_LEN as usize || entries.len() >= WHOLLY as usize {
-                    return Err(IndexError::TooLarge(last - first));
+                let edges = merge_shared(&mut group_edges);
+                if edges > EDGES_LEN as usize || groups.len() >= WHOLLY as usize {
+                    return Err(IndexError::TooLarge(edges));
                 }
-                let mut flags = to_u32(last - first) | variant << VARIANT_SHIFT;
-                if centre_inside {
-                    flags |= CENTRE_INSIDE;
+                for &(edge, regions) in &group_edges[..edges] {
+                    cell_edges.push(edge);
+                    edge_regions.push(regions);
                 }
-                if n + 1 == reaching.len() {
-                    flags |= LAST;
+                let mut meta = to_u32(edges) | variant << VARIANT_SHIFT;
+                if g == last_group {
+                    meta |= LAST;
                 }
-                entries.push(CellEntry {
-                    region: r,
+                groups.push(LeafGroup {
                     edges_start,
-                    flags,
+                    regions_start: to_u32(group_regions.len()),
+                    inside,
+                    meta,
                 });
+                group_regions.extend(members.iter().map(|item| item >> 1));
             }
         }
-        entries.shrink_to_fit();
+        // Every position off the grid reads this leaf.
+        words.push(NOTHING);
+        if cell_edges.len() >= u32::MAX as usize || group_regions.len() >= u32::MAX as usize {
+            return Err(IndexError::TooLarge(cell_edges.len()));
+        }
+        groups.shrink_to_fit();
+        group_regions.shrink_to_fit();
         cell_edges.shrink_to_fit();
+        edge_regions.shrink_to_fit();
         self.leaves = words;
-        self.entries = entries;
+        self.groups = groups;
+        self.group_regions = group_regions;
         self.cell_edges = cell_edges;
+        self.edge_regions = edge_regions;
         Ok(())
     }
 
@@ -327,15 +351,43 @@ impl BoundaryIndex {
     }
 }
 
-/// Edge `a`–`b` relative to `reference`, in `f32`.
+/// Edge `a`–`b` relative to `reference`, in `f32`, from its lesser end (by `x`, then `y`) to the
+/// other, so that neighbours' copies of a shared edge are equal to the bit.
 #[allow(clippy::cast_possible_truncation)]
 fn relative_f32(a: [f64; 2], b: [f64; 2], reference: [f64; 2]) -> [f32; 4] {
+    let (a, b) = if (a[0], a[1]) <= (b[0], b[1]) {
+        (a, b)
+    } else {
+        (b, a)
+    };
     [
         (a[0] - reference[0]) as f32,
         (a[1] - reference[1]) as f32,
         (b[0] - reference[0]) as f32,
         (b[1] - reference[1]) as f32,
     ]
+}
+
+/// Merges equal edges of a group, sorting them: an edge's regions are the XOR of its copies'
+/// (two neighbours share it; a region that runs along it twice crosses it twice, which is not at
+/// all), and an edge left with no region is dropped. Returns how many edges remain at the front.
+fn merge_shared(edges: &mut [([f32; 4], u32)]) -> usize {
+    let key = |e: &[f32; 4]| e.map(f32::to_bits);
+    edges.sort_unstable_by_key(|(e, _)| key(e));
+    let mut kept = 0;
+    for i in 0..edges.len() {
+        let (edge, regions) = edges[i];
+        if kept > 0 && key(&edges[kept - 1].0) == key(&edge) {
+            edges[kept - 1].1 ^= regions;
+            if edges[kept - 1].1 == 0 {
+                kept -= 1;
+            }
+        } else {
+            edges[kept] = (edge, regions);
+            kept += 1;
+        }
+    }
+    kept
 }
 
 /// Whether `p` lies farther from segment `a`–`b` than rounding the segment (relative to `p`) to

@@ -73,6 +73,17 @@ impl Grid {
         )
     }
 
+    /// `p` in leaf `at`'s frame: leaf sides east and north of its south-west corner. A query
+    /// places its point with the same operations, so both agree to the last bit.
+    #[inline]
+    pub(super) fn leaf_units(&self, at: LeafAt, p: [f64; 2]) -> [f64; 2] {
+        let k = at.k as f64;
+        [
+            (self.unit_x(p[0]) - at.column as f64) * k - at.fine_column as f64,
+            (self.unit_y(p[1]) - at.row as f64) * k - at.fine_row as f64,
+        ]
+    }
+
     /// Reference point `variant` (see [`REFERENCES`]) of fine cell (`fine_column`, `fine_row`)
     /// of coarse cell (`column`, `row`) split `k` × `k`.
     #[inline]

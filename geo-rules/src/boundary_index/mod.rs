@@ -7,9 +7,12 @@
 //! sized by its number of edges, so the sea and the interiors of large desa stay a single cell while
 //! a dense city is cut fine. Each final cell (a leaf) lists the regions that reach it: a region whose
 //! boundary does not cross the leaf covers it wholly (answered at once), otherwise the leaf keeps the
-//! region's edges that cross it, relative to a reference point near the leaf's centre, and whether
-//! that point is inside. A point is then inside iff the segment from the reference point to it
-//! crosses those edges an odd number of times, which touches only the handful of edges in one leaf.
+//! edges that cross it once each, relative to a reference point near the leaf's centre, with a bit
+//! per region that the edge bounds (neighbours share their common edges), and a bit per region
+//! whose interior holds that point. A point is then inside a region iff the segment from the
+//! reference point to it crosses that region's edges an odd number of times: the crossed edges'
+//! bits, XORed into the reference point's, answer every region of the leaf at once, touching only
+//! the handful of edges in one leaf.
 //!
 //! Distances use the boundary split into chunks of consecutive edges with bounding boxes: the
 //! distance to a chunk's box bounds the distance to its edges from below, so only the chunks near a
@@ -28,7 +31,7 @@ mod build;
 mod grid;
 
 use build::{coarse_grid, region_from};
-use grid::{CoarseCell, Grid, LeafAt, fine_index};
+use grid::{CoarseCell, Grid};
 
 /// Polygon rings as `[lon, lat]` positions: `polygons[p][0]` is an outer ring, the rest its holes.
 pub type Rings = Vec<Vec<[f64; 2]>>;
@@ -225,22 +228,36 @@ impl Region {
     }
 }
 
-/// What a leaf knows about one region that reaches it.
+/// Up to [`GROUP_REGIONS`] of the regions that reach a leaf crossed by edges, with those regions'
+/// edges in the leaf (a leaf reached by more regions has several groups, one after another).
 #[derive(Debug, Clone, Copy)]
-struct CellEntry {
-    region: u32,
-    /// Start in `cell_edges` of the region's edges crossing the leaf.
+struct LeafGroup {
+    /// Start in `cell_edges` and `edge_regions` of the group's edges.
     edges_start: u32,
-    /// Number of those edges ([`EDGES_LEN`] bits; 0: the region covers the whole leaf), the
-    /// leaf's reference point (in its first entry, [`VARIANT_SHIFT`]), whether this is the
-    /// leaf's last entry ([`LAST`]) and whether its reference point is inside ([`CENTRE_INSIDE`]).
-    flags: u32,
+    /// Start in `group_regions` of the group's regions: bit `n` of a mask is region
+    /// `group_regions[regions_start + n]`.
+    regions_start: u32,
+    /// The regions whose interior holds the leaf's reference point.
+    inside: u32,
+    /// Number of edges ([`EDGES_LEN`] bits), the leaf's reference point ([`VARIANT_SHIFT`]) and
+    /// whether this is the leaf's last group ([`LAST`]).
+    meta: u32,
 }
 
-const CENTRE_INSIDE: u32 = 1 << 31;
-const LAST: u32 = 1 << 30;
-const VARIANT_SHIFT: u32 = 28;
+/// Regions per group: the bits of a mask.
+const GROUP_REGIONS: usize = 32;
+const LAST: u32 = 1 << 31;
+const VARIANT_SHIFT: u32 = 29;
 const EDGES_LEN: u32 = (1 << VARIANT_SHIFT) - 1;
+
+/// Where a point falls: its leaf's word and its position in the leaf, in leaf sides from the
+/// leaf's south-west corner (the frame of the leaf's edges).
+#[derive(Debug, Clone, Copy, Default)]
+struct Placed {
+    word: u32,
+    x: f64,
+    y: f64,
+}
 
 /// Why an index cannot be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -258,7 +275,7 @@ pub enum IndexError {
 }
 
 /// A leaf's word: with this bit, the region covering it wholly (no other region reaches it);
-/// [`NOTHING`]: no region reaches it; otherwise the start of its entries (the last one flagged).
+/// [`NOTHING`]: no region reaches it; otherwise the index of its first group in `groups`.
 const WHOLLY: u32 = 1 << 31;
 const NOTHING: u32 = u32::MAX;
 
@@ -270,7 +287,7 @@ pub struct IndexStats {
     pub coarse_cells: usize,
     pub split_cells: usize,
     pub leaves: usize,
-    /// Region entries over all leaves.
+    /// Regions listed in leaves crossed by edges (a region in several such leaves counts in each).
     pub entries: usize,
     /// Edges stored in leaves (an edge crossing several leaves counts in each).
     pub leaf_edges: usize,
@@ -290,12 +307,15 @@ pub struct BoundaryIndex {
     /// Per coarse cell (row by row): how it is split into leaves (a lookup takes the same steps
     /// in a split cell and a whole one, without a branch to mispredict).
     coarse_cells: Vec<CoarseCell>,
-    /// Per leaf: see [`WHOLLY`].
+    /// Per leaf: see [`WHOLLY`]; one more, [`NOTHING`], for every position off the grid.
     leaves: Vec<u32>,
-    entries: Vec<CellEntry>,
-    /// Edges `[ax, ay, bx, by]` relative to their leaf's reference point, in degrees; `f32` is
+    groups: Vec<LeafGroup>,
+    group_regions: Vec<u32>,
+    /// Edges `[ax, ay, bx, by]` relative to their leaf's reference point, in leaf sides; `f32` is
     /// exact to about 0.1 mm at a leaf's scale and halves the memory of the largest part.
     cell_edges: Vec<[f32; 4]>,
+    /// Per edge in `cell_edges`: the regions of its group that it bounds, as bits.
+    edge_regions: Vec<u32>,
     /// All chunks in a planar frame (metres at the data's mean latitude), for nearest-region
     /// queries; data: (region, chunk).
     chunk_tree: RTree<ChunkBox>,
@@ -341,8 +361,10 @@ impl BoundaryIndex {
             coarse,
             coarse_cells: Vec::new(),
             leaves: Vec::new(),
-            entries: Vec::new(),
+            groups: Vec::new(),
+            group_regions: Vec::new(),
             cell_edges: Vec::new(),
+            edge_regions: Vec::new(),
             chunk_tree: RTree::new(),
             tree_scale: (1.0, 1.0),
         };
@@ -385,41 +407,65 @@ impl BoundaryIndex {
             edges: self.regions.iter().map(Region::edge_count).sum(),
             coarse_cells: self.coarse_cells.len(),
             split_cells: self.coarse_cells.iter().filter(|c| c.k > 1).count(),
-            leaves: self.leaves.len(),
-            entries: self.entries.len(),
+            leaves: self.leaves.len().saturating_sub(1),
+            entries: self.group_regions.len(),
             leaf_edges: self.cell_edges.len(),
             heap_bytes: self.regions.iter().map(Region::heap_bytes).sum::<usize>()
                 + self.regions.capacity() * size_of::<Region>()
                 + self.by_kode.capacity() * (size_of::<(WilayahKode, u32)>() + 16)
                 + self.coarse_cells.capacity() * size_of::<CoarseCell>()
                 + self.leaves.capacity() * 4
-                + self.entries.capacity() * size_of::<CellEntry>()
+                + self.groups.capacity() * size_of::<LeafGroup>()
+                + self.group_regions.capacity() * 4
                 + self.cell_edges.capacity() * size_of::<[f32; 4]>()
+                + self.edge_regions.capacity() * 4
                 + tree_bytes,
         }
     }
 
-    /// The leaf holding `(lon, lat)`.
+    /// The leaf holding `(lon, lat)` and the position in it: the same arithmetic as the build's
+    /// (see [`Grid::leaf_units`]), without a branch.
     #[inline]
-    fn leaf_of(&self, lon: f64, lat: f64) -> Option<LeafAt> {
-        let (ux, uy) = (self.coarse.unit_x(lon), self.coarse.unit_y(lat));
-        // The grid has a spare row and column past the data, so `< n` loses no point of it.
-        if !(ux >= 0.0 && uy >= 0.0 && ux < self.coarse.nx as f64 && uy < self.coarse.ny as f64) {
-            return None;
-        }
+    fn place(&self, lon: f64, lat: f64) -> Placed {
+        let mut at = self.place_in_leaf(lon, lat);
+        at.word = self.leaves[at.word as usize];
+        at
+    }
+
+    /// [`BoundaryIndex::place`] with the leaf's number in place of its word (not yet read).
+    #[inline]
+    fn place_in_leaf(&self, lon: f64, lat: f64) -> Placed {
+        let grid = &self.coarse;
+        let (ux, uy) = (grid.unit_x(lon), grid.unit_y(lat));
+        // The grid has a spare row and column past the data, so `< n` loses no point of it; a
+        // position that is not a number fails every comparison.
+        #[allow(clippy::cast_precision_loss, clippy::needless_bitwise_bool)]
+        let on_grid = (ux >= 0.0) & (uy >= 0.0) & (ux < grid.nx as f64) & (uy < grid.ny as f64);
+        // `as` saturates (and takes NaN to 0), so the indices stay in the grid either way.
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let (column, row) = (ux as usize, uy as usize);
-        let cell = self.coarse_cells.get(row * self.coarse.nx + column)?;
+        let (column, row) = (
+            (ux as usize).min(grid.nx - 1),
+            (uy as usize).min(grid.ny - 1),
+        );
+        let cell = self.coarse_cells[row * grid.nx + column];
         let k = cell.k as usize;
-        let (fine_column, fine_row) = (fine_index(ux, column, k), fine_index(uy, row, k));
-        Some(LeafAt {
-            leaf: cell.first_leaf as usize + fine_row * k + fine_column,
-            column,
-            row,
-            k,
-            fine_column,
-            fine_row,
-        })
+        let (fx, fy) = (
+            (ux - column as f64) * f64::from(cell.k),
+            (uy - row as f64) * f64::from(cell.k),
+        );
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let (fine_column, fine_row) = ((fx as usize).min(k - 1), (fy as usize).min(k - 1));
+        let leaf = if on_grid {
+            cell.first_leaf as usize + fine_row * k + fine_column
+        } else {
+            self.leaves.len() - 1
+        };
+        #[allow(clippy::cast_possible_truncation)]
+        Placed {
+            word: leaf as u32,
+            x: fx - fine_column as f64,
+            y: fy - fine_row as f64,
+        }
     }
 
     /// Calls `found` with the index of every region containing `(lon, lat)`; returns how many.
@@ -427,98 +473,116 @@ impl BoundaryIndex {
     /// A point exactly on a boundary may be reported in either neighbour (or both, or neither).
     #[inline]
     pub fn for_each_containing(&self, lon: f64, lat: f64, mut found: impl FnMut(u32)) -> usize {
-        let Some(at) = self.leaf_of(lon, lat) else {
+        if self.leaves.is_empty() {
             return 0;
-        };
-        self.in_leaf(lon, lat, at, self.leaves[at.leaf], &mut found)
+        }
+        let at = self.place(lon, lat);
+        match at.word {
+            NOTHING => 0,
+            word if word & WHOLLY != 0 => {
+                found(word & !WHOLLY);
+                1
+            }
+            word => self.in_groups(word as usize, at, &mut found),
+        }
     }
 
     /// [`BoundaryIndex::for_each_containing`] for many points: calls `found(i, region)` for every
-    /// region containing `points[i]`, in order; returns how many pairs.
+    /// region containing `points[i]`; returns how many pairs. The calls come block by block (64
+    /// points), within a block not in the points' order.
     ///
-    /// The points are taken in blocks of 32 whose lookups proceed stage by stage (every point's
-    /// coarse cell, then every leaf, then every first entry and edge), so that the memory reads of
-    /// different points overlap instead of each waiting for the one before: when the index is far
-    /// larger than the caches, as the whole country's is, this classifies about twice as many
-    /// points per second (blocks of 8, 16, 32 and 64: 8.9, 12.1, 13.1 and 11.5 M points/s there).
+    /// Each block goes stage by stage: every point's leaf (the reads of different points overlap
+    /// instead of each waiting for the one before, which matters when the index is far larger
+    /// than the caches, as the whole country's is), then the points in leaves that one region
+    /// covers or none reaches, which need no more, and last the points in leaves crossed by edges.
+    /// The branch that tells these apart is taken once per point, where it costs least.
     pub fn for_each_containing_all(
         &self,
         points: &[[f64; 2]],
         mut found: impl FnMut(usize, u32),
     ) -> usize {
-        const BLOCK: usize = 32;
+        const BLOCK: usize = 64;
+        if self.leaves.is_empty() {
+            return 0;
+        }
         let mut count = 0;
+        let mut placed = [Placed::default(); BLOCK];
+        let mut crossed = [0u8; BLOCK];
         for (b, block) in points.chunks(BLOCK).enumerate() {
-            let mut at = [None; BLOCK];
-            for (slot, p) in at.iter_mut().zip(block) {
-                *slot = self.leaf_of(p[0], p[1]);
+            let base = b * BLOCK;
+            for (slot, p) in placed.iter_mut().zip(block) {
+                *slot = self.place_in_leaf(p[0], p[1]);
             }
-            let mut words = [NOTHING; BLOCK];
-            for (word, at) in words.iter_mut().zip(&at) {
-                if let Some(at) = at {
-                    *word = self.leaves[at.leaf];
+            for at in &mut placed[..block.len()] {
+                at.word = self.leaves[at.word as usize];
+            }
+            let mut waiting = 0;
+            for (j, at) in placed[..block.len()].iter().enumerate() {
+                // Every point is written to the list, and only those in leaves crossed by edges
+                // are kept: no branch, so none to mispredict.
+                #[allow(clippy::cast_possible_truncation)]
+                let index = j as u8;
+                crossed[waiting] = index;
+                waiting += usize::from(at.word & WHOLLY == 0);
+                #[allow(clippy::needless_bitwise_bool)]
+                let wholly = (at.word & WHOLLY != 0) & (at.word != NOTHING);
+                if wholly {
+                    found(base + j, at.word & !WHOLLY);
                 }
+                count += usize::from(wholly);
             }
-            // Touch each leaf's first entry and first edge, so that their reads overlap too.
+            // Touch each such leaf's first group and edge, so that their reads overlap too.
             let mut touched = 0.0f32;
-            for &word in &words {
-                if word & WHOLLY == 0
-                    && let Some(entry) = self.entries.get(word as usize)
-                    && let Some(edge) = self.cell_edges.get(entry.edges_start as usize)
+            for &j in &crossed[..waiting] {
+                if let Some(group) = self.groups.get(placed[usize::from(j)].word as usize)
+                    && let Some(edge) = self.cell_edges.get(group.edges_start as usize)
                 {
                     touched += edge[0];
                 }
             }
             std::hint::black_box(touched);
-            for (j, (p, at)) in block.iter().zip(at).enumerate() {
-                if let Some(at) = at {
-                    count += self.in_leaf(p[0], p[1], at, words[j], &mut |r| {
-                        found(b * BLOCK + j, r);
-                    });
-                }
+            for &j in &crossed[..waiting] {
+                let j = usize::from(j);
+                let at = placed[j];
+                count += self.in_groups(at.word as usize, at, &mut |r| found(base + j, r));
             }
         }
         count
     }
 
-    /// The regions containing `(lon, lat)` in leaf `at`, whose word is `word`.
+    /// The regions containing a point placed (`at`) in a leaf crossed by edges, whose first group
+    /// is `group`.
     #[inline]
-    fn in_leaf(
-        &self,
-        lon: f64,
-        lat: f64,
-        at: LeafAt,
-        word: u32,
-        found: &mut impl FnMut(u32),
-    ) -> usize {
-        if word == NOTHING {
-            return 0;
-        }
-        if word & WHOLLY != 0 {
-            found(word & !WHOLLY);
-            return 1;
-        }
-        let mut i = word as usize;
-        let variant = (self.entries[i].flags >> VARIANT_SHIFT) & 3;
-        let reference = self.coarse.reference(at, variant as usize);
+    fn in_groups(&self, mut group: usize, at: Placed, found: &mut impl FnMut(u32)) -> usize {
+        let variant = (self.groups[group].meta >> VARIANT_SHIFT) & 3;
+        let [rx, ry] = grid::REFERENCES[variant as usize];
         #[allow(clippy::cast_possible_truncation)]
-        let d = [(lon - reference[0]) as f32, (lat - reference[1]) as f32];
+        let d = [(at.x - rx) as f32, (at.y - ry) as f32];
         let mut count = 0;
         loop {
-            let entry = self.entries[i];
-            let len = (entry.flags & EDGES_LEN) as usize;
-            let start = entry.edges_start as usize;
-            let crossings = self.cell_edges[start..start + len]
+            let g = self.groups[group];
+            let start = g.edges_start as usize;
+            let end = start + (g.meta & EDGES_LEN) as usize;
+            // Without a branch per edge: with a few edges per leaf, a mispredicted branch costs
+            // more than the sums.
+            let inside = self.cell_edges[start..end]
                 .iter()
-                .fold(false, |odd, e| odd ^ crosses_from_origin(d, e));
-            if (entry.flags & CENTRE_INSIDE != 0) ^ crossings {
-                found(entry.region);
+                .zip(&self.edge_regions[start..end])
+                .fold(g.inside, |inside, (edge, &regions)| {
+                    inside ^ (regions & 0u32.wrapping_sub(u32::from(crosses_from_origin(d, edge))))
+                });
+            let mut left = inside;
+            while left != 0 {
+                found(
+                    self.group_regions[g.regions_start as usize + left.trailing_zeros() as usize],
+                );
                 count += 1;
+                left &= left - 1;
             }
-            if entry.flags & LAST != 0 {
+            if g.meta & LAST != 0 {
                 return count;
             }
-            i += 1;
+            group += 1;
         }
     }
 
@@ -774,6 +838,7 @@ mod tests {
         }
         let mut all = Vec::new();
         let pairs = index.for_each_containing_all(&points, |i, r| all.push((i, r)));
+        all.sort_unstable();
         let one_by_one: Vec<(usize, u32)> = points
             .iter()
             .enumerate()
@@ -790,6 +855,93 @@ mod tests {
             inside > 10_000,
             "{inside} pairs: the points should often fall inside"
         );
+    }
+
+    #[test]
+    fn leaves_reached_by_many_regions_and_shared_edges_agree_with_every_edge_tested() {
+        use rand::{Rng, SeedableRng};
+        // 40 squares nested around one centre (so leaves near it are reached by more regions
+        // than one group holds) and a 6 x 6 block of squares that share their edges.
+        let mut inputs: Vec<RegionInput> = (0..40)
+            .map(|i| {
+                let half = 0.001 + f64::from(i) * 0.0004;
+                square(
+                    &format!("31.71.01.{}", 1001 + i),
+                    106.80 - half,
+                    -6.20 - half,
+                    2.0 * half,
+                )
+            })
+            .collect();
+        for i in 0..36 {
+            let (column, row) = (f64::from(i % 6), f64::from(i / 6));
+            inputs.push(square(
+                &format!("31.71.02.{}", 1001 + i),
+                106.83 + column * 0.003,
+                -6.21 + row * 0.003,
+                0.003,
+            ));
+        }
+        let index = BoundaryIndex::build(inputs).unwrap();
+        assert!(
+            index.groups.iter().any(|g| g.meta & LAST == 0),
+            "some leaf should need more than one group"
+        );
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
+        let points: Vec<[f64; 2]> = (0..40_000)
+            .map(|_| {
+                [
+                    rng.random_range(106.78..106.86),
+                    rng.random_range(-6.225..-6.18),
+                ]
+            })
+            .collect();
+        let mut in_block = 0;
+        for p in &points {
+            let mut got = Vec::new();
+            index.for_each_containing(p[0], p[1], |r| got.push(r));
+            got.sort_unstable();
+            let want: Vec<u32> = (0..76u32)
+                .filter(|&r| brute_force_contains(&index.regions()[r as usize], *p))
+                .collect();
+            assert_eq!(got, want, "at {p:?}");
+            in_block += usize::from(want.iter().any(|&r| r >= 40));
+        }
+        assert!(
+            in_block > 1_000,
+            "{in_block} points in the block of squares"
+        );
+        let mut all = Vec::new();
+        let pairs = index.for_each_containing_all(&points, |i, r| all.push((i, r)));
+        assert_eq!(pairs, all.len());
+        let want: usize = points
+            .iter()
+            .map(|p| index.for_each_containing(p[0], p[1], |_| {}))
+            .sum();
+        assert_eq!(pairs, want);
+    }
+
+    #[test]
+    fn an_edge_run_along_twice_is_crossed_twice() {
+        // A square with a spike: out along y = -6.195 and back along the same edge.
+        let spiked = RegionInput {
+            kode: WilayahKode::parse("31.71.01.1001").unwrap(),
+            nama: "berduri".into(),
+            polygons: vec![vec![vec![
+                [106.80, -6.20],
+                [106.81, -6.20],
+                [106.81, -6.195],
+                [106.82, -6.195],
+                [106.81, -6.195],
+                [106.81, -6.19],
+                [106.80, -6.19],
+                [106.80, -6.20],
+            ]]],
+        };
+        let index = BoundaryIndex::build(vec![spiked]).unwrap();
+        assert_eq!(index.containing(106.805, -6.1951).len(), 1);
+        assert_eq!(index.containing(106.815, -6.1951).len(), 0);
+        assert_eq!(index.containing(106.815, -6.1949).len(), 0);
     }
 
     #[test]
