@@ -16,21 +16,21 @@
 //!
 //! Distances use the boundary split into chunks of consecutive edges with bounding boxes: the
 //! distance to a chunk's box bounds the distance to its edges from below, so only the chunks near a
-//! point are measured (the claimed or containing kelurahan's own chunks, or an R-tree of all chunks
-//! for the nearest kelurahan).
+//! point are measured (the claimed or containing kelurahan's own chunks, or a packed R-tree of all
+//! chunks for the nearest kelurahan).
 
 use std::collections::HashMap;
 
-use rstar::RTree;
-use rstar::primitives::{GeomWithData, Rectangle};
 use survey_schema::WilayahKode;
 
-use crate::metric::{LocalFrame, metres_per_degree, point_segment_in};
+use crate::metric::{LocalFrame, point_segment_in};
 
 mod build;
+mod chunk_tree;
 mod grid;
 
 use build::{coarse_grid, region_from};
+use chunk_tree::ChunkTree;
 use grid::{CoarseCell, Grid};
 
 /// Polygon rings as `[lon, lat]` positions: `polygons[p][0]` is an outer ring, the rest its holes.
@@ -149,7 +149,7 @@ struct Chunk {
 }
 
 /// Edges per chunk: on Jakarta (`cargo run --release -p geo-rules --example locate`) the
-/// full verdict ran 2.12, 2.18, 2.07 and 1.84 M points/s with 4, 8, 16 and 32.
+/// full verdict ran 2.59–2.70, 2.58–2.61 and 2.26–2.32 M points/s with 4, 8 and 16.
 const CHUNK_EDGES: usize = 8;
 
 /// An indexed area.
@@ -295,9 +295,6 @@ pub struct IndexStats {
     pub heap_bytes: usize,
 }
 
-/// A chunk's box in the R-tree's planar frame, with its (region, chunk).
-type ChunkBox = GeomWithData<Rectangle<[f64; 2]>, (u32, u32)>;
-
 /// Kelurahan polygons indexed for containment and distance queries.
 #[derive(Debug)]
 pub struct BoundaryIndex {
@@ -316,11 +313,8 @@ pub struct BoundaryIndex {
     cell_edges: Vec<[f32; 4]>,
     /// Per edge in `cell_edges`: the regions of its group that it bounds, as bits.
     edge_regions: Vec<u32>,
-    /// All chunks in a planar frame (metres at the data's mean latitude), for nearest-region
-    /// queries; data: (region, chunk).
-    chunk_tree: RTree<ChunkBox>,
-    /// Scale of `chunk_tree`'s frame: metres per degree east and north.
-    tree_scale: (f64, f64),
+    /// Every chunk's box, for the nearest region.
+    chunk_tree: ChunkTree,
 }
 
 impl BoundaryIndex {
@@ -365,8 +359,7 @@ impl BoundaryIndex {
             group_regions: Vec::new(),
             cell_edges: Vec::new(),
             edge_regions: Vec::new(),
-            chunk_tree: RTree::new(),
-            tree_scale: (1.0, 1.0),
+            chunk_tree: ChunkTree::default(),
         };
         if !index.regions.is_empty() {
             index.fill_grid()?;
@@ -401,7 +394,7 @@ impl BoundaryIndex {
 
     /// What the index holds and its size in memory.
     pub fn stats(&self) -> IndexStats {
-        let tree_bytes = self.chunk_tree.size() * (size_of::<ChunkBox>() + 16);
+        let tree_bytes = self.chunk_tree.heap_bytes();
         IndexStats {
             regions: self.regions.len(),
             edges: self.regions.iter().map(Region::edge_count).sum(),
@@ -595,78 +588,50 @@ impl BoundaryIndex {
 
     /// The region whose boundary is nearest to `p`, with that distance in metres.
     pub fn nearest(&self, p: [f64; 2]) -> Option<(&Region, f64)> {
-        // The R-tree orders by distances, which a position that is not a number leaves undefined.
+        // Distances to a position that is not a number order nothing.
         if !(p[0].is_finite() && p[1].is_finite()) {
             return None;
         }
-        let query = [p[0] * self.tree_scale.0, p[1] * self.tree_scale.1];
-        // The tree's frame is scaled at the data's mean latitude, the true one at `p`: a distance
-        // in the tree is at least `shrink` times the true one. Scanning stops once the tree's
-        // distance, so shrunk, exceeds the best edge so far. Edges are ranked in the tangent
-        // plane at `p` (cheap); only the winner is measured precisely.
+        // Edges are ranked in the tangent plane at `p` (cheap); only the winner is measured
+        // precisely.
         let frame = LocalFrame::at(p[0], p[1]);
-        let (east, north) = frame.metres_per_degree();
-        let shrink = (east / self.tree_scale.0).min(north / self.tree_scale.1);
-        let mut best: Option<(u32, f64, usize)> = None;
-        for (item, dist_sq) in self
-            .chunk_tree
-            .nearest_neighbor_iter_with_distance_2(&query)
-        {
-            if let Some((_, best_sq, _)) = best
-                && dist_sq * shrink * shrink > best_sq
-            {
-                break;
-            }
-            let (r, c) = item.data;
-            let region = &self.regions[r as usize];
-            let chunk = &region.chunks[c as usize];
-            let mut nearest = (best.map_or(f64::INFINITY, |b| b.1), usize::MAX);
-            // The chunk's box in the true frame may already be farther than the best edge.
-            if frame.box_distance_sq(chunk.bbox) >= nearest.0 {
-                continue;
-            }
-            region.nearest_edge_in(&frame, chunk, &mut nearest);
-            if nearest.1 != usize::MAX {
-                best = Some((r, nearest.0, nearest.1));
-            }
-        }
-        best.map(|(r, _, i)| {
-            let region = &self.regions[r as usize];
-            (
-                region,
-                point_segment_in(&frame, p, region.points[i], region.points[i + 1]),
-            )
-        })
+        // (squared metres, region, edge) of the nearest edge so far.
+        let mut best = (0u32, usize::MAX);
+        let mut best_sq = f64::INFINITY;
+        self.chunk_tree.search(
+            &|bbox| frame.box_distance_sq(bbox),
+            &mut best_sq,
+            &mut |(r, c), best_sq| {
+                let region = &self.regions[r as usize];
+                let mut nearest = (*best_sq, usize::MAX);
+                region.nearest_edge_in(&frame, &region.chunks[c as usize], &mut nearest);
+                if nearest.1 != usize::MAX {
+                    *best_sq = nearest.0;
+                    best = (r, nearest.1);
+                }
+            },
+        );
+        let (r, i) = best;
+        let region = self.regions.get(r as usize).filter(|_| i != usize::MAX)?;
+        Some((
+            region,
+            point_segment_in(&frame, p, region.points[i], region.points[i + 1]),
+        ))
     }
 
     fn fill_chunk_tree(&mut self) {
-        let mean_lat = if self.regions.is_empty() {
-            0.0
-        } else {
+        let boxes =
             self.regions
                 .iter()
-                .map(|r| f64::midpoint(r.bbox[1], r.bbox[3]))
-                .sum::<f64>()
-                / self.regions.len() as f64
-        };
-        self.tree_scale = metres_per_degree(mean_lat);
-        let (sx, sy) = self.tree_scale;
-        let boxes = self
-            .regions
-            .iter()
-            .enumerate()
-            .flat_map(|(r, region)| {
-                let r = u32::try_from(r).unwrap_or(u32::MAX);
-                region.chunks.iter().enumerate().map(move |(c, chunk)| {
-                    let b = chunk.bbox;
-                    GeomWithData::new(
-                        Rectangle::from_corners([b[0] * sx, b[1] * sy], [b[2] * sx, b[3] * sy]),
-                        (r, u32::try_from(c).unwrap_or(u32::MAX)),
-                    )
+                .enumerate()
+                .flat_map(|(r, region)| {
+                    let r = u32::try_from(r).unwrap_or(u32::MAX);
+                    region.chunks.iter().enumerate().map(move |(c, chunk)| {
+                        (chunk.bbox, (r, u32::try_from(c).unwrap_or(u32::MAX)))
+                    })
                 })
-            })
-            .collect();
-        self.chunk_tree = RTree::bulk_load(boxes);
+                .collect();
+        self.chunk_tree = ChunkTree::build(boxes);
     }
 }
 
