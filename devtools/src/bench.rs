@@ -243,7 +243,7 @@ fn in_process_rates(
     let (blocks, pairs) = best_of_three(&|| index.for_each_containing_all(points, |_, _| {}));
     let in_process = rate(points.len(), blocks);
     println!(
-        "in-process containment, all points at once (in blocks of 32): {} on one core ({} pairs, {:.1} ms)",
+        "in-process containment, all points at once (in blocks of 64): {} on one core ({} pairs, {:.1} ms)",
         human(in_process),
         pairs,
         blocks.as_secs_f64() * 1e3
