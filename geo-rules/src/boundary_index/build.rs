@@ -23,16 +23,64 @@ const CITY_EDGES: usize = 1_000_000;
 /// Largest split of a coarse cell, per side.
 const MAX_SPLIT: usize = 64;
 
-/// Incidences of edges in cells: `items[start[c]..start[c + 1]]` for cell `c`, each
-/// (region, index of the edge's first position in the region).
+/// Incidences of edges in cells: `items[start[c]..start[c + 1]]` for cell `c`, each an edge's
+/// number (see [`EdgeNumbers`]), in increasing order within a cell.
 struct EdgeLists {
     start: Vec<u32>,
-    items: Vec<(u32, u32)>,
+    items: Vec<u32>,
 }
 
 impl EdgeLists {
-    fn of(&self, cell: usize) -> &[(u32, u32)] {
+    fn of(&self, cell: usize) -> &[u32] {
         &self.items[self.start[cell] as usize..self.start[cell + 1] as usize]
+    }
+}
+
+/// Edges numbered by their first position among every region's positions, one region after
+/// another: a list of edges holds one number (4 bytes) per incidence instead of a (region,
+/// position) pair, which keeps the whole country's build under 1 GB, and sorted numbers are
+/// sorted by region.
+struct EdgeNumbers {
+    /// Region `r`'s positions are numbered `first[r]..first[r + 1]`.
+    first: Vec<u32>,
+}
+
+impl EdgeNumbers {
+    fn of(regions: &[Region]) -> Result<Self, IndexError> {
+        let mut first = Vec::with_capacity(regions.len() + 1);
+        let mut total = 0usize;
+        first.push(0);
+        for region in regions {
+            total += region.points.len();
+            if total >= u32::MAX as usize {
+                return Err(IndexError::TooLarge(total));
+            }
+            first.push(to_u32(total));
+        }
+        Ok(Self { first })
+    }
+
+    fn number(&self, region: usize, position: u32) -> u32 {
+        self.first[region] + position
+    }
+
+    /// The numbers of region `r`'s edges.
+    fn range(&self, r: u32) -> std::ops::Range<u32> {
+        self.first[r as usize]..self.first[r as usize + 1]
+    }
+
+    /// (region, position) of each number of `sorted` (in increasing order), walking the regions
+    /// forward from the first number's.
+    fn resolve<'a>(&'a self, sorted: &'a [u32]) -> impl Iterator<Item = (usize, usize)> + 'a {
+        let mut region = sorted.first().map_or(0, |&n| {
+            self.first.partition_point(|&f| f <= n).saturating_sub(1)
+        });
+        sorted.iter().map(move |&n| {
+            while self.first[region + 1] <= n {
+                region += 1;
+            }
+            (region, (n - self.first[region]) as usize)
+        })
     }
 }
 
@@ -45,7 +93,8 @@ impl BoundaryIndex {
     /// fit their 32-bit numbers.
     pub(super) fn fill_grid(&mut self) -> Result<(), IndexError> {
         let coarse = self.coarse;
-        let by_coarse = self.coarse_edge_lists()?;
+        let numbers = EdgeNumbers::of(&self.regions)?;
+        let by_coarse = self.coarse_edge_lists(&numbers)?;
         let edges_per_leaf = if by_coarse.items.len() <= CITY_EDGES {
             CITY_EDGES_PER_LEAF
         } else {
@@ -73,9 +122,9 @@ impl BoundaryIndex {
         if leaves >= u32::MAX as usize {
             return Err(IndexError::TooLarge(leaves));
         }
-        let by_leaf = self.leaf_edge_lists(&by_coarse, leaves)?;
+        let by_leaf = self.leaf_edge_lists(&by_coarse, &numbers, leaves)?;
         drop(by_coarse);
-        let variants = self.reference_variants(&by_leaf);
+        let variants = self.reference_variants(&by_leaf, &numbers);
 
         // The leaves each region reaches, and whether their reference points are inside it:
         // (leaf, region << 1 | inside), in region order.
@@ -89,8 +138,9 @@ impl BoundaryIndex {
             for (&(leaf, _), inside) in samples.iter().zip(inside) {
                 let has_edges = {
                     let list = by_leaf.of(leaf as usize);
-                    let at = list.partition_point(|(lr, _)| *lr < r);
-                    list.get(at).is_some_and(|(lr, _)| *lr == r)
+                    let edges = numbers.range(r);
+                    let at = list.partition_point(|&number| number < edges.start);
+                    list.get(at).is_some_and(|&number| number < edges.end)
                 };
                 if has_edges || inside {
                     reached.push((leaf, r << 1 | u32::from(inside)));
@@ -148,10 +198,12 @@ impl BoundaryIndex {
                 for (n, &item) in members.iter().enumerate() {
                     let (r, centre_inside) = (item >> 1, item & 1 == 1);
                     inside |= u32::from(centre_inside) << n;
-                    let first = list.partition_point(|(lr, _)| *lr < r);
-                    let last = list.partition_point(|(lr, _)| *lr <= r);
+                    let edges = numbers.range(r);
+                    let first = list.partition_point(|&number| number < edges.start);
+                    let last = list.partition_point(|&number| number < edges.end);
                     let region = &self.regions[r as usize];
-                    group_edges.extend(list[first..last].iter().map(|&(_, i)| {
+                    group_edges.extend(list[first..last].iter().map(|&number| {
+                        let i = number - edges.start;
                         let (a, b) = (region.points[i as usize], region.points[i as usize + 1]);
                         let (a, b) = (self.coarse.leaf_units(at, a), self.coarse.leaf_units(at, b));
                         (relative_f32(a, b, reference), 1 << n)
@@ -198,7 +250,7 @@ impl BoundaryIndex {
 
     /// Per leaf, the first of [`REFERENCES`] that lies clearly off every edge in the leaf (far
     /// enough that rounding the edge to `f32` cannot move it across): variant 0 almost always.
-    fn reference_variants(&self, by_leaf: &EdgeLists) -> Vec<u8> {
+    fn reference_variants(&self, by_leaf: &EdgeLists, numbers: &EdgeNumbers) -> Vec<u8> {
         let mut variants = vec![0u8; by_leaf.start.len() - 1];
         for at in self.every_leaf() {
             let list = by_leaf.of(at.leaf);
@@ -207,10 +259,9 @@ impl BoundaryIndex {
             }
             let clear = |variant: usize| {
                 let reference = self.coarse.reference(at, variant);
-                list.iter().all(|&(r, i)| {
-                    let region = &self.regions[r as usize];
-                    let (a, b) = (region.points[i as usize], region.points[i as usize + 1]);
-                    clearly_off(a, b, reference)
+                numbers.resolve(list).all(|(r, i)| {
+                    let region = &self.regions[r];
+                    clearly_off(region.points[i], region.points[i + 1], reference)
                 })
             };
             #[allow(clippy::cast_possible_truncation)]
@@ -222,9 +273,9 @@ impl BoundaryIndex {
     }
 
     /// Every edge, listed in each coarse cell its bounding box touches.
-    fn coarse_edge_lists(&self) -> Result<EdgeLists, IndexError> {
+    fn coarse_edge_lists(&self, numbers: &EdgeNumbers) -> Result<EdgeLists, IndexError> {
         let coarse = self.coarse;
-        let for_each_incidence = |visit: &mut dyn FnMut(usize, u32, u32)| {
+        let for_each_incidence = |visit: &mut dyn FnMut(usize, u32)| {
             for (r, region) in self.regions.iter().enumerate() {
                 for chunk in &region.chunks {
                     for i in chunk.start..chunk.end {
@@ -232,7 +283,7 @@ impl BoundaryIndex {
                         let (x0, x1, y0, y1) = coarse.span(segment_bbox(a, b));
                         for row in y0..=y1 {
                             for column in x0..=x1 {
-                                visit(row * coarse.nx + column, to_u32(r), i);
+                                visit(row * coarse.nx + column, numbers.number(r, i));
                             }
                         }
                     }
@@ -241,7 +292,7 @@ impl BoundaryIndex {
         };
         let mut start = vec![0u32; coarse.nx * coarse.ny + 1];
         let mut total = 0usize;
-        for_each_incidence(&mut |cell, _, _| {
+        for_each_incidence(&mut |cell, _| {
             start[cell + 1] = start[cell + 1].wrapping_add(1);
             total += 1;
         });
@@ -252,10 +303,10 @@ impl BoundaryIndex {
         for c in 1..start.len() {
             start[c] += start[c - 1];
         }
-        let mut items = vec![(0, 0); start[start.len() - 1] as usize];
+        let mut items = vec![0; start[start.len() - 1] as usize];
         let mut next = start.clone();
-        for_each_incidence(&mut |cell, r, i| {
-            items[next[cell] as usize] = (r, i);
+        for_each_incidence(&mut |cell, n| {
+            items[next[cell] as usize] = n;
             next[cell] += 1;
         });
         Ok(EdgeLists { start, items })
@@ -266,11 +317,12 @@ impl BoundaryIndex {
     fn leaf_edge_lists(
         &self,
         by_coarse: &EdgeLists,
+        numbers: &EdgeNumbers,
         leaves: usize,
     ) -> Result<EdgeLists, IndexError> {
         let mut start = Vec::with_capacity(leaves + 1);
         let mut items = Vec::with_capacity(by_coarse.items.len() * 2);
-        let mut fine: Vec<Vec<(u32, u32)>> = Vec::new();
+        let mut fine: Vec<Vec<u32>> = Vec::new();
         let coarse = self.coarse;
         for (cell, coarse_cell) in self.coarse_cells.iter().enumerate() {
             let list = by_coarse.of(cell);
@@ -282,13 +334,13 @@ impl BoundaryIndex {
             }
             let (column, row) = (cell % coarse.nx, cell / coarse.nx);
             fine.resize_with(k * k, Vec::new);
-            for &(r, i) in list {
-                let region = &self.regions[r as usize];
-                let (a, b) = (region.points[i as usize], region.points[i as usize + 1]);
+            for (&n, (r, i)) in list.iter().zip(numbers.resolve(list)) {
+                let region = &self.regions[r];
+                let (a, b) = (region.points[i], region.points[i + 1]);
                 let (x0, x1, y0, y1) = coarse.fine_span(segment_bbox(a, b), column, row, k);
                 for fine_row in y0..=y1 {
                     for fine_column in x0..=x1 {
-                        fine[fine_row * k + fine_column].push((r, i));
+                        fine[fine_row * k + fine_column].push(n);
                     }
                 }
             }
