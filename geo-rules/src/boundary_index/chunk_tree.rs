@@ -153,58 +153,45 @@ fn union(a: [f64; 4], b: [f64; 4]) -> [f64; 4] {
 /// are near each other in the plane. The names are the method's.
 #[allow(clippy::many_single_char_names)]
 fn hilbert(x: u32, y: u32) -> u32 {
-    let mut a = x ^ y;
-    let mut b = 0xFFFF ^ a;
-    let mut c = 0xFFFF ^ (x | y);
-    let mut d = x & (y ^ 0xFFFF);
+    let a0 = x ^ y;
+    let b0 = 0xFFFF ^ a0;
+    let c0 = 0xFFFF ^ (x | y);
+    let d0 = x & (y ^ 0xFFFF);
+    let (mut a, mut b, mut c, mut d) = (
+        a0 | (b0 >> 1),
+        (a0 >> 1) ^ a0,
+        ((c0 >> 1) ^ (b0 & (d0 >> 1))) ^ c0,
+        ((a0 & (c0 >> 1)) ^ (d0 >> 1)) ^ d0,
+    );
+    for shift in [2, 4] {
+        (a, b, c, d) = (
+            (a & (a >> shift)) ^ (b & (b >> shift)),
+            (a & (b >> shift)) ^ (b & ((a ^ b) >> shift)),
+            c ^ (a & (c >> shift)) ^ (b & (d >> shift)),
+            d ^ (b & (c >> shift)) ^ ((a ^ b) & (d >> shift)),
+        );
+    }
+    let (c, d) = (
+        c ^ (a & (c >> 8)) ^ (b & (d >> 8)),
+        d ^ (b & (c >> 8)) ^ ((a ^ b) & (d >> 8)),
+    );
+    let (a, b) = (c ^ (c >> 1), d ^ (d >> 1));
+    let i0 = x ^ y;
+    let i1 = b | (0xFFFF ^ (i0 | a));
+    (spread(i1) << 1) | spread(i0)
+}
 
-    let mut aa = a | (b >> 1);
-    let mut bb = (a >> 1) ^ a;
-    let mut cc = ((c >> 1) ^ (b & (d >> 1))) ^ c;
-    let mut dd = ((a & (c >> 1)) ^ (d >> 1)) ^ d;
-
-    a = aa;
-    b = bb;
-    c = cc;
-    d = dd;
-    aa = (a & (a >> 2)) ^ (b & (b >> 2));
-    bb = (a & (b >> 2)) ^ (b & ((a ^ b) >> 2));
-    cc ^= (a & (c >> 2)) ^ (b & (d >> 2));
-    dd ^= (b & (c >> 2)) ^ ((a ^ b) & (d >> 2));
-
-    a = aa;
-    b = bb;
-    c = cc;
-    d = dd;
-    aa = (a & (a >> 4)) ^ (b & (b >> 4));
-    bb = (a & (b >> 4)) ^ (b & ((a ^ b) >> 4));
-    cc ^= (a & (c >> 4)) ^ (b & (d >> 4));
-    dd ^= (b & (c >> 4)) ^ ((a ^ b) & (d >> 4));
-
-    a = aa;
-    b = bb;
-    c = cc;
-    d = dd;
-    cc ^= (a & (c >> 8)) ^ (b & (d >> 8));
-    dd ^= (b & (c >> 8)) ^ ((a ^ b) & (d >> 8));
-
-    a = cc ^ (cc >> 1);
-    b = dd ^ (dd >> 1);
-
-    let mut i0 = x ^ y;
-    let mut i1 = b | (0xFFFF ^ (i0 | a));
-
-    i0 = (i0 | (i0 << 8)) & 0x00FF_00FF;
-    i0 = (i0 | (i0 << 4)) & 0x0F0F_0F0F;
-    i0 = (i0 | (i0 << 2)) & 0x3333_3333;
-    i0 = (i0 | (i0 << 1)) & 0x5555_5555;
-
-    i1 = (i1 | (i1 << 8)) & 0x00FF_00FF;
-    i1 = (i1 | (i1 << 4)) & 0x0F0F_0F0F;
-    i1 = (i1 | (i1 << 2)) & 0x3333_3333;
-    i1 = (i1 | (i1 << 1)) & 0x5555_5555;
-
-    (i1 << 1) | i0
+/// The 16 bits of `v` moved to the even bit positions (bit `k` to bit `2k`).
+fn spread(mut v: u32) -> u32 {
+    for (shift, mask) in [
+        (8, 0x00FF_00FF),
+        (4, 0x0F0F_0F0F),
+        (2, 0x3333_3333),
+        (1, 0x5555_5555),
+    ] {
+        v = (v | (v << shift)) & mask;
+    }
+    v
 }
 
 #[cfg(test)]
@@ -224,6 +211,8 @@ mod tests {
             }
         }
         let cells: Vec<(u32, u32)> = cells.into_iter().map(Option::unwrap).collect();
+        assert_eq!(cells[..4], [(0, 0), (1, 0), (1, 1), (0, 1)]);
+        assert_eq!(spread(0xFFFF), 0x5555_5555);
         for pair in cells.windows(2) {
             let ((x0, y0), (x1, y1)) = (pair[0], pair[1]);
             assert_eq!(x0.abs_diff(x1) + y0.abs_diff(y1), 1, "{pair:?}");

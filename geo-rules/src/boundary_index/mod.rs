@@ -747,6 +747,11 @@ mod tests {
             })
             .collect();
         ring.push(ring[0]);
+        one_ring(kode, ring)
+    }
+
+    /// An area of one ring, named by its code.
+    fn one_ring(kode: &str, ring: Vec<[f64; 2]>) -> RegionInput {
         RegionInput {
             kode: WilayahKode::parse(kode).unwrap(),
             nama: kode.to_owned(),
@@ -878,21 +883,21 @@ mod tests {
         );
         let mut all = Vec::new();
         let pairs = index.for_each_containing_all(&points, |i, r| all.push((i, r)));
-        assert_eq!(pairs, all.len());
-        let want: usize = points
-            .iter()
-            .map(|p| index.for_each_containing(p[0], p[1], |_| {}))
-            .sum();
-        assert_eq!(pairs, want);
+        all.sort_unstable();
+        let mut one_by_one = Vec::new();
+        for (i, p) in points.iter().enumerate() {
+            index.for_each_containing(p[0], p[1], |r| one_by_one.push((i, r)));
+        }
+        one_by_one.sort_unstable();
+        assert_eq!((pairs, &all), (one_by_one.len(), &one_by_one));
     }
 
     #[test]
     fn an_edge_run_along_twice_is_crossed_twice() {
         // A square with a spike: out along y = -6.195 and back along the same edge.
-        let spiked = RegionInput {
-            kode: WilayahKode::parse("31.71.01.1001").unwrap(),
-            nama: "berduri".into(),
-            polygons: vec![vec![vec![
+        let spiked = one_ring(
+            "31.71.01.1001",
+            vec![
                 [106.80, -6.20],
                 [106.81, -6.20],
                 [106.81, -6.195],
@@ -901,8 +906,8 @@ mod tests {
                 [106.81, -6.19],
                 [106.80, -6.19],
                 [106.80, -6.20],
-            ]]],
-        };
+            ],
+        );
         let index = BoundaryIndex::build(vec![spiked]).unwrap();
         assert_eq!(index.containing(106.805, -6.1951).len(), 1);
         assert_eq!(index.containing(106.815, -6.1951).len(), 0);
@@ -955,16 +960,15 @@ mod tests {
     #[test]
     fn a_region_without_area_keeps_the_grid_small() {
         // A ring folded onto a meridian 50 degrees long: no area, so no cell size from the area.
-        let line = RegionInput {
-            kode: WilayahKode::parse("31.71.01.1001").unwrap(),
-            nama: "garis".into(),
-            polygons: vec![vec![vec![
+        let line = one_ring(
+            "31.71.01.1001",
+            vec![
                 [106.0, -10.0],
                 [106.0, 40.0],
                 [106.0, -10.0],
                 [106.0, -10.0],
-            ]]],
-        };
+            ],
+        );
         let index = BoundaryIndex::build(vec![line]).unwrap();
         assert!(
             index.stats().coarse_cells <= 4_000_001,
