@@ -22,6 +22,7 @@ use crate::config::Settings;
 use crate::routes;
 use tinjau_domain::messages::{Both, Count, Message};
 use tinjau_workflows::AppState;
+use tinjau_workflows::accounts::token_cache::{self, TokenCache};
 use tinjau_workflows::database as db;
 use tinjau_workflows::locator::{self, SharedIndex};
 
@@ -57,8 +58,11 @@ impl Application {
         let index = Arc::new(SharedIndex::loaded(locator::load_current(&pool).await?));
         tracing::info!(kelurahan = index.get().len(), "boundary index loaded");
         locator::spawn_refresher(pool.clone(), Arc::clone(&index));
+        let tokens = Arc::new(TokenCache::default());
+        token_cache::spawn_listener(pool.clone(), Arc::clone(&tokens));
         let state = AppState {
             survey_writer: tinjau_workflows::ingest::writer::SurveyWriter::spawn(&pool),
+            tokens,
             pool,
             storage_dir: Arc::new(settings.storage_dir.clone()),
             storage: match &settings.s3 {

@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use reqwest::StatusCode;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 use survey_schema::WilayahLevel;
@@ -416,6 +417,25 @@ impl TestApp {
             .send()
             .await
             .expect("GET failed")
+    }
+
+    /// The status `GET path` with `token` answers once it answers `expected`, or the last one
+    /// after five seconds: for a change made in the database, which the server hears of by NOTIFY
+    /// milliseconds after it commits (a token revoked from the CLI).
+    pub async fn status_within_seconds(
+        &self,
+        path: &str,
+        token: &str,
+        expected: StatusCode,
+    ) -> StatusCode {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let status = self.get_as(path, token).await.status();
+            if status == expected || std::time::Instant::now() > deadline {
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// The survey as `GET /api/v1/surveys/{id}` returns it once the background workers have read

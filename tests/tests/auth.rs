@@ -161,12 +161,76 @@ async fn only_an_admin_imports_and_a_revoked_token_stops_working() {
             .unwrap(),
         1
     );
-    let (status, _) = status_and_code(
-        app.get_as("/api/v1/proposals?kecamatan=31.71.01", &surveyor)
+    // Revoked in the database, as the CLI does: this server hears of it by NOTIFY.
+    assert_eq!(
+        app.status_within_seconds(
+            "/api/v1/proposals?kecamatan=31.71.01",
+            &surveyor,
+            StatusCode::UNAUTHORIZED
+        )
+        .await,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn an_accepted_token_is_not_read_again_until_an_account_changes() {
+    let app = spawn_app_with_reference_data().await;
+    let camat = app.token_for(Role::Camat, Some("31.71.01")).await;
+    let path = "/api/v1/proposals?kecamatan=31.71.01";
+    // The server starts listening for account changes as it starts; until then it keeps nothing.
+    assert_eq!(
+        app.status_within_seconds(path, &camat, StatusCode::OK)
             .await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
+        StatusCode::OK
+    );
+    let listening = async {
+        let mut conn = app.pool.acquire().await.unwrap();
+        for _ in 0..250 {
+            let listeners: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN \"tinjau_accounts\"'",
+            )
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+            if listeners > 0 {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        false
+    };
+    assert!(listening.await, "the server listens for account changes");
+    assert_eq!(app.get_as(path, &camat).await.status(), StatusCode::OK);
+
+    // Revoked with the notice held back: the server still takes the token it read, proof that it
+    // did not read it again.
+    let mut tx = app.pool.begin().await.unwrap();
+    sqlx::query("ALTER TABLE device_token DISABLE TRIGGER device_token_changed")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE device_token SET revoked_at = now()")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("ALTER TABLE device_token ENABLE TRIGGER device_token_changed")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(app.get_as(path, &camat).await.status(), StatusCode::OK);
+
+    // Any change to an account tells the server to forget: the token is read again, and refused.
+    sqlx::query("UPDATE app_user SET disabled_at = NULL")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.status_within_seconds(path, &camat, StatusCode::UNAUTHORIZED)
+            .await,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]

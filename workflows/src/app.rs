@@ -36,6 +36,8 @@ pub struct AppState {
     pub survey_tahun: Option<i32>,
     /// Stores the surveys arriving together in one transaction.
     pub survey_writer: crate::ingest::writer::SurveyWriter,
+    /// The device tokens accepted lately, forgotten whenever an account changes.
+    pub tokens: Arc<crate::accounts::token_cache::TokenCache>,
 }
 
 /// How long an upload may take: a base (the request timeout) plus its size at the slowest pace

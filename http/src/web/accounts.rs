@@ -499,9 +499,15 @@ pub async fn set_disabled(
         "aktifkan" => false,
         _ => return Err(WebError::new(lang, Message::NoSuchEndpoint {}.into())),
     };
-    let done = admin::set_disabled(&state.pool, &session.user.actor(), id, disable)
-        .await
-        .map(|()| if disable { "nonaktif" } else { "aktif" });
+    let done = admin::set_disabled(
+        &state.pool,
+        &state.tokens,
+        &session.user.actor(),
+        id,
+        disable,
+    )
+    .await
+    .map(|()| if disable { "nonaktif" } else { "aktif" });
     answered(&state, &ctx, &session, id, done).await
 }
 
@@ -517,6 +523,7 @@ pub async fn revoke_token(
     let id = admin_post(lang, &session, &form.csrf, &raw)?;
     let done = tinjau_workflows::accounts::revoke_tokens(
         &state.pool,
+        &state.tokens,
         &session.user.actor(),
         id,
         Some(token),

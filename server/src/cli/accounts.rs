@@ -141,8 +141,10 @@ pub(super) async fn token(pool: &sqlx::PgPool, cmd: TokenCommand) -> anyhow::Res
             let found = tinjau_workflows::accounts::user_by_name(pool, &user)
                 .await?
                 .with_context(|| format!("no active user named '{user}'"))?;
+            // This process keeps no tokens; running servers hear of the change by NOTIFY.
             let revoked = tinjau_workflows::accounts::revoke_tokens(
                 pool,
+                &tinjau_workflows::accounts::token_cache::TokenCache::default(),
                 &tinjau_workflows::audit::Actor::cli(),
                 found.id,
                 id,

@@ -154,10 +154,11 @@ pub async fn reset_password(
     Ok(())
 }
 
-/// Disables an account (its tokens and sessions stop at once: both are checked against it on
-/// every request) or enables it again.
+/// Disables an account (its tokens and sessions stop at once: a session is checked against it on
+/// every request, and every server forgets the tokens it accepted) or enables it again.
 pub async fn set_disabled(
     pool: &PgPool,
+    tokens: &super::token_cache::TokenCache,
     actor: &Actor,
     user_id: i64,
     disabled: bool,
@@ -192,6 +193,7 @@ pub async fn set_disabled(
     )
     .await?;
     tx.commit().await?;
+    tokens.forget_all();
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! Accounts and device tokens, each change recorded in the audit trail with it.
 
 pub mod admin;
+pub mod token_cache;
 
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -104,6 +105,7 @@ pub async fn issue_token(
 /// Revokes one token or all of a user's; returns how many.
 pub async fn revoke_tokens(
     pool: &PgPool,
+    tokens: &token_cache::TokenCache,
     actor: &Actor,
     user_id: i64,
     token_id: Option<i64>,
@@ -117,6 +119,8 @@ pub async fn revoke_tokens(
         crate::audit::record(&mut tx, actor, "token.revoke", "token", vec![change]).await?;
     }
     tx.commit().await?;
+    // Refused by this server from the next request on; other servers hear of it by NOTIFY.
+    tokens.forget_all();
     Ok(revoked)
 }
 
@@ -131,7 +135,7 @@ pub async fn user_for_token(
     if token.is_empty() {
         return Ok(None);
     }
-    let digest = Sha256::digest(token.as_bytes());
+    let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
     if let Some(admin) = &state.admin_token_sha256
         && digest
             .iter()
@@ -147,8 +151,15 @@ pub async fn user_for_token(
             request_id,
         }));
     }
-    let Some(row) = db::user::by_token(&state.pool, &hex::encode(digest)).await? else {
-        return Ok(None);
+    let row = if let Some(row) = state.tokens.get(&digest) {
+        row
+    } else {
+        let ticket = state.tokens.ticket();
+        let Some(row) = db::user::by_token(&state.pool, &hex::encode(digest)).await? else {
+            return Ok(None);
+        };
+        state.tokens.keep(ticket, digest, row.clone());
+        row
     };
     let role = row
         .role
