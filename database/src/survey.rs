@@ -603,67 +603,89 @@ pub struct Visit {
     pub lat: f64,
 }
 
-/// A proposal as a survey arriving for it needs it, with `surveyor`'s latest visit captured in
-/// `before` and earliest in `after` (time windows, ends included; ties go to the larger id
-/// before and the smaller after), if the proposal exists: what storing a survey reads, at once.
-pub async fn arrival_context(
+/// What a survey arriving for `proposal_id` is read with: its surveyor's latest visit captured in
+/// `before` and earliest in `after` (time windows, ends included).
+#[derive(Debug, Clone, Copy)]
+pub struct ArrivalQuery {
+    pub proposal_id: i64,
+    pub surveyor: Option<i64>,
+    pub before: (DateTime<Utc>, DateTime<Utc>),
+    pub after: (DateTime<Utc>, DateTime<Utc>),
+}
+
+/// For each query, in order, its proposal as a survey arriving for it needs it, with the
+/// surveyor's visits in the windows (ties go to the larger id before and the smaller after), if
+/// the proposal exists: what storing surveys reads, for all of them in one statement.
+pub async fn arrival_contexts(
     pool: &PgPool,
-    proposal_id: i64,
-    surveyor: Option<i64>,
-    before: (DateTime<Utc>, DateTime<Utc>),
-    after: (DateTime<Utc>, DateTime<Utc>),
-) -> Result<Option<(SurveyContext, Vec<Visit>)>, sqlx::Error> {
-    let row = sqlx::query!(
-        r#"SELECT p.id AS proposal_id, p.kelurahan_kode AS "kelurahan_kode: Kode", p.volume, p.unit,
+    queries: &[ArrivalQuery],
+) -> Result<Vec<Option<(SurveyContext, Vec<Visit>)>>, sqlx::Error> {
+    let column = |f: fn(&ArrivalQuery) -> DateTime<Utc>| queries.iter().map(f).collect::<Vec<_>>();
+    let proposals: Vec<i64> = queries.iter().map(|q| q.proposal_id).collect();
+    let surveyors: Vec<Option<i64>> = queries.iter().map(|q| q.surveyor).collect();
+    let rows = sqlx::query!(
+        r#"SELECT u.n AS "n!", p.id AS "proposal_id?", p.kelurahan_kode AS "kelurahan_kode?: Kode",
+                  p.volume AS "volume?", p.unit,
                   b.id AS "before_id?", b.captured_at AS "before_at?", ST_X(b.fix) AS "before_lon?",
                   ST_Y(b.fix) AS "before_lat?",
                   a.id AS "after_id?", a.captured_at AS "after_at?", ST_X(a.fix) AS "after_lon?",
                   ST_Y(a.fix) AS "after_lat?"
-             FROM proposal p
+             FROM unnest($1::int8[], $2::int8[], $3::timestamptz[], $4::timestamptz[],
+                         $5::timestamptz[], $6::timestamptz[])
+                  WITH ORDINALITY AS u(proposal_id, surveyor, before_from, before_to, after_from,
+                                       after_to, n)
+             LEFT JOIN proposal p ON p.id = u.proposal_id
              LEFT JOIN LATERAL (
                    SELECT s.id, s.captured_at, s.fix FROM survey s
-                    WHERE s.surveyor_id = $2 AND s.captured_at BETWEEN $3 AND $4
-                    ORDER BY s.captured_at DESC, s.id DESC LIMIT 1) b ON true
+                    WHERE s.surveyor_id = u.surveyor
+                      AND s.captured_at BETWEEN u.before_from AND u.before_to
+                    ORDER BY s.captured_at DESC, s.id DESC LIMIT 1) b ON p.id IS NOT NULL
              LEFT JOIN LATERAL (
                    SELECT s.id, s.captured_at, s.fix FROM survey s
-                    WHERE s.surveyor_id = $2 AND s.captured_at BETWEEN $5 AND $6
-                    ORDER BY s.captured_at, s.id LIMIT 1) a ON true
-            WHERE p.id = $1"#,
-        proposal_id,
-        surveyor,
-        before.0,
-        before.1,
-        after.0,
-        after.1,
+                    WHERE s.surveyor_id = u.surveyor
+                      AND s.captured_at BETWEEN u.after_from AND u.after_to
+                    ORDER BY s.captured_at, s.id LIMIT 1) a ON p.id IS NOT NULL
+            ORDER BY u.n"#,
+        &proposals,
+        &surveyors as &[Option<i64>],
+        &column(|q| q.before.0),
+        &column(|q| q.before.1),
+        &column(|q| q.after.0),
+        &column(|q| q.after.1),
     )
-    .fetch_optional(pool)
+    .fetch_all(pool)
     .await?;
-    Ok(row.map(|r| {
-        let visit = |id: Option<Uuid>, at: Option<DateTime<Utc>>, lon: Option<f64>, lat| {
-            Some(Visit {
-                surveyor_id: surveyor?,
-                id: id?,
-                captured_at: at?,
-                lon: lon?,
-                lat: lat?,
-            })
-        };
-        let visits = [
-            visit(r.before_id, r.before_at, r.before_lon, r.before_lat),
-            visit(r.after_id, r.after_at, r.after_lon, r.after_lat),
-        ]
+    Ok(rows
         .into_iter()
-        .flatten()
-        .collect();
-        let context = SurveyContext {
-            proposal_id: r.proposal_id,
-            kelurahan_kode: r.kelurahan_kode,
-            volume: r.volume,
-            unit: r.unit,
-            surveyor_id: surveyor,
-        };
-        (context, visits)
-    }))
+        .zip(queries)
+        .map(|(r, q)| {
+            let surveyor = q.surveyor;
+            let visit = |id: Option<Uuid>, at: Option<DateTime<Utc>>, lon: Option<f64>, lat| {
+                Some(Visit {
+                    surveyor_id: surveyor?,
+                    id: id?,
+                    captured_at: at?,
+                    lon: lon?,
+                    lat: lat?,
+                })
+            };
+            let visits = [
+                visit(r.before_id, r.before_at, r.before_lon, r.before_lat),
+                visit(r.after_id, r.after_at, r.after_lon, r.after_lat),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            let context = SurveyContext {
+                proposal_id: r.proposal_id?,
+                kelurahan_kode: r.kelurahan_kode?,
+                volume: r.volume?,
+                unit: r.unit,
+                surveyor_id: surveyor,
+            };
+            Some((context, visits))
+        })
+        .collect())
 }
 
 /// Every survey of these surveyors, ordered by surveyor and time.

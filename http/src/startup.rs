@@ -61,7 +61,7 @@ impl Application {
         let tokens = Arc::new(TokenCache::default());
         token_cache::spawn_listener(pool.clone(), Arc::clone(&tokens));
         let state = AppState {
-            survey_writer: tinjau_workflows::ingest::writer::SurveyWriter::spawn(&pool),
+            survey_writer: tinjau_workflows::ingest::writer::SurveyWriter::spawn(&pool, &index),
             tokens,
             pool,
             storage_dir: Arc::new(settings.storage_dir.clone()),

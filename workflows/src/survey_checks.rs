@@ -476,7 +476,7 @@ mod tests {
     }
 
     /// What storing a survey reads (the latest visit in the window before, the earliest in the
-    /// one after, as `arrival_context` selects them) gives the neighbours the whole history gives.
+    /// one after, as `arrival_contexts` selects them) gives the neighbours the whole history gives.
     #[test]
     fn the_windows_hold_the_neighbours_the_whole_history_gives() {
         let mut visits: Vec<_> = [

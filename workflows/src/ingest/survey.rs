@@ -2,8 +2,11 @@
 //! is a repeat, another body a conflict), a correction superseding an earlier survey, and, for a
 //! survey without photos, its checks, all in one statement with its audit record.
 
+use geo_rules::BoundaryIndex;
 use sha2::{Digest, Sha256};
-use survey_schema::{Anomaly, CheckedSurvey, Role, SurveyRecord, SurveyView, WilayahKode};
+use survey_schema::{
+    Anomaly, CheckedSurvey, Role, SurveyRecord, SurveyView, Wgs84Point, WilayahKode,
+};
 use uuid::Uuid;
 
 use crate::app::AppState;
@@ -24,99 +27,42 @@ pub enum Stored {
 
 /// Stores a survey sent by `user` under the phone's UUID `id`: one read (the proposal and the
 /// surveyor's visits just before and after), the checks, and one statement that stores and commits.
+/// A survey that corrects another is read and stored on its own; the others go to the writer,
+/// which reads, checks and stores those arriving together in one statement each.
 pub async fn store(
     state: &AppState,
     user: &CurrentUser,
     id: Uuid,
     survey: CheckedSurvey,
 ) -> Result<Stored, WorkflowError> {
-    let at = survey.record().captured_at;
     gate(user, survey.record())?;
-    let [before, after] = crate::survey_checks::neighbour_windows(at);
-    let (context, visits) = db::survey::arrival_context(
-        &state.pool,
-        survey.record().proposal_id,
-        user.id,
-        before,
-        after,
-    )
-    .await?
-    .unzip();
-    let context = in_scope(user, survey.record(), context)?;
-    let fix = survey.fix();
-    let record = survey.into_record();
-
-    let body = serde_json::to_value(&record).map_err(anyhow::Error::from)?;
-    let body_sha256 = hex::encode(Sha256::digest(
-        serde_json::to_vec(&record).map_err(anyhow::Error::from)?,
-    ));
-    if let Some(previous) = record.supersedes {
+    let arrival = Arrival::new(user, id, survey)?;
+    let (prepared, stored) = if let Some(previous) = arrival.record.supersedes {
+        let context = db::survey::arrival_contexts(&state.pool, &[arrival.query()])
+            .await?
+            .pop()
+            .flatten();
+        let prepared = arrival.prepare(&state.index.get(), context)?;
         let mut conn = state.pool.acquire().await?;
-        check_supersedes(&mut conn, id, previous, record.proposal_id).await?;
-    }
-    // A survey without photos is complete as it arrives: check it now, store its findings with it
-    // and answer with them.
-    let photos = &record.photos;
-    let checks = if photos.is_empty() {
-        crate::survey_checks::check_arriving(
-            &state.index.get(),
-            &context,
-            &record,
-            visits.unwrap_or_default(),
-        )?
-    } else {
-        Vec::new()
-    };
-    let mut findings = db::anomaly::SurveyAnomalyBatch::default();
-    for anomaly in &checks {
-        findings.push(id, record.proposal_id, anomaly);
-    }
-    let kecamatan = context.kelurahan_kode.parent();
-    let actor = user.actor();
-    let arriving = db::survey::ArrivingSurvey {
-        id,
-        proposal_id: record.proposal_id,
-        surveyor_id: user.id,
-        body,
-        body_sha256: body_sha256.clone(),
-        captured_at: record.captured_at,
-        lon: fix.lon(),
-        lat: fix.lat(),
-        accuracy_m: record.fix.accuracy_m,
-        supersedes: record.supersedes,
-        photos: db::survey::DeclaredPhotos {
-            sha256: photos.iter().map(|p| p.sha256.clone()).collect(),
-            bytes: photos
-                .iter()
-                .map(|p| i64::try_from(p.bytes).unwrap_or(i64::MAX))
-                .collect(),
-            content_types: photos.iter().map(|p| p.content_type.clone()).collect(),
-            captions: photos.iter().map(|p| p.caption.clone()).collect(),
-        },
-        findings,
-        actor: actor.name,
-        actor_id: actor.user_id,
-        actor_role: Some(actor.role),
-        request_id: actor.request_id,
-        kecamatan: kecamatan.map(|k| k.as_str().to_owned()),
-    };
-    // The survey, its declared photos, the proposal's sync cursor, an answered request for another
-    // visit, its findings and its audit entry: stored together or not at all. A correction is
-    // stored alone; other surveys go with those arriving beside them.
-    let stored = if arriving.supersedes.is_some() {
-        db::survey::store(&state.pool, &arriving).await
-    } else {
-        state.survey_writer.store(arriving).await
-    };
-    let stored = match stored {
-        // Another correction of the same survey was stored since it was checked above.
-        Err(sqlx::Error::Database(e)) if e.constraint() == Some("survey_supersedes_key") => {
-            return refuse(Message::AlreadySuperseded {
-                survey: record.supersedes.unwrap_or_default().to_string(),
-            });
+        check_supersedes(&mut conn, id, previous, prepared.record.proposal_id).await?;
+        drop(conn);
+        match db::survey::store(&state.pool, &prepared.survey).await {
+            // Another correction of the same survey was stored since it was checked above.
+            Err(sqlx::Error::Database(e)) if e.constraint() == Some("survey_supersedes_key") => {
+                return refuse(Message::AlreadySuperseded {
+                    survey: previous.to_string(),
+                });
+            }
+            stored => (prepared, stored?),
         }
-        stored => stored?,
+    } else {
+        state.survey_writer.store(arrival).await?
     };
+    let Prepared {
+        survey: stored_survey,
+        record,
+        checks,
+    } = prepared;
     let Some(received_at) = stored else {
         // Stored before (a retry, or a concurrent request with this UUID): answer as a repeat.
         let mut conn = state.pool.acquire().await?;
@@ -127,9 +73,9 @@ pub async fn store(
         // Another area's survey: answered as a survey the caller may not see, which tells a
         // stranger nothing (not even that the UUID exists elsewhere).
         require_covers_survey(user, id, &existing.kelurahan_kode)?;
-        return repeat(state, existing, &body_sha256).await;
+        return repeat(state, existing, &stored_survey.body_sha256).await;
     };
-    let mut missing_photos: Vec<String> = photos.iter().map(|p| p.sha256.clone()).collect();
+    let mut missing_photos: Vec<String> = record.photos.iter().map(|p| p.sha256.clone()).collect();
     missing_photos.sort();
     missing_photos.dedup();
     Ok(Stored::Created(SurveyView {
@@ -142,6 +88,127 @@ pub async fn store(
         superseded_by: None,
         checks,
     }))
+}
+
+/// A survey on its way in, checked on its own: who sent it, its record and the body stored.
+#[derive(Debug)]
+pub struct Arrival {
+    user: CurrentUser,
+    id: Uuid,
+    fix: Wgs84Point,
+    record: SurveyRecord,
+    body: serde_json::Value,
+    body_sha256: String,
+}
+
+/// A survey admitted against its proposal and checked: the row to store, and what the answer
+/// shows.
+#[derive(Debug)]
+pub struct Prepared {
+    pub survey: db::survey::ArrivingSurvey,
+    pub record: SurveyRecord,
+    pub checks: Vec<Anomaly>,
+}
+
+impl Arrival {
+    fn new(user: &CurrentUser, id: Uuid, survey: CheckedSurvey) -> Result<Self, WorkflowError> {
+        let fix = survey.fix();
+        let record = survey.into_record();
+        let body = serde_json::to_value(&record).map_err(anyhow::Error::from)?;
+        let body_sha256 = hex::encode(Sha256::digest(
+            serde_json::to_vec(&record).map_err(anyhow::Error::from)?,
+        ));
+        Ok(Self {
+            user: user.clone(),
+            id,
+            fix,
+            record,
+            body,
+            body_sha256,
+        })
+    }
+
+    /// The phone's UUID for it.
+    pub fn id(&self) -> Uuid {
+        self.id
+    }
+
+    /// What is read to admit and check it.
+    pub fn query(&self) -> db::survey::ArrivalQuery {
+        let [before, after] = crate::survey_checks::neighbour_windows(self.record.captured_at);
+        db::survey::ArrivalQuery {
+            proposal_id: self.record.proposal_id,
+            surveyor: self.user.id,
+            before,
+            after,
+        }
+    }
+
+    /// Admits it against what [`Arrival::query`] read (its proposal exists and lies in the
+    /// sender's area) and, for a survey without photos, checks it, so that its findings are
+    /// stored with it.
+    pub fn prepare(
+        self,
+        index: &BoundaryIndex,
+        read: Option<(db::survey::SurveyContext, Vec<db::survey::Visit>)>,
+    ) -> Result<Prepared, WorkflowError> {
+        let (context, visits) = read.unzip();
+        let context = in_scope(&self.user, &self.record, context)?;
+        let record = self.record;
+        // A survey without photos is complete as it arrives: check it now, store its findings
+        // with it and answer with them.
+        let photos = &record.photos;
+        let checks = if photos.is_empty() {
+            crate::survey_checks::check_arriving(
+                index,
+                &context,
+                &record,
+                visits.unwrap_or_default(),
+            )?
+        } else {
+            Vec::new()
+        };
+        let mut findings = db::anomaly::SurveyAnomalyBatch::default();
+        for anomaly in &checks {
+            findings.push(self.id, record.proposal_id, anomaly);
+        }
+        let actor = self.user.actor();
+        let survey = db::survey::ArrivingSurvey {
+            id: self.id,
+            proposal_id: record.proposal_id,
+            surveyor_id: self.user.id,
+            body: self.body,
+            body_sha256: self.body_sha256,
+            captured_at: record.captured_at,
+            lon: self.fix.lon(),
+            lat: self.fix.lat(),
+            accuracy_m: record.fix.accuracy_m,
+            supersedes: record.supersedes,
+            photos: db::survey::DeclaredPhotos {
+                sha256: photos.iter().map(|p| p.sha256.clone()).collect(),
+                bytes: photos
+                    .iter()
+                    .map(|p| i64::try_from(p.bytes).unwrap_or(i64::MAX))
+                    .collect(),
+                content_types: photos.iter().map(|p| p.content_type.clone()).collect(),
+                captions: photos.iter().map(|p| p.caption.clone()).collect(),
+            },
+            findings,
+            actor: actor.name,
+            actor_id: actor.user_id,
+            actor_role: Some(actor.role),
+            request_id: actor.request_id,
+            kecamatan: context
+                .kelurahan_kode
+                .parent()
+                .map(|k| k.as_str().to_owned()),
+        };
+        Ok(Prepared {
+            survey,
+            record,
+            checks,
+        })
+    }
 }
 
 /// The wire record checked once, as every adapter receives it: its values, or the refusal that

@@ -1,15 +1,18 @@
-//! Surveys arriving together are stored together. Each request checks its survey on its own, then
-//! hands it here; a writer takes every survey waiting and stores them in one statement that
-//! commits (`db::survey::store_many`), while the next batch gathers behind it. Under load this
-//! turns many small transactions into a few larger ones (issue 29: the per-statement work of
-//! storing surveys one at a time was half the database's time); a survey arriving alone is
-//! stored at once, as before.
+//! Surveys arriving together are read, checked and stored together. Each request checks its
+//! survey's record on its own, then hands it here; a writer takes every survey waiting, reads what
+//! they are admitted and checked against in one statement (`db::survey::arrival_contexts`),
+//! checks them, and stores them in one statement that commits (`db::survey::store_many`), while
+//! the next batch gathers behind it. Under load this turns many small transactions and reads into
+//! a few larger ones (issue 29: the per-statement work of storing surveys one at a time was half
+//! the database's time, and each request's own read a fifth of the rest); a survey arriving
+//! alone is read and stored at once, as before.
 //!
 //! A batch is stored whole or not at all. When the database declines it (a survey in it corrects
 //! another, which is decided one at a time) or it fails for any reason, its surveys are stored again
 //! one by one, each getting its own answer, so one survey's refusal never becomes another's. The
 //! surveys of a proposal with an open request for another visit are left out of the batch and
-//! stored one by one after it.
+//! stored one by one after it. A survey the read refuses (no such proposal, another area's) is
+//! answered so and left out.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -19,8 +22,11 @@ use sqlx::PgPool;
 use tokio::sync::{Mutex, mpsc, oneshot};
 use uuid::Uuid;
 
+use super::survey::{Arrival, Prepared};
 use crate::db;
-use crate::db::survey::{ArrivingSurvey, InBatch};
+use crate::db::survey::InBatch;
+use crate::locator::SharedIndex;
+use crate::refusal::WorkflowError;
 
 /// Most surveys stored in one statement.
 pub const MAX_BATCH: usize = 64;
@@ -29,10 +35,11 @@ const WRITERS: usize = 2;
 /// Surveys waiting for a writer before a request waits to hand one over.
 const QUEUE: usize = 1024;
 
-type Outcome = Result<Option<DateTime<Utc>>, sqlx::Error>;
+/// A survey as checked, and its received time (`None`: its id was stored before).
+pub type Outcome = Result<(Prepared, Option<DateTime<Utc>>), WorkflowError>;
 
 struct Job {
-    survey: ArrivingSurvey,
+    arrival: Arrival,
     answer: oneshot::Sender<Outcome>,
 }
 
@@ -43,34 +50,43 @@ pub struct SurveyWriter {
 }
 
 impl SurveyWriter {
-    /// Starts the writers on `pool`; they stop when every handle is dropped.
-    pub fn spawn(pool: &PgPool) -> Self {
+    /// Starts the writers on `pool`, checking against `index`; they stop when every handle is
+    /// dropped.
+    pub fn spawn(pool: &PgPool, index: &Arc<SharedIndex>) -> Self {
         let (jobs, queue) = mpsc::channel(QUEUE);
         let queue = Arc::new(Mutex::new(queue));
         for _ in 0..WRITERS {
-            tokio::spawn(write_batches(pool.clone(), Arc::clone(&queue)));
+            tokio::spawn(write_batches(
+                pool.clone(),
+                Arc::clone(index),
+                Arc::clone(&queue),
+            ));
         }
         Self { jobs }
     }
 
-    /// Stores `survey` (with the surveys arriving beside it); its received time, or `None` when its
-    /// id was stored before. As [`db::survey::store`] alone would answer.
-    pub async fn store(&self, survey: ArrivingSurvey) -> Outcome {
+    /// Admits, checks and stores `arrival` (with the surveys arriving beside it), as
+    /// [`super::survey::store`] would alone.
+    pub async fn store(&self, arrival: Arrival) -> Outcome {
         let (answer, answered) = oneshot::channel();
         self.jobs
-            .send(Job { survey, answer })
+            .send(Job { arrival, answer })
             .await
             .map_err(|_| stopped())?;
         answered.await.map_err(|_| stopped())?
     }
 }
 
-fn stopped() -> sqlx::Error {
-    sqlx::Error::WorkerCrashed
+fn stopped() -> WorkflowError {
+    WorkflowError::Database(sqlx::Error::WorkerCrashed)
 }
 
 /// One writer: takes what waits (up to [`MAX_BATCH`]) and stores it, again and again.
-async fn write_batches(pool: PgPool, queue: Arc<Mutex<mpsc::Receiver<Job>>>) {
+async fn write_batches(
+    pool: PgPool,
+    index: Arc<SharedIndex>,
+    queue: Arc<Mutex<mpsc::Receiver<Job>>>,
+) {
     loop {
         let mut batch = Vec::new();
         {
@@ -81,8 +97,9 @@ async fn write_batches(pool: PgPool, queue: Arc<Mutex<mpsc::Receiver<Job>>>) {
         }
         while !batch.is_empty() {
             // A retry of a survey still waiting here goes in the next statement, after the first.
-            let rest = split_repeats(&mut batch, |job| job.survey.id);
-            write(&pool, batch).await;
+            let rest = split_repeats(&mut batch, |job| job.arrival.id());
+            let admitted = admit(&pool, &index, batch).await;
+            write(&pool, admitted).await;
             batch = rest;
         }
     }
@@ -98,13 +115,60 @@ fn split_repeats<T>(batch: &mut Vec<T>, id: impl Fn(&T) -> Uuid) -> Vec<T> {
     rest
 }
 
+/// Reads what `batch` is admitted and checked against, in one statement (one by one if that
+/// fails), and checks each survey; answers those refused and returns the others.
+async fn admit(
+    pool: &PgPool,
+    index: &SharedIndex,
+    batch: Vec<Job>,
+) -> Vec<(Prepared, oneshot::Sender<Outcome>)> {
+    let queries: Vec<_> = batch.iter().map(|job| job.arrival.query()).collect();
+    let read = db::survey::arrival_contexts(pool, &queries).await;
+    let mut read = match read {
+        Ok(read) => read.into_iter().map(Ok).collect(),
+        Err(e) if batch.len() > 1 => {
+            tracing::warn!(error = %e, surveys = batch.len(), "reading a batch of surveys' proposals failed; reading them one by one");
+            let mut one_by_one = Vec::with_capacity(queries.len());
+            for query in &queries {
+                one_by_one.push(
+                    db::survey::arrival_contexts(pool, std::slice::from_ref(query))
+                        .await
+                        .map(|mut read| read.pop().flatten()),
+                );
+            }
+            one_by_one
+        }
+        Err(e) => vec![Err(e)],
+    }
+    .into_iter();
+    let index = index.get();
+    let mut admitted = Vec::with_capacity(batch.len());
+    for job in batch {
+        let prepared = read
+            .next()
+            .unwrap_or(Ok(None))
+            .map_err(WorkflowError::from)
+            .and_then(|context| job.arrival.prepare(&index, context));
+        match prepared {
+            Ok(prepared) => admitted.push((prepared, job.answer)),
+            Err(refused) => {
+                let _ = job.answer.send(Err(refused));
+            }
+        }
+    }
+    admitted
+}
+
 /// Stores `batch` (distinct ids) and answers each job: together when there are several, and one
 /// at a time for what the batch leaves alone, declines or fails on.
-async fn write(pool: &PgPool, batch: Vec<Job>) {
-    let (surveys, answers): (Vec<_>, Vec<_>) =
-        batch.into_iter().map(|j| (j.survey, j.answer)).unzip();
+async fn write(pool: &PgPool, batch: Vec<(Prepared, oneshot::Sender<Outcome>)>) {
+    let (prepared, answers): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+    let (surveys, shown): (Vec<_>, Vec<_>) = prepared
+        .into_iter()
+        .map(|p| (p.survey, (p.record, p.checks)))
+        .unzip();
     let outcomes = match surveys.len() {
-        1 => None,
+        0 | 1 => None,
         _ => match db::survey::store_many(pool, &surveys).await {
             Ok(outcomes) => outcomes,
             Err(e) => {
@@ -114,11 +178,23 @@ async fn write(pool: &PgPool, batch: Vec<Job>) {
         },
     }
     .unwrap_or_else(|| vec![InBatch::Alone; surveys.len()]);
-    for ((survey, answer), outcome) in surveys.into_iter().zip(answers).zip(outcomes) {
-        let outcome = match outcome {
+    for (((survey, (record, checks)), answer), outcome) in
+        surveys.into_iter().zip(shown).zip(answers).zip(outcomes)
+    {
+        let received = match outcome {
             InBatch::Received(received) => Ok(received),
             InBatch::Alone => db::survey::store(pool, &survey).await,
         };
+        let outcome = received
+            .map(|received| {
+                let prepared = Prepared {
+                    survey,
+                    record,
+                    checks,
+                };
+                (prepared, received)
+            })
+            .map_err(WorkflowError::from);
         let _ = answer.send(outcome);
     }
 }
