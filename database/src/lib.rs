@@ -69,6 +69,18 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> 
         })
 }
 
+/// A `LISTEN` connection of its own, opened as `pool`'s are but outside it: a listener holds its
+/// connection for as long as it listens, which would leave the pool one connection short.
+pub async fn listener(pool: &PgPool) -> Result<sqlx::postgres::PgListener, sqlx::Error> {
+    let own = PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(5))
+        .max_lifetime(None)
+        .idle_timeout(None)
+        .connect_lazy_with((*pool.connect_options()).clone());
+    sqlx::postgres::PgListener::connect_with(&own).await
+}
+
 /// Opens a pool working as whoever `url` logs in as (the owner), for what the application's role
 /// may not do: a backup's snapshot of every table, a restore into an empty database.
 pub async fn connect_as_owner(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {

@@ -655,6 +655,14 @@ pub async fn arrival_contexts(
     )
     .fetch_all(pool)
     .await?;
+    let in_order = rows.iter().map(|r| r.n).eq((1_i64..).take(queries.len()));
+    if !in_order {
+        return Err(sqlx::Error::Protocol(format!(
+            "arrival_contexts: {} rows for {} queries, or out of order",
+            rows.len(),
+            queries.len()
+        )));
+    }
     Ok(rows
         .into_iter()
         .zip(queries)

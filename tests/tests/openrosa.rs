@@ -401,17 +401,7 @@ async fn a_bad_or_revoked_key_is_403_never_401_and_headers_are_openrosa() {
         .await
         .unwrap();
     // Revoked in the database: this server hears of it by NOTIFY, milliseconds later.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    let r = loop {
-        let r = f
-            .collect
-            .get(&format!("{}/formList", f.collect.server_url))
-            .await;
-        if r.status() == StatusCode::FORBIDDEN || std::time::Instant::now() > deadline {
-            break r;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    };
+    let r = form_list_once(&f.collect, StatusCode::FORBIDDEN).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_openrosa_xml(r.headers());
 
@@ -913,6 +903,10 @@ async fn retries_lost_photos_other_roles_and_other_surveyors_are_handled_as_coll
         .execute(&f.app.pool)
         .await
         .unwrap();
+    // Once the server has heard of the move (NOTIFY, milliseconds later): its old kecamatan's
+    // forms are refused.
+    let moved = form_list_once(&f.collect, StatusCode::FORBIDDEN).await;
+    assert_eq!(moved.status(), StatusCode::FORBIDDEN);
     let again = f
         .collect
         .submit(
@@ -927,6 +921,8 @@ async fn retries_lost_photos_other_roles_and_other_surveyors_are_handled_as_coll
         .execute(&f.app.pool)
         .await
         .unwrap();
+    let back = form_list_once(&f.collect, StatusCode::OK).await;
+    assert_eq!(back.status(), StatusCode::OK);
 
     // Another surveyor's edited form cannot supersede this surveyor's survey: it stands alone.
     let other = f.app.token_for(Role::Surveyor, Some("31.71.01")).await;
@@ -975,4 +971,19 @@ async fn download_urls_are_built_on_the_configured_public_address() {
             "https://tinjau.example.go.id/v1/key/{token}/projects/31.71.01/forms/tinjau_survei.xml"
         )
     );
+}
+
+/// Collect's form list once it answers `expected`, or its last answer after five seconds: for a
+/// change made in the database, which the server hears of by NOTIFY milliseconds after it commits.
+async fn form_list_once(collect: &Collect, expected: StatusCode) -> reqwest::Response {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let r = collect
+            .get(&format!("{}/formList", collect.server_url))
+            .await;
+        if r.status() == expected || std::time::Instant::now() > deadline {
+            return r;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }

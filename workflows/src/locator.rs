@@ -8,7 +8,6 @@ use std::time::Duration;
 use anyhow::Context;
 use geo_rules::{BoundaryIndex, RegionInput};
 use sqlx::PgPool;
-use sqlx::postgres::PgListener;
 use survey_schema::WilayahKode;
 
 use crate::db;
@@ -130,7 +129,7 @@ pub fn spawn_refresher(pool: PgPool, shared: Arc<SharedIndex>) {
 }
 
 async fn listen(pool: &PgPool, shared: &SharedIndex) -> anyhow::Result<()> {
-    let mut listener = PgListener::connect_with(pool).await?;
+    let mut listener = db::listener(pool).await?;
     listener.listen(db::boundary::CHANGED_CHANNEL).await?;
     // Anything committed between the initial load and LISTEN would otherwise be missed.
     reload(pool, shared).await;

@@ -192,8 +192,10 @@ pub async fn set_disabled(
         vec![change],
     )
     .await?;
-    tx.commit().await?;
+    let committed = tx.commit().await;
+    // Also when the commit's answer was lost, which may hide a commit.
     tokens.forget_all();
+    committed?;
     Ok(())
 }
 

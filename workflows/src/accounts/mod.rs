@@ -118,9 +118,11 @@ pub async fn revoke_tokens(
                 .after(json!({"user_id": user_id, "token_id": token_id, "revoked": revoked}));
         crate::audit::record(&mut tx, actor, "token.revoke", "token", vec![change]).await?;
     }
-    tx.commit().await?;
-    // Refused by this server from the next request on; other servers hear of it by NOTIFY.
+    let committed = tx.commit().await;
+    // Refused by this server from the next request on (also when the commit's answer was lost,
+    // which may hide a commit); other servers hear of it by NOTIFY.
     tokens.forget_all();
+    committed?;
     Ok(revoked)
 }
 

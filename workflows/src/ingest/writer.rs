@@ -126,7 +126,9 @@ async fn admit(
     let read = db::survey::arrival_contexts(pool, &queries).await;
     let mut read = match read {
         Ok(read) => read.into_iter().map(Ok).collect(),
-        Err(e) if batch.len() > 1 => {
+        // A statement the database refused may be one survey's doing; a lost connection or an
+        // exhausted pool is everyone's, answered at once rather than waited for one by one.
+        Err(e @ sqlx::Error::Database(_)) if batch.len() > 1 => {
             tracing::warn!(error = %e, surveys = batch.len(), "reading a batch of surveys' proposals failed; reading them one by one");
             let mut one_by_one = Vec::with_capacity(queries.len());
             for query in &queries {
@@ -138,17 +140,32 @@ async fn admit(
             }
             one_by_one
         }
-        Err(e) => vec![Err(e)],
+        Err(e) => {
+            let mut each: Vec<_> = batch.iter().skip(1).map(|_| Err(same_failure(&e))).collect();
+            each.insert(0, Err(e));
+            each
+        }
     }
     .into_iter();
     let index = index.get();
     let mut admitted = Vec::with_capacity(batch.len());
     for job in batch {
+        let arrival = job.arrival;
         let prepared = read
             .next()
             .unwrap_or(Ok(None))
             .map_err(WorkflowError::from)
-            .and_then(|context| job.arrival.prepare(&index, context));
+            .and_then(|context| {
+                // A defect in a check fails its own survey, not the writer that every request needs.
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    arrival.prepare(&index, context)
+                }))
+                .unwrap_or_else(|_| {
+                    Err(WorkflowError::Internal(anyhow::anyhow!(
+                        "checking a survey panicked"
+                    )))
+                })
+            });
         match prepared {
             Ok(prepared) => admitted.push((prepared, job.answer)),
             Err(refused) => {
@@ -157,6 +174,18 @@ async fn admit(
         }
     }
     admitted
+}
+
+/// The failure `e` again, for the next survey it failed: a connection's or the pool's, which
+/// every survey of a batch meets alike.
+fn same_failure(e: &sqlx::Error) -> sqlx::Error {
+    match e {
+        sqlx::Error::PoolTimedOut => sqlx::Error::PoolTimedOut,
+        sqlx::Error::PoolClosed => sqlx::Error::PoolClosed,
+        sqlx::Error::WorkerCrashed => sqlx::Error::WorkerCrashed,
+        sqlx::Error::Io(io) => sqlx::Error::Io(std::io::Error::new(io.kind(), io.to_string())),
+        other => sqlx::Error::Protocol(other.to_string()),
+    }
 }
 
 /// Stores `batch` (distinct ids) and answers each job: together when there are several, and one
