@@ -3,6 +3,7 @@
 //! and reviewed identically. Nothing here knows HTTP: refusals come back as
 //! [`crate::refusal::Refusal`]s that each adapter renders.
 
+pub mod arrival;
 pub mod openrosa;
 pub mod photo;
 pub mod survey;

@@ -2,13 +2,10 @@
 //! is a repeat, another body a conflict), a correction superseding an earlier survey, and, for a
 //! survey without photos, its checks, all in one statement with its audit record.
 
-use geo_rules::BoundaryIndex;
-use sha2::{Digest, Sha256};
-use survey_schema::{
-    Anomaly, CheckedSurvey, Role, SurveyRecord, SurveyView, Wgs84Point, WilayahKode,
-};
+use survey_schema::{Anomaly, CheckedSurvey, Role, SurveyRecord, SurveyView, WilayahKode};
 use uuid::Uuid;
 
+use super::arrival::{Arrival, Prepared, in_scope};
 use crate::app::AppState;
 use crate::db;
 use tinjau_domain::messages::Both;
@@ -37,7 +34,7 @@ pub async fn store(
 ) -> Result<Stored, WorkflowError> {
     gate(user, survey.record())?;
     let arrival = Arrival::new(user, id, survey)?;
-    let (prepared, stored) = if let Some(previous) = arrival.record.supersedes {
+    let (prepared, stored) = if let Some(previous) = arrival.record().supersedes {
         let context = db::survey::arrival_contexts(&state.pool, &[arrival.query()])
             .await?
             .pop()
@@ -90,127 +87,6 @@ pub async fn store(
     }))
 }
 
-/// A survey on its way in, checked on its own: who sent it, its record and the body stored.
-#[derive(Debug)]
-pub struct Arrival {
-    user: CurrentUser,
-    id: Uuid,
-    fix: Wgs84Point,
-    record: SurveyRecord,
-    body: serde_json::Value,
-    body_sha256: String,
-}
-
-/// A survey admitted against its proposal and checked: the row to store, and what the answer
-/// shows.
-#[derive(Debug)]
-pub struct Prepared {
-    pub survey: db::survey::ArrivingSurvey,
-    pub record: SurveyRecord,
-    pub checks: Vec<Anomaly>,
-}
-
-impl Arrival {
-    fn new(user: &CurrentUser, id: Uuid, survey: CheckedSurvey) -> Result<Self, WorkflowError> {
-        let fix = survey.fix();
-        let record = survey.into_record();
-        let body = serde_json::to_value(&record).map_err(anyhow::Error::from)?;
-        let body_sha256 = hex::encode(Sha256::digest(
-            serde_json::to_vec(&record).map_err(anyhow::Error::from)?,
-        ));
-        Ok(Self {
-            user: user.clone(),
-            id,
-            fix,
-            record,
-            body,
-            body_sha256,
-        })
-    }
-
-    /// The phone's UUID for it.
-    pub fn id(&self) -> Uuid {
-        self.id
-    }
-
-    /// What is read to admit and check it.
-    pub fn query(&self) -> db::survey::ArrivalQuery {
-        let [before, after] = crate::survey_checks::neighbour_windows(self.record.captured_at);
-        db::survey::ArrivalQuery {
-            proposal_id: self.record.proposal_id,
-            surveyor: self.user.id,
-            before,
-            after,
-        }
-    }
-
-    /// Admits it against what [`Arrival::query`] read (its proposal exists and lies in the
-    /// sender's area) and, for a survey without photos, checks it, so that its findings are
-    /// stored with it.
-    pub fn prepare(
-        self,
-        index: &BoundaryIndex,
-        read: Option<(db::survey::SurveyContext, Vec<db::survey::Visit>)>,
-    ) -> Result<Prepared, WorkflowError> {
-        let (context, visits) = read.unzip();
-        let context = in_scope(&self.user, &self.record, context)?;
-        let record = self.record;
-        // A survey without photos is complete as it arrives: check it now, store its findings
-        // with it and answer with them.
-        let photos = &record.photos;
-        let checks = if photos.is_empty() {
-            crate::survey_checks::check_arriving(
-                index,
-                &context,
-                &record,
-                visits.unwrap_or_default(),
-            )?
-        } else {
-            Vec::new()
-        };
-        let mut findings = db::anomaly::SurveyAnomalyBatch::default();
-        for anomaly in &checks {
-            findings.push(self.id, record.proposal_id, anomaly);
-        }
-        let actor = self.user.actor();
-        let survey = db::survey::ArrivingSurvey {
-            id: self.id,
-            proposal_id: record.proposal_id,
-            surveyor_id: self.user.id,
-            body: self.body,
-            body_sha256: self.body_sha256,
-            captured_at: record.captured_at,
-            lon: self.fix.lon(),
-            lat: self.fix.lat(),
-            accuracy_m: record.fix.accuracy_m,
-            supersedes: record.supersedes,
-            photos: db::survey::DeclaredPhotos {
-                sha256: photos.iter().map(|p| p.sha256.clone()).collect(),
-                bytes: photos
-                    .iter()
-                    .map(|p| i64::try_from(p.bytes).unwrap_or(i64::MAX))
-                    .collect(),
-                content_types: photos.iter().map(|p| p.content_type.clone()).collect(),
-                captions: photos.iter().map(|p| p.caption.clone()).collect(),
-            },
-            findings,
-            actor: actor.name,
-            actor_id: actor.user_id,
-            actor_role: Some(actor.role),
-            request_id: actor.request_id,
-            kecamatan: context
-                .kelurahan_kode
-                .parent()
-                .map(|k| k.as_str().to_owned()),
-        };
-        Ok(Prepared {
-            survey,
-            record,
-            checks,
-        })
-    }
-}
-
 /// The wire record checked once, as every adapter receives it: its values, or the refusal that
 /// lists every problem.
 pub fn check(record: SurveyRecord) -> Result<CheckedSurvey, WorkflowError> {
@@ -246,21 +122,6 @@ fn gate(user: &CurrentUser, record: &SurveyRecord) -> Result<(), WorkflowError> 
         return Err(Message::CapturedInFuture {}.into());
     }
     Ok(())
-}
-
-/// The proposal read for `record`, if it exists and lies in `user`'s area.
-fn in_scope(
-    user: &CurrentUser,
-    record: &SurveyRecord,
-    context: Option<db::survey::SurveyContext>,
-) -> Result<db::survey::SurveyContext, WorkflowError> {
-    let context = context.ok_or_else(|| {
-        WorkflowError::from(Message::UnknownProposal {
-            id: record.proposal_id,
-        })
-    })?;
-    user.require_covers(&context.kelurahan_kode)?;
-    Ok(context)
 }
 
 /// A correction must name an existing survey of the same proposal that no other survey corrects yet.

@@ -22,7 +22,7 @@ use sqlx::PgPool;
 use tokio::sync::{Mutex, mpsc, oneshot};
 use uuid::Uuid;
 
-use super::survey::{Arrival, Prepared};
+use super::arrival::{Arrival, Prepared};
 use crate::db;
 use crate::db::survey::InBatch;
 use crate::locator::SharedIndex;
@@ -65,8 +65,8 @@ impl SurveyWriter {
         Self { jobs }
     }
 
-    /// Admits, checks and stores `arrival` (with the surveys arriving beside it), as
-    /// [`super::survey::store`] would alone.
+    /// Admits, checks and stores `arrival` (with the surveys arriving beside it), as it would be
+    /// alone.
     pub async fn store(&self, arrival: Arrival) -> Outcome {
         let (answer, answered) = oneshot::channel();
         self.jobs
