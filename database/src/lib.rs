@@ -81,6 +81,31 @@ pub async fn listener(pool: &PgPool) -> Result<sqlx::postgres::PgListener, sqlx:
     sqlx::postgres::PgListener::connect_with(&own).await
 }
 
+/// How long [`next_notice`] waits for a notice before it checks that the connection still answers.
+pub const QUIET_FOR: Duration = Duration::from_secs(20);
+/// How long that check may take before the connection is taken for lost.
+pub const ANSWER_WITHIN: Duration = Duration::from_secs(5);
+
+/// Waits for the next notice on `listener`: `true` when one came, `false` when the connection
+/// dropped (notices may have been lost meanwhile, so whoever listens should start again). A
+/// connection a firewall dropped without a word would stay quiet for good, so after
+/// [`QUIET_FOR`] of quiet it must answer a query within [`ANSWER_WITHIN`], or this fails.
+pub async fn next_notice(listener: &mut sqlx::postgres::PgListener) -> Result<bool, sqlx::Error> {
+    loop {
+        if let Ok(notice) = tokio::time::timeout(QUIET_FOR, listener.try_recv()).await {
+            return Ok(notice?.is_some());
+        }
+        let answer = sqlx::query!("SELECT 1 AS answer").fetch_one(&mut *listener);
+        let Ok(answered) = tokio::time::timeout(ANSWER_WITHIN, answer).await else {
+            return Err(sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the listening connection did not answer",
+            )));
+        };
+        answered?;
+    }
+}
+
 /// Opens a pool working as whoever `url` logs in as (the owner), for what the application's role
 /// may not do: a backup's snapshot of every table, a restore into an empty database.
 pub async fn connect_as_owner(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {

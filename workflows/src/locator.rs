@@ -115,8 +115,9 @@ pub fn index_from_wkb_rows(rows: Vec<(String, String, Vec<u8>)>) -> anyhow::Resu
     }
 }
 
-/// Reloads `shared` whenever boundaries change, until the process ends. A lost connection is
-/// re-established by the listener; since notices may have been missed meanwhile, it reloads then too.
+/// Reloads `shared` whenever boundaries change, until the process ends. A lost connection (or one
+/// that stops answering) is opened again; since notices may have been missed meanwhile, it reloads
+/// then too.
 pub fn spawn_refresher(pool: PgPool, shared: Arc<SharedIndex>) {
     tokio::spawn(async move {
         loop {
@@ -133,11 +134,11 @@ async fn listen(pool: &PgPool, shared: &SharedIndex) -> anyhow::Result<()> {
     listener.listen(db::boundary::CHANGED_CHANNEL).await?;
     // Anything committed between the initial load and LISTEN would otherwise be missed.
     reload(pool, shared).await;
-    loop {
-        // `None`: the connection dropped and was re-established; notices may have been lost.
-        let _notification = listener.try_recv().await?;
+    // `false`: the connection dropped; notices may have been lost, so start again (and reload).
+    while db::next_notice(&mut listener).await? {
         reload(pool, shared).await;
     }
+    Ok(())
 }
 
 async fn reload(pool: &PgPool, shared: &SharedIndex) {

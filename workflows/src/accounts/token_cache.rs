@@ -6,7 +6,7 @@
 //! deleted) empties the cache: this process empties it as its own change commits, and a trigger's
 //! NOTIFY on `tinjau_accounts` tells every server of a change made elsewhere (the CLI, another
 //! instance, SQL by hand), milliseconds after it commits. While that listener is not connected
-//! (or its connection has not answered within [`QUIET_FOR`] and [`ANSWER_WITHIN`]), nothing is
+//! (or its connection fails the check it gets after a quiet while, `db::next_notice`), nothing is
 //! kept and every request reads its token, as before the cache.
 
 use std::collections::HashMap;
@@ -23,10 +23,6 @@ pub const CHANGED_CHANNEL: &str = "tinjau_accounts";
 /// How long an accepted token is taken on trust. Also how stale a token's `last_used_at` may be:
 /// the database read that refills the cache notes the use.
 pub const KEPT_FOR: Duration = Duration::from_mins(1);
-/// How long the listener waits for a notice before it checks that its connection still answers.
-const QUIET_FOR: Duration = Duration::from_secs(20);
-/// How long that check may take before the connection is taken for lost.
-const ANSWER_WITHIN: Duration = Duration::from_secs(5);
 /// Most tokens kept; beyond it the cache starts again empty (a city's phones are a few hundred).
 const MOST_KEPT: usize = 65_536;
 
@@ -118,26 +114,11 @@ async fn listen(pool: &PgPool, cache: &TokenCache) -> Result<(), sqlx::Error> {
     let mut listener = crate::db::listener(pool).await?;
     listener.listen(CHANGED_CHANNEL).await?;
     cache.set_listening(true);
-    loop {
-        if let Ok(notice) = tokio::time::timeout(QUIET_FOR, listener.try_recv()).await {
-            // `None`: the connection dropped; notices may have been lost, so start again.
-            if notice?.is_none() {
-                return Ok(());
-            }
-            cache.forget_all();
-            continue;
-        }
-        // Quiet for a while: a connection a firewall dropped without a word would stay quiet for
-        // good, so ask the server for an answer before trusting the quiet any longer.
-        let answer = sqlx::query!("SELECT 1 AS answer").fetch_one(&mut listener);
-        let Ok(answered) = tokio::time::timeout(ANSWER_WITHIN, answer).await else {
-            return Err(sqlx::Error::Io(std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                "the listening connection did not answer",
-            )));
-        };
-        answered?;
+    // `false`: the connection dropped; notices may have been lost, so start again.
+    while crate::db::next_notice(&mut listener).await? {
+        cache.forget_all();
     }
+    Ok(())
 }
 
 #[cfg(test)]
