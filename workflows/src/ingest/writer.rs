@@ -115,8 +115,9 @@ fn split_repeats<T>(batch: &mut Vec<T>, id: impl Fn(&T) -> Uuid) -> Vec<T> {
     rest
 }
 
-/// Reads what `batch` is admitted and checked against, in one statement (one by one if that
-/// fails), and checks each survey; answers those refused and returns the others.
+/// Reads what `batch` is admitted and checked against, in one statement (one by one if the
+/// database refuses that statement), and checks each survey; answers those refused and returns
+/// the others.
 async fn admit(
     pool: &PgPool,
     index: &SharedIndex,
