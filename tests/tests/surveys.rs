@@ -762,3 +762,74 @@ async fn a_batch_stores_every_survey_or_declines_and_stores_nothing() {
             .is_intact()
     );
 }
+
+/// Each proposal's version and sync cursor.
+async fn versions_and_cursors(app: &TestApp, ids: &[i64]) -> Vec<(i32, i64)> {
+    sqlx::query_as("SELECT version, change_seq FROM proposal WHERE id = ANY($1) ORDER BY id")
+        .bind(ids)
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_batch_moves_the_sync_cursor_only_of_the_proposals_it_takes_off_the_phones_list() {
+    let app = spawn_app_with_reference_data().await;
+    let mut ids = proposals(&app).await[..2].to_vec();
+    ids.sort_unstable();
+    let store = |batch: Vec<tinjau_db::survey::ArrivingSurvey>| {
+        let pool = app.pool.clone();
+        async move {
+            tinjau_db::survey::store_many(&pool, &batch)
+                .await
+                .unwrap()
+                .expect("a plain batch is stored");
+        }
+    };
+    let start = versions_and_cursors(&app, &ids).await;
+
+    // The first surveys of both: both leave the list.
+    store(vec![arriving(ids[0], None), arriving(ids[1], None)]).await;
+    let first = versions_and_cursors(&app, &ids).await;
+    for (before, after) in start.iter().zip(&first) {
+        assert_eq!(after.0, before.0 + 1, "the version moves");
+        assert!(after.1 > before.1, "the cursor moves: {before:?} {after:?}");
+    }
+
+    // Two more of the first: its version moves by two, its cursor stays; the other is untouched.
+    store(vec![arriving(ids[0], None), arriving(ids[0], None)]).await;
+    let more = versions_and_cursors(&app, &ids).await;
+    assert_eq!(more[0], (first[0].0 + 2, first[0].1));
+    assert_eq!(more[1], first[1]);
+
+    // With its only survey voided, the second is back on the list, and its next survey takes it
+    // off again; the first, still surveyed, keeps its cursor.
+    sqlx::query(
+        "UPDATE survey SET voided_at = now(), void_reason = 'salah lokasi', voided_by_name = 'camat'
+          WHERE proposal_id = $1",
+    )
+    .bind(ids[1])
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    store(vec![arriving(ids[1], None), arriving(ids[0], None)]).await;
+    let after_void = versions_and_cursors(&app, &ids).await;
+    assert_eq!(after_void[0], (more[0].0 + 1, more[0].1));
+    assert_eq!(after_void[1].0, more[1].0 + 1);
+    assert!(after_void[1].1 > more[1].1);
+
+    // Any other change still moves the cursor, the version with it or not.
+    tinjau_db::survey::touch_proposals(&mut app.pool.acquire().await.unwrap(), &ids[..1])
+        .await
+        .unwrap();
+    sqlx::query("UPDATE proposal SET usulan = usulan || '.' WHERE id = $1")
+        .bind(ids[1])
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let touched = versions_and_cursors(&app, &ids).await;
+    assert_eq!(touched[0].0, after_void[0].0 + 1);
+    assert!(touched[0].1 > after_void[0].1);
+    assert_eq!(touched[1].0, after_void[1].0);
+    assert!(touched[1].1 > after_void[1].1);
+}
