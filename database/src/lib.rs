@@ -41,9 +41,15 @@ pub const APP_ROLE: &str = "tinjau_app";
 
 /// Opens a pool whose connections work as [`APP_ROLE`], whoever `url` logs in as; fails fast (5 s)
 /// when the database cannot be reached, and clearly when the role is missing (not migrated yet).
+///
+/// All `max_connections` are opened now and kept open (replaced in the background when they
+/// expire), each with PostGIS loaded: a backend loads PostGIS at its first geometry, 9 ms on this
+/// machine, and opening a connection costs as much again, which the first requests after a start
+/// paid (the slowest 1% of surveys in the paced ingest bench were all among the first 64).
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
     PgPoolOptions::new()
         .max_connections(max_connections)
+        .min_connections(max_connections)
         .acquire_timeout(Duration::from_secs(5))
         .after_connect(|conn, _meta| {
             Box::pin(async move {
@@ -54,6 +60,9 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> 
                 // index-driven queries costs far more than it saves (840 ms of JIT for an 80 ms
                 // review-list query, measured by `tinjau bench review`).
                 sqlx::query!("SELECT set_config('jit', 'off', false) AS jit")
+                    .fetch_one(&mut *conn)
+                    .await?;
+                sqlx::query!("SELECT postgis_lib_version() AS postgis")
                     .fetch_one(conn)
                     .await?;
                 Ok(())

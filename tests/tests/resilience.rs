@@ -13,7 +13,7 @@ use futures::StreamExt as _;
 use reqwest::StatusCode;
 use survey_schema::Role;
 use tinjau_tests::field::{photo, record, sha};
-use tinjau_tests::{Fixture, TestApp, repo_root, spawn_app_with_settings};
+use tinjau_tests::{Fixture, TestApp, fresh_database, repo_root, spawn_app_with_settings};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use uuid::Uuid;
 
@@ -526,4 +526,37 @@ async fn a_database_restart_under_load_answers_503_never_500_and_loses_nothing()
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
     pool.close().await;
     drop(cluster);
+}
+
+/// The first surveys after a start do not wait for connections to be opened and PostGIS to be
+/// loaded into them (each as long as a survey's whole statement): the pool opens every connection
+/// before the server takes a request, runs PostGIS's library in each, and keeps them open.
+#[tokio::test]
+async fn a_pool_opens_every_connection_at_once_with_postgis_loaded() {
+    let url = fresh_database(Fixture::Empty).await.unwrap();
+    let name = format!("tinjau-warm-{}", Uuid::new_v4().simple());
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let pool = tinjau_db::connect(&format!("{url}{separator}application_name={name}"), 3)
+        .await
+        .unwrap();
+    assert_eq!(pool.size(), 3, "every connection opened by connect()");
+
+    let observer = sqlx::PgPool::connect(&url).await.unwrap();
+    let sessions: Vec<(String, String)> = sqlx::query_as(
+        "SELECT state, query FROM pg_stat_activity WHERE application_name = $1 ORDER BY pid",
+    )
+    .bind(&name)
+    .fetch_all(&observer)
+    .await
+    .unwrap();
+    assert_eq!(sessions.len(), 3, "{sessions:?}");
+    for (state, last_query) in &sessions {
+        assert_eq!(state, "idle");
+        assert!(
+            last_query.contains("postgis_lib_version()"),
+            "each connection's last statement loads PostGIS: {last_query}"
+        );
+    }
+    pool.close().await;
+    observer.close().await;
 }
