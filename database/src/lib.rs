@@ -47,6 +47,29 @@ pub const APP_ROLE: &str = "tinjau_app";
 /// machine, and opening a connection costs as much again, which the first requests after a start
 /// paid (the slowest 1% of surveys in the paced ingest bench were all among the first 64).
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
+    app_pool_options(max_connections)
+        .connect(url)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot connect to the database at {} as role {APP_ROLE} (run `tinjau migrate` first?)",
+                redact_url(url)
+            )
+        })
+}
+
+/// A pool of `max_connections` of its own, connected as `pool`'s are (all opened now): for a task
+/// that runs the same few statements again and again. On connections no other work takes turns
+/// on, its statements stay planned and the tables they read stay in the backend's caches; a
+/// connection first used by such a statement spends several milliseconds on them.
+pub async fn own_pool(pool: &PgPool, max_connections: u32) -> Result<PgPool, sqlx::Error> {
+    app_pool_options(max_connections)
+        .connect_with((*pool.connect_options()).clone())
+        .await
+}
+
+/// How the application's pools open and keep their connections (see [`connect`]).
+fn app_pool_options(max_connections: u32) -> PgPoolOptions {
     PgPoolOptions::new()
         .max_connections(max_connections)
         .min_connections(max_connections)
@@ -67,14 +90,6 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> 
                     .await?;
                 Ok(())
             })
-        })
-        .connect(url)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot connect to the database at {} as role {APP_ROLE} (run `tinjau migrate` first?)",
-                redact_url(url)
-            )
         })
 }
 

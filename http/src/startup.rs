@@ -61,7 +61,9 @@ impl Application {
         let tokens = Arc::new(TokenCache::default());
         token_cache::spawn_listener(pool.clone(), Arc::clone(&tokens));
         let state = AppState {
-            survey_writer: tinjau_workflows::ingest::writer::SurveyWriter::spawn(&pool, &index),
+            survey_writer: tinjau_workflows::ingest::writer::SurveyWriter::spawn(&pool, &index)
+                .await
+                .context("opening the survey writers' connections")?,
             tokens,
             pool,
             storage_dir: Arc::new(settings.storage_dir.clone()),

@@ -557,6 +557,28 @@ async fn a_pool_opens_every_connection_at_once_with_postgis_loaded() {
             "each connection's last statement loads PostGIS: {last_query}"
         );
     }
+
+    // A pool of its own (a survey writer's) opens its connections the same way.
+    let own = tinjau_db::own_pool(&pool, 2).await.unwrap();
+    let opened: (i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE query LIKE '%postgis_lib_version()%')
+           FROM pg_stat_activity WHERE application_name = $1",
+    )
+    .bind(&name)
+    .fetch_one(&observer)
+    .await
+    .unwrap();
+    assert_eq!(
+        opened,
+        (5, 5),
+        "3 + 2 connections, each with PostGIS loaded"
+    );
+    let role: String = sqlx::query_scalar("SELECT current_user::text")
+        .fetch_one(&own)
+        .await
+        .unwrap();
+    assert_eq!(role, tinjau_db::APP_ROLE);
+    own.close().await;
     pool.close().await;
     observer.close().await;
 }
