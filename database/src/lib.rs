@@ -31,7 +31,7 @@ pub use kode::Kode;
 
 use std::time::Duration;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
@@ -47,15 +47,22 @@ pub const APP_ROLE: &str = "tinjau_app";
 /// machine, and opening a connection costs as much again, which the first requests after a start
 /// paid (the slowest 1% of surveys in the paced ingest bench were all among the first 64).
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
-    app_pool_options(max_connections)
-        .connect(url)
-        .await
-        .with_context(|| {
+    match app_pool_options(max_connections).connect(url).await {
+        Ok(pool) => Ok(pool),
+        // Opening every connection kept failing for 5 s: the last failure is not kept, and the
+        // likely ones are a server that does not answer or one with no room for the pool.
+        Err(sqlx::Error::PoolTimedOut) => bail!(
+            "cannot open {max_connections} connections to the database at {} within 5 s: is it \
+             running, and does its max_connections leave room for them (--max-db-connections)?",
+            redact_url(url)
+        ),
+        Err(e) => Err(e).with_context(|| {
             format!(
                 "cannot connect to the database at {} as role {APP_ROLE} (run `tinjau migrate` first?)",
                 redact_url(url)
             )
-        })
+        }),
+    }
 }
 
 /// A pool of `max_connections` of its own, connected as `pool`'s are (all opened now): for a task

@@ -290,3 +290,27 @@ async fn locate_refuses_a_bad_point_file_naming_the_feature() {
     );
     assert!(stderr.contains("look like [lat, lon]"), "{stderr}");
 }
+
+/// A database server that takes the connection and never answers: the server gives up after 5 s
+/// with a message that names what to check, instead of waiting for good or failing on a timeout.
+#[tokio::test]
+async fn serve_against_a_database_that_never_answers_says_what_to_check() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "postgres://tinjau:s3cret@127.0.0.1:{}/tinjau",
+        silent.local_addr().unwrap().port()
+    );
+    let started = Instant::now();
+    let out = tinjau(&url, &["serve", "--no-migrate", "--port", "0"]);
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(
+            "cannot open 10 connections to the database at postgres://tinjau:***@127.0.0.1:"
+        ) && stderr.contains("max_connections"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cret"));
+    drop(silent);
+}
