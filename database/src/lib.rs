@@ -31,7 +31,7 @@ pub use kode::Kode;
 
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
@@ -42,44 +42,62 @@ pub const APP_ROLE: &str = "tinjau_app";
 /// Opens a pool whose connections work as [`APP_ROLE`], whoever `url` logs in as; fails fast (5 s)
 /// when the database cannot be reached, and clearly when the role is missing (not migrated yet).
 ///
-/// All `max_connections` are opened now and kept open (replaced in the background when they
-/// expire), each with PostGIS loaded: a backend loads PostGIS at its first geometry, 9 ms on this
-/// machine, and opening a connection costs as much again, which the first requests after a start
-/// paid (the slowest 1% of surveys in the paced ingest bench were all among the first 64).
+/// All `max_connections` are opened now, together, each with PostGIS loaded, and an idle one is
+/// not closed: a backend loads PostGIS at its first geometry, 9 ms on this machine, and opening a
+/// connection costs as much again, which the first requests after a start paid (the slowest 1% of
+/// surveys in the paced ingest bench were all among the first 64). A connection is still replaced
+/// after 30 minutes (sqlx's default lifetime), by the request that finds it expired.
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
-    match app_pool_options(max_connections).connect(url).await {
-        Ok(pool) => Ok(pool),
-        // Opening every connection kept failing for 5 s: the last failure is not kept, and the
-        // likely ones are a server that does not answer or one with no room for the pool.
-        Err(sqlx::Error::PoolTimedOut) => bail!(
+    let opened = async {
+        let pool = app_pool_options(max_connections).connect(url).await?;
+        open_all(&pool).await?;
+        Ok(pool)
+    };
+    opened.await.map_err(|e| match e {
+        // Opening a connection kept failing for 5 s, and sqlx keeps no reason: the likely ones.
+        sqlx::Error::PoolTimedOut => anyhow::anyhow!(
             "cannot open {max_connections} connections to the database at {} within 5 s: is it \
-             running, and does its max_connections leave room for them (--max-db-connections)?",
+             running and migrated (`tinjau migrate`), and does its max_connections leave room for \
+             them (--max-db-connections)?",
             redact_url(url)
         ),
-        Err(e) => Err(e).with_context(|| {
-            format!(
-                "cannot connect to the database at {} as role {APP_ROLE} (run `tinjau migrate` first?)",
-                redact_url(url)
-            )
-        }),
-    }
+        other => anyhow::Error::new(other).context(format!(
+            "cannot connect to the database at {} as role {APP_ROLE} (run `tinjau migrate` first?)",
+            redact_url(url)
+        )),
+    })
 }
 
 /// A pool of `max_connections` of its own, connected as `pool`'s are (all opened now): for a task
 /// that runs the same few statements again and again. On connections no other work takes turns
 /// on, its statements stay planned and the tables they read stay in the backend's caches; a
-/// connection first used by such a statement spends several milliseconds on them.
+/// connection first used by such a statement spends several milliseconds on them. Its connections
+/// are kept for as long as they work.
 pub async fn own_pool(pool: &PgPool, max_connections: u32) -> Result<PgPool, sqlx::Error> {
-    app_pool_options(max_connections)
+    let own = app_pool_options(max_connections)
+        .max_lifetime(None)
         .connect_with((*pool.connect_options()).clone())
-        .await
+        .await?;
+    open_all(&own).await?;
+    Ok(own)
+}
+
+/// Opens every connection `pool` may hold, together, and leaves them idle in it. (Not sqlx's
+/// `min_connections`: it would also reopen a lost connection in the background, holding the
+/// pool's permit while it retries for up to 5 minutes at intervals growing to a minute, so a pool
+/// of one would stay closed for up to a minute after the database is back.)
+async fn open_all(pool: &PgPool) -> Result<(), sqlx::Error> {
+    let max = pool.options().get_max_connections();
+    let opened = futures::future::try_join_all((0..max).map(|_| pool.acquire())).await?;
+    drop(opened);
+    Ok(())
 }
 
 /// How the application's pools open and keep their connections (see [`connect`]).
 fn app_pool_options(max_connections: u32) -> PgPoolOptions {
     PgPoolOptions::new()
         .max_connections(max_connections)
-        .min_connections(max_connections)
+        .idle_timeout(None)
         .acquire_timeout(Duration::from_secs(5))
         .after_connect(|conn, _meta| {
             Box::pin(async move {

@@ -301,7 +301,17 @@ async fn serve_against_a_database_that_never_answers_says_what_to_check() {
         silent.local_addr().unwrap().port()
     );
     let started = Instant::now();
-    let out = tinjau(&url, &["serve", "--no-migrate", "--port", "0"]);
+    let out = tinjau(
+        &url,
+        &[
+            "serve",
+            "--no-migrate",
+            "--port",
+            "0",
+            "--max-db-connections",
+            "10",
+        ],
+    );
     assert!(started.elapsed() < Duration::from_secs(30));
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);

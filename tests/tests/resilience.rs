@@ -582,3 +582,39 @@ async fn a_pool_opens_every_connection_at_once_with_postgis_loaded() {
     pool.close().await;
     observer.close().await;
 }
+
+/// A server holds its pool, one connection for each survey writer and its two listening
+/// connections, all opened at start.
+#[tokio::test]
+async fn a_server_holds_its_pool_a_connection_per_writer_and_two_listening() {
+    let name = format!("tinjau-server-{}", Uuid::new_v4().simple());
+    let app = spawn_app_with_settings(Fixture::Empty, |settings| {
+        let separator = if settings.database_url.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        settings.database_url = format!(
+            "{}{separator}application_name={name}",
+            settings.database_url
+        );
+        settings.max_db_connections = 4;
+    })
+    .await;
+    let count = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+        )
+        .bind(&name)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    // The listeners connect from tasks of their own, just after the start.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while count().await < 8 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(count().await, 4 + 2 + 2);
+}
