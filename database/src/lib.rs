@@ -45,11 +45,11 @@ pub const APP_ROLE: &str = "tinjau_app";
 /// All `max_connections` are opened now, together, each with PostGIS loaded, and an idle one is
 /// not closed: a backend loads PostGIS at its first geometry, 9 ms on this machine, and opening a
 /// connection costs as much again, which the first requests after a start paid (the slowest 1% of
-/// surveys in the paced ingest bench were all among the first 64). A connection is still replaced
-/// after 30 minutes (sqlx's default lifetime), by the request that finds it expired.
+/// surveys in the paced ingest bench were all among the first 64). A connection is still closed
+/// after 30 minutes (sqlx's default lifetime), and the next request that needs one opens another.
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
     let opened = async {
-        let pool = app_pool_options(max_connections).connect(url).await?;
+        let pool = app_pool_options(max_connections).connect_lazy(url)?;
         open_all(&pool).await?;
         Ok(pool)
     };
@@ -76,8 +76,7 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> 
 pub async fn own_pool(pool: &PgPool, max_connections: u32) -> Result<PgPool, sqlx::Error> {
     let own = app_pool_options(max_connections)
         .max_lifetime(None)
-        .connect_with((*pool.connect_options()).clone())
-        .await?;
+        .connect_lazy_with((*pool.connect_options()).clone());
     open_all(&own).await?;
     Ok(own)
 }
@@ -88,8 +87,8 @@ pub async fn own_pool(pool: &PgPool, max_connections: u32) -> Result<PgPool, sql
 /// of one would stay closed for up to a minute after the database is back.)
 async fn open_all(pool: &PgPool) -> Result<(), sqlx::Error> {
     let max = pool.options().get_max_connections();
-    let opened = futures::future::try_join_all((0..max).map(|_| pool.acquire())).await?;
-    drop(opened);
+    // Held together, so that each is a connection of its own; back in the pool when dropped.
+    futures::future::try_join_all((0..max).map(|_| pool.acquire())).await?;
     Ok(())
 }
 
